@@ -1,0 +1,88 @@
+"""
+### ReportPack — half-year summary pack
+
+Every half year, after the month-end data has landed (2 January and 2 July, 06:00 Beijing time),
+build the half-year summary pack for the half that just ended: one 网点半年工作总结 per outlet and a
+compilation per sub-branch, published to `REPORTPACK_OUTPUT_DIR/<period>` with a manifest.
+
+Trigger with `{"period": "2023H1"}` to (re)build a given half year. The warehouse is the
+connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`.
+A validation failure fails the run at once (no retry) and publishes nothing; the offending rows
+are in the run folder's `quarantine/`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+
+@dag(
+    dag_id="reportpack_half_year",
+    schedule=CronTriggerTimetable("0 6 2 1,7 *", timezone="Asia/Shanghai"),
+    start_date=pendulum.datetime(2023, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["reportpack", "half-year"],
+    default_args={"owner": "reportpack", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    params={"period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended")},
+    doc_md=__doc__,
+)
+def reportpack_half_year():
+    @task
+    def plan(params=None, logical_date=None, run_id=None) -> dict:
+        from reportpack import pipeline, settings
+        from reportpack.airflow_support import warehouse_url
+        from reportpack.periods import Period
+
+        s = settings.load()
+        label = params.get("period") or Period.last_half_before(logical_date.date()).label
+        return pipeline.start(s, label, run_id, warehouse_url(s)).ref()
+
+    @task
+    def extract(run: dict) -> dict:
+        from reportpack import pipeline, settings
+
+        pipeline.extract(settings.load(), pipeline.Run.from_ref(run))
+        return run
+
+    @task(retries=0)  # bad data does not get better by retrying
+    def validate(run: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+        from reportpack import pipeline, settings
+        from reportpack.validate import ValidationFailed
+
+        try:
+            pipeline.validate(settings.load(), pipeline.Run.from_ref(run))
+        except ValidationFailed as exc:
+            raise AirflowFailException(str(exc)) from exc
+        return run
+
+    @task
+    def derive(run: dict) -> dict:
+        from reportpack import pipeline
+
+        pipeline.derive(pipeline.Run.from_ref(run))
+        return run
+
+    @task
+    def render(run: dict) -> dict:
+        from reportpack import pipeline, settings
+
+        pipeline.render(settings.load(), pipeline.Run.from_ref(run))
+        return run
+
+    @task
+    def publish(run: dict) -> str:
+        from reportpack import pipeline, settings
+
+        path = pipeline.publish(settings.load(), pipeline.Run.from_ref(run))
+        print(f"Pack published: {path}")
+        return str(path)
+
+    publish(render(derive(validate(extract(plan())))))
+
+
+reportpack_half_year()

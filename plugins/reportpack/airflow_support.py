@@ -1,0 +1,32 @@
+"""Glue used only inside Airflow tasks: the warehouse connection and failure mapping.
+
+Imported lazily by the DAG's task bodies, never at parse time.
+"""
+
+from __future__ import annotations
+
+from reportpack.settings import Settings
+
+CONN_ID = "reportpack_warehouse"
+_SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+
+
+def warehouse_url(settings: Settings) -> str:
+    """The SQLAlchemy URL of connection ``reportpack_warehouse``, else ``REPORTPACK_WAREHOUSE_URL``.
+
+    The connection may carry the URL in its extra as ``{"sqlalchemy_url": "…"}``; otherwise its URI
+    is used, with ``postgres://`` mapped to the psycopg driver.
+    """
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = Connection.get(CONN_ID)
+    except AirflowNotFoundException:
+        return settings.warehouse_url
+    explicit = conn.extra_dejson.get("sqlalchemy_url")
+    if explicit:
+        return explicit
+    uri = conn.get_uri()
+    scheme, sep, rest = uri.partition("://")
+    return f"{_SCHEMES.get(scheme, scheme)}{sep}{rest}"

@@ -1,0 +1,212 @@
+"""``reportpack`` command line: seed, validate, pack, airflow-run, show, preview.
+
+Configuration comes from the environment (``REPORTPACK_WAREHOUSE_URL``, ``REPORTPACK_OUTPUT_DIR``);
+options override it for one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from reportpack import settings as settings_mod
+from reportpack.periods import Period
+
+DAG_ID = "reportpack_half_year"
+log = logging.getLogger("reportpack")
+
+
+def _settings(args) -> settings_mod.Settings:
+    env = dict(os.environ)
+    if getattr(args, "url", None):
+        env["REPORTPACK_WAREHOUSE_URL"] = args.url
+    if getattr(args, "output", None):
+        env["REPORTPACK_OUTPUT_DIR"] = args.output
+    return settings_mod.load(env)
+
+
+def cmd_seed(args) -> int:
+    from reportpack.warehouse.sample import SampleSpec, build_frames, write
+
+    s = _settings(args)
+    if args.if_missing and s.warehouse_url == f"sqlite:///{s.sample_warehouse_path}" and s.sample_warehouse_path.exists():
+        print(f"sample warehouse present: {s.sample_warehouse_path}")
+        return 0
+    spec = SampleSpec(outlets=args.outlets, sub_branches=args.sub_branches, start=args.start, end=args.end, seed=args.seed)
+    started = time.perf_counter()
+    write(build_frames(spec), s.warehouse_url)
+    print(
+        f"seeded {settings_mod.redact(s.warehouse_url)}: {spec.outlets} outlets in {spec.sub_branches} sub-branches, "
+        f"{spec.start}…{spec.end} ({time.perf_counter() - started:.1f} s)"
+    )
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from reportpack import pipeline
+    from reportpack.validate import ValidationFailed
+
+    s = _settings(args)
+    run = pipeline.start(s, args.period, f"validate-{int(time.time())}")
+    pipeline.extract(s, run)
+    try:
+        status = pipeline.validate(s, run)
+    except ValidationFailed as exc:
+        print(exc, file=sys.stderr)
+        print(f"report and quarantined rows kept in {run.folder}", file=sys.stderr)
+        return 1
+    print(f"validation {status}; report in {run.pack / 'validation'}")
+    return 0
+
+
+def cmd_pack(args) -> int:
+    from reportpack import pipeline
+    from reportpack.validate import ValidationFailed
+
+    s = _settings(args)
+    try:
+        path = pipeline.run_all(s, args.period)
+    except ValidationFailed as exc:
+        print(exc, file=sys.stderr)
+        print("nothing was published", file=sys.stderr)
+        return 1
+    _show(path)
+    return 0
+
+
+def cmd_airflow_run(args) -> int:
+    """Run the pack DAG through Airflow itself (``airflow dags test``) for one period."""
+    s = _settings(args)
+    period = Period.parse(args.period)
+    env = settings_mod.airflow_env(s)
+    env["REPORTPACK_OUTPUT_DIR"] = str(s.output_dir)
+    env["REPORTPACK_WAREHOUSE_URL"] = s.warehouse_url
+    # The scheduled run that reports ``period`` fires on the 2nd of the following month.
+    after = period.end.toordinal() + 2
+    logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
+    started = time.time()
+    cmd = [str(Path(sys.executable).with_name("airflow")), "dags", "test", DAG_ID, logical,
+           "--conf", json.dumps({"period": period.label})]
+    print("$ " + " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, env=env)
+    target = s.output_dir / period.label
+    manifest = target / "manifest.json"
+    if proc.returncode != 0 or not manifest.exists() or manifest.stat().st_mtime < started:
+        print(
+            f"the DAG run did not publish a pack for {period.label} (exit {proc.returncode}); "
+            f"see the task log above and {s.output_dir / '.runs'}",
+            file=sys.stderr,
+        )
+        return proc.returncode or 1
+    _show(target)
+    return 0
+
+
+def cmd_show(args) -> int:
+    s = _settings(args)
+    target = s.output_dir / Period.parse(args.period).label
+    if not (target / "manifest.json").exists():
+        print(f"no pack published at {target}", file=sys.stderr)
+        return 1
+    _show(target)
+    return 0
+
+
+def _show(target: Path) -> None:
+    from reportpack.pack import read_manifest
+
+    m = read_manifest(target)
+    kinds: dict[str, int] = {}
+    for f in m["files"]:
+        kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
+    print(f"period {m['period']}, validation {m['validation']['status']}, files by kind: {kinds}")
+    print(f"Pack published: {target}")
+
+
+def cmd_preview(args) -> int:
+    """PNG of page 1 of the first compilation and of one outlet document (README pictures)."""
+    from reportpack.pack import read_manifest
+    from reportpack.render.pdf import page_png
+
+    s = _settings(args)
+    target = s.output_dir / Period.parse(args.period).label
+    files = read_manifest(target)["files"]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    picks = {
+        "compilation-page1.png": next(f for f in files if f["kind"] == "compilation"),
+        "outlet-summary-page1.png": next(f for f in files if f["kind"] == "outlet_half_year_summary"),
+    }
+    for name, f in picks.items():
+        page_png(target / f["path"], out / name, s.templates_dir / "fonts" / "fonts.conf")
+        print(f"{out / name}  ← {f['path']}")
+    return 0
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reportpack", description="ReportPack: branch data → validated figures → Chinese report packs (Word).")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    def period_opt(p, default: str | None = "2023H1") -> None:
+        p.add_argument("--period", default=default, help="2023-06, 2023Q2, 2023H1 or 2023 (default %(default)s)")
+
+    def url_opt(p) -> None:
+        p.add_argument("--url", help="warehouse SQLAlchemy URL (default: REPORTPACK_WAREHOUSE_URL, else the sample)")
+
+    def out_opt(p) -> None:
+        p.add_argument("--output", help="output root (default: REPORTPACK_OUTPUT_DIR, else ./output)")
+
+    p = add("seed", cmd_seed, "write the deterministic sample warehouse")
+    p.add_argument("--outlets", type=int, default=22, help="number of outlets (default %(default)s)")
+    p.add_argument("--sub-branches", type=int, default=3, help="number of sub-branches (default %(default)s)")
+    p.add_argument("--start", type=_date, default=date(2022, 12, 31), help="first day (default %(default)s)")
+    p.add_argument("--end", type=_date, default=date(2023, 12, 31), help="last day (default %(default)s)")
+    p.add_argument("--seed", type=int, default=20230630, help="random seed (default %(default)s)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the default sample warehouse exists")
+    url_opt(p)
+
+    p = add("validate", cmd_validate, "extract and validate one period; exit 1 on a critical failure")
+    period_opt(p); url_opt(p); out_opt(p)
+
+    p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
+    period_opt(p); url_opt(p); out_opt(p)
+
+    p = add("airflow-run", cmd_airflow_run, "build the pack by running the DAG through Airflow (airflow dags test)")
+    period_opt(p); url_opt(p); out_opt(p)
+
+    p = add("show", cmd_show, "print where the pack of a period is published and what it holds")
+    period_opt(p); out_opt(p)
+
+    p = add("preview", cmd_preview, "render page 1 of a compilation and an outlet document to PNG (LibreOffice)")
+    period_opt(p); out_opt(p)
+    p.add_argument("--out", default="docs/images", help="folder for the PNG files (default %(default)s)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("great_expectations", "py.warnings"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Extraction: run the SQL in ``templates/sql/`` for a period with bound parameters → DataFrames.
+
+Every extracted table has a SQL file and a validation suite of the same stem
+(``templates/sql/<name>.sql``, ``expectations/<name>.json``). Dates come back as ``datetime64``
+whatever the database (SQLite returns text, PostgreSQL returns dates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy import Date, String, bindparam, text
+from sqlalchemy.engine import Connection
+
+from reportpack.periods import Period
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    params: Callable[[Period], dict[str, object]]
+    date_columns: tuple[str, ...] = ()
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "outlets",
+        lambda p: {"period_start": p.start, "period_end": p.end},
+        ("opened_on", "closed_on"),
+    ),
+    Table(
+        "daily_deposits",
+        lambda p: {"year_start_date": p.year_start_balance_date, "period_end": p.end},
+        ("biz_date",),
+    ),
+    Table(
+        "monthly_business",
+        lambda p: {"first_month": p.months()[0], "last_month": p.months()[-1]},
+    ),
+)
+
+
+def sql_path(sql_dir: Path, name: str) -> Path:
+    return sql_dir / f"{name}.sql"
+
+
+def run_query(conn: Connection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """Run ``sql`` with ``params`` bound (never formatted into the string)."""
+    binds = [
+        bindparam(key, type_=Date() if isinstance(value, date) else String())
+        for key, value in params.items()
+    ]
+    result = conn.execute(text(sql).bindparams(*binds), params)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def extract(conn: Connection, period: Period, sql_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every table of ``TABLES`` for ``period``, keyed by name."""
+    frames = {}
+    for table in TABLES:
+        frame = run_query(conn, sql_path(sql_dir, table.name).read_text("utf-8"), table.params(period))
+        for column in table.date_columns:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+        frames[table.name] = frame
+    return frames
+
+
+def save_frames(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str, int]:
+    """Write each frame as ``<name>.parquet`` under ``folder``; returns row counts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return {name: len(frame) for name, frame in frames.items()}
+
+
+def load_frames(folder: Path) -> dict[str, pd.DataFrame]:
+    return {table.name: pd.read_parquet(folder / f"{table.name}.parquet") for table in TABLES}

@@ -1,0 +1,100 @@
+"""Reporting periods: month, quarter, half, year — labels, bounds, 年初, 时序进度.
+
+Labels: ``2023-06`` (month), ``2023Q2`` (quarter), ``2023H1`` (half), ``2023`` (year).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_PATTERNS = (
+    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
+    (re.compile(r"^(\d{4})Q([1-4])$"), "quarter"),
+    (re.compile(r"^(\d{4})H([12])$"), "half"),
+    (re.compile(r"^(\d{4})$"), "year"),
+)
+_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period: inclusive ``start`` … ``end`` dates."""
+
+    start: date
+    end: date
+    kind: str
+
+    @classmethod
+    def parse(cls, label: str) -> "Period":
+        for pattern, kind in _PATTERNS:
+            m = pattern.match(label.strip())
+            if m:
+                year = int(m.group(1))
+                index = int(m.group(2)) if kind != "year" else 1
+                first_month = (index - 1) * _MONTHS[kind] + 1
+                return cls.from_months(year, first_month, kind)
+        raise ValueError(
+            f"period {label!r}: expected a label like 2023-06, 2023Q2, 2023H1 or 2023"
+        )
+
+    @classmethod
+    def from_months(cls, year: int, first_month: int, kind: str) -> "Period":
+        last_month = first_month + _MONTHS[kind] - 1
+        return cls(date(year, first_month, 1), _month_end(year, last_month), kind)
+
+    @property
+    def label(self) -> str:
+        y, m = self.start.year, self.start.month
+        return {
+            "month": f"{y}-{m:02d}",
+            "quarter": f"{y}Q{(m - 1) // 3 + 1}",
+            "half": f"{y}H{(m - 1) // 6 + 1}",
+            "year": f"{y}",
+        }[self.kind]
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def year_start_balance_date(self) -> date:
+        """年初 is the balance at the previous year's end (31 December)."""
+        return date(self.start.year - 1, 12, 31)
+
+    @property
+    def time_progress(self) -> float:
+        """时序进度: days elapsed in the year at period end ÷ days in that year."""
+        year_days = (date(self.end.year, 12, 31) - date(self.end.year, 1, 1)).days + 1
+        return self.end.timetuple().tm_yday / year_days
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before this one (环比)."""
+        months = _MONTHS[self.kind]
+        index = self.start.year * 12 + self.start.month - 1 - months
+        return Period.from_months(index // 12, index % 12 + 1, self.kind)
+
+    def same_last_year(self) -> "Period":
+        """The same period one year earlier (同比)."""
+        return Period.from_months(self.start.year - 1, self.start.month, self.kind)
+
+    def months(self) -> list[str]:
+        """Month labels ``YYYY-MM`` covered by the period."""
+        out, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(f"{y}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    @classmethod
+    def last_half_before(cls, when: date) -> "Period":
+        """The half year that ended most recently before ``when`` (what a run on ``when`` reports)."""
+        if when.month >= 7:
+            return cls.parse(f"{when.year}H1")
+        return cls.parse(f"{when.year - 1}H2")
+
+
+def _month_end(year: int, month: int) -> date:
+    first_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first_next - timedelta(days=1)

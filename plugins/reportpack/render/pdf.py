@@ -1,0 +1,46 @@
+"""PDF and PNG renditions through LibreOffice, with the repository's fontconfig aliases."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+class LibreOfficeMissing(RuntimeError):
+    pass
+
+
+def soffice() -> str:
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if not path:
+        raise LibreOfficeMissing(
+            "LibreOffice not found: install the Debian packages libreoffice-writer-nogui fonts-noto-cjk "
+            "fonts-arphic-ukai fonts-arphic-uming poppler-utils"
+        )
+    return path
+
+
+def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path) -> list[Path]:
+    """Convert ``docs`` to PDF in ``out_dir`` in one LibreOffice call; returns the PDF paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
+        # A private profile: a LibreOffice already running for the user cannot swallow the call.
+        cmd = [soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
+               "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, docs)]
+        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
+    return [out_dir / (d.stem + ".pdf") for d in docs]
+
+
+def page_png(doc: Path, png: Path, fonts_conf: Path, page: int = 1, dpi: int = 80) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = to_pdf([doc], Path(tmp), fonts_conf)[0]
+        stem = Path(tmp) / "page"
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                        "-singlefile", str(pdf), str(stem)], check=True)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(stem.with_suffix(".png"), png)
+    return png

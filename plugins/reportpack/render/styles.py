@@ -1,0 +1,217 @@
+"""The Word style base: GB/T 9704-2012 page layout, Chinese fonts, page numbers.
+
+Built once per process from python-docx's default template and kept as bytes; every document
+starts from a copy. The default template is set up for Japanese (theme font ＭＳ 明朝,
+``themeFontLang eastAsia="ja-JP"``) and its heading styles carry ``*Theme`` font attributes that
+override explicit fonts, so every style we use is rewritten: theme attributes removed, ``w:eastAsia``
+set, language zh-CN, colour black.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor, Twips
+
+# Font names as they exist on a bank's Windows machine; LibreOffice maps them on Linux through
+# templates/fonts/fonts.conf.
+FANGSONG = "仿宋_GB2312"
+KAITI = "楷体_GB2312"
+HEITI = "黑体"
+SONGTI = "宋体"
+XIAOBIAOSONG = "方正小标宋简体"
+
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
+PAGE_NUMBER_PT = 14  # 4号
+LINE_TWIPS = 579  # 225 mm ÷ 22 lines ≈ 28.95 pt, fixed
+CHAR_TWIPS = BODY_PT * 20  # one 3号 character = 320 twips
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    font: str
+    size_pt: float
+    bold: bool = False
+    align: WD_ALIGN_PARAGRAPH | None = None
+    first_line_chars: float = 2
+    line_twips: int = LINE_TWIPS
+    space_after_twips: int = 0
+    keep_with_next: bool = False
+
+
+STYLES: dict[str, StyleSpec] = {
+    "Normal": StyleSpec(FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.JUSTIFY),
+    "Title": StyleSpec(
+        XIAOBIAOSONG, TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0,
+        line_twips=700, space_after_twips=LINE_TWIPS, keep_with_next=True,
+    ),
+    "Subtitle": StyleSpec(
+        HEITI, 18, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=700,
+        space_after_twips=LINE_TWIPS // 2, keep_with_next=True,
+    ),
+    "Heading 1": StyleSpec(HEITI, BODY_PT, keep_with_next=True),
+    "Heading 2": StyleSpec(KAITI, BODY_PT, keep_with_next=True),
+    "Heading 3": StyleSpec(FANGSONG, BODY_PT, bold=True, keep_with_next=True),
+    "Heading 4": StyleSpec(FANGSONG, BODY_PT, keep_with_next=True),
+    "Signature": StyleSpec(FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.RIGHT, first_line_chars=0),
+    "Footer": StyleSpec(SONGTI, PAGE_NUMBER_PT, first_line_chars=0, line_twips=0),
+}
+
+
+def _set_fonts(rpr, font: str) -> None:
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in list(rfonts.attrib):
+        if attr.endswith("Theme"):
+            del rfonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), font)
+
+
+def _set_lang(rpr) -> None:
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _style(doc, name: str):
+    try:
+        return doc.styles[name]
+    except KeyError:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        return style
+
+
+def _apply(doc, name: str, spec: StyleSpec) -> None:
+    style = _style(doc, name)
+    font = style.font
+    font.name = spec.font
+    font.size = Pt(spec.size_pt)
+    font.bold = spec.bold
+    font.italic = False
+    font.color.rgb = RGBColor(0, 0, 0)
+    rpr = style.element.get_or_add_rPr()
+    _set_fonts(rpr, spec.font)
+    _set_lang(rpr)
+    if name == "Normal":
+        # −0.25 pt character spacing: 28 characters of 3号 fit the 156 mm line (GB/T 9704 grid).
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), "-5")
+        rpr.append(spacing)
+    pf = style.paragraph_format
+    pf.alignment = spec.align
+    pf.space_before = Twips(0)
+    pf.space_after = Twips(spec.space_after_twips)
+    if spec.line_twips:
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Twips(spec.line_twips)
+    pf.first_line_indent = Twips(int(spec.first_line_chars * CHAR_TWIPS))
+    pf.keep_with_next = spec.keep_with_next
+    ppr = style.element.get_or_add_pPr()
+    ind = ppr.find(qn("w:ind"))
+    if ind is not None and spec.first_line_chars:
+        # Indent in characters too, so Word keeps two characters if an owner changes the size.
+        ind.set(qn("w:firstLineChars"), str(int(spec.first_line_chars * 100)))
+    border = ppr.find(qn("w:pBdr"))  # the default Title style draws a blue rule under the title
+    if border is not None:
+        ppr.remove(border)
+    if name.startswith("Heading"):
+        ppr_spacing = ppr.find(qn("w:spacing"))
+        if ppr_spacing is not None:
+            for attr in ("w:beforeLines", "w:afterLines", "w:beforeAutospacing", "w:afterAutospacing"):
+                ppr_spacing.attrib.pop(qn(attr), None)
+
+
+def _doc_defaults(doc) -> None:
+    rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    rpr = rpr_default.find(qn("w:rPr"))
+    _set_fonts(rpr, FANGSONG)
+    _set_lang(rpr)
+    settings = doc.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
+        theme_lang.set(qn("w:val"), "zh-CN")
+    # Separate odd and even footers: page numbers sit on the outside edge (GB/T 9704).
+    settings.append(OxmlElement("w:evenAndOddHeaders"))
+
+
+def _page(doc) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Twips(2098), Twips(1984)  # 37 mm, 35 mm
+    section.left_margin, section.right_margin = Twips(1588), Twips(1474)  # 28 mm, 26 mm
+    section.header_distance = Mm(15)
+    # The page number's dash sits 7 mm below the type area: 35 − 7 − one 4号 line ≈ 23 mm.
+    section.footer_distance = Mm(23)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_TWIPS))
+    _page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _page_number(footer, align) -> None:
+    """"— 7 —" with a PAGE field (python-docx has no field API), one character in from the edge."""
+    para = footer.paragraphs[0]
+    para.style = "Footer"
+    para.alignment = align
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        para.paragraph_format.right_indent = Twips(PAGE_NUMBER_PT * 20)
+    else:
+        para.paragraph_format.left_indent = Twips(PAGE_NUMBER_PT * 20)
+    para.add_run("— ")
+    begin, instr, end = OxmlElement("w:fldChar"), OxmlElement("w:instrText"), OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " PAGE "
+    end.set(qn("w:fldCharType"), "end")
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run = para.add_run()
+    run._r.append(begin)
+    run._r.append(instr)
+    run._r.append(sep)
+    para.add_run("1")
+    run_end = para.add_run()
+    run_end._r.append(end)
+    para.add_run(" —")
+
+
+@lru_cache(maxsize=1)
+def base_bytes() -> bytes:
+    """The style base as .docx bytes, built once per process."""
+    doc = Document()
+    _doc_defaults(doc)
+    for name, spec in STYLES.items():
+        _apply(doc, name, spec)
+    _page(doc)
+    for para in doc.paragraphs:  # the default template has none, but be sure the body is empty
+        para._p.getparent().remove(para._p)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def new_document():
+    """A fresh document on the style base."""
+    return Document(io.BytesIO(base_bytes()))

@@ -1,0 +1,77 @@
+"""Typed settings read from the environment: the one place that calls ``os.environ``.
+
+In Airflow the warehouse is the connection ``reportpack_warehouse`` (see ``dags/``); everywhere
+else it is ``REPORTPACK_WAREHOUSE_URL``. Unset means the embedded SQLite sample warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+# plugins/reportpack/settings.py → the checkout root (templates/, expectations/ live there).
+_DEFAULT_HOME = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse_url: str
+    output_dir: Path
+    bank_name: str
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.home / "templates"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.home / "expectations"
+
+    @property
+    def sample_warehouse_path(self) -> Path:
+        return sample_warehouse_path(self.home)
+
+
+def sample_warehouse_path(home: Path) -> Path:
+    return home / "var" / "sample-warehouse.sqlite"
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    home = Path(env.get("REPORTPACK_HOME") or _DEFAULT_HOME).resolve()
+    url = env.get("REPORTPACK_WAREHOUSE_URL") or f"sqlite:///{sample_warehouse_path(home)}"
+    make_url(url)  # fail here, naming the variable, rather than deep inside a task
+    output = Path(env.get("REPORTPACK_OUTPUT_DIR") or "output")
+    if not output.is_absolute():
+        output = Path.cwd() / output
+    return Settings(
+        home=home,
+        warehouse_url=url,
+        output_dir=output,
+        bank_name=env.get("REPORTPACK_BANK_NAME") or "江城银行",
+    )
+
+
+def airflow_env(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for running Airflow on this checkout: its home, metadata database (SQLite) and
+    logs live in ``.airflow/`` inside the checkout, never ``~/airflow``; example DAGs are off.
+    Values already set in ``env`` win."""
+    env = dict(os.environ if env is None else env)
+    defaults = {
+        "AIRFLOW_HOME": str(settings.home / ".airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.home / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(settings.home / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "REPORTPACK_HOME": str(settings.home),
+    }
+    return {**defaults, **env}
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, as recorded in manifests and logs."""
+    return make_url(url).render_as_string(hide_password=True)

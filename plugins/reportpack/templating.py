@@ -1,0 +1,61 @@
+"""The one Jinja environment: sandboxed, strict, filters registered once.
+
+Templates under ``templates/documents/`` produce the text form of ``reportpack.document``.
+Autoescaping is off on purpose: the output is that text form, not HTML or XML (python-docx escapes
+XML itself), and HTML escaping would print "&amp;" into a report.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from reportpack.wording import FILTERS, FigureError
+
+
+class TemplateRenderError(ValueError):
+    """A template failed: names the template, its line and the reason."""
+
+
+def _refuse_missing(value):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        raise FigureError(f"a printed value is {value!r}; every figure must have a value")
+    return value
+
+
+@lru_cache(maxsize=8)
+def environment(templates_dir: Path) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir)),
+        undefined=StrictUndefined,
+        finalize=_refuse_missing,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render(templates_dir: Path, name: str, context: dict) -> str:
+    """Render ``templates_dir/name`` with ``context``; errors name the template and line."""
+    env = environment(templates_dir)
+    template = env.get_template(name)
+    try:
+        return template.render(context)
+    except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
+        raise TemplateRenderError(f"{name}:{_template_line(exc, template.filename)}: {exc}") from exc
+
+
+def _template_line(exc: BaseException, filename: str | None) -> str:
+    line = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if filename and frame.filename == filename:
+            line = str(frame.lineno)
+    return f"line {line}"

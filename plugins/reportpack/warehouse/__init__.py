@@ -1,0 +1,1 @@
+"""The bank's SQL warehouse: schema, deterministic sample generator, loader."""

@@ -1,0 +1,114 @@
+"""Chinese number wording for bank documents, registered as Jinja filters.
+
+One rounding rule everywhere: round half up (四舍五入, what readers expect), applied only here, at
+rendering. Amounts arrive in 元, rates as fractions. A missing or non-finite figure is an error,
+never printed as "None" or "nan".
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+_DIGITS = "零一二三四五六七八九"
+
+
+class FigureError(ValueError):
+    """A figure that cannot be printed (missing, NaN, infinite)."""
+
+
+def _number(value, what: str) -> Decimal:
+    if value is None or isinstance(value, bool):
+        raise FigureError(f"{what}: no value to print (got {value!r})")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise FigureError(f"{what}: not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise FigureError(f"{what}: not a finite number: {value!r}")
+    # repr() gives the shortest decimal that round-trips, so 0.125 stays 0.125 before rounding.
+    return Decimal(repr(number)) if isinstance(value, float) else Decimal(str(value))
+
+
+def round_half_up(value, digits: int = 2) -> Decimal:
+    quantum = Decimal(1).scaleb(-digits)
+    result = _number(value, "round").quantize(quantum, rounding=ROUND_HALF_UP)
+    return result + 0  # turns -0.00 into 0.00
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+def yi(amount_yuan, digits: int = 2) -> str:
+    """元 → "12.34亿元"."""
+    return _fmt(round_half_up(_number(amount_yuan, "yi") / Decimal(10) ** 8, digits)) + "亿元"
+
+
+def wan(amount_yuan, digits: int = 2) -> str:
+    """元 → "123.45万元"."""
+    return _fmt(round_half_up(_number(amount_yuan, "wan") / Decimal(10) ** 4, digits)) + "万元"
+
+
+def pct(rate, digits: int = 2) -> str:
+    """0.1234 → "12.34%"."""
+    return _fmt(round_half_up(_number(rate, "pct") * 100, digits)) + "%"
+
+
+def pp(delta, digits: int = 2) -> str:
+    """A change of a rate, 0.002 → "0.20个百分点" (never "%"); the sign is worded by the template."""
+    return _fmt(round_half_up(abs(_number(delta, "pp")) * 100, digits)) + "个百分点"
+
+
+def count(value) -> str:
+    """A count of customers, accounts, transactions: an integer without separators."""
+    number = _number(value, "count")
+    if number != number.to_integral_value():
+        raise FigureError(f"count: {value!r} is not a whole number")
+    return str(int(number))
+
+
+def rank(position) -> str:
+    """3 → "第3位"."""
+    return f"第{count(position)}位"
+
+
+def magnitude(value):
+    """|value|, for wording a signed change as 增加 / 减少 with the sign in words."""
+    return abs(_number(value, "magnitude"))
+
+
+def cn_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (篇一…, 一是…)."""
+    n = int(n)
+    if not 1 <= n <= 99:
+        raise FigureError(f"cn_numeral: {n} is outside 1…99")
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + ("" if ones == 0 else _DIGITS[ones])
+
+
+def cn_date(day: date) -> str:
+    """date(2023, 6, 30) → "2023年6月30日" (no leading zeros, GB/T 9704)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def month_end(day: date) -> str:
+    """date(2023, 6, 30) → "6月末"."""
+    return f"{day.month}月末"
+
+
+FILTERS = {
+    "yi": yi,
+    "wan": wan,
+    "pct": pct,
+    "pp": pp,
+    "count": count,
+    "rank": rank,
+    "magnitude": magnitude,
+    "cn": cn_numeral,
+    "cn_date": cn_date,
+    "month_end": month_end,
+}
