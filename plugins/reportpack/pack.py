@@ -46,12 +46,15 @@ def tree_sha256(folder: Path, pattern: str = "**/*") -> str:
 
 
 def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str]) -> dict:
-    """Write ``manifest.json`` listing every file of ``pack_dir`` with its sha256."""
+    """Write ``manifest.json`` listing every file of ``pack_dir`` with its sha256.
+
+    ``kinds`` maps a relative path to its kind; other files take their top folder as kind
+    (``validation/…`` → ``validation``)."""
     files = []
     for path in sorted(p for p in pack_dir.rglob("*") if p.is_file() and p.name != MANIFEST):
         rel = path.relative_to(pack_dir).as_posix()
         files.append(
-            {"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size, "kind": kinds.get(rel, "other")}
+            {"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size, "kind": kinds.get(rel, rel.split("/")[0] if "/" in rel else "other")}
         )
     manifest = {**meta, "files": files}
     (pack_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")

@@ -1,0 +1,55 @@
+"""Shared fixtures. Airflow runs against the checkout's own home (``.airflow/``), never ~/airflow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Set before anything imports Airflow: the same environment `make` exports.
+os.environ.setdefault("REPORTPACK_HOME", str(ROOT))
+from reportpack import settings as _settings  # noqa: E402
+
+for _key, _value in _settings.airflow_env(_settings.load()).items():
+    os.environ.setdefault(_key, _value)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def require_tool(*names: str) -> None:
+    """Skip when a tool is missing on a developer machine; fail under CI (where it must exist)."""
+    missing = [n for n in names if shutil.which(n) is None]
+    if missing:
+        message = f"required tool(s) not installed: {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set: .ci/run installs them)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sample_url(tmp_path_factory) -> str:
+    """A freshly seeded sample warehouse (default spec) in a private SQLite file."""
+    from reportpack.warehouse.sample import SampleSpec, build_frames, write
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'sample.sqlite'}"
+    write(build_frames(SampleSpec()), url)
+    return url
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings for one test: the checkout's templates, a private output folder."""
+
+    def make(url: str, output: Path | None = None) -> _settings.Settings:
+        return _settings.load(
+            {
+                "REPORTPACK_HOME": str(ROOT),
+                "REPORTPACK_WAREHOUSE_URL": url,
+                "REPORTPACK_OUTPUT_DIR": str(output or tmp_path / "output"),
+            }
+        )
+
+    return make

@@ -1,0 +1,81 @@
+"""Policy over every DAG in dags/: imports cleanly, tagged, retried, and touches no database,
+connection or variable while being parsed."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from sqlalchemy import event
+
+import reportpack.settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def parse_log():
+    """DagBag over dags/ while recording every SQL statement and every Connection/Variable lookup."""
+    import airflow.settings
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import Connection, Variable
+
+    statements, lookups = [], []
+
+    def on_sql(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def record(kind):
+        return lambda *a, **k: lookups.append((kind, a))
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(Connection, "get", classmethod(record("connection")))
+    mp.setattr(Variable, "get", staticmethod(record("variable")))
+    mp.setattr(sqlalchemy, "create_engine", record("create_engine"))  # e.g. a warehouse engine
+    mp.setattr(reportpack.settings, "load", record("settings"))  # environment read at parse time
+    event.listen(airflow.settings.engine, "before_cursor_execute", on_sql)
+    try:
+        bag = DagBag(dag_folder=ROOT / "dags", safe_mode=False)
+    finally:
+        event.remove(airflow.settings.engine, "before_cursor_execute", on_sql)
+        mp.undo()
+    return bag, statements, lookups
+
+
+def test_no_import_errors(parse_log):
+    bag, _, _ = parse_log
+    assert bag.import_errors == {}
+    assert bag.dags, "no DAG found in dags/"
+
+
+def test_parsing_touches_no_database_connection_or_variable(parse_log):
+    _, statements, lookups = parse_log
+    assert statements == []
+    assert lookups == []
+
+
+def test_every_dag_is_tagged_owned_retried_scheduled_and_documented(parse_log):
+    bag, _, _ = parse_log
+    for dag_id, dag in bag.dags.items():
+        assert dag.tags, dag_id
+        assert dag.doc_md, dag_id
+        assert dag.catchup is False, dag_id
+        assert dag.schedule is not None, dag_id
+        for task in dag.tasks:
+            assert task.owner == "reportpack", (dag_id, task.task_id)
+            if task.task_id == "validate":
+                assert task.retries == 0  # a validation failure is never retried
+            else:
+                assert task.retries >= 1, (dag_id, task.task_id)
+
+
+def test_half_year_dag_reads_as_the_flow(parse_log):
+    bag, _, _ = parse_log
+    dag = bag.dags["reportpack_half_year"]
+    order = []
+    task = dag.get_task("plan")
+    while task is not None:
+        order.append(task.task_id)
+        downstream = list(task.downstream_list)
+        assert len(downstream) <= 1
+        task = downstream[0] if downstream else None
+    assert order == ["plan", "extract", "validate", "derive", "render", "publish"]

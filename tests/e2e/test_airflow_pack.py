@@ -1,0 +1,176 @@
+"""End to end: the DAG runs through Airflow (`airflow dags test`) on the sample warehouse; the
+documents are reopened with python-docx and their figures compared with an independent SQL query."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+from sqlalchemy import create_engine, text
+
+from reportpack.wording import cn_numeral, count, pct, wan, yi
+from tests.conftest import ROOT, require_tool
+
+pytestmark = pytest.mark.e2e
+
+# Figures for one outlet, computed straight from the warehouse tables (not through reportpack's
+# extraction SQL or pandas code). The sample has a row for every day, so 日均 is a plain average.
+INDEPENDENT_SQL = """
+with b as (select unit_id, biz_date, corporate_deposit c, savings_deposit s from daily_balance),
+e as (select unit_id, c c_end, s s_end from b where biz_date = '2023-06-30'),
+y as (select unit_id, c c0, s s0 from b where biz_date = '2022-12-31'),
+a as (select unit_id, sum(c) * 1.0 / count(*) c_avg, sum(s) * 1.0 / count(*) s_avg, count(*) days
+      from b where biz_date between '2023-01-01' and '2023-06-30' group by unit_id),
+m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_recovered) loans,
+             sum(npl_recovered) npl, sum(payroll_customers_added) payroll, sum(card_spending) cards,
+             sum(merchants_added) merchants, sum(ebank_transactions) * 1.0
+               / (sum(ebank_transactions) + sum(counter_transactions)) ebank,
+             sum(online_banking_customers_added) online
+      from monthly_business where month between '2023-01' and '2023-06' group by unit_id),
+f as (select o.unit_id, o.name, o.parent_id, s.name sub_name, e.c_end, e.c_end - y.c0 c_growth, a.c_avg,
+             a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days, m.*
+      from org_unit o join org_unit s on s.unit_id = o.parent_id
+      join e on e.unit_id = o.unit_id join y on y.unit_id = o.unit_id join a on a.unit_id = o.unit_id
+      join m on m.unit_id = o.unit_id where o.level = 'outlet')
+select f.*,
+       rank() over (partition by parent_id order by c_growth desc) c_rank,
+       rank() over (partition by parent_id order by c_avg_inc desc) c_avg_rank,
+       rank() over (partition by parent_id order by s_growth desc) s_rank,
+       count(*) over (partition by parent_id) peers
+from f order by unit_id
+"""
+LEFTOVER = re.compile(r"\{\{|\}\}|\{%|(?<![A-Za-z])(?:xxx|none|nan)(?![A-Za-z])", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def airflow_pack(sample_url, tmp_path_factory):
+    """Run the DAG through Airflow once; returns (pack folder, CLI output)."""
+    out = tmp_path_factory.mktemp("output")
+    migrated = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    if not migrated.exists():
+        subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
+        migrated.touch()
+    cli = str(Path(sys.executable).with_name("reportpack"))
+    proc = subprocess.run(
+        [cli, "airflow-run", "--period", "2023H1", "--url", sample_url, "--output", str(out)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out / "2023H1", proc.stdout
+
+
+@pytest.fixture(scope="module")
+def truth(sample_url):
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(text(INDEPENDENT_SQL))]
+    engine.dispose()
+    return rows
+
+
+def texts(path: Path) -> list[tuple[str, str]]:
+    return [(p.style.name, p.text) for p in Document(str(path)).paragraphs]
+
+
+def test_the_run_prints_where_the_pack_was_published(airflow_pack):
+    pack_dir, stdout = airflow_pack
+    assert f"Pack published: {pack_dir}" in stdout
+
+
+def test_manifest_lists_one_document_per_outlet_and_a_compilation_per_sub_branch(airflow_pack, truth):
+    pack_dir, _ = airflow_pack
+    manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
+    kinds = [f["kind"] for f in manifest["files"]]
+    assert kinds.count("outlet_half_year_summary") == len(truth)
+    assert kinds.count("compilation") == len({r["parent_id"] for r in truth})
+    assert manifest["period"] == "2023H1" and manifest["validation"]["status"] == "passed"
+    assert manifest["source"]["rows"]["daily_deposits"] > 0
+
+
+def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
+    pack_dir, _ = airflow_pack
+    for r in truth:
+        assert r["days"] == 181
+        (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
+        body = "".join(t for _, t in texts(doc))
+        peers = f"{r['sub_name']}所辖{r['peers']}个网点"
+        change = ("新增" if r["c_growth"] >= 0 else "减少") + yi(abs(r["c_growth"]))
+        expected = [
+            f"对公存款余额为{yi(r['c_end'])}，较年初{change}",
+            f"增量列{peers}第{r['c_rank']}位",
+            f"对公存款日均{yi(r['c_avg'])}",
+            f"列{peers}第{r['c_avg_rank']}位",
+            f"新开对公账户{count(r['accounts'])}户",
+            f"收回个人贷款{wan(r['loans'])}",
+            f"收回不良贷款{wan(r['npl'])}",
+            f"储蓄存款余额{yi(r['s_end'])}，较年初{'增加' if r['s_growth'] >= 0 else '减少'}{wan(abs(r['s_growth']))}",
+            f"增量列{peers}第{r['s_rank']}位",
+            f"储蓄存款日均{yi(r['s_avg'])}",
+            f"代发工资客户新增{count(r['payroll'])}户",
+            f"银行卡有效消费额{wan(r['cards'])}",
+            f"新增特约商户{count(r['merchants'])}户",
+            f"电子银行柜面替代率{pct(r['ebank'])}",
+            f"个人网银有效新增客户{count(r['online'])}户",
+        ]
+        for sentence in expected:
+            assert sentence in body, (r["unit_id"], sentence)
+
+
+def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pack, truth):
+    pack_dir, _ = airflow_pack
+    for r in truth:
+        (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
+        paras = texts(doc)
+        assert paras[0] == ("Title", f"{r['name']}2023年上半年工作总结")
+        h1 = [t for s, t in paras if s == "Heading 1"]
+        assert [t[:2] for t in h1] == ["一、", "二、", "三、", "四、"]
+        assert h1[2] == "三、存在的问题"
+        h2 = [t for s, t in paras if s == "Heading 2"]
+        assert h2[0].startswith("（一）公司类指标") and h2[1].startswith("（二）个金类指标")
+        assert paras[-2:] == [("Signature", r["name"]), ("Signature", "2023年6月30日")]
+
+
+def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
+    pack_dir, _ = airflow_pack
+    for parent in sorted({r["parent_id"] for r in truth}):
+        members = [r for r in truth if r["parent_id"] == parent]
+        sub = members[0]["sub_name"]
+        title = f"2023年江城银行滨江分行{sub}网点上半年工作总结（汇总{len(members)}篇）"
+        paras = texts(pack_dir / f"{title}.docx")
+        assert paras[0] == ("Title", title)
+        parts = [t for s, t in paras if s == "Subtitle"]
+        assert parts == [f"{sub}网点上半年工作总结篇{cn_numeral(i)}" for i in range(1, len(members) + 1)]
+        outlet_titles = [t for s, t in paras[1:] if s == "Title"]
+        assert outlet_titles == [f"{r['name']}2023年上半年工作总结" for r in members]
+
+
+def test_no_placeholder_or_missing_value_in_any_document(airflow_pack):
+    pack_dir, _ = airflow_pack
+    docs = list(pack_dir.rglob("*.docx"))
+    assert docs
+    for doc in docs:
+        for _, t in texts(doc):
+            assert not LEFTOVER.search(t), (doc.name, t)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tmp_path):
+    require_tool("soffice", "pdffonts")
+    from reportpack.render.pdf import to_pdf
+
+    pack_dir, _ = airflow_pack
+    docs = sorted(pack_dir.rglob("*.docx"))
+    pdfs = to_pdf(docs, tmp_path, ROOT / "templates" / "fonts" / "fonts.conf")
+    for pdf in pdfs:
+        assert pdf.exists() and pdf.stat().st_size > 10_000, pdf
+    fonts = subprocess.run(["pdffonts", str(pdfs[0])], capture_output=True, text=True, check=True).stdout
+    # 仿宋 → UMing, 楷体 → UKai, 黑体 → Noto Sans CJK, 小标宋 → Noto Serif CJK: four distinct faces
+    for face in ("UMingCN", "UKaiCN", "NotoSansCJK", "NotoSerifCJK"):
+        assert face in fonts, fonts

@@ -1,0 +1,71 @@
+import pytest
+
+from reportpack.document import DocumentSyntaxError, number, parse
+
+TEXT = """
+= 标题
+开头一段，
+续行。
+
+# 第一部分
+## 小节甲
+正文。
+- 事项一
+- 事项二
+## 小节乙
+### 细目
+#### 更细
+# 第二部分
+1. 计划一
+1. 计划二
+>> 某网点
+>> 2023年6月30日
+---
+== 篇二
+"""
+
+
+def test_parse_recognises_every_marker():
+    kinds = [(b.kind, b.level) for b in parse(TEXT)]
+    assert kinds == [
+        ("title", 0), ("paragraph", 0), ("heading", 1), ("heading", 2), ("paragraph", 0),
+        ("enum_item", 0), ("enum_item", 0), ("heading", 2), ("heading", 3), ("heading", 4),
+        ("heading", 1), ("numbered_item", 0), ("numbered_item", 0), ("signature", 0),
+        ("signature", 0), ("page_break", 0), ("part", 0),
+    ]
+    assert parse(TEXT)[1].text == "开头一段，续行。"
+
+
+def test_numbering_by_level_and_items():
+    labels = [b.full_text for b in number(parse(TEXT)) if b.number]
+    assert labels == [
+        "一、第一部分", "（一）小节甲", "一是事项一", "二是事项二", "（二）小节乙", "1.细目",
+        "（1）更细", "二、第二部分", "1、计划一", "2、计划二",
+    ]
+
+
+def test_level_three_format_is_a_setting():
+    blocks = number(parse("# a\n## b\n### c"), level3="{n}、")
+    assert blocks[-1].full_text == "1、c"
+
+
+def test_dropping_a_section_leaves_no_gap():
+    without_first = TEXT.replace("## 小节甲\n正文。\n- 事项一\n- 事项二\n", "")
+    labels = [b.number for b in number(parse(without_first)) if b.kind == "heading" and b.level == 2]
+    assert labels == ["（一）"]
+
+
+def test_a_title_restarts_numbering():
+    blocks = number(parse("= A\n# x\n# y\n= B\n# z"))
+    assert [b.number for b in blocks if b.kind == "heading"] == ["一、", "二、", "一、"]
+
+
+@pytest.mark.parametrize("leftover", ["{{ o.x }}", "余额xxx亿元", "余额nan亿元", "None", "{% if %}"])
+def test_placeholders_and_missing_values_never_reach_a_document(leftover):
+    with pytest.raises(DocumentSyntaxError, match="t.j2: line 2"):
+        parse(f"= 标题\n正文{leftover}", source="t.j2")
+
+
+def test_unknown_marker_is_an_error():
+    with pytest.raises(DocumentSyntaxError, match="unknown marker"):
+        parse("##### 五级")

@@ -1,0 +1,54 @@
+from datetime import date
+
+import pytest
+
+from reportpack.periods import Period
+
+
+@pytest.mark.parametrize(
+    "label,start,end,kind",
+    [
+        ("2023-06", date(2023, 6, 1), date(2023, 6, 30), "month"),
+        ("2023-02", date(2023, 2, 1), date(2023, 2, 28), "month"),
+        ("2023Q2", date(2023, 4, 1), date(2023, 6, 30), "quarter"),
+        ("2023H1", date(2023, 1, 1), date(2023, 6, 30), "half"),
+        ("2023H2", date(2023, 7, 1), date(2023, 12, 31), "half"),
+        ("2023", date(2023, 1, 1), date(2023, 12, 31), "year"),
+    ],
+)
+def test_labels_parse_to_inclusive_bounds_and_back(label, start, end, kind):
+    p = Period.parse(label)
+    assert (p.start, p.end, p.kind) == (start, end, kind)
+    assert p.label == label
+
+
+@pytest.mark.parametrize("bad", ["2023H3", "2023-13", "23H1", "2023Q5", ""])
+def test_bad_labels_name_the_input(bad):
+    with pytest.raises(ValueError, match="period"):
+        Period.parse(bad)
+
+
+def test_half_year_days_year_start_and_time_progress():
+    p = Period.parse("2023H1")
+    assert p.days == 181
+    assert p.year_start_balance_date == date(2022, 12, 31)
+    assert p.time_progress == pytest.approx(181 / 365)
+    assert Period.parse("2024H1").time_progress == pytest.approx(182 / 366)
+
+
+def test_previous_and_same_period_last_year():
+    assert Period.parse("2023H1").previous().label == "2022H2"
+    assert Period.parse("2023-01").previous().label == "2022-12"
+    assert Period.parse("2023Q1").previous().label == "2022Q4"
+    assert Period.parse("2023H2").same_last_year().label == "2022H2"
+
+
+def test_months_of_a_half_year():
+    assert Period.parse("2023H2").months() == ["2023-07", "2023-08", "2023-09", "2023-10", "2023-11", "2023-12"]
+
+
+@pytest.mark.parametrize(
+    "when,label", [(date(2023, 7, 2), "2023H1"), (date(2024, 1, 2), "2023H2"), (date(2023, 12, 31), "2023H1")]
+)
+def test_a_run_reports_the_half_that_ended_before_it(when, label):
+    assert Period.last_half_before(when).label == label

@@ -1,0 +1,77 @@
+"""Failure semantics of a run: nothing half-written, nothing lost, nothing published on bad data."""
+
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from reportpack import pack, pipeline
+from reportpack.validate import ValidationFailed
+
+
+@pytest.fixture
+def warehouse(sample_url, tmp_path):
+    """A private copy of the sample warehouse that a test may corrupt."""
+    src = sample_url.removeprefix("sqlite:///")
+    dst = tmp_path / "wh.sqlite"
+    shutil.copyfile(src, dst)
+    return f"sqlite:///{dst}"
+
+
+def _sql(url, statement):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehouse, make_settings):
+    s = make_settings(warehouse)
+    first = pipeline.run_all(s, "2023H1", "first")
+    before = pack.read_manifest(first)
+    _sql(warehouse, "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S01-O00001' and biz_date = '2023-03-01'")
+    with pytest.raises(ValidationFailed) as caught:
+        pipeline.run_all(s, "2023H1", "second")
+    message = str(caught.value)
+    assert "expect_column_values_to_be_between" in message and "corporate_deposit" in message
+    assert "BR01-S01-O00001" in message and "-100" in message
+    assert pack.read_manifest(first) == before  # the published pack is untouched
+    quarantined = list((s.output_dir / ".runs").glob("2023H1-second/quarantine/daily_deposits.csv"))
+    assert len(quarantined) == 1 and "BR01-S01-O00001" in quarantined[0].read_text("utf-8")
+    assert not (s.output_dir / ".runs" / "2023H1-second" / "pack" / "manifest.json").exists()
+
+
+def test_republishing_keeps_the_previous_pack_aside(warehouse, make_settings):
+    s = make_settings(warehouse)
+    pipeline.run_all(s, "2023H1", "one")
+    pipeline.run_all(s, "2023H1", "two")
+    assert pack.read_manifest(s.output_dir / "2023H1")["run_id"] == "two"
+    aside = list((s.output_dir / ".superseded").iterdir())
+    assert len(aside) == 1 and pack.read_manifest(aside[0])["run_id"] == "one"
+    assert not (s.output_dir / ".runs" / "2023H1-two").exists()  # the run folder is cleaned up
+
+
+def test_an_incomplete_pack_is_never_published(tmp_path):
+    (tmp_path / "pack").mkdir()
+    with pytest.raises(FileNotFoundError, match="incomplete"):
+        pack.publish(tmp_path / "pack", tmp_path / "out", "2023H1")
+    assert not (tmp_path / "out" / "2023H1").exists()
+
+
+def test_manifest_records_source_without_password_and_every_file(warehouse, make_settings):
+    s = make_settings(warehouse)
+    target = pipeline.run_all(s, "2023H1", "m")
+    m = pack.read_manifest(target)
+    assert m["source"]["url"] == warehouse
+    assert m["source"]["rows"]["outlets"] == 22
+    assert m["validation"]["status"] == "passed"
+    for f in m["files"]:
+        assert pack.sha256_file(target / f["path"]) == f["sha256"]
+    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert on_disk == {f["path"] for f in m["files"]}
+
+
+def test_redact_hides_the_password():
+    from reportpack.settings import redact
+
+    assert redact("postgresql+psycopg://u:secret@h/db") == "postgresql+psycopg://u:***@h/db"

@@ -1,0 +1,80 @@
+"""The Word output: GB/T 9704 layout, Chinese fonts, page numbers, determinism."""
+
+import io
+import zipfile
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Emu, Pt
+
+from reportpack.document import number, parse
+from reportpack.render.docx import to_docx
+
+TEXT = "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n>> 某网点\n>> 2023年6月30日\n"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return to_docx(number(parse(TEXT)), title="t", author="a")
+
+
+@pytest.fixture(scope="module")
+def doc(data):
+    return Document(io.BytesIO(data))
+
+
+def test_a4_and_gbt9704_margins(doc):
+    s = doc.sections[0]
+    assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
+    assert (s.top_margin.twips, s.bottom_margin.twips, s.left_margin.twips, s.right_margin.twips) == (2098, 1984, 1588, 1474)
+    width = Emu(s.page_width - s.left_margin - s.right_margin)
+    height = Emu(s.page_height - s.top_margin - s.bottom_margin)
+    assert (round(width.mm), round(height.mm)) == (156, 225)
+
+
+@pytest.mark.parametrize(
+    "style,font,size",
+    [("Normal", "仿宋_GB2312", 16), ("Title", "方正小标宋简体", 22), ("Heading 1", "黑体", 16),
+     ("Heading 2", "楷体_GB2312", 16), ("Heading 3", "仿宋_GB2312", 16), ("Footer", "宋体", 14)],
+)
+def test_styles_set_east_asian_fonts_without_theme_overrides(doc, style, font, size):
+    st = doc.styles[style]
+    rfonts = st.element.rPr.find(qn("w:rFonts"))
+    assert rfonts.get(qn("w:eastAsia")) == font
+    assert not [a for a in rfonts.attrib if a.endswith("Theme")]
+    assert st.font.size == Pt(size)
+    assert st.element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+
+
+def test_body_fixed_line_spacing_two_character_indent_and_grid_spacing(doc):
+    pf = doc.styles["Normal"].paragraph_format
+    assert 28 <= pf.line_spacing.pt <= 29
+    assert pf.first_line_indent == Pt(32)
+    assert doc.styles["Normal"].element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+
+
+def test_paragraphs_carry_styles_and_renderer_numbers(doc):
+    got = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert got == [
+        ("Title", "某网点2023年上半年工作总结"), ("Normal", "开头。"), ("Heading 1", "一、主要指标"),
+        ("Heading 2", "（一）公司类"), ("Normal", "正文。"), ("Normal", "一是一件事"), ("Heading 3", "1.细目"),
+        ("Signature", "某网点"), ("Signature", "2023年6月30日"),
+    ]
+
+
+def test_page_number_field_on_the_outside_edge(doc):
+    odd, even = doc.sections[0].footer, doc.sections[0].even_page_footer
+    for footer in (odd, even):
+        xml = footer._element.xml
+        assert "PAGE" in xml and "fldChar" in xml
+        assert footer.paragraphs[0].text.startswith("— ") and footer.paragraphs[0].text.endswith(" —")
+    assert odd.paragraphs[0].alignment == 2 and even.paragraphs[0].alignment == 0  # right / left
+    assert doc.settings.element.find(qn("w:evenAndOddHeaders")) is not None
+
+
+def test_same_blocks_give_identical_bytes(data):
+    again = to_docx(number(parse(TEXT)), title="t", author="a")
+    assert again == data
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}

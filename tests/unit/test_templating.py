@@ -1,0 +1,80 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reportpack import templating
+from reportpack.pipeline import COMPILATION_TEMPLATE, OUTLET_TEMPLATE, period_context
+from reportpack.periods import Period
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def tdir(tmp_path):
+    (tmp_path / "t.j2").write_text("第一行\n余额{{ o.end|yi }}\n", "utf-8")
+    (tmp_path / "none.j2").write_text("a\nb\n{{ value }}\n", "utf-8")
+    (tmp_path / "evil.j2").write_text("{{ ''.__class__.__mro__ }}", "utf-8")
+    templating.environment.cache_clear()
+    return tmp_path
+
+
+def test_missing_variable_names_template_line_and_variable(tdir):
+    with pytest.raises(templating.TemplateRenderError, match=r"t\.j2:line 2: .*'end'"):
+        templating.render(tdir, "t.j2", {"o": {}})
+
+
+def test_none_is_refused_not_printed(tdir):
+    with pytest.raises(templating.TemplateRenderError, match=r"none\.j2:line 3"):
+        templating.render(tdir, "none.j2", {"value": None})
+
+
+def test_sandbox_blocks_python_internals(tdir):
+    with pytest.raises(templating.TemplateRenderError, match="unsafe|not safely"):
+        templating.render(tdir, "evil.j2", {})
+
+
+def _outlet(**over):
+    base = dict(
+        unit_id="o1", outlet_name="解放路分理处", sub_branch_id="s1", sub_branch_name="城东支行", branch_name="滨江分行",
+        peers=8, corporate_end=1.2e9, corporate_year_start=1.1e9, corporate_growth=1e8, corporate_growth_rate=0.09,
+        corporate_daily_avg=1.15e9, corporate_avg_increase=5e7, corporate_growth_rank=2, corporate_avg_increase_rank=3,
+        savings_end=5e8, savings_year_start=4.8e8, savings_growth=2e7, savings_growth_rate=0.04, savings_daily_avg=4.9e8,
+        savings_avg_increase=1e7, savings_growth_rank=6, savings_avg_increase_rank=5, new_corporate_accounts=12,
+        personal_loans_recovered=3.2e6, npl_recovered=4e5, payroll_customers_added=88, card_spending=4.1e7,
+        merchants_added=9, online_banking_customers_added=300, ebank_substitution_rate=0.87, months_reported=6,
+    )
+    return {**base, **over}
+
+
+def _context(**over):
+    return {"p": period_context(Period.parse("2023H1")), "quality_notes": [], "bank": "江城银行", "o": _outlet(**over)}
+
+
+def test_outlet_template_renders_the_sample_context():
+    templating.environment.cache_clear()
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
+    assert "对公存款余额为12.00亿元，较年初新增1.00亿元" in text
+    assert "列城东支行所辖8个网点第2位" in text
+    assert "电子银行柜面替代率为87.00%，低于90%" in text  # a problem drafted from the data
+
+
+def test_outlet_template_words_a_decrease_without_a_minus_sign():
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(corporate_growth=-3e7))
+    assert "较年初减少0.30亿元" in text and "-0.30" not in text
+
+
+def test_outlet_template_refuses_a_missing_figure():
+    with pytest.raises(templating.TemplateRenderError, match=OUTLET_TEMPLATE):
+        templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(savings_daily_avg=None))
+
+
+def test_compilation_template_lists_parts_in_chinese_numerals():
+    sub = {"sub_branch_name": "城东支行", "branch_name": "滨江分行", "corporate_end": 2e9, "corporate_growth": 1e8,
+           "savings_end": 1e9, "savings_growth": -1e7}
+    outlets = [_outlet(unit_id=f"o{i}") for i in range(11)]
+    ctx = {**_context(), "sub": sub, "outlets": outlets}
+    text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
+    assert text.startswith("= 2023年滨江分行城东支行网点上半年工作总结（汇总11篇）")
+    assert "篇十一" in text and "篇十二" not in text
+    assert date(2023, 6, 30).strftime("%Y") in text

@@ -1,0 +1,53 @@
+import math
+from datetime import date
+
+import pytest
+
+from reportpack.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi
+
+
+@pytest.mark.parametrize(
+    "yuan,text",
+    [
+        (1_234_000_000, "12.34亿元"),
+        (1_234_500_000, "12.35亿元"),  # half up, not half even
+        (1_233_500_000, "12.34亿元"),  # half up (half even would give 12.34 too; see next)
+        (1_232_500_000, "12.33亿元"),  # half even would print 12.32
+        (0, "0.00亿元"),
+        (-149_999, "0.00亿元"),  # no "-0.00"
+    ],
+)
+def test_yi_two_decimals_round_half_up(yuan, text):
+    assert yi(yuan) == text
+
+
+def test_wan_and_pct_and_pp():
+    assert wan(15_421_250) == "1542.13万元"
+    assert wan(15_421_249) == "1542.12万元"
+    assert pct(0.88745) == "88.75%"
+    assert pct(0.125) == "12.50%"
+    assert pp(-0.002) == "0.20个百分点"
+
+
+@pytest.mark.parametrize("bad", [None, math.nan, math.inf, "abc"])
+def test_missing_figures_are_errors_not_text(bad):
+    with pytest.raises(FigureError):
+        yi(bad)
+
+
+def test_counts_and_ranks():
+    assert count(35.0) == "35"
+    assert rank(3) == "第3位"
+    with pytest.raises(FigureError):
+        count(3.5)
+
+
+@pytest.mark.parametrize("n,text", [(1, "一"), (7, "七"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (99, "九十九")])
+def test_chinese_numerals(n, text):
+    assert cn_numeral(n) == text
+
+
+def test_dates_without_leading_zeros():
+    assert cn_date(date(2023, 6, 30)) == "2023年6月30日"
+    assert cn_date(date(2023, 7, 2)) == "2023年7月2日"
+    assert month_end(date(2023, 6, 30)) == "6月末"
