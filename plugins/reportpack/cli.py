@@ -150,6 +150,32 @@ def cmd_preview(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    """Render throughput on the sample warehouse, as a ratio against a plain python-docx writer."""
+    import tempfile
+
+    from reportpack import bench, metrics
+    from reportpack.extract import extract
+    from reportpack.warehouse.sample import SampleSpec, build_frames, write
+    from sqlalchemy import create_engine
+
+    s = _settings(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite"
+        write(build_frames(SampleSpec(outlets=args.outlets)), url)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            period = Period.parse("2023H1")
+            figures = metrics.outlet_figures(extract(conn, period, s.templates_dir / "sql"), period)
+        engine.dispose()
+    result = bench.run(s.templates_dir, figures, repeat=args.repeat)
+    print(
+        f"render: {result['documents']} outlet documents, {result['ours_ms_per_doc']:.1f} ms/doc "
+        f"(baseline plain python-docx {result['baseline_ms_per_doc']:.1f} ms/doc) → ratio {result['ratio']:.2f}"
+    )
+    return 0
+
+
 def _date(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -197,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("preview", cmd_preview, "render page 1 of a compilation and an outlet document to PNG (LibreOffice)")
     period_opt(p); out_opt(p)
     p.add_argument("--out", default="docs/images", help="folder for the PNG files (default %(default)s)")
+    p = add("bench", cmd_bench, "benchmark rendering against a plain python-docx baseline measured in the same run")
+    p.add_argument("--outlets", type=int, default=60, help="outlets in the benchmark warehouse (default %(default)s)")
+    p.add_argument("--repeat", type=int, default=3, help="repetitions, best kept (default %(default)s)")
     return parser
 
 

@@ -1,0 +1,63 @@
+"""``reportpack bench``: render throughput against a baseline measured in the same run.
+
+The baseline is the least any Word writer must do for the same text: python-docx on its default
+template, one plain paragraph per block, saved to memory. The ratio (ours ÷ baseline) is what we
+track; absolute times depend on the machine.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from pathlib import Path
+
+from docx import Document
+
+from reportpack import document, templating
+from reportpack.pipeline import OUTLET_TEMPLATE, _records, period_context
+from reportpack.render.docx import to_docx
+
+
+def _best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def run(templates_dir: Path, figures, repeat: int = 3) -> dict[str, float]:
+    p = period_context_for_bench()
+    outlets = _records(figures)
+    texts = [templating.render(templates_dir, OUTLET_TEMPLATE, {"p": p, "quality_notes": [], "bank": "", "o": o}) for o in outlets]
+    blocks = [document.number(document.parse(t)) for t in texts]
+
+    def ours() -> None:
+        for o in outlets:
+            text = templating.render(templates_dir, OUTLET_TEMPLATE, {"p": p, "quality_notes": [], "bank": "", "o": o})
+            to_docx(document.number(document.parse(text)), title="t", author="a")
+
+    def baseline() -> None:
+        for bs in blocks:
+            doc = Document()
+            for b in bs:
+                doc.add_paragraph(b.full_text)
+            doc.save(io.BytesIO())
+
+    ours_s, base_s = _best_of(ours, repeat), _best_of(baseline, repeat)
+    n = len(outlets)
+    return {
+        "documents": n,
+        "ours_ms_per_doc": 1000 * ours_s / n,
+        "baseline_ms_per_doc": 1000 * base_s / n,
+        "ratio": ours_s / base_s,
+        "median_blocks": statistics.median(len(b) for b in blocks),
+    }
+
+
+def period_context_for_bench():
+    from reportpack.periods import Period
+
+    return period_context(Period.parse("2023H1"))
