@@ -15,7 +15,8 @@ from pathlib import Path
 from docx import Document
 
 from reportpack import document, templating
-from reportpack.pipeline import OUTLET_TEMPLATE, _records, period_context
+from reportpack.periods import Period
+from reportpack.pipeline import OUTLET_TEMPLATE, _records, base_context
 from reportpack.render.docx import to_docx
 
 
@@ -29,14 +30,14 @@ def _best_of(fn, repeat: int) -> float:
 
 
 def run(templates_dir: Path, figures, repeat: int = 3) -> dict[str, float]:
-    p = period_context_for_bench()
+    base = base_context(templates_dir, Period.parse("2023H1"), [], "江城银行")
     outlets = _records(figures)
-    texts = [templating.render(templates_dir, OUTLET_TEMPLATE, {"p": p, "quality_notes": [], "bank": "", "o": o}) for o in outlets]
+    texts = [templating.render(templates_dir, OUTLET_TEMPLATE, {**base, "o": o}) for o in outlets]
     blocks = [document.number(document.parse(t)) for t in texts]
 
     def ours() -> None:
         for o in outlets:
-            text = templating.render(templates_dir, OUTLET_TEMPLATE, {"p": p, "quality_notes": [], "bank": "", "o": o})
+            text = templating.render(templates_dir, OUTLET_TEMPLATE, {**base, "o": o})
             to_docx(document.number(document.parse(text)), title="t", author="a")
 
     def baseline() -> None:
@@ -55,9 +56,3 @@ def run(templates_dir: Path, figures, repeat: int = 3) -> dict[str, float]:
         "ratio": ours_s / base_s,
         "median_blocks": statistics.median(len(b) for b in blocks),
     }
-
-
-def period_context_for_bench():
-    from reportpack.periods import Period
-
-    return period_context(Period.parse("2023H1"))

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from sqlalchemy import create_engine
 
 from reportpack import __version__, document, metrics, pack, templating
@@ -101,7 +102,17 @@ def validate(settings: Settings, run: Run) -> str:
             "validation": {
                 "status": outcome.status,
                 "expectations": outcome.expectation_counts,
-                "warnings": [f.describe() for f in outcome.warnings],
+                "warnings": [
+                    {
+                        "suite": f.suite,
+                        "expectation": f.expectation,
+                        "columns": list(f.columns),
+                        "unexpected_count": f.unexpected_count,
+                        "element_count": f.element_count,
+                        "message": f.describe(),
+                    }
+                    for f in outcome.warnings
+                ],
                 "quarantine": str(quarantined) if quarantined else None,
             }
         },
@@ -131,6 +142,12 @@ def period_context(period: Period) -> dict:
     }
 
 
+def base_context(templates_dir: Path, period: Period, warnings: list[dict], bank: str) -> dict:
+    """What every document template sees besides its subject: period, validation warnings, labels."""
+    labels = yaml.safe_load((templates_dir / "labels.yaml").read_text("utf-8"))
+    return {"p": period_context(period), "quality_warnings": warnings, "labels": labels, "bank": bank}
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     # NaN → None, so a missing figure fails loudly in the template instead of printing "nan".
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -141,9 +158,7 @@ def render(settings: Settings, run: Run) -> dict[str, str]:
     figures = pd.read_parquet(run.folder / "figures.parquet")
     subs = pd.read_parquet(run.folder / "sub_branches.parquet")
     state = _load_state(run)
-    p = period_context(run.period)
-    notes = quality_notes(state["validation"]["warnings"])
-    base = {"p": p, "quality_notes": notes, "bank": settings.bank_name}
+    base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"], settings.bank_name)
     kinds: dict[str, str] = {}
     outlets = _records(figures)
     for o in outlets:
@@ -162,10 +177,6 @@ def render(settings: Settings, run: Run) -> dict[str, str]:
         kinds[rel] = "compilation"
     _save_state(run, {"documents": kinds})
     return kinds
-
-
-def quality_notes(warnings: list[str]) -> list[str]:
-    return [f"数据校验提示：{w.splitlines()[0]}。详见本报告包validation目录中的校验报告。" for w in warnings]
 
 
 def _write_document(path: Path, text: str, source: str, author: str) -> None:

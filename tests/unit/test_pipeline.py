@@ -75,3 +75,32 @@ def test_redact_hides_the_password():
     from reportpack.settings import redact
 
     assert redact("postgresql+psycopg://u:secret@h/db") == "postgresql+psycopg://u:***@h/db"
+
+
+def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
+    import json
+
+    from docx import Document
+
+    from reportpack import settings as settings_mod
+    from tests.conftest import ROOT
+
+    home = tmp_path / "home"
+    (home / "expectations").mkdir(parents=True)
+    (home / "templates").symlink_to(ROOT / "templates")
+    for suite in (ROOT / "expectations").glob("*.json"):
+        data = json.loads(suite.read_text("utf-8"))
+        if suite.stem == "daily_deposits":
+            for exp in data["expectations"]:
+                if exp["type"] == "expect_column_values_to_be_between":
+                    exp["severity"] = "warning"
+        (home / "expectations" / suite.name).write_text(json.dumps(data), "utf-8")
+    _sql(warehouse, "update daily_balance set savings_deposit = -1 where biz_date = '2023-05-05' and unit_id = 'BR01-S02-O00002'")
+    s = settings_mod.load({"REPORTPACK_HOME": str(home), "REPORTPACK_WAREHOUSE_URL": warehouse,
+                           "REPORTPACK_OUTPUT_DIR": str(tmp_path / "out")})
+    target = pipeline.run_all(s, "2023H1", "warn")
+    assert pack.read_manifest(target)["validation"]["status"] == "passed with warnings"
+    (doc,) = target.glob("outlets/*/BR01-S02-O00002_*.docx")
+    paragraphs = [p.text for p in Document(str(doc)).paragraphs]
+    assert "五、数据质量说明" in paragraphs
+    assert any("“储蓄存款余额”有1条记录" in p for p in paragraphs)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from reportpack import templating
-from reportpack.pipeline import COMPILATION_TEMPLATE, OUTLET_TEMPLATE, period_context
+from reportpack.pipeline import COMPILATION_TEMPLATE, OUTLET_TEMPLATE, base_context
 from reportpack.periods import Period
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def _outlet(**over):
 
 
 def _context(**over):
-    return {"p": period_context(Period.parse("2023H1")), "quality_notes": [], "bank": "江城银行", "o": _outlet(**over)}
+    return {**base_context(ROOT / "templates", Period.parse("2023H1"), [], "江城银行"), "o": _outlet(**over)}
 
 
 def test_outlet_template_renders_the_sample_context():
@@ -78,3 +78,12 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
     assert text.startswith("= 2023年滨江分行城东支行网点上半年工作总结（汇总11篇）")
     assert "篇十一" in text and "篇十二" not in text
     assert date(2023, 6, 30).strftime("%Y") in text
+
+
+def test_a_validation_warning_is_quoted_in_chinese():
+    warning = {"suite": "daily_deposits", "expectation": "expect_column_values_to_be_between",
+               "columns": ["corporate_deposit"], "unexpected_count": 3, "element_count": 4004}
+    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning], "江城银行"), "o": _outlet()}
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
+    assert "# 数据质量说明" in text
+    assert "网点每日存款余额中“对公存款余额”有3条记录（共4004条）数值超出合理范围" in text
