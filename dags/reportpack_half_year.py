@@ -7,8 +7,8 @@ compilation per sub-branch, published to `REPORTPACK_OUTPUT_DIR/<period>` with a
 
 Trigger with `{"period": "2023H1"}` to (re)build a given half year. The warehouse is the
 connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`.
-A validation failure fails the run at once (no retry) and publishes nothing; the offending rows
-are in the run folder's `quarantine/`.
+Only an unreachable warehouse is retried. A validation failure fails the run at once and publishes
+nothing; the offending rows are in the run folder's `quarantine/`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import CronTriggerTimetable, ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task
+
+# Only an unreachable warehouse is worth retrying; bad data, a template error or a bug fail at once.
+TRANSIENT = RetryRule(
+    exception=["sqlalchemy.exc.OperationalError", "sqlalchemy.exc.InterfaceError", "builtins.ConnectionError", "builtins.TimeoutError"],
+    action=RetryAction.RETRY,
+    reason="warehouse unreachable",
+)
 
 
 @dag(
@@ -26,7 +33,12 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, task
     catchup=False,
     max_active_runs=1,
     tags=["reportpack", "half-year"],
-    default_args={"owner": "reportpack", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": "reportpack",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT], default=RetryAction.FAIL),
+    },
     params={"period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended")},
     doc_md=__doc__,
 )

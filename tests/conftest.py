@@ -32,10 +32,11 @@ def require_tool(*names: str) -> None:
 @pytest.fixture(scope="session")
 def sample_url(tmp_path_factory) -> str:
     """A freshly seeded sample warehouse (default spec) in a private SQLite file."""
-    from reportpack.warehouse.sample import SampleSpec, build_frames, write
+    from reportpack.warehouse.load import write
+    from reportpack.warehouse.sample import SampleSpec, generate
 
     url = f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'sample.sqlite'}"
-    write(build_frames(SampleSpec()), url)
+    write(generate(SampleSpec()), url, progress=False)
     return url
 
 
@@ -53,3 +54,36 @@ def make_settings(tmp_path):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A private database on the PostgreSQL server (REPORTPACK_TEST_PG_URL, default the local one).
+
+    Skips on a developer machine without the server; fails under CI, where it must be running."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    server = os.environ.get("REPORTPACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL not reachable at {server}: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"reportpack_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()

@@ -33,7 +33,8 @@ def _settings(args) -> settings_mod.Settings:
 
 
 def cmd_seed(args) -> int:
-    from reportpack.warehouse.sample import SampleSpec, build_frames, write
+    from reportpack.warehouse.load import write
+    from reportpack.warehouse.sample import SampleSpec, generate
 
     s = _settings(args)
     if args.if_missing and s.warehouse_url == f"sqlite:///{s.sample_warehouse_path}" and s.sample_warehouse_path.exists():
@@ -41,10 +42,15 @@ def cmd_seed(args) -> int:
         return 0
     spec = SampleSpec(outlets=args.outlets, sub_branches=args.sub_branches, start=args.start, end=args.end, seed=args.seed)
     started = time.perf_counter()
-    write(build_frames(spec), s.warehouse_url)
+    try:
+        counts = write(generate(spec), s.warehouse_url, progress=None if args.progress else False)
+    except ValueError as exc:
+        print(f"reportpack seed: {exc}", file=sys.stderr)
+        return 2
     print(
-        f"seeded {settings_mod.redact(s.warehouse_url)}: {spec.outlets} outlets in {spec.sub_branches} sub-branches, "
-        f"{spec.start}…{spec.end} ({time.perf_counter() - started:.1f} s)"
+        f"seeded {settings_mod.redact(s.warehouse_url)}: {spec.outlets} outlets in {spec.n_sub_branches} sub-branches, "
+        f"{spec.start}…{spec.end}, {sum(counts.values()):,} rows in {len(counts)} tables "
+        f"({time.perf_counter() - started:.1f} s)"
     )
     return 0
 
@@ -156,13 +162,14 @@ def cmd_bench(args) -> int:
 
     from reportpack import bench, metrics
     from reportpack.extract import extract
-    from reportpack.warehouse.sample import SampleSpec, build_frames, write
+    from reportpack.warehouse.load import write
+    from reportpack.warehouse.sample import SampleSpec, generate
     from sqlalchemy import create_engine
 
     s = _settings(args)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite"
-        write(build_frames(SampleSpec(outlets=args.outlets)), url)
+        write(generate(SampleSpec(outlets=args.outlets)), url, progress=False)
         engine = create_engine(url)
         with engine.connect() as conn:
             period = Period.parse("2023H1")
@@ -201,11 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("seed", cmd_seed, "write the deterministic sample warehouse")
     p.add_argument("--outlets", type=int, default=22, help="number of outlets (default %(default)s)")
-    p.add_argument("--sub-branches", type=int, default=3, help="number of sub-branches (default %(default)s)")
-    p.add_argument("--start", type=_date, default=date(2022, 12, 31), help="first day (default %(default)s)")
+    p.add_argument("--sub-branches", type=int, default=None, help="number of sub-branches (default: one per 8 outlets, at least 3)")
+    p.add_argument("--start", type=_date, default=date(2021, 12, 31), help="first day (default %(default)s)")
     p.add_argument("--end", type=_date, default=date(2023, 12, 31), help="last day (default %(default)s)")
     p.add_argument("--seed", type=int, default=20230630, help="random seed (default %(default)s)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if the default sample warehouse exists")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="progress bar on a terminal (default on)")
     url_opt(p)
 
     p = add("validate", cmd_validate, "extract and validate one period; exit 1 on a critical failure")
@@ -234,7 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("great_expectations", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return args.func(args)
+    from reportpack.document import DocumentSyntaxError
+    from reportpack.templating import TemplateRenderError
+    from reportpack.validate import SuiteError
+
+    try:
+        return args.func(args)
+    except (TemplateRenderError, DocumentSyntaxError, SuiteError, FileNotFoundError) as exc:
+        # Errors in owner-edited files: the message names the file, line and reason; no traceback.
+        print(f"reportpack {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -26,21 +27,20 @@ class Table:
     date_columns: tuple[str, ...] = ()
 
 
+def _period(p: Period) -> dict[str, object]:
+    return {
+        "period_start": p.start,
+        "period_end": p.end,
+        "year_start_date": p.year_start_balance_date,
+        "first_month": p.months()[0],
+        "last_month": p.months()[-1],
+    }
+
+
 TABLES: tuple[Table, ...] = (
-    Table(
-        "outlets",
-        lambda p: {"period_start": p.start, "period_end": p.end},
-        ("opened_on", "closed_on"),
-    ),
-    Table(
-        "daily_deposits",
-        lambda p: {"year_start_date": p.year_start_balance_date, "period_end": p.end},
-        ("biz_date",),
-    ),
-    Table(
-        "monthly_business",
-        lambda p: {"first_month": p.months()[0], "last_month": p.months()[-1]},
-    ),
+    Table("outlets", _period, ("opened_on", "closed_on")),
+    Table("outlet_balances", _period, ("first_day", "last_day")),
+    Table("outlet_business", _period),
 )
 
 
@@ -49,13 +49,29 @@ def sql_path(sql_dir: Path, name: str) -> Path:
 
 
 def run_query(conn: Connection, sql: str, params: dict[str, object]) -> pd.DataFrame:
-    """Run ``sql`` with ``params`` bound (never formatted into the string)."""
-    binds = [
-        bindparam(key, type_=Date() if isinstance(value, date) else String())
-        for key, value in params.items()
-    ]
-    result = conn.execute(text(sql).bindparams(*binds), params)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    """Run ``sql`` with those of ``params`` it names bound (never formatted into the string)."""
+    clause = text(sql)
+    used = {key: value for key, value in params.items() if key in clause._bindparams}
+    binds = [bindparam(key, type_=Date() if isinstance(value, date) else String()) for key, value in used.items()]
+    result = conn.execute(clause.bindparams(*binds), used)
+    return _normalise(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same dtypes whatever the database: PostgreSQL sums integers into NUMERIC (Decimal),
+    SQLite into INTEGER; a column with NULLs arrives as objects. Numbers become int64 when whole
+    and complete, else float64 (NULL → NaN)."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        present = values.dropna()
+        if present.empty or not present.map(lambda v: isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)).all():
+            continue
+        numbers = values.map(lambda v: None if v is None else float(v)).astype("float64")
+        whole = numbers.notna().all() and numbers.map(float.is_integer).all()
+        frame[column] = numbers.astype("int64") if whole else numbers
+    return frame
 
 
 def extract(conn: Connection, period: Period, sql_dir: Path) -> dict[str, pd.DataFrame]:

@@ -3,13 +3,17 @@
 Units: every amount stays in 元 here; conversion to 亿元 / 万元 and rounding happen only when
 rendering. Rates are fractions (0.1234 = 12.34%).
 
-- 月末余额 (period-end balance): the balance on the period's last day; a day without a row keeps
-  the previous day's balance (carry forward).
-- 年初: the balance on the previous year's 31 December.
+- 月末余额 (period-end balance): the balance on the period's last day (for an outlet closed during
+  the period, on its closing day); a day without a row keeps the previous day's balance.
+- 年初: the balance on the previous year's 31 December (zero for an outlet opened after it).
 - 较年初新增 = 月末余额 − 年初; 增幅 = 较年初新增 ÷ 年初.
-- 日均 = Σ daily balance over every day of the period ÷ days in the period (carry forward).
+- 日均 = Σ daily balance over every day of the period ÷ days in the period (carry forward); an
+  outlet that opened or closed during the period is averaged over the days it was open, and its
+  documents say so. The day-weighted sums are computed in the database
+  (``templates/sql/outlet_balances.sql``).
 - 日均较年初增加 = 日均 − 年初.
 - 排名 among the outlets of the same sub-branch: largest first, ties share the best rank (1, 1, 3).
+- 不良贷款率 = (次级 + 可疑 + 损失) ÷ 各项贷款, at period end.
 - 电子银行柜面替代率 = electronic transactions ÷ (electronic + counter) over the period; ATM
   transactions count as electronic.
 """
@@ -34,25 +38,19 @@ FLOW_SUMS = (
 )
 
 
-def _wide(daily: pd.DataFrame, column: str, end: date) -> pd.DataFrame:
-    """Day × unit table of ``column``, every calendar day up to ``end``, carried forward."""
-    wide = daily.pivot(index="biz_date", columns="unit_id", values=column).sort_index()
-    first = wide.index.min() if len(wide) else pd.Timestamp(end)
-    days = pd.date_range(min(first, pd.Timestamp(end)), pd.Timestamp(end), freq="D")
-    return wide.reindex(wide.index.union(days)).ffill().loc[: pd.Timestamp(end)]
+def year_start(values: pd.Series, opened_on: pd.Series, year_start_date: date) -> pd.Series:
+    """年初 balances; an outlet opened after 年初 starts from zero (missing otherwise stays missing)."""
+    opened_later = pd.to_datetime(opened_on) > pd.Timestamp(year_start_date)
+    return values.where(values.notna() | ~opened_later, 0)
 
 
-def balance_on(daily: pd.DataFrame, column: str, day: date) -> pd.Series:
-    """Balance of each unit at the end of ``day`` (last row on or before it); NaN if none."""
-    wide = _wide(daily, column, day)
-    return wide.loc[pd.Timestamp(day)] if len(wide) else pd.Series(dtype="float64")
+def daily_average(day_sums: pd.Series, covered_days: pd.Series) -> pd.Series:
+    """日均 from the database's day-weighted sums: Σ balance × days it stood ÷ days covered.
 
-
-def daily_average(daily: pd.DataFrame, column: str, start: date, end: date) -> pd.Series:
-    """日均 of each unit over ``start``…``end``; NaN where some day has no balance to carry forward."""
-    wide = _wide(daily, column, end).loc[pd.Timestamp(start) :]
-    days = (end - start).days + 1
-    return wide.sum(min_count=days) / days
+    For an outlet open the whole period the days covered are the period's days; an outlet that
+    opened or closed during the period is averaged over the days it was open.
+    """
+    return day_sums / covered_days.where(covered_days > 0)
 
 
 def rank_within(values: pd.Series, groups: pd.Series) -> pd.Series:
@@ -73,14 +71,20 @@ def substitution_rate(electronic: pd.Series, counter: pd.Series) -> pd.Series:
 def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
     """One row per outlet of ``frames['outlets']`` with every figure of the half-year summary."""
     outlets = frames["outlets"].set_index("unit_id")
-    daily = frames["daily_deposits"]
+    bal = frames["outlet_balances"].set_index("unit_id").reindex(outlets.index)
+    biz = frames["outlet_business"].set_index("unit_id").reindex(outlets.index)
     out = outlets[["outlet_name", "sub_branch_id", "sub_branch_name", "branch_name"]].copy()
     out["peers"] = out.groupby("sub_branch_id")["outlet_name"].transform("size").astype("int64")
+    opened, closed = pd.to_datetime(outlets["opened_on"]), pd.to_datetime(outlets["closed_on"])
+    out["opened_in_period"] = opened.where(opened > pd.Timestamp(period.start)).dt.date
+    out["closed_in_period"] = closed.where(closed < pd.Timestamp(period.end)).dt.date
+    out["open_days"] = bal["open_days"]
+    out["partial_period"] = bal["open_days"] < period.days
     for column in BALANCES:
         p = column.removesuffix("_deposit")
-        end = balance_on(daily, column, period.end).reindex(out.index)
-        base = balance_on(daily, column, period.year_start_balance_date).reindex(out.index)
-        avg = daily_average(daily, column, period.start, period.end).reindex(out.index)
+        end = bal[f"{p}_end"]
+        base = year_start(bal[f"{p}_year_start"], outlets["opened_on"], period.year_start_balance_date)
+        avg = daily_average(bal[f"{p}_day_sum"], bal["covered_days"])
         out[f"{p}_end"] = end
         out[f"{p}_year_start"] = base
         out[f"{p}_growth"] = end - base
@@ -89,18 +93,19 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_avg_increase"] = avg - base
         out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"], out["sub_branch_id"])
         out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"], out["sub_branch_id"])
-    flows = frames["monthly_business"]
-    flows = flows[flows["month"].isin(period.months())].groupby("unit_id").sum(numeric_only=True)
-    flows = flows.reindex(out.index)
+    out["loans_end"] = bal["loans_end"]
+    out["npl_end"] = bal["npl_end"]
+    out["npl_ratio"] = npl_ratio(bal["npl_end"], bal["loans_end"])
     for column in FLOW_SUMS:
-        out[column] = flows[column]
-    out["ebank_substitution_rate"] = substitution_rate(
-        flows["ebank_transactions"], flows["counter_transactions"]
-    )
-    out["months_reported"] = (
-        frames["monthly_business"].groupby("unit_id")["month"].nunique().reindex(out.index).fillna(0)
-    ).astype("int64")
+        out[column] = biz[column]
+    out["ebank_substitution_rate"] = substitution_rate(biz["ebank_transactions"], biz["counter_transactions"])
+    out["months_reported"] = biz["months_reported"]
     return out.reset_index().sort_values(["sub_branch_id", "unit_id"], ignore_index=True)
+
+
+def npl_ratio(npl: pd.Series, loans: pd.Series) -> pd.Series:
+    """不良贷款率 = (次级 + 可疑 + 损失) ÷ 各项贷款."""
+    return npl / loans.where(loans != 0)
 
 
 def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:

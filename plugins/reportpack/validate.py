@@ -42,7 +42,7 @@ class Failure:
 
     def describe(self) -> str:
         cols = ", ".join(self.columns) if self.columns else "(table)"
-        rule = {k: v for k, v in self.kwargs.items() if k not in ("column", "column_list", "batch_id")}
+        rule = {k: v for k, v in self.kwargs.items() if k not in ("column", "column_A", "column_B", "column_list", "batch_id")}
         head = f"[{self.severity}] suite {self.suite}: {self.expectation} on {cols}"
         if rule:
             head += f" {json.dumps(rule, ensure_ascii=False, default=str)}"
@@ -171,7 +171,10 @@ def validate(frames: dict[str, pd.DataFrame], expectations_dir: Path) -> Outcome
 def _failure(suite: str, item, frame: pd.DataFrame) -> Failure:
     config = item.expectation_config
     kwargs = dict(config.kwargs)
-    columns = tuple(kwargs.get("column_list") or ([kwargs["column"]] if "column" in kwargs else []))
+    columns = tuple(
+        kwargs.get("column_list")
+        or [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    )
     result = item.result or {}
     index = result.get("unexpected_index_list") or []
     rows = frame.iloc[[i for i in index if isinstance(i, int)]] if index else pd.DataFrame()

@@ -66,6 +66,13 @@ def test_every_dag_is_tagged_owned_retried_scheduled_and_documented(parse_log):
                 assert task.retries == 0  # a validation failure is never retried
             else:
                 assert task.retries >= 1, (dag_id, task.task_id)
+                # retries are for an unreachable warehouse only, never for bad data or bugs
+                policy = task.retry_policy
+                assert policy is not None and policy.default.value == "fail", (dag_id, task.task_id)
+                assert policy.evaluate(ValueError("bad"), 1, 3).action.value == "fail"
+                from sqlalchemy.exc import OperationalError
+
+                assert policy.evaluate(OperationalError("s", {}, Exception()), 1, 3).action.value == "retry"
 
 
 def test_half_year_dag_reads_as_the_flow(parse_log):

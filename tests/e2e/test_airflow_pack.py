@@ -4,6 +4,7 @@ documents are reopened with python-docx and their figures compared with an indep
 from __future__ import annotations
 
 import json
+from datetime import date
 import os
 import re
 import subprocess
@@ -22,22 +23,28 @@ pytestmark = pytest.mark.e2e
 # Figures for one outlet, computed straight from the warehouse tables (not through reportpack's
 # extraction SQL or pandas code). The sample has a row for every day, so 日均 is a plain average.
 INDEPENDENT_SQL = """
-with b as (select unit_id, biz_date, corporate_deposit c, savings_deposit s from daily_balance),
-e as (select unit_id, c c_end, s s_end from b where biz_date = '2023-06-30'),
-y as (select unit_id, c c0, s s0 from b where biz_date = '2022-12-31'),
-a as (select unit_id, sum(c) * 1.0 / count(*) c_avg, sum(s) * 1.0 / count(*) s_avg, count(*) days
-      from b where biz_date between '2023-01-01' and '2023-06-30' group by unit_id),
+with bounds as (select unit_id, name, parent_id,
+                       case when opened_on > '2023-01-01' then opened_on else '2023-01-01' end first_day,
+                       case when closed_on < '2023-06-30' then closed_on else '2023-06-30' end last_day
+                from org_unit where level = 'outlet' and opened_on <= '2023-06-30'
+                  and (closed_on is null or closed_on >= '2023-01-01')),
+b as (select unit_id, biz_date, corporate_deposit c, savings_deposit s from daily_balance),
+e as (select x.unit_id, b.c c_end, b.s s_end from bounds x join b on b.unit_id = x.unit_id and b.biz_date = x.last_day),
+y as (select x.unit_id, coalesce(b.c, 0) c0, coalesce(b.s, 0) s0
+      from bounds x left join b on b.unit_id = x.unit_id and b.biz_date = '2022-12-31'),
+a as (select x.unit_id, sum(b.c) * 1.0 / count(*) c_avg, sum(b.s) * 1.0 / count(*) s_avg, count(*) days
+      from bounds x join b on b.unit_id = x.unit_id and b.biz_date between x.first_day and x.last_day group by x.unit_id),
 m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_recovered) loans,
              sum(npl_recovered) npl, sum(payroll_customers_added) payroll, sum(card_spending) cards,
              sum(merchants_added) merchants, sum(ebank_transactions) * 1.0
                / (sum(ebank_transactions) + sum(counter_transactions)) ebank,
              sum(online_banking_customers_added) online
       from monthly_business where month between '2023-01' and '2023-06' group by unit_id),
-f as (select o.unit_id, o.name, o.parent_id, s.name sub_name, e.c_end, e.c_end - y.c0 c_growth, a.c_avg,
-             a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days, m.*
-      from org_unit o join org_unit s on s.unit_id = o.parent_id
-      join e on e.unit_id = o.unit_id join y on y.unit_id = o.unit_id join a on a.unit_id = o.unit_id
-      join m on m.unit_id = o.unit_id where o.level = 'outlet')
+f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.last_day, e.c_end, e.c_end - y.c0 c_growth,
+             a.c_avg, a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days, m.*
+      from bounds x join org_unit s on s.unit_id = x.parent_id
+      join e on e.unit_id = x.unit_id join y on y.unit_id = x.unit_id join a on a.unit_id = x.unit_id
+      join m on m.unit_id = x.unit_id)
 select f.*,
        rank() over (partition by parent_id order by c_growth desc) c_rank,
        rank() over (partition by parent_id order by c_avg_inc desc) c_avg_rank,
@@ -91,13 +98,13 @@ def test_manifest_lists_one_document_per_outlet_and_a_compilation_per_sub_branch
     assert kinds.count("outlet_half_year_summary") == len(truth)
     assert kinds.count("compilation") == len({r["parent_id"] for r in truth})
     assert manifest["period"] == "2023H1" and manifest["validation"]["status"] == "passed"
-    assert manifest["source"]["rows"]["daily_deposits"] > 0
+    assert manifest["source"]["rows"]["outlet_balances"] == len(truth)
 
 
 def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
     pack_dir, _ = airflow_pack
     for r in truth:
-        assert r["days"] == 181
+        assert r["days"] == (date.fromisoformat(r["last_day"]) - date.fromisoformat(r["first_day"])).days + 1
         (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
         body = "".join(t for _, t in texts(doc))
         peers = f"{r['sub_name']}所辖{r['peers']}个网点"
@@ -121,6 +128,16 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
         ]
         for sentence in expected:
             assert sentence in body, (r["unit_id"], sentence)
+
+
+def test_outlets_open_part_of_the_period_say_so(airflow_pack, truth):
+    pack_dir, _ = airflow_pack
+    partial = [r for r in truth if r["days"] < 181]
+    assert partial, "the sample should hold an outlet that opened and one that closed in 2023H1"
+    for r in partial:
+        (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
+        body = "".join(t for _, t in texts(doc))
+        assert f"日均按营业{r['days']}天计算，排名仅就营业期间比较" in body
 
 
 def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pack, truth):

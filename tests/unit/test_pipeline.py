@@ -29,15 +29,14 @@ def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehou
     s = make_settings(warehouse)
     first = pipeline.run_all(s, "2023H1", "first")
     before = pack.read_manifest(first)
-    _sql(warehouse, "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S01-O00001' and biz_date = '2023-03-01'")
+    _sql(warehouse, "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S001-O00001' and biz_date = '2023-03-01'")
     with pytest.raises(ValidationFailed) as caught:
         pipeline.run_all(s, "2023H1", "second")
     message = str(caught.value)
-    assert "expect_column_values_to_be_between" in message and "corporate_deposit" in message
-    assert "BR01-S01-O00001" in message and "-100" in message
+    assert "outlet_balances" in message and "negative_rows" in message and "BR01-S001-O00001" in message
     assert pack.read_manifest(first) == before  # the published pack is untouched
-    quarantined = list((s.output_dir / ".runs").glob("2023H1-second/quarantine/daily_deposits.csv"))
-    assert len(quarantined) == 1 and "BR01-S01-O00001" in quarantined[0].read_text("utf-8")
+    quarantined = list((s.output_dir / ".runs").glob("2023H1-second/quarantine/outlet_balances.csv"))
+    assert len(quarantined) == 1 and "BR01-S001-O00001" in quarantined[0].read_text("utf-8")
     assert not (s.output_dir / ".runs" / "2023H1-second" / "pack" / "manifest.json").exists()
 
 
@@ -90,17 +89,17 @@ def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
     (home / "templates").symlink_to(ROOT / "templates")
     for suite in (ROOT / "expectations").glob("*.json"):
         data = json.loads(suite.read_text("utf-8"))
-        if suite.stem == "daily_deposits":
+        if suite.stem == "outlet_balances":
             for exp in data["expectations"]:
-                if exp["type"] == "expect_column_values_to_be_between":
+                if exp["kwargs"].get("column") == "negative_rows":
                     exp["severity"] = "warning"
         (home / "expectations" / suite.name).write_text(json.dumps(data), "utf-8")
-    _sql(warehouse, "update daily_balance set savings_deposit = -1 where biz_date = '2023-05-05' and unit_id = 'BR01-S02-O00002'")
+    _sql(warehouse, "update daily_balance set savings_deposit = -1 where biz_date = '2023-05-05' and unit_id = 'BR01-S002-O00002'")
     s = settings_mod.load({"REPORTPACK_HOME": str(home), "REPORTPACK_WAREHOUSE_URL": warehouse,
                            "REPORTPACK_OUTPUT_DIR": str(tmp_path / "out")})
     target = pipeline.run_all(s, "2023H1", "warn")
     assert pack.read_manifest(target)["validation"]["status"] == "passed with warnings"
-    (doc,) = target.glob("outlets/*/BR01-S02-O00002_*.docx")
+    (doc,) = target.glob("outlets/*/BR01-S002-O00002_*.docx")
     paragraphs = [p.text for p in Document(str(doc)).paragraphs]
     assert "五、数据质量说明" in paragraphs
-    assert any("“储蓄存款余额”有1条记录" in p for p in paragraphs)
+    assert any("有1个网点（共22个网点）的“负值记录数”数值超出合理范围" in p for p in paragraphs)

@@ -43,6 +43,8 @@ def _outlet(**over):
         savings_avg_increase=1e7, savings_growth_rank=6, savings_avg_increase_rank=5, new_corporate_accounts=12,
         personal_loans_recovered=3.2e6, npl_recovered=4e5, payroll_customers_added=88, card_spending=4.1e7,
         merchants_added=9, online_banking_customers_added=300, ebank_substitution_rate=0.87, months_reported=6,
+        open_days=181, partial_period=False, opened_in_period=None, closed_in_period=None, loans_end=3e8,
+        npl_end=3e6, npl_ratio=0.01,
     )
     return {**base, **over}
 
@@ -81,9 +83,17 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
 
 
 def test_a_validation_warning_is_quoted_in_chinese():
-    warning = {"suite": "daily_deposits", "expectation": "expect_column_values_to_be_between",
-               "columns": ["corporate_deposit"], "unexpected_count": 3, "element_count": 4004}
+    warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
+               "columns": ["negative_rows"], "unexpected_count": 3, "element_count": 22}
     ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning], "江城银行"), "o": _outlet()}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert "# 数据质量说明" in text
-    assert "网点每日存款余额中“对公存款余额”有3条记录（共4004条）数值超出合理范围" in text
+    assert "网点存款余额数据中有3个网点（共22个网点）的“负值记录数”数值超出合理范围" in text
+
+
+def test_an_outlet_closed_in_the_period_says_so():
+    text = templating.render(
+        ROOT / "templates", OUTLET_TEMPLATE, _context(closed_in_period=date(2023, 5, 31), open_days=151, partial_period=True)
+    )
+    assert "该网点已于2023年5月31日撤并" in text and "日均按营业151天计算" in text
+    assert "截至撤并日，对公存款余额为" in text

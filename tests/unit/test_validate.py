@@ -1,11 +1,12 @@
-"""The suites in expectations/ catch corrupted data and explain it."""
+"""The suites in expectations/ catch a corrupted warehouse and explain it (suite, rule, column, rows)."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from reportpack.extract import extract
 from reportpack.periods import Period
@@ -13,115 +14,129 @@ from reportpack.validate import SuiteError, ValidationFailed, quarantine, valida
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTATIONS = ROOT / "expectations"
+OUTLET = "BR01-S002-O00002"
+H1 = Period.parse("2023H1")
 
 
-@pytest.fixture(scope="module")
-def frames(sample_url):
-    engine = create_engine(sample_url)
+def _extract(url):
+    engine = create_engine(url)
     with engine.connect() as conn:
-        got = extract(conn, Period.parse("2023H1"), ROOT / "templates" / "sql")
+        got = extract(conn, H1, ROOT / "templates" / "sql")
     engine.dispose()
     return got
 
 
-def corrupt(frames, table, fn):
-    copy = {k: v.copy() for k, v in frames.items()}
-    copy[table] = fn(copy[table])
-    return copy
+@pytest.fixture(scope="module")
+def frames(sample_url):
+    return _extract(sample_url)
+
+
+def _corrupted(sample_url, tmp_path, statements):
+    db = tmp_path / "w.sqlite"
+    shutil.copyfile(sample_url.removeprefix("sqlite:///"), db)
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+    return _extract(f"sqlite:///{db}")
 
 
 def test_the_sample_warehouse_passes_every_expectation(frames):
     outcome = validate(frames, EXPECTATIONS)
     assert outcome.failures == ()
     assert outcome.status == "passed"
-    assert set(outcome.expectation_counts) == {"outlets", "daily_deposits", "monthly_business"}
+    assert set(outcome.expectation_counts) == {"outlets", "outlet_balances", "outlet_business"}
 
 
-def _negative(df):
-    df.loc[10, "corporate_deposit"] = -1
-    return df
-
-
-def _duplicate(df):
-    return pd.concat([df, df.iloc[[3]]], ignore_index=True)
-
-
-def _null_key(df):
-    df.loc[4, "unit_id"] = None
-    return df
-
-
-def _negative_count(df):
-    df.loc[2, "merchants_added"] = -5
-    return df
-
-
-def _bad_month(df):
-    df.loc[1, "month"] = "2023-13"
-    return df
-
-
-def _no_sub_branch(df):
-    df.loc[0, "sub_branch_id"] = None
-    return df
+DAILY_ROW = f"from daily_balance where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"
+MONTH_ROW = f"from monthly_business where unit_id = '{OUTLET}' and month = '2023-03'"
 
 
 @pytest.mark.parametrize(
-    "table,fn,expectation,column",
+    "statements,suite,expectation,column",
     [
-        ("daily_deposits", _negative, "expect_column_values_to_be_between", "corporate_deposit"),
-        ("daily_deposits", _duplicate, "expect_compound_columns_to_be_unique", "unit_id"),
-        ("daily_deposits", _null_key, "expect_column_values_to_not_be_null", "unit_id"),
-        ("monthly_business", _negative_count, "expect_column_values_to_be_between", "merchants_added"),
-        ("monthly_business", _bad_month, "expect_column_values_to_match_regex", "month"),
-        ("outlets", _no_sub_branch, "expect_column_values_to_not_be_null", "sub_branch_id"),
-        ("outlets", lambda df: df.drop(columns=["branch_name"]), "expect_table_columns_to_match_set", None),
+        ([f"update daily_balance set corporate_deposit = -5 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"],
+         "outlet_balances", "expect_column_values_to_be_between", "negative_rows"),
+        ([f"insert into daily_balance select * {DAILY_ROW}"],
+         "outlet_balances", "expect_column_pair_values_to_be_equal", "rows_in_period"),
+        ([f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date between '2023-04-01' and '2023-04-30'"],
+         "outlet_balances", "expect_column_pair_values_to_be_equal", "open_days"),
+        ([f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2022-12-31'"],
+         "outlet_balances", "expect_column_values_to_be_between", "year_start_missing"),
+        ([f"update daily_balance set npl_loss = loans + 1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"],
+         "outlet_balances", "expect_column_values_to_be_between", "npl_over_loans_rows"),
+        ([f"insert into monthly_business select * {MONTH_ROW}"],
+         "outlet_business", "expect_column_pair_values_to_be_equal", "months_reported"),
+        ([f"update monthly_business set total_transactions = total_transactions + 1 where unit_id = '{OUTLET}' and month = '2023-03'"],
+         "outlet_business", "expect_column_values_to_be_between", "channel_mismatch_rows"),
+        ([f"update monthly_business set merchants_added = -1 where unit_id = '{OUTLET}' and month = '2023-03'"],
+         "outlet_business", "expect_column_values_to_be_between", "negative_rows"),
+        ([f"update org_unit set parent_id = null where unit_id = '{OUTLET}'"],
+         "outlets", "expect_column_values_to_not_be_null", "sub_branch_id"),
     ],
+    ids=["negative balance", "duplicated outlet-day", "missing month", "missing 年初", "NPL above loans",
+         "duplicated outlet-month", "channels do not add up", "negative count", "null key: outlet without sub-branch"],
 )
-def test_each_corruption_is_caught_with_rule_column_and_rows(frames, tmp_path, table, fn, expectation, column):
-    outcome = validate(corrupt(frames, table, fn), EXPECTATIONS)
-    critical = [f for f in outcome.critical if f.expectation == expectation]
-    assert critical, outcome.failures
-    failure = critical[0]
-    assert failure.suite == table
+def test_each_corruption_is_caught_with_rule_column_and_rows(sample_url, tmp_path, statements, suite, expectation, column):
+    outcome = validate(_corrupted(sample_url, tmp_path, statements), EXPECTATIONS)
+    hits = [f for f in outcome.critical if f.suite == suite and f.expectation == expectation and column in f.columns]
+    assert hits, [f.describe() for f in outcome.failures]
+    assert OUTLET in hits[0].rows["unit_id"].tolist()
     message = str(ValidationFailed(outcome, quarantine(outcome, tmp_path / "q")))
-    assert table in message and expectation in message
-    if column:
-        assert column in failure.columns
-        assert len(failure.rows) >= 1
-        assert "rows fail" in message
-        written = pd.read_csv(tmp_path / "q" / f"{table}.csv")
-        assert expectation in written["rule"].iloc[0]
+    assert suite in message and expectation in message and column in message and OUTLET in message
+    written = pd.read_csv(tmp_path / "q" / f"{suite}.csv")
+    assert OUTLET in written["unit_id"].tolist() and expectation in " ".join(written["rule"])
 
 
-def test_a_warning_does_not_stop_the_run(frames, tmp_path):
-    suite = json.loads((EXPECTATIONS / "daily_deposits.json").read_text("utf-8"))
-    for exp in suite["expectations"]:
-        if exp["type"] == "expect_column_values_to_be_between":
-            exp["severity"] = "warning"
-    (tmp_path / "daily_deposits.json").write_text(json.dumps(suite), "utf-8")
-    for name in ("outlets", "monthly_business"):
-        (tmp_path / f"{name}.json").write_text((EXPECTATIONS / f"{name}.json").read_text("utf-8"), "utf-8")
-    outcome = validate(corrupt(frames, "daily_deposits", _negative), tmp_path)
+def test_the_warehouse_itself_refuses_a_null_daily_key(sample_url, tmp_path):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        _corrupted(sample_url, tmp_path, [f"update daily_balance set unit_id = null {DAILY_ROW[DAILY_ROW.index('where'):]}"])
+
+
+def test_a_missing_column_fails_the_schema_rule(frames):
+    broken = {**frames, "outlets": frames["outlets"].drop(columns=["branch_name"])}
+    outcome = validate(broken, EXPECTATIONS)
+    assert "expect_table_columns_to_match_set" in [f.expectation for f in outcome.critical]
+
+
+def _copy_suites(tmp_path, edit=None):
+    for suite in EXPECTATIONS.glob("*.json"):
+        data = json.loads(suite.read_text("utf-8"))
+        if edit:
+            edit(suite.stem, data)
+        (tmp_path / suite.name).write_text(json.dumps(data), "utf-8")
+    return tmp_path
+
+
+def test_a_warning_does_not_stop_the_run(sample_url, tmp_path):
+    def soften(stem, data):
+        for exp in data["expectations"]:
+            if stem == "outlet_balances" and exp["kwargs"].get("column") == "negative_rows":
+                exp["severity"] = "warning"
+
+    bad = _corrupted(sample_url, tmp_path, [f"update daily_balance set savings_deposit = -1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"])
+    (tmp_path / "suites").mkdir()
+    outcome = validate(bad, _copy_suites(tmp_path / "suites", soften))
     assert outcome.critical == () and len(outcome.warnings) == 1
     assert outcome.status == "passed with warnings"
 
 
 def test_a_misspelt_expectation_fails_loudly_naming_the_file(frames, tmp_path):
-    for name in ("outlets", "daily_deposits", "monthly_business"):
-        (tmp_path / f"{name}.json").write_text((EXPECTATIONS / f"{name}.json").read_text("utf-8"), "utf-8")
-    suite = json.loads((tmp_path / "outlets.json").read_text("utf-8"))
-    suite["expectations"].append({"type": "expect_column_values_to_be_nonsense", "kwargs": {"column": "unit_id"}})
-    (tmp_path / "outlets.json").write_text(json.dumps(suite), "utf-8")
+    def typo(stem, data):
+        if stem == "outlets":
+            data["expectations"].append({"type": "expect_column_values_to_be_nonsense", "kwargs": {"column": "unit_id"}})
+
     with pytest.raises(SuiteError, match=r"outlets\.json: expectation #\d+ \(expect_column_values_to_be_nonsense\)"):
-        validate(frames, tmp_path)
+        validate(frames, _copy_suites(tmp_path, typo))
 
 
 def test_a_bad_severity_is_rejected(frames, tmp_path):
-    for name in ("outlets", "daily_deposits", "monthly_business"):
-        data = json.loads((EXPECTATIONS / f"{name}.json").read_text("utf-8"))
-        if name == "outlets":
+    def fatal(stem, data):
+        if stem == "outlets":
             data["expectations"][0]["severity"] = "fatal"
-        (tmp_path / f"{name}.json").write_text(json.dumps(data), "utf-8")
+
     with pytest.raises(SuiteError, match="severity 'fatal'"):
-        validate(frames, tmp_path)
+        validate(frames, _copy_suites(tmp_path, fatal))

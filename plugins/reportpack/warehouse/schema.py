@@ -1,54 +1,307 @@
 """Warehouse schema, portable across SQLite and PostgreSQL (SQLAlchemy Core).
 
-Amounts are whole 元 (BIGINT); dates are calendar dates in the bank's timezone (Asia/Shanghai).
-The tables deliberately carry no unique constraints on their natural keys: real warehouses often
-don't, and the validation suites in ``expectations/`` are what guard (unit, day) uniqueness.
+Every table states its grain. Amounts are whole 元 (BIGINT); dates are calendar dates in the bank's
+timezone (Asia/Shanghai); months are 'YYYY-MM' text. Natural keys carry no unique constraints on
+purpose: real warehouses often don't, and the suites in ``expectations/`` are what guard them.
+
+Roles (``staff_assignment.role``): outlet_head 网点负责人, operations_manager 营业经理,
+lobby_manager 大堂经理, teller 柜员, customer_manager 客户经理, accountant 会计结算,
+finance 财务, confidentiality_officer 保密员.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table
 
 metadata = MetaData()
 
-#: One row per organisational unit (branch → sub-branch → outlet). ``closed_on`` NULL = open.
-org_unit = Table(
+
+def _table(name: str, *columns, index: tuple[str, ...] = ()) -> Table:
+    args = list(columns)
+    if index:
+        args.append(Index(f"ix_{name}_{'_'.join(index)}", *index))
+    return Table(name, metadata, *args)
+
+
+def _money(name: str) -> Column:
+    return Column(name, BigInteger, nullable=False)
+
+
+def _count(name: str) -> Column:
+    return Column(name, Integer, nullable=False)
+
+
+#: One row per calendar day. ``day_no`` counts days (portable date arithmetic: SQLite and
+#: PostgreSQL subtract dates differently, integers the same way).
+calendar = _table(
+    "calendar",
+    Column("cal_date", Date, primary_key=True),
+    Column("day_no", Integer, nullable=False, unique=True),
+    Column("month", String(7), nullable=False),
+    Column("is_workday", Boolean, nullable=False),
+)
+
+#: One row per organisational unit: branch → sub_branch → outlet, and departments
+#: (会计结算部, 财务部 under a sub-branch; 保密办公室 under the branch). ``closed_on`` NULL = open;
+#: an outlet closed on day D has balances up to and including D.
+org_unit = _table(
     "org_unit",
-    metadata,
     Column("unit_id", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
-    Column("level", String(16), nullable=False),  # branch | sub_branch | outlet
+    Column("level", String(16), nullable=False),  # branch | sub_branch | outlet | department
     Column("parent_id", String(32)),
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date),
 )
 
-#: One row per outlet per day: end-of-day deposit balances in 元.
-daily_balance = Table(
-    "daily_balance",
-    metadata,
-    Column("unit_id", String(32), nullable=False),
-    Column("biz_date", Date, nullable=False),
-    Column("corporate_deposit", BigInteger, nullable=False),
-    Column("savings_deposit", BigInteger, nullable=False),
-    Index("ix_daily_balance_date_unit", "biz_date", "unit_id"),
+#: One row per member of staff.
+staff = _table(
+    "staff",
+    Column("staff_id", String(32), primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("hired_on", Date, nullable=False),
 )
 
-#: One row per outlet per month (``month`` = 'YYYY-MM'): business flows of the month.
-#: Amounts in 元, counts in 户 / 笔.
-monthly_business = Table(
+#: One row per staff member per assignment spell (staff move between outlets mid-year).
+staff_assignment = _table(
+    "staff_assignment",
+    Column("staff_id", String(32), nullable=False),
+    Column("unit_id", String(32), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    index=("unit_id", "role"),
+)
+
+#: One row per outlet per day: end-of-day balances in 元. ``loans`` are all loans; the three NPL
+#: columns are its 次级 / 可疑 / 损失 parts (五级分类; 正常 and 关注 are the rest).
+daily_balance = _table(
+    "daily_balance",
+    Column("unit_id", String(32), nullable=False),
+    Column("biz_date", Date, nullable=False),
+    _money("corporate_deposit"),
+    _money("savings_deposit"),
+    _money("loans"),
+    _money("npl_substandard"),
+    _money("npl_doubtful"),
+    _money("npl_loss"),
+    index=("biz_date", "unit_id"),
+)
+
+#: One row per outlet per month: business flows of the month (元, 户, 笔). Transactions:
+#: electronic (online, mobile, ATM, self-service) + counter = total.
+monthly_business = _table(
     "monthly_business",
-    metadata,
     Column("unit_id", String(32), nullable=False),
     Column("month", String(7), nullable=False),
-    Column("new_corporate_accounts", Integer, nullable=False),
-    Column("personal_loans_recovered", BigInteger, nullable=False),
-    Column("npl_recovered", BigInteger, nullable=False),
-    Column("payroll_customers_added", Integer, nullable=False),
-    Column("card_spending", BigInteger, nullable=False),
-    Column("merchants_added", Integer, nullable=False),
-    Column("ebank_transactions", Integer, nullable=False),
-    Column("counter_transactions", Integer, nullable=False),
-    Column("online_banking_customers_added", Integer, nullable=False),
-    Index("ix_monthly_business_month_unit", "month", "unit_id"),
+    _count("new_corporate_accounts"),
+    _money("personal_loans_recovered"),
+    _money("npl_recovered"),
+    _count("payroll_customers_added"),
+    _money("card_spending"),
+    _count("merchants_added"),
+    _count("ebank_transactions"),
+    _count("counter_transactions"),
+    _count("total_transactions"),
+    _count("online_banking_customers_added"),
+    index=("month", "unit_id"),
+)
+
+#: One row per tracked deposit customer (average daily deposit of 50万元 or more in some month).
+customer = _table(
+    "customer",
+    Column("customer_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # corporate | personal
+    Column("opened_on", Date, nullable=False),
+)
+
+#: One row per tracked customer per month: the month's average daily deposit balance (元).
+customer_month = _table(
+    "customer_month",
+    Column("customer_id", String(32), nullable=False),
+    Column("unit_id", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    _money("avg_daily_balance"),
+    index=("month", "unit_id"),
+)
+
+#: One row per teller per outlet per month worked.
+teller_month = _table(
+    "teller_month",
+    Column("staff_id", String(32), nullable=False),
+    Column("unit_id", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    _count("working_days"),
+    _count("transactions"),
+    _count("max_day_transactions"),
+    _count("customers_served"),
+    _count("remittances"),
+    _count("praise"),
+    Column("appraisal_score", Integer, nullable=False),  # 0–100
+    index=("month", "unit_id"),
+)
+
+#: One row per teller error found (most tellers have none most days).
+teller_error = _table(
+    "teller_error",
+    Column("error_id", String(32), primary_key=True),
+    Column("staff_id", String(32), nullable=False),
+    Column("unit_id", String(32), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("severity", String(16), nullable=False),  # minor | major
+    Column("corrected", Boolean, nullable=False),
+    _money("penalty"),
+    index=("occurred_on", "unit_id"),
+)
+
+#: One row per operations manager (营业经理) per outlet per month.
+ops_manager_month = _table(
+    "ops_manager_month",
+    Column("staff_id", String(32), nullable=False),
+    Column("unit_id", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    _count("authorisations_reviewed"),
+    _count("inspections_done"),
+    _count("errors_found"),
+    _count("errors_corrected"),
+    index=("month", "unit_id"),
+)
+
+#: One row per operational risk event, with the operations manager's reply.
+risk_event = _table(
+    "risk_event",
+    Column("event_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("staff_id", String(32)),
+    Column("occurred_on", Date, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("replied_on", Date),
+    Column("reply_accurate", Boolean),
+    index=("occurred_on", "unit_id"),
+)
+
+#: One row per meeting held (case_prevention 案防会议, internal_control 内控会议,
+#: bank_enterprise 银企座谈会).
+meeting = _table(
+    "meeting",
+    Column("meeting_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("kind", String(32), nullable=False),
+    index=("held_on", "unit_id"),
+)
+
+#: One row per customer complaint received.
+complaint = _table(
+    "complaint",
+    Column("complaint_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("valid", Boolean, nullable=False),  # 有效投诉
+    Column("resolved_first_contact", Boolean, nullable=False),
+    index=("received_on", "unit_id"),
+)
+
+#: One row per outlet per month: lobby opening hours, service inspection score (0–100), referrals
+#: made by lobby staff.
+lobby_month = _table(
+    "lobby_month",
+    Column("unit_id", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    _count("opening_hours"),
+    Column("service_score", Integer, nullable=False),
+    _count("referrals"),
+    index=("month", "unit_id"),
+)
+
+#: One row per outlet per 6S inspection per dimension (整理 seiri, 整顿 seiton, 清扫 seiso,
+#: 清洁 seiketsu, 素养 shitsuke, 安全 safety); score 0–100.
+six_s_inspection = _table(
+    "six_s_inspection",
+    Column("unit_id", String(32), nullable=False),
+    Column("inspected_on", Date, nullable=False),
+    Column("dimension", String(16), nullable=False),
+    Column("score", Integer, nullable=False),
+    index=("inspected_on", "unit_id"),
+)
+
+#: One row per sub-branch per month per expense line: budget and actual spending (元).
+budget_month = _table(
+    "budget_month",
+    Column("unit_id", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("expense_line", String(32), nullable=False),
+    _money("budget"),
+    _money("actual"),
+    index=("month", "unit_id"),
+)
+
+#: One row per fixed asset; ``written_off_on`` set when it was written off (报损).
+fixed_asset = _table(
+    "fixed_asset",
+    Column("asset_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("acquired_on", Date, nullable=False),
+    _money("cost"),
+    Column("written_off_on", Date),
+)
+
+#: One row per training session (planned or held: ``held`` false = planned, not yet held).
+training_session = _table(
+    "training_session",
+    Column("session_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("held", Boolean, nullable=False),
+    index=("held_on", "unit_id"),
+)
+
+#: One row per staff member attending a session.
+training_attendance = _table(
+    "training_attendance",
+    Column("session_id", String(32), nullable=False),
+    Column("staff_id", String(32), nullable=False),
+    index=("session_id",),
+)
+
+#: One row per confidentiality inspection: hidden risks found and fixed.
+confidentiality_inspection = _table(
+    "confidentiality_inspection",
+    Column("inspection_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("inspected_on", Date, nullable=False),
+    _count("risks_found"),
+    _count("risks_fixed"),
+)
+
+#: One row per staff member per confidentiality pledge signed.
+confidentiality_pledge = _table(
+    "confidentiality_pledge",
+    Column("staff_id", String(32), nullable=False),
+    Column("signed_on", Date, nullable=False),
+)
+
+#: One row per confidentiality incident (泄密事件).
+confidentiality_incident = _table(
+    "confidentiality_incident",
+    Column("incident_id", String(32), primary_key=True),
+    Column("unit_id", String(32), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("severity", String(16), nullable=False),
+)
+
+#: One row per unit per period label per indicator: the plan target, with its provenance
+#: (``source`` = rule id or 'owner'). Amount targets in 元, rates as fractions.
+plan_target = _table(
+    "plan_target",
+    Column("unit_id", String(32), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("target", Float, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("set_on", Date, nullable=False),
+    index=("period", "unit_id"),
 )

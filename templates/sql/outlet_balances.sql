@@ -1,0 +1,105 @@
+-- Grain: one row per outlet open on any day of the period: its period-end and 年初 balances, the
+-- day-weighted sums behind 日均 (a day without a row keeps the last balance), and counts that the
+-- suite checks (rows, distinct days, negative rows). Amounts in 元. Aggregated here, in the
+-- database: a 20,000-outlet year is never pulled into pandas row by row.
+-- Bound parameters: period_start, period_end, year_start_date (dates).
+with bounds as (
+    select
+        o.unit_id,
+        o.opened_on,
+        case when o.opened_on > :period_start then o.opened_on else :period_start end as first_day,
+        case when o.closed_on is not null and o.closed_on < :period_end then o.closed_on else :period_end end as last_day
+    from org_unit o
+    where o.level = 'outlet'
+      and o.opened_on <= :period_end
+      and (o.closed_on is null or o.closed_on >= :period_start)
+),
+anchor as (
+    -- the last row on or before each outlet's first day: carried into the period
+    select b.unit_id, max(d.biz_date) as anchor_date
+    from bounds b
+    join daily_balance d on d.unit_id = b.unit_id and d.biz_date <= b.first_day
+    group by b.unit_id
+),
+in_period as (
+    select
+        d.unit_id,
+        case when d.biz_date < b.first_day then b.first_day else d.biz_date end as eff_date,
+        d.corporate_deposit, d.savings_deposit, d.loans,
+        d.npl_substandard + d.npl_doubtful + d.npl_loss as npl
+    from daily_balance d
+    join bounds b on b.unit_id = d.unit_id
+    left join anchor a on a.unit_id = d.unit_id
+    where (d.biz_date > b.first_day and d.biz_date <= b.last_day) or d.biz_date = a.anchor_date
+),
+spans as (
+    select
+        r.unit_id, r.corporate_deposit, r.savings_deposit, r.loans, r.npl, c.day_no,
+        lead(c.day_no) over (partition by r.unit_id order by c.day_no) as next_day_no
+    from in_period r
+    join calendar c on c.cal_date = r.eff_date
+),
+weighted as (
+    select
+        s.unit_id,
+        s.corporate_deposit, s.savings_deposit, s.loans, s.npl,
+        s.next_day_no is null as is_last,
+        coalesce(s.next_day_no, l.day_no + 1) - s.day_no as days
+    from spans s
+    join bounds b on b.unit_id = s.unit_id
+    join calendar l on l.cal_date = b.last_day
+),
+sums as (
+    select
+        unit_id,
+        sum(corporate_deposit * days) as corporate_day_sum,
+        sum(savings_deposit * days) as savings_day_sum,
+        sum(days) as covered_days,
+        max(case when is_last then corporate_deposit end) as corporate_end,
+        max(case when is_last then savings_deposit end) as savings_end,
+        max(case when is_last then loans end) as loans_end,
+        max(case when is_last then npl end) as npl_end
+    from weighted
+    group by unit_id
+),
+checks as (
+    select
+        d.unit_id,
+        count(*) as rows_in_period,
+        count(distinct d.biz_date) as distinct_days,
+        sum(case when d.corporate_deposit < 0 or d.savings_deposit < 0 or d.loans < 0 then 1 else 0 end) as negative_rows,
+        sum(case when d.npl_substandard + d.npl_doubtful + d.npl_loss > d.loans then 1 else 0 end) as npl_over_loans_rows
+    from daily_balance d
+    join bounds b on b.unit_id = d.unit_id
+    where d.biz_date between b.first_day and b.last_day
+    group by d.unit_id
+),
+year_start as (
+    select unit_id, corporate_deposit, savings_deposit, loans
+    from daily_balance
+    where biz_date = :year_start_date
+)
+select
+    b.unit_id,
+    b.first_day,
+    b.last_day,
+    fc.day_no - lc.day_no + 1 as open_days,
+    s.corporate_end, s.savings_end, s.loans_end, s.npl_end,
+    y.corporate_deposit as corporate_year_start,
+    y.savings_deposit as savings_year_start,
+    y.loans as loans_year_start,
+    s.corporate_day_sum, s.savings_day_sum,
+    coalesce(s.covered_days, 0) as covered_days,
+    coalesce(k.rows_in_period, 0) as rows_in_period,
+    coalesce(k.distinct_days, 0) as distinct_days,
+    coalesce(k.negative_rows, 0) as negative_rows,
+    coalesce(k.npl_over_loans_rows, 0) as npl_over_loans_rows,
+    -- 年初 must exist for every outlet already open on 年初 (later openings start from zero)
+    case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing
+from bounds b
+join calendar fc on fc.cal_date = b.last_day
+join calendar lc on lc.cal_date = b.first_day
+left join sums s on s.unit_id = b.unit_id
+left join checks k on k.unit_id = b.unit_id
+left join year_start y on y.unit_id = b.unit_id
+order by b.unit_id

@@ -1,0 +1,41 @@
+-- Grain: one row per outlet open on any day of the period: the period's business flows summed
+-- over its months (元, 户, 笔), and counts the suite checks (months reported, duplicated months,
+-- negative values, channel totals that do not add up).
+-- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
+with outlets as (
+    select unit_id
+    from org_unit
+    where level = 'outlet'
+      and opened_on <= :period_end
+      and (closed_on is null or closed_on >= :period_start)
+),
+months as (
+    select m.*
+    from monthly_business m
+    join outlets o on o.unit_id = m.unit_id
+    where m.month between :first_month and :last_month
+)
+select
+    o.unit_id,
+    count(m.unit_id) as months_reported,
+    count(distinct m.month) as distinct_months,
+    coalesce(sum(m.new_corporate_accounts), 0) as new_corporate_accounts,
+    coalesce(sum(m.personal_loans_recovered), 0) as personal_loans_recovered,
+    coalesce(sum(m.npl_recovered), 0) as npl_recovered,
+    coalesce(sum(m.payroll_customers_added), 0) as payroll_customers_added,
+    coalesce(sum(m.card_spending), 0) as card_spending,
+    coalesce(sum(m.merchants_added), 0) as merchants_added,
+    coalesce(sum(m.ebank_transactions), 0) as ebank_transactions,
+    coalesce(sum(m.counter_transactions), 0) as counter_transactions,
+    coalesce(sum(m.total_transactions), 0) as total_transactions,
+    coalesce(sum(m.online_banking_customers_added), 0) as online_banking_customers_added,
+    coalesce(sum(case when m.new_corporate_accounts < 0 or m.personal_loans_recovered < 0 or m.npl_recovered < 0
+                        or m.payroll_customers_added < 0 or m.card_spending < 0 or m.merchants_added < 0
+                        or m.ebank_transactions < 0 or m.counter_transactions < 0
+                        or m.online_banking_customers_added < 0 then 1 else 0 end), 0) as negative_rows,
+    coalesce(sum(case when m.ebank_transactions + m.counter_transactions <> m.total_transactions then 1 else 0 end), 0)
+        as channel_mismatch_rows
+from outlets o
+left join months m on m.unit_id = o.unit_id
+group by o.unit_id
+order by o.unit_id
