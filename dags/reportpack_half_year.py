@@ -74,9 +74,9 @@ def reportpack_half_year():
 
     @task
     def derive(run: dict) -> dict:
-        from reportpack import pipeline
+        from reportpack import pipeline, settings
 
-        pipeline.derive(pipeline.Run.from_ref(run))
+        pipeline.derive(settings.load(), pipeline.Run.from_ref(run))
         return run
 
     @task

@@ -34,6 +34,10 @@ def _period(p: Period) -> dict[str, object]:
         "year_start_date": p.year_start_balance_date,
         "first_month": p.months()[0],
         "last_month": p.months()[-1],
+        "year_first_day": date(p.end.year, 1, 1),
+        "year_first_month": f"{p.end.year}-01",
+        "year_last_month": f"{p.end.year}-12",
+        "year_label": str(p.end.year),
     }
 
 
@@ -41,6 +45,16 @@ TABLES: tuple[Table, ...] = (
     Table("outlets", _period, ("opened_on", "closed_on")),
     Table("outlet_balances", _period, ("first_day", "last_day")),
     Table("outlet_business", _period),
+    Table("customer_tiers", _period),
+    Table("ops_managers", _period, ("first_day", "last_day")),
+    Table("tellers", _period),
+    Table("lobby", _period),
+    Table("six_s", _period),
+    Table("accounting", _period),
+    Table("budget", _period),
+    Table("fixed_assets", _period),
+    Table("confidentiality", _period),
+    Table("plan_targets", _period, ("set_on",)),
 )
 
 

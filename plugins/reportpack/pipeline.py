@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from sqlalchemy import create_engine
 
-from reportpack import __version__, document, metrics, pack, templating
+from reportpack import __version__, document, figures, pack, templating
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.periods import Period
@@ -48,6 +48,10 @@ class Run:
     @property
     def pack(self) -> Path:
         return self.folder / "pack"
+
+    @property
+    def figures(self) -> Path:
+        return self.folder / "figures"
 
     @property
     def quarantine(self) -> Path:
@@ -122,12 +126,13 @@ def validate(settings: Settings, run: Run) -> str:
     return outcome.status
 
 
-def derive(run: Run) -> int:
-    frames = load_frames(run.data)
-    figures = metrics.outlet_figures(frames, run.period)
-    figures.to_parquet(run.folder / "figures.parquet", index=False)
-    metrics.sub_branch_totals(figures).to_parquet(run.folder / "sub_branches.parquet", index=False)
-    return len(figures)
+def derive(settings: Settings, run: Run) -> dict[str, int]:
+    """Every figure of the period, one parquet file per document subject under ``figures/``."""
+    derived = figures.derive(load_frames(run.data), run.period, settings.templates_dir / "indicators.yaml")
+    run.figures.mkdir(exist_ok=True)
+    for name, frame in derived.items():
+        frame.to_parquet(run.figures / f"{name}.parquet", index=False)
+    return {name: len(frame) for name, frame in derived.items()}
 
 
 def period_context(period: Period) -> dict:
@@ -137,6 +142,7 @@ def period_context(period: Period) -> dict:
         "year": period.start.year,
         "start": period.start,
         "end": period.end,
+        "time_progress": period.time_progress,
         "half_name": half,
         "next_half_name": "下半年" if half == "上半年" else f"{period.start.year + 1}年上半年",
     }
@@ -155,12 +161,12 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def render(settings: Settings, run: Run) -> dict[str, str]:
     """Write the outlet documents and one compilation per sub-branch; returns path → kind."""
-    figures = pd.read_parquet(run.folder / "figures.parquet")
-    subs = pd.read_parquet(run.folder / "sub_branches.parquet")
+    outlet_figures = pd.read_parquet(run.figures / "outlets.parquet")
+    subs = pd.read_parquet(run.figures / "sub_branches.parquet")
     state = _load_state(run)
     base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"], settings.bank_name)
     kinds: dict[str, str] = {}
-    outlets = _records(figures)
+    outlets = _records(outlet_figures)
     for o in outlets:
         text = templating.render(settings.templates_dir, OUTLET_TEMPLATE, {**base, "o": o})
         rel = f"outlets/{o['sub_branch_name']}/{o['unit_id']}_{o['outlet_name']}.docx"
@@ -221,7 +227,7 @@ def run_all(settings: Settings, period_label: str, run_id: str | None = None) ->
     run = start(settings, period_label, run_id or f"manual-{_now()}")
     extract(settings, run)
     validate(settings, run)
-    derive(run)
+    derive(settings, run)
     render(settings, run)
     return publish(settings, run)
 

@@ -61,6 +61,11 @@ def pp(delta, digits: int = 2) -> str:
     return _fmt(round_half_up(abs(_number(delta, "pp")) * 100, digits)) + "个百分点"
 
 
+def fixed(value, digits: int = 1) -> str:
+    """A plain number to ``digits`` decimals, e.g. a score: 54.197 → "54.2"."""
+    return _fmt(round_half_up(value, digits))
+
+
 def count(value) -> str:
     """A count of customers, accounts, transactions: an integer without separators."""
     number = _number(value, "count")
@@ -106,6 +111,7 @@ FILTERS = {
     "pct": pct,
     "pp": pp,
     "count": count,
+    "fixed": fixed,
     "rank": rank,
     "magnitude": magnitude,
     "cn": cn_numeral,

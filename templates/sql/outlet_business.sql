@@ -1,7 +1,9 @@
 -- Grain: one row per outlet open on any day of the period: the period's business flows summed
 -- over its months (元, 户, 笔), and counts the suite checks (months reported, duplicated months,
 -- negative values, channel totals that do not add up).
--- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
+-- The *_ytd columns sum the year to date (January … the period's last month), for 完成率 against
+-- the year's plan targets.
+-- Bound parameters: period_start, period_end (dates), first_month, last_month, year_first_month ('YYYY-MM').
 with outlets as (
     select unit_id
     from org_unit
@@ -14,6 +16,17 @@ months as (
     from monthly_business m
     join outlets o on o.unit_id = m.unit_id
     where m.month between :first_month and :last_month
+),
+ytd as (
+    select m.unit_id,
+           sum(m.new_corporate_accounts) as new_corporate_accounts_ytd,
+           sum(m.payroll_customers_added) as payroll_customers_added_ytd,
+           sum(m.merchants_added) as merchants_added_ytd,
+           sum(m.online_banking_customers_added) as online_banking_customers_added_ytd
+    from monthly_business m
+    join outlets o on o.unit_id = m.unit_id
+    where m.month between :year_first_month and :last_month
+    group by m.unit_id
 )
 select
     o.unit_id,
@@ -34,8 +47,13 @@ select
                         or m.ebank_transactions < 0 or m.counter_transactions < 0
                         or m.online_banking_customers_added < 0 then 1 else 0 end), 0) as negative_rows,
     coalesce(sum(case when m.ebank_transactions + m.counter_transactions <> m.total_transactions then 1 else 0 end), 0)
-        as channel_mismatch_rows
+        as channel_mismatch_rows,
+    coalesce(max(y.new_corporate_accounts_ytd), 0) as new_corporate_accounts_ytd,
+    coalesce(max(y.payroll_customers_added_ytd), 0) as payroll_customers_added_ytd,
+    coalesce(max(y.merchants_added_ytd), 0) as merchants_added_ytd,
+    coalesce(max(y.online_banking_customers_added_ytd), 0) as online_banking_customers_added_ytd
 from outlets o
 left join months m on m.unit_id = o.unit_id
+left join ytd y on y.unit_id = o.unit_id
 group by o.unit_id
 order by o.unit_id

@@ -44,7 +44,8 @@ def _outlet(**over):
         personal_loans_recovered=3.2e6, npl_recovered=4e5, payroll_customers_added=88, card_spending=4.1e7,
         merchants_added=9, online_banking_customers_added=300, ebank_substitution_rate=0.87, months_reported=6,
         open_days=181, partial_period=False, opened_in_period=None, closed_in_period=None, loans_end=3e8,
-        npl_end=3e6, npl_ratio=0.01,
+        npl_end=3e6, npl_ratio=0.01, indicators=14, above_threshold=9, full_marks=5, composite=82.46,
+        indicator_threshold=80, completion_corporate_growth=0.623, tier_1m_5m=3, tier_5m_10m=2, tier_10m_plus=1,
     )
     return {**base, **over}
 
@@ -58,6 +59,9 @@ def test_outlet_template_renders_the_sample_context():
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     assert "对公存款余额为12.00亿元，较年初新增1.00亿元" in text
     assert "列城东支行所辖8个网点第2位" in text
+    assert "14项可比指标中9项超过80分，5项得到满分，综合得分82.5分" in text
+    assert "完成年度计划的62.30%，超序时进度12.71个百分点" in text  # 181/365 = 49.59%
+    assert "三档分别有3户、2户、1户" in text and "500万元以上的3户" in text
     assert "电子银行柜面替代率为87.00%，低于90%" in text  # a problem drafted from the data
 
 

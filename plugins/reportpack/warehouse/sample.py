@@ -265,7 +265,7 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
             spells.append([staff_rows[-1], ids[i], role, max(first_day, opened), None if pd.isna(closed) else closed])
     # Operations managers rotate between neighbouring outlets at mid-year (the seed's 篇一 author
     # moved from one sub-branch to another).
-    mid = cal.dates[len(cal.dates) // 2]
+    mid = max(date(cal.dates[-1].year, 4, 1), cal.dates[1])  # rotation in April of the last year
     by_outlet = {s[1]: k for k, s in enumerate(spells) if s[2] == "operations_manager"}
     for i in range(0, n - 1, 20):
         a, b = by_outlet[ids[i]], by_outlet[ids[i + 1]]
@@ -375,10 +375,11 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
             attendance += [(sid, s[0]) for s in spells if s[1] == ids[i] and s[2] == "teller" and rng.random() < 0.9]
     yield "training_session", pd.DataFrame(sessions, columns=["session_id", "unit_id", "held_on", "topic", "held"])
     yield "training_attendance", pd.DataFrame(attendance, columns=["session_id", "staff_id"])
-    signed = rng.random(len(staff_ids)) < 0.97
-    yield "confidentiality_pledge", pd.DataFrame(
-        {"staff_id": staff_ids[signed], "signed_on": (pd.Timestamp(cal.dates[0]) + pd.to_timedelta(rng.integers(1, 90, signed.sum()), unit="D")).date}
-    )
+    for year in sorted({d.year for d in cal.dates if d >= date(d.year, 1, 1) and d.month <= 3}):
+        signed = rng.random(len(staff_ids)) < 0.97  # a few pledges are always late or missing
+        yield "confidentiality_pledge", pd.DataFrame(
+            {"staff_id": staff_ids[signed], "signed_on": (pd.Timestamp(year, 1, 2) + pd.to_timedelta(rng.integers(0, 80, signed.sum()), unit="D")).date}
+        )
 
 
 def _lobby(ids, seq, size, cal, months, m_of_day, open_day, open_month, work_days_month, rng):
@@ -466,9 +467,8 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
     yield "training_session", pd.DataFrame(sessions, columns=["session_id", "unit_id", "held_on", "topic", "held"])
     yield "confidentiality_inspection", pd.DataFrame(inspections, columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"])
     # Annual plan targets per outlet (the sample's "owner" plans; rule-set targets are issue #6).
-    year = int(months[0][:4])
     t_rows = []
-    for uid in outlets["unit_id"]:
+    for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
             ("corporate_deposit_growth", 3e7, 2.5e8), ("savings_deposit_growth", 2e7, 1.2e8),
             ("new_corporate_accounts", 30, 90), ("payroll_customers_added", 200, 600),

@@ -1,0 +1,55 @@
+"""All derived figures of a run, from the validated frames: one pure function per document subject.
+
+Returns plain DataFrames keyed by subject; the pipeline stores them as ``figures/<name>.parquet``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from reportpack import confidentiality, finance, indicators, metrics, operations, service
+from reportpack.periods import Period
+from reportpack.ratios import per_10k
+
+
+def derive(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Path) -> dict[str, pd.DataFrame]:
+    outlets = metrics.outlet_figures(frames, period)
+    tellers = operations.teller_figures(frames)
+    lobby = service.lobby_figures(frames)
+    business = frames["outlet_business"].set_index("unit_id")
+    ytd = [c for c in business.columns if c.endswith("_ytd")]
+    outlets = outlets.join(business[ytd], on="unit_id")
+    tiers = frames["customer_tiers"].set_index("unit_id")
+    outlets = outlets.join(tiers, on="unit_id")
+    for column in tiers.columns:  # an outlet without tracked customers has none in any band
+        outlets[column] = outlets[column].fillna(0)
+    outlets = outlets.join(
+        lobby.set_index("unit_id")[["complaints", "valid_complaints", "complaint_rate_per_10k", "valid_complaint_rate_per_10k"]],
+        on="unit_id",
+    )
+    errors = tellers.groupby("unit_id")[["errors", "transactions"]].sum()
+    outlets["teller_error_rate_per_10k"] = outlets["unit_id"].map(per_10k(errors["errors"], errors["transactions"]))
+
+    ind = indicators.load(indicators_file)
+    comp = indicators.completion(outlets, frames["plan_targets"], ind, period)
+    score_rows = indicators.scores(outlets, comp, ind)
+    outlets = outlets.merge(indicators.summary(score_rows, ind), on="unit_id", how="left")
+    wide = comp.pivot(index="unit_id", columns="indicator", values=["completion", "target"])
+    wide.columns = [f"{what}_{indicator}" for what, indicator in wide.columns]
+    outlets = outlets.join(wide, on="unit_id")
+    outlets["indicator_threshold"] = ind.threshold
+    subs = metrics.sub_branch_totals(outlets).merge(operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"])
+    subs = subs.merge(frames["fixed_assets"], on="sub_branch_id", how="left")
+    return {
+        "outlets": outlets,
+        "sub_branches": subs,
+        "ops_managers": operations.ops_manager_figures(frames),
+        "tellers": tellers,
+        "lobby": lobby,
+        "budget": finance.budget_figures(frames, period),
+        "confidentiality": confidentiality.confidentiality_figures(frames),
+        "indicator_scores": score_rows,
+        "completion": comp,
+    }

@@ -1,0 +1,26 @@
+"""Finance figures (篇五): budget execution against 时序进度, fixed assets, staff trained.
+
+预算执行率 = actual ÷ budget of the period (per line and in total); 年度预算执行进度 = actual in the
+year to date ÷ the year's budget, compared with 时序进度 in 个百分点. Amounts in 元.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reportpack.periods import Period
+from reportpack.ratios import ratio
+
+
+def budget_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
+    """One row per sub-branch per expense line, plus a ``合计`` line per sub-branch."""
+    lines = frames["budget"].copy()
+    sums = ["budget", "actual", "actual_year_to_date", "annual_budget"]
+    totals = lines.groupby("sub_branch_id", as_index=False)[sums].sum().assign(expense_line="合计")
+    out = pd.concat([lines.drop(columns=["months_reported"]), totals], ignore_index=True)
+    out["execution_rate"] = ratio(out["actual"], out["budget"])
+    out["annual_progress"] = ratio(out["actual_year_to_date"], out["annual_budget"])
+    out["time_progress"] = period.time_progress
+    out["progress_gap"] = out["annual_progress"] - period.time_progress  # >0: ahead of 时序进度
+    out["is_total"] = out["expense_line"] == "合计"
+    return out.sort_values(["sub_branch_id", "is_total", "expense_line"], ignore_index=True)

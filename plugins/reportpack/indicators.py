@@ -1,0 +1,129 @@
+"""The comparable indicators (14项可比指标) and 完成率 against plan targets.
+
+Which indicators, their weights, scoring and thresholds live in ``templates/indicators.yaml``;
+this module only evaluates them. 完成率 = year-to-date actual ÷ the year's target; it is compared
+with 时序进度 (days elapsed ÷ days in the year) in 个百分点.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from reportpack.periods import Period
+from reportpack.ratios import ratio
+
+SCORINGS = ("target", "rank", "band")
+
+
+class IndicatorFileError(ValueError):
+    """A malformed indicators file: names the file, the indicator and the reason."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    figure: str
+    scoring: str
+    weight: float
+    target: str | None = None
+    floor: float | None = None
+    goal: float | None = None  # below ``floor`` when lower is better
+
+
+@dataclass(frozen=True)
+class IndicatorSet:
+    indicators: tuple[Indicator, ...]
+    full_marks: float
+    threshold: float
+
+
+def load(path: Path) -> IndicatorSet:
+    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    items = []
+    for i, raw in enumerate(data.get("indicators") or []):
+        where = f"{path}: indicator #{i} ({raw.get('id', '?')})"
+        try:
+            ind = Indicator(**raw)
+        except TypeError as exc:
+            raise IndicatorFileError(f"{where}: {exc}") from None
+        if ind.scoring not in SCORINGS:
+            raise IndicatorFileError(f"{where}: scoring {ind.scoring!r} is not one of {SCORINGS}")
+        if ind.scoring == "target" and not ind.target:
+            raise IndicatorFileError(f"{where}: scoring 'target' needs 'target' (an indicator of plan_target)")
+        if ind.scoring == "band" and (ind.floor is None or ind.goal is None or ind.floor == ind.goal):
+            raise IndicatorFileError(f"{where}: scoring 'band' needs distinct 'floor' and 'goal'")
+        items.append(ind)
+    if not items:
+        raise IndicatorFileError(f"{path}: no indicators")
+    ids = [i.id for i in items]
+    if len(set(ids)) != len(ids):
+        raise IndicatorFileError(f"{path}: duplicate indicator ids {sorted({x for x in ids if ids.count(x) > 1})}")
+    total = sum(i.weight for i in items)
+    if abs(total - 100) > 1e-9:
+        raise IndicatorFileError(f"{path}: weights sum to {total}, not 100")
+    return IndicatorSet(tuple(items), float(data.get("full_marks", 100)), float(data["threshold"]))
+
+
+def completion(figures: pd.DataFrame, targets: pd.DataFrame, indicators: IndicatorSet, period: Period) -> pd.DataFrame:
+    """One row per outlet per target indicator: actual (year to date), target, 完成率, gap to 时序进度."""
+    rows = []
+    t = targets.set_index(["unit_id", "indicator"])["target"]
+    for ind in indicators.indicators:
+        if ind.scoring != "target":
+            continue
+        frame = figures[["unit_id", ind.figure]].rename(columns={ind.figure: "actual"})
+        frame["indicator"] = ind.id
+        frame["name"] = ind.name
+        frame["target"] = [t.get((u, ind.target), np.nan) for u in frame["unit_id"]]
+        rows.append(frame)
+    out = pd.concat(rows, ignore_index=True)
+    out["completion"] = ratio(out["actual"], out["target"])
+    out["time_progress"] = period.time_progress
+    out["progress_gap"] = out["completion"] - period.time_progress  # >0: 超序时进度
+    return out
+
+
+def scores(figures: pd.DataFrame, comp: pd.DataFrame, indicators: IndicatorSet) -> pd.DataFrame:
+    """One row per outlet per indicator: value and score (0 … full marks)."""
+    full = indicators.full_marks
+    peers = figures.groupby("sub_branch_id")["unit_id"].transform("size")
+    parts = []
+    for ind in indicators.indicators:
+        value = figures[ind.figure]
+        if ind.scoring == "target":
+            c = comp[comp["indicator"] == ind.id].set_index("unit_id")["completion"].reindex(figures["unit_id"]).to_numpy()
+            progress = comp["time_progress"].iloc[0] if len(comp) else np.nan
+            score = full * np.clip(c / progress, 0, 1)
+        elif ind.scoring == "rank":
+            rank = value.groupby(figures["sub_branch_id"]).rank(method="min", ascending=False)
+            score = full * (peers - rank + 1) / peers
+        else:
+            span = ind.goal - ind.floor
+            score = full * np.clip((value - ind.floor) / span, 0, 1)
+        parts.append(
+            pd.DataFrame(
+                {"unit_id": figures["unit_id"].to_numpy(), "indicator": ind.id, "name": ind.name,
+                 "value": np.asarray(value, dtype=float), "score": np.asarray(score, dtype=float), "weight": ind.weight}
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def summary(score_rows: pd.DataFrame, indicators: IndicatorSet) -> pd.DataFrame:
+    """Per outlet: how many indicators scored above the threshold, how many full marks, the
+    weighted composite score (0 … full marks) — "14项可比指标中N项超过M分，K项满分"."""
+    g = score_rows.groupby("unit_id", sort=False)
+    return pd.DataFrame(
+        {
+            "indicators": g.size(),
+            "above_threshold": g["score"].apply(lambda s: int((s > indicators.threshold).sum())),
+            "full_marks": g["score"].apply(lambda s: int(np.isclose(s, indicators.full_marks).sum())),
+            "composite": g.apply(lambda d: float((d["score"] * d["weight"]).sum() / d["weight"].sum()), include_groups=False),
+        }
+    ).reset_index()

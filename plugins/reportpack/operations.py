@@ -1,0 +1,50 @@
+"""Operations figures: operations managers (篇一), tellers (篇六), the accounting department (篇四).
+
+Rates are fractions; error rates are per 10,000 transactions; amounts (penalties) in 元.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reportpack.ratios import per_10k, ratio
+
+
+def ops_manager_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per operations manager per outlet served in the period (篇一).
+
+    回复准确率 = accurate replies ÷ replies; 差错整改率 = errors corrected ÷ errors found;
+    ``moved`` when they served another outlet before this one.
+    """
+    om = frames["ops_managers"].copy()
+    names = frames["outlets"].set_index("unit_id")[["outlet_name", "sub_branch_name"]]
+    om = om.join(names, on="unit_id")
+    om["reply_accuracy"] = ratio(om["accurate_replies"], om["replies"])
+    om["correction_rate"] = ratio(om["errors_corrected"], om["errors_found"])
+    om["moved"] = om["previous_unit_name"].notna()
+    om["no_major_error"] = om["major_errors"] == 0
+    return om
+
+
+def teller_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per teller per outlet (篇六): 日均业务笔数, 差错率 (per 10,000), rank in the outlet."""
+    t = frames["tellers"].copy()
+    t["transactions_per_day"] = ratio(t["transactions"], t["working_days"])
+    t["customers_per_day"] = ratio(t["customers_served"], t["working_days"])
+    t["error_rate_per_10k"] = per_10k(t["errors"], t["transactions"])
+    t["rank_in_outlet"] = t.groupby("unit_id")["transactions"].rank(method="min", ascending=False).astype("Int64")
+    t["tellers_in_outlet"] = t.groupby("unit_id")["staff_id"].transform("size")
+    return t
+
+
+def accounting_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per sub-branch (篇四): 整改率, 无差错柜员占比, 培训完成率, 差错率 (per 10,000)."""
+    a = frames["accounting"].copy()
+    outlet_sub = frames["outlets"].set_index("unit_id")["sub_branch_id"]
+    volume = frames["tellers"].assign(sub=lambda t: t["unit_id"].map(outlet_sub)).groupby("sub")["transactions"].sum()
+    a["teller_transactions"] = a["sub_branch_id"].map(volume).fillna(0).astype("int64")
+    a["rectification_rate"] = ratio(a["findings_rectified"], a["findings"])
+    a["zero_error_share"] = ratio(a["tellers_without_error"], a["tellers"])
+    a["training_completion"] = ratio(a["sessions_held"], a["sessions_planned"])
+    a["error_rate_per_10k"] = per_10k(a["teller_errors"], a["teller_transactions"])
+    return a

@@ -1,0 +1,32 @@
+"""Lobby and service figures (篇三): complaints, service scores, 6S by dimension, referrals.
+
+Complaint rates are per 10,000 transactions of the outlet; scores are on a 0–100 scale.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reportpack.ratios import per_10k, ratio
+
+SIX_S = ["整理", "整顿", "清扫", "清洁", "素养", "安全"]
+
+
+def lobby_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per outlet: 投诉率 and 有效投诉率 per 10,000 transactions, 首问解决率, 6S scores
+    by dimension (columns ``six_s_<dimension>``), the weakest and strongest dimension."""
+    lobby = frames["lobby"].set_index("unit_id")
+    volume = frames["outlet_business"].set_index("unit_id")["total_transactions"].reindex(lobby.index)
+    out = lobby.copy()
+    out["complaint_rate_per_10k"] = per_10k(lobby["complaints"], volume)
+    out["valid_complaint_rate_per_10k"] = per_10k(lobby["valid_complaints"], volume)
+    out["first_contact_rate"] = ratio(lobby["resolved_first_contact"], lobby["complaints"])
+    six = frames["six_s"].pivot(index="unit_id", columns="dimension", values="score").reindex(lobby.index)
+    present = [d for d in SIX_S if d in six.columns]
+    for dim in present:
+        out[f"six_s_{dim}"] = six[dim]
+    scores = six[present]
+    has_scores = scores.notna().any(axis=1)
+    out["six_s_weakest"] = scores.idxmin(axis=1, skipna=True).where(has_scores) if present else None
+    out["six_s_strongest"] = scores.idxmax(axis=1, skipna=True).where(has_scores) if present else None
+    return out.reset_index()

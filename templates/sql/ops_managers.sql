@@ -1,0 +1,76 @@
+-- Grain: one row per operations manager (营业经理) per outlet served in the period (篇一), with the
+-- spell's dates, the outlet served before (when they moved), authorisations reviewed, inspections,
+-- teller errors found and corrected, risk events and the accuracy of their replies, case-prevention
+-- meetings and major errors at the outlet during the spell.
+-- Bound parameters: period_start, period_end (dates).
+with spells as (
+    select
+        a.staff_id, a.unit_id, a.start_date,
+        case when a.start_date > :period_start then a.start_date else :period_start end as first_day,
+        case when a.end_date is not null and a.end_date < :period_end then a.end_date else :period_end end as last_day
+    from staff_assignment a
+    where a.role = 'operations_manager'
+      and a.start_date <= :period_end
+      and (a.end_date is null or a.end_date >= :period_start)
+),
+monthly_all as (
+    select sp.staff_id, sp.unit_id,
+           sum(m.authorisations_reviewed) as authorisations_reviewed,
+           sum(m.inspections_done) as inspections_done,
+           sum(m.errors_found) as errors_found,
+           sum(m.errors_corrected) as errors_corrected
+    from spells sp
+    join ops_manager_month m on m.staff_id = sp.staff_id and m.unit_id = sp.unit_id
+    where m.month >= (select month from calendar where cal_date = sp.first_day)
+      and m.month <= (select month from calendar where cal_date = sp.last_day)
+    group by sp.staff_id, sp.unit_id
+),
+events as (
+    select sp.staff_id, sp.unit_id,
+           count(*) as risk_events,
+           sum(case when r.replied_on is not null then 1 else 0 end) as replies,
+           sum(case when r.reply_accurate then 1 else 0 end) as accurate_replies
+    from spells sp
+    join risk_event r on r.unit_id = sp.unit_id and r.staff_id = sp.staff_id
+    where r.occurred_on between sp.first_day and sp.last_day
+    group by sp.staff_id, sp.unit_id
+),
+meetings as (
+    select sp.staff_id, sp.unit_id, count(*) as case_prevention_meetings
+    from spells sp
+    join meeting mt on mt.unit_id = sp.unit_id and mt.kind = 'case_prevention'
+    where mt.held_on between sp.first_day and sp.last_day
+    group by sp.staff_id, sp.unit_id
+),
+major as (
+    select sp.staff_id, sp.unit_id, count(*) as major_errors
+    from spells sp
+    join teller_error e on e.unit_id = sp.unit_id and e.severity = 'major'
+    where e.occurred_on between sp.first_day and sp.last_day
+    group by sp.staff_id, sp.unit_id
+)
+select
+    sp.staff_id,
+    s.name as staff_name,
+    sp.unit_id,
+    sp.first_day,
+    sp.last_day,
+    (select u.name from staff_assignment p join org_unit u on u.unit_id = p.unit_id
+      where p.staff_id = sp.staff_id and p.end_date is not null and p.end_date < sp.start_date
+      order by p.end_date desc limit 1) as previous_unit_name,
+    coalesce(m.authorisations_reviewed, 0) as authorisations_reviewed,
+    coalesce(m.inspections_done, 0) as inspections_done,
+    coalesce(m.errors_found, 0) as errors_found,
+    coalesce(m.errors_corrected, 0) as errors_corrected,
+    coalesce(ev.risk_events, 0) as risk_events,
+    coalesce(ev.replies, 0) as replies,
+    coalesce(ev.accurate_replies, 0) as accurate_replies,
+    coalesce(mt.case_prevention_meetings, 0) as case_prevention_meetings,
+    coalesce(mj.major_errors, 0) as major_errors
+from spells sp
+join staff s on s.staff_id = sp.staff_id
+left join monthly_all m on m.staff_id = sp.staff_id and m.unit_id = sp.unit_id
+left join events ev on ev.staff_id = sp.staff_id and ev.unit_id = sp.unit_id
+left join meetings mt on mt.staff_id = sp.staff_id and mt.unit_id = sp.unit_id
+left join major mj on mj.staff_id = sp.staff_id and mj.unit_id = sp.unit_id
+order by sp.unit_id, sp.first_day, sp.staff_id
