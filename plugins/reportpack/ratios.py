@@ -14,4 +14,4 @@ def ratio(numerator, denominator):
 
 def per_10k(events, volume):
     """Events per 10,000 (e.g. errors per 10,000 transactions)."""
-    return ratio(events, volume) * 10_000
+    return ratio(events * 10_000, volume)  # multiply first: 3 per 10,000 stays exactly 3.0

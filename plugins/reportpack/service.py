@@ -25,8 +25,7 @@ def lobby_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     present = [d for d in SIX_S if d in six.columns]
     for dim in present:
         out[f"six_s_{dim}"] = six[dim]
-    scores = six[present]
-    has_scores = scores.notna().any(axis=1)
-    out["six_s_weakest"] = scores.idxmin(axis=1, skipna=True).where(has_scores) if present else None
-    out["six_s_strongest"] = scores.idxmax(axis=1, skipna=True).where(has_scores) if present else None
+    scored = six[present].dropna(how="all")  # an outlet without inspections has neither
+    out["six_s_weakest"] = scored.idxmin(axis=1).reindex(out.index) if present else None
+    out["six_s_strongest"] = scored.idxmax(axis=1).reindex(out.index) if present else None
     return out.reset_index()

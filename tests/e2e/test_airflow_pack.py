@@ -28,8 +28,10 @@ with bounds as (select unit_id, name, parent_id,
                        case when closed_on < '2023-06-30' then closed_on else '2023-06-30' end last_day
                 from org_unit where level = 'outlet' and opened_on <= '2023-06-30'
                   and (closed_on is null or closed_on >= '2023-01-01')),
-b as (select unit_id, biz_date, corporate_deposit c, savings_deposit s from daily_balance),
-e as (select x.unit_id, b.c c_end, b.s s_end from bounds x join b on b.unit_id = x.unit_id and b.biz_date = x.last_day),
+b as (select unit_id, biz_date, corporate_deposit c, savings_deposit s, loans,
+             npl_substandard + npl_doubtful + npl_loss npl from daily_balance),
+e as (select x.unit_id, b.c c_end, b.s s_end, b.loans loans_end, b.npl * 1.0 / b.loans npl_ratio
+      from bounds x join b on b.unit_id = x.unit_id and b.biz_date = x.last_day),
 y as (select x.unit_id, coalesce(b.c, 0) c0, coalesce(b.s, 0) s0
       from bounds x left join b on b.unit_id = x.unit_id and b.biz_date = '2022-12-31'),
 a as (select x.unit_id, sum(b.c) * 1.0 / count(*) c_avg, sum(b.s) * 1.0 / count(*) s_avg, count(*) days
@@ -40,7 +42,8 @@ m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_r
                / (sum(ebank_transactions) + sum(counter_transactions)) ebank,
              sum(online_banking_customers_added) online
       from monthly_business where month between '2023-01' and '2023-06' group by unit_id),
-f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.last_day, e.c_end, e.c_end - y.c0 c_growth,
+f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.last_day, e.loans_end, e.npl_ratio,
+             e.c_end, e.c_end - y.c0 c_growth,
              a.c_avg, a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days, m.*
       from bounds x join org_unit s on s.unit_id = x.parent_id
       join e on e.unit_id = x.unit_id join y on y.unit_id = x.unit_id join a on a.unit_id = x.unit_id
@@ -117,6 +120,7 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             f"新开对公账户{count(r['accounts'])}户",
             f"收回个人贷款{wan(r['loans'])}",
             f"收回不良贷款{wan(r['npl'])}",
+            f"各项贷款余额{yi(r['loans_end'])}，不良贷款率{pct(r['npl_ratio'])}",
             f"储蓄存款余额{yi(r['s_end'])}，较年初{'增加' if r['s_growth'] >= 0 else '减少'}{wan(abs(r['s_growth']))}",
             f"增量列{peers}第{r['s_rank']}位",
             f"储蓄存款日均{yi(r['s_avg'])}",

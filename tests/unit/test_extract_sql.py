@@ -56,19 +56,24 @@ def _tables() -> list[tuple[str, pd.DataFrame]]:
     return [("calendar", calendar), ("org_unit", org), ("daily_balance", daily), ("monthly_business", business)]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def frames(request, tmp_path_factory):
+def load_and_extract(request, tmp_path_factory, tables) -> dict[str, pd.DataFrame]:
+    """Write ``tables`` to the backend named by ``request.param`` and extract PERIOD from it."""
     url = (
         f"sqlite:///{tmp_path_factory.mktemp('tiny') / 'tiny.sqlite'}"
         if request.param == "sqlite"
         else request.getfixturevalue("pg_url")
     )
-    write(_tables(), url, progress=False)
+    write(tables, url, progress=False)
     engine = create_engine(url)
     with engine.connect() as conn:
         got = extract(conn, PERIOD, SQL)
     engine.dispose()
     return got
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def frames(request, tmp_path_factory):
+    return load_and_extract(request, tmp_path_factory, _tables())
 
 
 def test_outlets_open_on_any_day_of_the_period(frames):

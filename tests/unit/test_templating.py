@@ -62,6 +62,7 @@ def test_outlet_template_renders_the_sample_context():
     assert "14项可比指标中9项超过80分，5项得到满分，综合得分82.5分" in text
     assert "完成年度计划的62.30%，超序时进度12.71个百分点" in text  # 181/365 = 49.59%
     assert "三档分别有3户、2户、1户" in text and "500万元以上的3户" in text
+    assert "各项贷款余额3.00亿元，不良贷款率1.00%" in text
     assert "电子银行柜面替代率为87.00%，低于90%" in text  # a problem drafted from the data
 
 

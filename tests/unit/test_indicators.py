@@ -1,0 +1,69 @@
+"""The comparable indicators: the YAML file is checked, scores and 完成率 equal a hand computation."""
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportpack import indicators
+from reportpack.periods import Period
+
+ROOT = Path(__file__).resolve().parents[2]
+YEAR = Period(date(2023, 1, 1), date(2023, 12, 31), "year")  # 时序进度 = 1 at year end
+H1 = Period.parse("2023H1")
+
+
+def _write(tmp_path, body: str) -> Path:
+    path = tmp_path / "indicators.yaml"
+    path.write_text(body, "utf-8")
+    return path
+
+
+def test_the_shipped_file_has_14_indicators_weighing_100():
+    ind = indicators.load(ROOT / "templates" / "indicators.yaml")
+    assert len(ind.indicators) == 14 and sum(i.weight for i in ind.indicators) == 100
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: guess, weight: 100}\n", "scoring 'guess'"),
+        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: target, weight: 100}\n", "needs 'target'"),
+        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: band, floor: 1, weight: 100}\n", "distinct 'floor' and 'goal'"),
+        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: rank, weight: 60}\n", "weights sum to 60"),
+        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: rank, wieght: 100}\n", "indicator #0 \\(x\\).*wieght"),
+    ],
+)
+def test_a_malformed_file_names_the_file_indicator_and_reason(tmp_path, body, message):
+    with pytest.raises(indicators.IndicatorFileError, match=message):
+        indicators.load(_write(tmp_path, body))
+
+
+def test_scores_by_hand(tmp_path):
+    ind = indicators.load(_write(tmp_path, """
+full_marks: 100
+threshold: 80
+indicators:
+  - {id: growth, name: 增长, figure: growth, scoring: target, target: g, weight: 50}
+  - {id: size, name: 规模, figure: size, scoring: rank, weight: 25}
+  - {id: errors, name: 差错率, figure: errors, scoring: band, floor: 3.0, goal: 0.5, weight: 25}
+"""))
+    figures = pd.DataFrame(
+        {"unit_id": ["a", "b", "c"], "sub_branch_id": ["s", "s", "s"], "growth": [60.0, 120.0, 10.0],
+         "size": [3, 2, 1], "errors": [0.5, 1.75, 9.0]}
+    )
+    targets = pd.DataFrame({"unit_id": ["a", "b", "c"], "indicator": ["g", "g", "g"], "target": [120.0, 100.0, 0.0]})
+    comp = indicators.completion(figures, targets, ind, H1).set_index("unit_id")
+    assert comp.loc["a", "completion"] == 0.5 and comp.loc["b", "completion"] == 1.2
+    assert pd.isna(comp.loc["c", "completion"])  # a zero target has no 完成率
+    assert comp.loc["a", "progress_gap"] == pytest.approx(0.5 - 181 / 365)
+    rows = indicators.scores(figures, comp.reset_index(), ind)
+    s = rows.set_index(["unit_id", "indicator"])["score"]
+    assert s["a", "growth"] == pytest.approx(100 * min(1, 0.5 / (181 / 365)))  # 100: ahead of 时序进度
+    assert s["b", "growth"] == 100
+    assert s["a", "size"] == 100 and s["b", "size"] == pytest.approx(200 / 3) and s["c", "size"] == pytest.approx(100 / 3)
+    assert s["a", "errors"] == 100 and s["b", "errors"] == 50 and s["c", "errors"] == 0  # lower is better
+    summary = indicators.summary(rows, ind).set_index("unit_id")
+    assert summary.loc["a", "above_threshold"] == 3 and summary.loc["a", "full_marks"] == 3
+    assert summary.loc["b", "full_marks"] == 1 and summary.loc["b", "composite"] == pytest.approx(50 + 25 * (2 / 3) + 12.5)
