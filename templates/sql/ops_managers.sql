@@ -3,17 +3,29 @@
 -- teller errors found and corrected, risk events and the accuracy of their replies, case-prevention
 -- meetings and major errors at the outlet during the spell.
 -- Bound parameters: period_start, period_end (dates).
-with spells as (
+with history as (
+    -- each spell with the outlet the same person served in the spell before
+    select staff_id, unit_id, start_date, end_date,
+           lag(unit_id) over (partition by staff_id order by start_date) as previous_unit_id
+    from staff_assignment
+    where role = 'operations_manager'
+),
+clipped as (
     select
-        a.staff_id, a.unit_id, a.start_date,
+        a.staff_id, a.unit_id, a.previous_unit_id,
         case when a.start_date > :period_start then a.start_date else :period_start end as first_day,
         case when a.end_date is not null and a.end_date < :period_end then a.end_date else :period_end end as last_day
-    from staff_assignment a
-    where a.role = 'operations_manager'
-      and a.start_date <= :period_end
+    from history a
+    where a.start_date <= :period_end
       and (a.end_date is null or a.end_date >= :period_start)
 ),
-monthly_all as (
+spells as (
+    select c.*, f.month as first_month, l.month as last_month
+    from clipped c
+    join calendar f on f.cal_date = c.first_day
+    join calendar l on l.cal_date = c.last_day
+),
+monthly as (
     select sp.staff_id, sp.unit_id,
            sum(m.authorisations_reviewed) as authorisations_reviewed,
            sum(m.inspections_done) as inspections_done,
@@ -21,8 +33,7 @@ monthly_all as (
            sum(m.errors_corrected) as errors_corrected
     from spells sp
     join ops_manager_month m on m.staff_id = sp.staff_id and m.unit_id = sp.unit_id
-    where m.month >= (select month from calendar where cal_date = sp.first_day)
-      and m.month <= (select month from calendar where cal_date = sp.last_day)
+    where m.month between sp.first_month and sp.last_month
     group by sp.staff_id, sp.unit_id
 ),
 events as (
@@ -55,9 +66,7 @@ select
     sp.unit_id,
     sp.first_day,
     sp.last_day,
-    (select u.name from staff_assignment p join org_unit u on u.unit_id = p.unit_id
-      where p.staff_id = sp.staff_id and p.end_date is not null and p.end_date < sp.start_date
-      order by p.end_date desc limit 1) as previous_unit_name,
+    pu.name as previous_unit_name,
     coalesce(m.authorisations_reviewed, 0) as authorisations_reviewed,
     coalesce(m.inspections_done, 0) as inspections_done,
     coalesce(m.errors_found, 0) as errors_found,
@@ -69,7 +78,8 @@ select
     coalesce(mj.major_errors, 0) as major_errors
 from spells sp
 join staff s on s.staff_id = sp.staff_id
-left join monthly_all m on m.staff_id = sp.staff_id and m.unit_id = sp.unit_id
+left join org_unit pu on pu.unit_id = sp.previous_unit_id
+left join monthly m on m.staff_id = sp.staff_id and m.unit_id = sp.unit_id
 left join events ev on ev.staff_id = sp.staff_id and ev.unit_id = sp.unit_id
 left join meetings mt on mt.staff_id = sp.staff_id and mt.unit_id = sp.unit_id
 left join major mj on mj.staff_id = sp.staff_id and mj.unit_id = sp.unit_id
