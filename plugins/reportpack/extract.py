@@ -22,9 +22,17 @@ from reportpack.periods import Period
 
 @dataclass(frozen=True)
 class Table:
+    """An extracted table: ``name`` is its frame and suite; ``sql`` the file stem when the same SQL
+    serves several tables (e.g. last year's balances for 同比)."""
+
     name: str
     params: Callable[[Period], dict[str, object]]
     date_columns: tuple[str, ...] = ()
+    sql: str | None = None
+
+    @property
+    def sql_stem(self) -> str:
+        return self.sql or self.name
 
 
 def _period(p: Period) -> dict[str, object]:
@@ -44,6 +52,8 @@ def _period(p: Period) -> dict[str, object]:
 TABLES: tuple[Table, ...] = (
     Table("outlets", _period, ("opened_on", "closed_on")),
     Table("outlet_balances", _period, ("first_day", "last_day")),
+    # The same period a year earlier, for 同比; empty columns when the warehouse does not reach back.
+    Table("outlet_balances_last_year", lambda p: _period(p.same_last_year()), ("first_day", "last_day"), sql="outlet_balances"),
     Table("outlet_business", _period),
     Table("customer_tiers", _period),
     Table("ops_managers", _period, ("first_day", "last_day")),
@@ -92,7 +102,7 @@ def extract(conn: Connection, period: Period, sql_dir: Path) -> dict[str, pd.Dat
     """Every table of ``TABLES`` for ``period``, keyed by name."""
     frames = {}
     for table in TABLES:
-        frame = run_query(conn, sql_path(sql_dir, table.name).read_text("utf-8"), table.params(period))
+        frame = run_query(conn, sql_path(sql_dir, table.sql_stem).read_text("utf-8"), table.params(period))
         for column in table.date_columns:
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
         frames[table.name] = frame

@@ -7,6 +7,8 @@ rendering. Rates are fractions (0.1234 = 12.34%).
   the period, on its closing day); a day without a row keeps the previous day's balance.
 - 年初: the balance on the previous year's 31 December (zero for an outlet opened after it).
 - 较年初新增 = 月末余额 − 年初; 增幅 = 较年初新增 ÷ 年初.
+- 同比: against the same period one year earlier (余额 at its end, 日均 over it); missing where the
+  warehouse does not reach back that far or the outlet did not exist.
 - 日均 = Σ daily balance over every day of the period ÷ days in the period (carry forward); an
   outlet that opened or closed during the period is averaged over the days it was open, and its
   documents say so. The day-weighted sums are computed in the database
@@ -93,6 +95,15 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_avg_increase"] = avg - base
         out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"], out["sub_branch_id"])
         out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"], out["sub_branch_id"])
+    last = frames["outlet_balances_last_year"].set_index("unit_id").reindex(outlets.index)
+    for column in BALANCES:
+        p = column.removesuffix("_deposit")
+        ly_end = last[f"{p}_end"]
+        ly_avg = daily_average(last[f"{p}_day_sum"], last["covered_days"])
+        out[f"{p}_end_last_year"] = ly_end
+        out[f"{p}_yoy_growth"] = out[f"{p}_end"] - ly_end
+        out[f"{p}_yoy_rate"] = growth_rate(out[f"{p}_end"] - ly_end, ly_end)
+        out[f"{p}_daily_avg_yoy_rate"] = growth_rate(out[f"{p}_daily_avg"] - ly_avg, ly_avg)
     out["loans_end"] = bal["loans_end"]
     out["npl_end"] = bal["npl_end"]
     out["npl_ratio"] = npl_ratio(bal["npl_end"], bal["loans_end"])

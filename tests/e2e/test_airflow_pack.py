@@ -36,6 +36,8 @@ y as (select x.unit_id, coalesce(b.c, 0) c0, coalesce(b.s, 0) s0
       from bounds x left join b on b.unit_id = x.unit_id and b.biz_date = '2022-12-31'),
 a as (select x.unit_id, sum(b.c) * 1.0 / count(*) c_avg, sum(b.s) * 1.0 / count(*) s_avg, count(*) days
       from bounds x join b on b.unit_id = x.unit_id and b.biz_date between x.first_day and x.last_day group by x.unit_id),
+ly as (select unit_id, sum(c) * 1.0 / count(*) c_avg_ly, sum(s) * 1.0 / count(*) s_avg_ly
+       from b where biz_date between '2022-01-01' and '2022-06-30' group by unit_id having count(*) = 181),
 m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_recovered) loans,
              sum(npl_recovered) npl, sum(payroll_customers_added) payroll, sum(card_spending) cards,
              sum(merchants_added) merchants, sum(ebank_transactions) * 1.0
@@ -44,9 +46,11 @@ m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_r
       from monthly_business where month between '2023-01' and '2023-06' group by unit_id),
 f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.last_day, e.loans_end, e.npl_ratio,
              e.c_end, e.c_end - y.c0 c_growth,
-             a.c_avg, a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days, m.*
+             a.c_avg, a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days,
+             a.c_avg / ly.c_avg_ly - 1 c_yoy, a.s_avg / ly.s_avg_ly - 1 s_yoy, m.*
       from bounds x join org_unit s on s.unit_id = x.parent_id
       join e on e.unit_id = x.unit_id join y on y.unit_id = x.unit_id join a on a.unit_id = x.unit_id
+      left join ly on ly.unit_id = x.unit_id
       join m on m.unit_id = x.unit_id)
 select f.*,
        rank() over (partition by parent_id order by c_growth desc) c_rank,
@@ -130,6 +134,10 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             f"电子银行柜面替代率{pct(r['ebank'])}",
             f"个人网银有效新增客户{count(r['online'])}户",
         ]
+        for name, rate in (("对公", r["c_yoy"]), ("储蓄", r["s_yoy"])):
+            if rate is not None:  # the outlet existed all of 2022H1
+                word = "增长" if rate >= 0 else "下降"
+                expected.append(f"同比{word}{pct(abs(rate))}")
         for sentence in expected:
             assert sentence in body, (r["unit_id"], sentence)
 

@@ -5,7 +5,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from reportpack import confidentiality, finance, indicators, operations, service
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reportpack import confidentiality, finance, operations, service
+from reportpack.warehouse.load import write
 from tests.unit.test_extract_sql import PERIOD, _tables, load_and_extract
 
 D = date.fromisoformat
@@ -169,3 +172,31 @@ def test_confidentiality_by_hand(frames):
 def test_plan_targets_for_the_year_of_the_period(frames):
     t = frames["plan_targets"]
     assert t[["unit_id", "indicator", "target", "source"]].values.tolist() == [["a", "merchants_added", 12.0, "owner"]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 30_000_000), min_size=1, max_size=30))
+def test_tiers_partition_the_customers(balances):
+    """Every customer falls in exactly one band, lower bounds inclusive (100万(含)-500万 …)."""
+    import tempfile
+
+    from sqlalchemy import create_engine
+
+    from reportpack.extract import run_query
+    from tests.unit.test_extract_sql import SQL
+
+    calendar = dict(_tables())["calendar"]
+    cm = pd.DataFrame({"customer_id": [f"k{i}" for i in range(len(balances))], "unit_id": "a", "month": "2023-01",
+                       "avg_daily_balance": balances})
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/t.sqlite"
+        write([("calendar", calendar), ("customer_month", cm)], url, progress=False)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            row = run_query(conn, (SQL / "customer_tiers.sql").read_text("utf-8"), {"first_month": "2023-01", "last_month": "2023-01"}).iloc[0]
+        engine.dispose()
+    bands = [row.below_1m, row.tier_1m_5m, row.tier_5m_10m, row.tier_10m_plus]
+    assert sum(bands) == row.customers == len(balances)
+    expected = [sum(b < 1e6 for b in balances), sum(1e6 <= b < 5e6 for b in balances),
+                sum(5e6 <= b < 1e7 for b in balances), sum(b >= 1e7 for b in balances)]
+    assert bands == expected

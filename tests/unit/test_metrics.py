@@ -69,7 +69,12 @@ def _frames(balances=None):
             "ebank_transactions": [90, 30, 0], "counter_transactions": [10, 10, 0], "online_banking_customers_added": [4, 0, 0],
         }
     )
-    return {"outlets": outlets, "outlet_balances": pd.DataFrame(balances), "outlet_business": business}
+    last_year = pd.DataFrame(
+        {"unit_id": ["o1"], "open_days": [181], "corporate_end": [1000], "savings_end": [400],
+         "corporate_day_sum": [181 * 1000], "savings_day_sum": [181 * 500], "covered_days": [181]}
+    )
+    return {"outlets": outlets, "outlet_balances": pd.DataFrame(balances), "outlet_business": business,
+            "outlet_balances_last_year": last_year}
 
 
 def test_outlet_figures_by_hand():
@@ -87,6 +92,10 @@ def test_outlet_figures_by_hand():
     assert o1.savings_growth == 60 and o1.savings_growth_rank == 1 and o2.savings_growth_rank == 2  # 60 > 50
     assert o3.closed_in_period == date(2023, 5, 31) and o3.open_days == 151 and not o1.partial_period
     assert o1.npl_ratio == pytest.approx(0.015) and pd.isna(o2.npl_ratio)
+    # 同比: o1 existed a year earlier; o2 did not
+    assert o1.corporate_yoy_growth == 300 and o1.corporate_yoy_rate == pytest.approx(0.3)
+    assert o1.corporate_daily_avg_yoy_rate == pytest.approx(0.2) and o1.savings_daily_avg_yoy_rate == pytest.approx(0.06)
+    assert pd.isna(o2.corporate_yoy_rate) and pd.isna(o2.corporate_daily_avg_yoy_rate)
     assert o1.peers == 2 and o3.peers == 1
     assert o1.ebank_substitution_rate == pytest.approx(0.9) and o2.ebank_substitution_rate == pytest.approx(0.75)
     assert pd.isna(o3.ebank_substitution_rate)

@@ -45,7 +45,8 @@ def _outlet(**over):
         merchants_added=9, online_banking_customers_added=300, ebank_substitution_rate=0.87, months_reported=6,
         open_days=181, partial_period=False, opened_in_period=None, closed_in_period=None, loans_end=3e8,
         npl_end=3e6, npl_ratio=0.01, indicators=14, above_threshold=9, full_marks=5, composite=82.46,
-        indicator_threshold=80, completion_corporate_growth=0.623, tier_1m_5m=3, tier_5m_10m=2, tier_10m_plus=1,
+        indicator_threshold=80, completion_corporate_growth=0.623, corporate_daily_avg_yoy_rate=-0.0312,
+        savings_daily_avg_yoy_rate=None, tier_1m_5m=3, tier_5m_10m=2, tier_10m_plus=1,
     )
     return {**base, **over}
 
@@ -63,6 +64,8 @@ def test_outlet_template_renders_the_sample_context():
     assert "完成年度计划的62.30%，超序时进度12.71个百分点" in text  # 181/365 = 49.59%
     assert "三档分别有3户、2户、1户" in text and "500万元以上的3户" in text
     assert "各项贷款余额3.00亿元，不良贷款率1.00%" in text
+    assert "列城东支行所辖8个网点第3位，同比下降3.12%" in text
+    assert "储蓄存款日均4.90亿元。" in text  # no 同比 without last year's data
     assert "电子银行柜面替代率为87.00%，低于90%" in text  # a problem drafted from the data
 
 
