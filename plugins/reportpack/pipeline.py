@@ -114,6 +114,8 @@ def validate(settings: Settings, run: Run) -> str:
                         "unexpected_count": f.unexpected_count,
                         "element_count": f.element_count,
                         "message": f.describe(),
+                        # the units whose rows broke the rule; empty = the whole table (every document)
+                        "units": sorted(set(f.rows["unit_id"].dropna())) if "unit_id" in f.rows else [],
                     }
                     for f in outcome.warnings
                 ],

@@ -28,6 +28,11 @@ def _refuse_missing(value):
     return value
 
 
+def affecting(warnings: list[dict], unit_id: str) -> list[dict]:
+    """The validation warnings that concern ``unit_id``: its own rows, or the whole table."""
+    return [w for w in warnings if not w.get("units") or unit_id in w["units"]]
+
+
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
@@ -40,6 +45,7 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    env.filters["affecting"] = affecting
     return env
 
 

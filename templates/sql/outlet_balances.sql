@@ -1,6 +1,6 @@
 -- Grain: one row per outlet open on any day of the period: its period-end and 年初 balances, the
 -- day-weighted sums behind 日均 (a day without a row keeps the last balance), and counts that the
--- suite checks (rows, distinct days, negative rows). Amounts in 元. Aggregated here, in the
+-- suite checks (rows, distinct days, negative rows, day-on-day jumps). Amounts in 元. Aggregated here, in the
 -- database: a 20,000-outlet year is never pulled into pandas row by row.
 -- Bound parameters: period_start, period_end, year_start_date (dates).
 with bounds as (
@@ -74,6 +74,21 @@ checks as (
     where d.biz_date between b.first_day and b.last_day
     group by d.unit_id
 ),
+day_changes as (
+    -- plausibility: the largest day-on-day relative change of each balance
+    select unit_id,
+           max(case when prev_corporate > 0 then abs(corporate_deposit - prev_corporate) * 1.0 / prev_corporate end) as corporate_max_day_change,
+           max(case when prev_savings > 0 then abs(savings_deposit - prev_savings) * 1.0 / prev_savings end) as savings_max_day_change
+    from (
+        select d.unit_id, d.corporate_deposit, d.savings_deposit,
+               lag(d.corporate_deposit) over (partition by d.unit_id order by d.biz_date) as prev_corporate,
+               lag(d.savings_deposit) over (partition by d.unit_id order by d.biz_date) as prev_savings
+        from daily_balance d
+        join bounds b on b.unit_id = d.unit_id
+        where d.biz_date between b.first_day and b.last_day
+    ) x
+    group by unit_id
+),
 year_start as (
     select unit_id, corporate_deposit, savings_deposit, loans
     from daily_balance
@@ -95,11 +110,17 @@ select
     coalesce(k.negative_rows, 0) as negative_rows,
     coalesce(k.npl_over_loans_rows, 0) as npl_over_loans_rows,
     -- 年初 must exist for every outlet already open on 年初 (later openings start from zero)
-    case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing
+    case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing,
+    coalesce(j.corporate_max_day_change, 0) as corporate_max_day_change,
+    coalesce(j.savings_max_day_change, 0) as savings_max_day_change,
+    -- plausibility: the period-end balance against the outlet's own 年初
+    coalesce(s.corporate_end * 1.0 / nullif(y.corporate_deposit, 0), 1) as corporate_end_to_year_start,
+    coalesce(s.savings_end * 1.0 / nullif(y.savings_deposit, 0), 1) as savings_end_to_year_start
 from bounds b
 join calendar fc on fc.cal_date = b.last_day
 join calendar lc on lc.cal_date = b.first_day
 left join sums s on s.unit_id = b.unit_id
 left join checks k on k.unit_id = b.unit_id
 left join year_start y on y.unit_id = b.unit_id
+left join day_changes j on j.unit_id = b.unit_id
 order by b.unit_id

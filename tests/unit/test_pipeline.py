@@ -103,3 +103,5 @@ def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
     paragraphs = [p.text for p in Document(str(doc)).paragraphs]
     assert "五、数据质量说明" in paragraphs
     assert any("有1个网点（共22个网点）的“负值记录数”数值超出合理范围" in p for p in paragraphs)
+    (other,) = target.glob("outlets/*/BR01-S001-O00001_*.docx")  # not affected: no note
+    assert not any("数据质量说明" in p.text for p in Document(str(other)).paragraphs)

@@ -120,7 +120,8 @@ def test_a_warning_does_not_stop_the_run(sample_url, tmp_path):
     bad = _corrupted(sample_url, tmp_path, [f"update daily_balance set savings_deposit = -1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"])
     (tmp_path / "suites").mkdir()
     outcome = validate(bad, _copy_suites(tmp_path / "suites", soften))
-    assert outcome.critical == () and len(outcome.warnings) == 1
+    assert outcome.critical == ()
+    assert "negative_rows" in [c for f in outcome.warnings for c in f.columns]  # and the jump to −1
     assert outcome.status == "passed with warnings"
 
 
@@ -140,3 +141,20 @@ def test_a_bad_severity_is_rejected(frames, tmp_path):
 
     with pytest.raises(SuiteError, match="severity 'fatal'"):
         validate(frames, _copy_suites(tmp_path, fatal))
+
+
+@pytest.mark.parametrize(
+    "statement,column",
+    [
+        (f"update daily_balance set corporate_deposit = corporate_deposit * 3 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'",
+         "corporate_max_day_change"),
+        (f"update daily_balance set savings_deposit = savings_deposit * 5 where unit_id = '{OUTLET}' and biz_date >= '2023-06-01'",
+         "savings_end_to_year_start"),
+    ],
+    ids=["day-on-day jump", "far outside its own 年初"],
+)
+def test_implausible_balances_are_warnings_naming_the_outlet(sample_url, tmp_path, statement, column):
+    outcome = validate(_corrupted(sample_url, tmp_path, [statement]), EXPECTATIONS)
+    assert outcome.critical == ()
+    hits = [f for f in outcome.warnings if column in f.columns]
+    assert hits and hits[0].rows["unit_id"].tolist() == [OUTLET]

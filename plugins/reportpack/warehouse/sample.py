@@ -256,7 +256,7 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
         for t in tellers
     ]
     staff_rows, spells = [], []
-    first_day, last_day = cal.dates[0], cal.dates[-1]
+    first_day = cal.dates[0]
     for i, roles in enumerate(roles_per_outlet):
         for j, role in enumerate(roles):
             staff_rows.append(f"E{seq[i]:05d}{j:02d}")
