@@ -33,13 +33,22 @@ def _settings(args) -> settings_mod.Settings:
 
 
 def cmd_seed(args) -> int:
-    from reportpack.warehouse.load import write
+    from reportpack.warehouse.load import existing_tables, write
     from reportpack.warehouse.sample import SampleSpec, generate
 
     s = _settings(args)
-    if args.if_missing and s.warehouse_url == f"sqlite:///{s.sample_warehouse_path}" and s.sample_warehouse_path.exists():
-        print(f"sample warehouse present: {s.sample_warehouse_path}")
+    where = settings_mod.redact(s.warehouse_url)
+    present = existing_tables(s.warehouse_url)
+    if present and args.if_missing:
+        print(f"warehouse present at {where}; not seeding")
         return 0
+    if present and not args.replace:
+        print(
+            f"reportpack seed: {where} already holds a warehouse ({len(present)} tables, e.g. {present[0]}); "
+            "pass --replace to drop and rewrite it",
+            file=sys.stderr,
+        )
+        return 2
     spec = SampleSpec(outlets=args.outlets, sub_branches=args.sub_branches, start=args.start, end=args.end, seed=args.seed)
     started = time.perf_counter()
     try:
@@ -48,7 +57,7 @@ def cmd_seed(args) -> int:
         print(f"reportpack seed: {exc}", file=sys.stderr)
         return 2
     print(
-        f"seeded {settings_mod.redact(s.warehouse_url)}: {spec.outlets} outlets in {spec.n_sub_branches} sub-branches, "
+        f"seeded {where}: {spec.outlets} outlets in {spec.n_sub_branches} sub-branches, "
         f"{spec.start}…{spec.end}, {sum(counts.values()):,} rows in {len(counts)} tables "
         f"({time.perf_counter() - started:.1f} s)"
     )
@@ -105,14 +114,26 @@ def cmd_airflow_run(args) -> int:
     target = s.output_dir / period.label
     manifest = target / "manifest.json"
     if proc.returncode != 0 or not manifest.exists() or manifest.stat().st_mtime < started:
-        print(
-            f"the DAG run did not publish a pack for {period.label} (exit {proc.returncode}); "
-            f"see the task log above and {s.output_dir / '.runs'}",
-            file=sys.stderr,
-        )
+        print(f"\nthe DAG run did not publish a pack for {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
+        _explain_failed_run(s.output_dir / ".runs", period.label, started)
         return proc.returncode or 1
     _show(target)
     return 0
+
+
+def _explain_failed_run(runs: Path, label: str, since: float) -> None:
+    """Repeat, after Airflow's logs, why the newest run of ``label`` stopped."""
+    folders = sorted((p for p in runs.glob(f"{label}-*") if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
+    if not folders:
+        print("see the task log above", file=sys.stderr)
+        return
+    state_file = folders[-1] / "run.json"
+    validation = json.loads(state_file.read_text("utf-8")).get("validation", {}) if state_file.exists() else {}
+    for message in validation.get("critical", []):
+        print(message, file=sys.stderr)
+    if validation.get("quarantine"):
+        print(f"offending rows: {validation['quarantine']}", file=sys.stderr)
+    print(f"run folder kept for inspection: {folders[-1]}", file=sys.stderr)
 
 
 def cmd_show(args) -> int:
@@ -212,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, default=date(2021, 12, 31), help="first day (default %(default)s)")
     p.add_argument("--end", type=_date, default=date(2023, 12, 31), help="last day (default %(default)s)")
     p.add_argument("--seed", type=int, default=20230630, help="random seed (default %(default)s)")
-    p.add_argument("--if-missing", action="store_true", help="do nothing if the default sample warehouse exists")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--if-missing", action="store_true", help="do nothing if the target already holds a warehouse")
+    mode.add_argument("--replace", action="store_true", help="drop and rewrite a warehouse already at the target")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="progress bar on a terminal (default on)")
     url_opt(p)
 

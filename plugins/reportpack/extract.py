@@ -51,9 +51,12 @@ def _period(p: Period) -> dict[str, object]:
 
 TABLES: tuple[Table, ...] = (
     Table("outlets", _period, ("opened_on", "closed_on")),
-    Table("outlet_balances", _period, ("first_day", "last_day")),
+    Table("outlet_balances", _period, ("first_day", "last_day", "first_negative_date", "first_duplicate_date")),
     # The same period a year earlier, for 同比; empty columns when the warehouse does not reach back.
-    Table("outlet_balances_last_year", lambda p: _period(p.same_last_year()), ("first_day", "last_day"), sql="outlet_balances"),
+    Table(
+        "outlet_balances_last_year", lambda p: _period(p.same_last_year()),
+        ("first_day", "last_day", "first_negative_date", "first_duplicate_date"), sql="outlet_balances",
+    ),
     Table("outlet_business", _period),
     Table("customer_tiers", _period),
     Table("ops_managers", _period, ("first_day", "last_day")),

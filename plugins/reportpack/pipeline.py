@@ -119,6 +119,7 @@ def validate(settings: Settings, run: Run) -> str:
                     }
                     for f in outcome.warnings
                 ],
+                "critical": [f.describe() for f in outcome.critical],
                 "quarantine": str(quarantined) if quarantined else None,
             }
         },

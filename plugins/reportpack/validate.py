@@ -19,6 +19,8 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 SAMPLE_ROWS = 5
+# Columns that identify a row, shown before the failing columns in a message.
+KEY_COLUMNS = ("unit_id", "sub_branch_id", "staff_id", "customer_id", "dimension", "expense_line", "indicator")
 SEVERITIES = ("critical", "warning", "info")
 
 
@@ -39,6 +41,7 @@ class Failure:
     element_count: int
     observed: object = None
     rows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    show: tuple[str, ...] = ()  # extra columns that locate the problem (the suite's meta.show)
 
     def describe(self) -> str:
         cols = ", ".join(self.columns) if self.columns else "(table)"
@@ -48,7 +51,9 @@ class Failure:
             head += f" {json.dumps(rule, ensure_ascii=False, default=str)}"
         if self.rows.empty:
             return f"{head} failed; observed {self.observed!r}"
-        sample = self.rows.head(SAMPLE_ROWS).to_string(index=False)
+        keys = [c for c in KEY_COLUMNS if c in self.rows.columns and c not in self.columns]
+        extra = [c for c in self.show if c in self.rows.columns and c not in self.columns]
+        sample = self.rows[keys + list(self.columns) + extra].head(SAMPLE_ROWS).to_string(index=False)
         return f"{head}: {self.unexpected_count} of {self.element_count} rows fail; sample:\n{sample}"
 
 
@@ -192,6 +197,7 @@ def _failure(suite: str, item, frame: pd.DataFrame) -> Failure:
         element_count=int(result.get("element_count") or len(frame)),
         observed=observed,
         rows=rows,
+        show=tuple((config.meta or {}).get("show", ())),
     )
 
 

@@ -68,11 +68,24 @@ checks as (
         count(*) as rows_in_period,
         count(distinct d.biz_date) as distinct_days,
         sum(case when d.corporate_deposit < 0 or d.savings_deposit < 0 or d.loans < 0 then 1 else 0 end) as negative_rows,
-        sum(case when d.npl_substandard + d.npl_doubtful + d.npl_loss > d.loans then 1 else 0 end) as npl_over_loans_rows
+        sum(case when d.npl_substandard + d.npl_doubtful + d.npl_loss > d.loans then 1 else 0 end) as npl_over_loans_rows,
+        min(case when d.corporate_deposit < 0 or d.savings_deposit < 0 or d.loans < 0 then d.biz_date end) as first_negative_date
     from daily_balance d
     join bounds b on b.unit_id = d.unit_id
     where d.biz_date between b.first_day and b.last_day
     group by d.unit_id
+),
+duplicates as (
+    select unit_id, min(biz_date) as first_duplicate_date
+    from (
+        select d.unit_id, d.biz_date
+        from daily_balance d
+        join bounds b on b.unit_id = d.unit_id
+        where d.biz_date between b.first_day and b.last_day
+        group by d.unit_id, d.biz_date
+        having count(*) > 1
+    ) x
+    group by unit_id
 ),
 day_changes as (
     -- plausibility: the largest day-on-day relative change of each balance
@@ -109,6 +122,8 @@ select
     coalesce(k.distinct_days, 0) as distinct_days,
     coalesce(k.negative_rows, 0) as negative_rows,
     coalesce(k.npl_over_loans_rows, 0) as npl_over_loans_rows,
+    k.first_negative_date,
+    dup.first_duplicate_date,
     -- 年初 must exist for every outlet already open on 年初 (later openings start from zero)
     case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing,
     coalesce(j.corporate_max_day_change, 0) as corporate_max_day_change,
@@ -123,4 +138,5 @@ left join sums s on s.unit_id = b.unit_id
 left join checks k on k.unit_id = b.unit_id
 left join year_start y on y.unit_id = b.unit_id
 left join day_changes j on j.unit_id = b.unit_id
+left join duplicates dup on dup.unit_id = b.unit_id
 order by b.unit_id

@@ -93,6 +93,7 @@ def test_balances_by_hand(frames):
     assert b.loc["c", "last_day"] == pd.Timestamp("2023-01-05")
     # d: a duplicated day is counted, so the suite can refuse it; NPL above loans on one day
     assert b.loc["d", ["rows_in_period", "distinct_days", "npl_over_loans_rows", "negative_rows"]].tolist() == [7, 6, 1, 0]
+    assert b.loc["d", "first_duplicate_date"] == pd.Timestamp("2023-01-02") and pd.isna(b.loc["a", "first_duplicate_date"])
     assert b.loc["a", "savings_day_sum"] == 1600 and b.loc["a", "npl_end"] == 10
 
 

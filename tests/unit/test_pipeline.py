@@ -34,6 +34,7 @@ def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehou
         pipeline.run_all(s, "2023H1", "second")
     message = str(caught.value)
     assert "outlet_balances" in message and "negative_rows" in message and "BR01-S001-O00001" in message
+    assert "2023-03-01" in message  # the suite's meta.show points at the day
     assert pack.read_manifest(first) == before  # the published pack is untouched
     quarantined = list((s.output_dir / ".runs").glob("2023H1-second/quarantine/outlet_balances.csv"))
     assert len(quarantined) == 1 and "BR01-S001-O00001" in quarantined[0].read_text("utf-8")
@@ -105,3 +106,16 @@ def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
     assert any("有1个网点（共22个网点）的“负值记录数”数值超出合理范围" in p for p in paragraphs)
     (other,) = target.glob("outlets/*/BR01-S001-O00001_*.docx")  # not affected: no note
     assert not any("数据质量说明" in p.text for p in Document(str(other)).paragraphs)
+
+
+def test_seed_never_overwrites_a_warehouse_unless_told(tmp_path, capsys):
+    from reportpack.cli import main
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    assert main(["seed", "--outlets", "4", "--url", url, "--no-progress"]) == 0
+    before = (tmp_path / "w.sqlite").read_bytes()
+    assert main(["seed", "--outlets", "5", "--url", url, "--no-progress"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["seed", "--if-missing", "--url", url]) == 0
+    assert (tmp_path / "w.sqlite").read_bytes() == before
+    assert main(["seed", "--outlets", "5", "--url", url, "--replace", "--no-progress"]) == 0

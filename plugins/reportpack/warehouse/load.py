@@ -14,11 +14,25 @@ from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from reportpack.warehouse.schema import metadata
+
+
+def existing_tables(url: str) -> list[str]:
+    """Tables of our schema already present at ``url`` (a missing SQLite file has none)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            return []
+    engine = create_engine(url)
+    try:
+        names = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    return sorted(names & set(metadata.tables))
 
 
 def write(pieces: Iterable[tuple[str, pd.DataFrame]], url: str, progress: bool | None = None) -> dict[str, int]:
