@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from html import escape as html_escape
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class Outcome:
     failures: tuple[Failure, ...]
     results: dict[str, dict]  # suite name → GX result as JSON
     expectation_counts: dict[str, int]
+    html: dict[str, str] = field(default_factory=dict)  # suite name → GX Data Docs page
 
     @property
     def critical(self) -> tuple[Failure, ...]:
@@ -157,6 +159,7 @@ def validate(frames: dict[str, pd.DataFrame], expectations_dir: Path) -> Outcome
     source = context.data_sources.add_pandas("warehouse")
     failures: list[Failure] = []
     results: dict[str, dict] = {}
+    html: dict[str, str] = {}
     for name, frame in frames.items():
         frame = frame.reset_index(drop=True)
         suite = _build_suite(expectations_dir / f"{name}.json", suites[name])
@@ -164,13 +167,23 @@ def validate(frames: dict[str, pd.DataFrame], expectations_dir: Path) -> Outcome
         batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
         results[name] = result.to_json_dict()
+        html[name] = _data_docs_page(result)
         for item in result.results:
             if not item.success:
                 failures.append(_failure(name, item, frame))
     for f in failures:
         (log.info if f.severity == "info" else log.warning)("%s", f.describe())
     counts = {name: len(data["expectations"]) for name, data in suites.items()}
-    return Outcome(tuple(failures), results, counts)
+    return Outcome(tuple(failures), results, counts, html)
+
+
+def _data_docs_page(result) -> str:
+    """GX's own Data Docs page for one validation result, rendered without a Data Docs site (the
+    context is ephemeral and private to the run)."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    return DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
 
 
 def _failure(suite: str, item, frame: pd.DataFrame) -> Failure:
@@ -225,6 +238,27 @@ def write_report(outcome: Outcome, folder: Path) -> None:
         ],
     }
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), "utf-8")
+    if outcome.html:
+        docs = folder / "data-docs"
+        docs.mkdir(exist_ok=True)
+        for name, page in outcome.html.items():
+            (docs / f"{name}.html").write_text(page, "utf-8")
+        (docs / "index.html").write_text(_index_page(outcome), "utf-8")
+
+
+def _index_page(outcome: Outcome) -> str:
+    """A plain index of the suites with their outcome, linking GX's pages."""
+    failed = {f.suite: f.severity for f in outcome.failures}
+    rows = "".join(
+        f'<tr><td><a href="{html_escape(n)}.html">{html_escape(n)}</a></td><td>{outcome.expectation_counts[n]}</td>'
+        f"<td>{html_escape(failed.get(n, 'passed'))}</td></tr>"
+        for n in outcome.results
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Validation</title></head><body>'
+        f"<h1>Validation: {html_escape(outcome.status)}</h1>"
+        f"<table><tr><th>suite</th><th>expectations</th><th>outcome</th></tr>{rows}</table></body></html>"
+    )
 
 
 def quarantine(outcome: Outcome, folder: Path) -> Path | None:

@@ -1,5 +1,5 @@
 -- Grain: one row per outlet open on any day of the period (篇三): lobby opening hours, average
--- service-inspection score (0–100), referrals by lobby staff, complaints received, valid (有效投诉)
+-- and highest monthly service-inspection score (0–100; the highest is what a scale check needs), referrals by lobby staff, complaints received, valid (有效投诉)
 -- and resolved at first contact.
 -- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
 with outlets as (
@@ -10,6 +10,7 @@ lobby as (
     select unit_id,
            sum(opening_hours) as opening_hours,
            sum(service_score) * 1.0 / count(*) as service_score,
+           max(service_score) as max_service_score,
            sum(referrals) as referrals,
            count(*) as months_reported
     from lobby_month
@@ -29,6 +30,7 @@ select
     o.unit_id,
     coalesce(l.opening_hours, 0) as opening_hours,
     l.service_score,
+    l.max_service_score,
     coalesce(l.referrals, 0) as referrals,
     coalesce(l.months_reported, 0) as months_reported,
     coalesce(c.complaints, 0) as complaints,

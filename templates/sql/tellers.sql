@@ -11,6 +11,7 @@ with months as (
            sum(remittances) as remittances,
            sum(praise) as praise,
            sum(appraisal_score) * 1.0 / count(*) as appraisal_score,
+           max(appraisal_score) as max_appraisal_score,
            count(*) as months_reported,
            count(distinct month) as distinct_months
     from teller_month
@@ -32,7 +33,7 @@ select
     s.name as staff_name,
     m.unit_id,
     m.working_days, m.transactions, m.max_day_transactions, m.customers_served, m.remittances, m.praise,
-    m.appraisal_score, m.months_reported, m.distinct_months,
+    m.appraisal_score, m.max_appraisal_score, m.months_reported, m.distinct_months,
     coalesce(e.errors, 0) as errors,
     coalesce(e.major_errors, 0) as major_errors,
     coalesce(e.uncorrected_errors, 0) as uncorrected_errors,

@@ -69,6 +69,10 @@ def test_manifest_records_source_without_password_and_every_file(warehouse, make
         assert pack.sha256_file(target / f["path"]) == f["sha256"]
     on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} - {"manifest.json"}
     assert on_disk == {f["path"] for f in m["files"]}
+    # human-readable Data Docs, one GX page per suite and an index
+    index = (target / "validation" / "data-docs" / "index.html").read_text("utf-8")
+    assert "outlet_balances.html" in index and "passed" in index
+    assert "Great Expectations" in (target / "validation" / "data-docs" / "outlet_balances.html").read_text("utf-8")
 
 
 def test_redact_hides_the_password():
@@ -96,6 +100,10 @@ def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
                     exp["severity"] = "warning"
         (home / "expectations" / suite.name).write_text(json.dumps(data), "utf-8")
     _sql(warehouse, "update daily_balance set savings_deposit = -1 where biz_date = '2023-05-05' and unit_id = 'BR01-S002-O00002'")
+    from tests.unit.test_validate import RELEDGER
+
+    for statement in RELEDGER:
+        _sql(warehouse, statement)
     s = settings_mod.load({"REPORTPACK_HOME": str(home), "REPORTPACK_WAREHOUSE_URL": warehouse,
                            "REPORTPACK_OUTPUT_DIR": str(tmp_path / "out")})
     target = pipeline.run_all(s, "2023H1", "warn")

@@ -31,6 +31,14 @@ def frames(sample_url):
     return _extract(sample_url)
 
 
+RELEDGER = [  # rewrite the sub-branches' ledger rows as the sum of their outlets (keeps them reconciled)
+    "delete from daily_balance where unit_id in (select unit_id from org_unit where level = 'sub_branch')",
+    "insert into daily_balance select o.parent_id, d.biz_date, sum(d.corporate_deposit), sum(d.savings_deposit), "
+    "sum(d.loans), sum(d.npl_substandard), sum(d.npl_doubtful), sum(d.npl_loss) from daily_balance d "
+    "join org_unit o on o.unit_id = d.unit_id and o.level = 'outlet' group by o.parent_id, d.biz_date",
+]
+
+
 def _corrupted(sample_url, tmp_path, statements):
     db = tmp_path / "w.sqlite"
     shutil.copyfile(sample_url.removeprefix("sqlite:///"), db)
@@ -72,21 +80,27 @@ MONTH_ROW = f"from monthly_business where unit_id = '{OUTLET}' and month = '2023
          "outlet_business", "expect_column_values_to_be_between", "channel_mismatch_rows"),
         ([f"update monthly_business set merchants_added = -1 where unit_id = '{OUTLET}' and month = '2023-03'"],
          "outlet_business", "expect_column_values_to_be_between", "negative_rows"),
+        ([f"update daily_balance set savings_deposit = savings_deposit + 1 where unit_id = 'BR01-S002' and biz_date = '2023-05-10'"],
+         "sub_branch_reconciliation", "expect_column_values_to_be_between", "mismatched_days"),
+        ([f"update lobby_month set service_score = 130 where unit_id = '{OUTLET}' and month = '2023-03'"],
+         "lobby", "expect_column_values_to_be_between", "max_service_score"),
         ([f"update org_unit set parent_id = null where unit_id = '{OUTLET}'"],
          "outlets", "expect_column_values_to_not_be_null", "sub_branch_id"),
     ],
     ids=["negative balance", "duplicated outlet-day", "missing month", "missing 年初", "NPL above loans",
-         "duplicated outlet-month", "channels do not add up", "negative count", "null key: outlet without sub-branch"],
+         "duplicated outlet-month", "channels do not add up", "negative count", "sub-branch total does not reconcile", "score above its scale (100%)", "null key: outlet without sub-branch"],
 )
 def test_each_corruption_is_caught_with_rule_column_and_rows(sample_url, tmp_path, statements, suite, expectation, column):
     outcome = validate(_corrupted(sample_url, tmp_path, statements), EXPECTATIONS)
     hits = [f for f in outcome.critical if f.suite == suite and f.expectation == expectation and column in f.columns]
     assert hits, [f.describe() for f in outcome.failures]
-    assert OUTLET in hits[0].rows["unit_id"].tolist()
+    key = "sub_branch_id" if suite == "sub_branch_reconciliation" else "unit_id"
+    unit = "BR01-S002" if suite == "sub_branch_reconciliation" else OUTLET
+    assert unit in hits[0].rows[key].tolist()
     message = str(ValidationFailed(outcome, quarantine(outcome, tmp_path / "q")))
-    assert suite in message and expectation in message and column in message and OUTLET in message
+    assert suite in message and expectation in message and column in message and unit in message
     written = pd.read_csv(tmp_path / "q" / f"{suite}.csv")
-    assert OUTLET in written["unit_id"].tolist() and expectation in " ".join(written["rule"])
+    assert unit in written[key].tolist() and expectation in " ".join(written["rule"])
 
 
 def test_the_warehouse_itself_refuses_a_null_daily_key(sample_url, tmp_path):
@@ -117,7 +131,7 @@ def test_a_warning_does_not_stop_the_run(sample_url, tmp_path):
             if stem == "outlet_balances" and exp["kwargs"].get("column") == "negative_rows":
                 exp["severity"] = "warning"
 
-    bad = _corrupted(sample_url, tmp_path, [f"update daily_balance set savings_deposit = -1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"])
+    bad = _corrupted(sample_url, tmp_path, [f"update daily_balance set savings_deposit = -1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'", *RELEDGER])
     (tmp_path / "suites").mkdir()
     outcome = validate(bad, _copy_suites(tmp_path / "suites", soften))
     assert outcome.critical == ()
@@ -154,7 +168,7 @@ def test_a_bad_severity_is_rejected(frames, tmp_path):
     ids=["day-on-day jump", "far outside its own 年初"],
 )
 def test_implausible_balances_are_warnings_naming_the_outlet(sample_url, tmp_path, statement, column):
-    outcome = validate(_corrupted(sample_url, tmp_path, [statement]), EXPECTATIONS)
+    outcome = validate(_corrupted(sample_url, tmp_path, [statement, *RELEDGER]), EXPECTATIONS)
     assert outcome.critical == ()
     hits = [f for f in outcome.warnings if column in f.columns]
     assert hits and hits[0].rows["unit_id"].tolist() == [OUTLET]

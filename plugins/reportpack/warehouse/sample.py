@@ -93,9 +93,16 @@ def generate(spec: SampleSpec) -> Iterator[tuple[str, pd.DataFrame]]:
     org = _organisation(spec)
     yield "org_unit", org
     outlets = org[org["level"] == "outlet"].reset_index(drop=True)
+    parent = outlets.set_index("unit_id")["parent_id"]
+    ledger = []  # the sub-branches' own daily totals, summed over their outlets' batches
     for first in range(0, len(outlets), BATCH):
         rng = np.random.default_rng([spec.seed, first // BATCH])
-        yield from _outlet_batch(outlets.iloc[first : first + BATCH].reset_index(drop=True), cal, spec, rng)
+        for name, frame in _outlet_batch(outlets.iloc[first : first + BATCH].reset_index(drop=True), cal, spec, rng):
+            if name == "daily_balance":
+                ledger.append(frame.assign(unit_id=frame["unit_id"].map(parent)).groupby(["unit_id", "biz_date"]).sum())
+            yield name, frame
+    totals = pd.concat(ledger).groupby(level=[0, 1]).sum().reset_index()
+    yield "daily_balance", totals[["unit_id", "biz_date", *[c for c in totals.columns if c not in ("unit_id", "biz_date")]]]
     yield from _sub_branch_tables(org, cal, spec, np.random.default_rng([spec.seed, 10**6]))
 
 

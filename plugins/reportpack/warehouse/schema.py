@@ -73,8 +73,10 @@ staff_assignment = _table(
     index=("unit_id", "role"),
 )
 
-#: One row per outlet per day: end-of-day balances in 元. ``loans`` are all loans; the three NPL
-#: columns are its 次级 / 可疑 / 损失 parts (五级分类; 正常 and 关注 are the rest).
+#: One row per outlet per day, and one per sub-branch per day (the sub-branch's own ledger total,
+#: which must equal the sum of its outlets open that day): end-of-day balances in 元. ``loans`` are
+#: all loans; the three NPL columns are its 次级 / 可疑 / 损失 parts (五级分类; 正常 and 关注 are
+#: the rest).
 daily_balance = _table(
     "daily_balance",
     Column("unit_id", String(32), nullable=False),
