@@ -105,6 +105,8 @@ def load_suite_json(path: Path) -> dict:
     if data.get("name") != path.stem:
         raise SuiteError(f"{path}: suite name {data.get('name')!r} must equal the file stem {path.stem!r}")
     for i, exp in enumerate(data.get("expectations") or []):
+        if "severity" in exp.get("kwargs", {}):
+            raise SuiteError(f"{path}: expectation #{i} ({exp.get('type')}): 'severity' belongs beside 'kwargs', not inside")
         severity = exp.get("severity", "critical")
         if severity not in SEVERITIES:
             raise SuiteError(

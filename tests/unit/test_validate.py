@@ -80,7 +80,7 @@ MONTH_ROW = f"from monthly_business where unit_id = '{OUTLET}' and month = '2023
          "outlet_business", "expect_column_values_to_be_between", "channel_mismatch_rows"),
         ([f"update monthly_business set merchants_added = -1 where unit_id = '{OUTLET}' and month = '2023-03'"],
          "outlet_business", "expect_column_values_to_be_between", "negative_rows"),
-        ([f"update daily_balance set savings_deposit = savings_deposit + 1 where unit_id = 'BR01-S002' and biz_date = '2023-05-10'"],
+        (["update daily_balance set savings_deposit = savings_deposit + 1 where unit_id = 'BR01-S002' and biz_date = '2023-05-10'"],
          "sub_branch_reconciliation", "expect_column_values_to_be_between", "mismatched_days"),
         ([f"update lobby_month set service_score = 130 where unit_id = '{OUTLET}' and month = '2023-03'"],
          "lobby", "expect_column_values_to_be_between", "max_service_score"),
