@@ -203,3 +203,22 @@ def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tm
     # 仿宋 → UMing, 楷体 → UKai, 黑体 → Noto Sans CJK, 小标宋 → Noto Serif CJK: four distinct faces
     for face in ("UMingCN", "UKaiCN", "NotoSansCJK", "NotoSerifCJK"):
         assert face in fonts, fonts
+
+
+def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sample_url, tmp_path):
+    import shutil
+    import sqlite3
+
+    bad = tmp_path / "bad.sqlite"
+    shutil.copyfile(sample_url.removeprefix("sqlite:///"), bad)
+    with sqlite3.connect(bad) as conn:  # a duplicated (outlet, day)
+        conn.execute("insert into daily_balance select * from daily_balance where unit_id = 'BR01-S003-O00003' and biz_date = '2023-02-14'")
+    out = tmp_path / "output"
+    cli = str(Path(sys.executable).with_name("reportpack"))
+    proc = subprocess.run([cli, "airflow-run", "--period", "2023H1", "--url", f"sqlite:///{bad}", "--output", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode != 0
+    assert "expect_column_pair_values_to_be_equal" in proc.stderr and "rows_in_period" in proc.stderr
+    assert "BR01-S003-O00003" in proc.stderr and "2023-02-14" in proc.stderr
+    assert not (out / "2023H1").exists()
+    assert list(out.glob(".runs/2023H1-*/quarantine/outlet_balances.csv"))

@@ -127,3 +127,15 @@ def test_seed_never_overwrites_a_warehouse_unless_told(tmp_path, capsys):
     assert main(["seed", "--if-missing", "--url", url]) == 0
     assert (tmp_path / "w.sqlite").read_bytes() == before
     assert main(["seed", "--outlets", "5", "--url", url, "--replace", "--no-progress"]) == 0
+
+
+def test_validate_command_exits_non_zero_on_a_critical_failure(warehouse, tmp_path, capsys):
+    from reportpack.cli import main
+
+    out = str(tmp_path / "out")
+    assert main(["validate", "--period", "2023H1", "--url", warehouse, "--output", out]) == 0
+    _sql(warehouse, "delete from daily_balance where unit_id = 'BR01-S001-O00004' and biz_date between '2023-04-01' and '2023-04-30'")
+    assert main(["validate", "--period", "2023H1", "--url", warehouse, "--output", out]) == 1
+    err = capsys.readouterr().err
+    assert "BR01-S001-O00004" in err and "open_days" in err
+    assert not (tmp_path / "out" / "2023H1").exists()
