@@ -31,10 +31,6 @@ class Settings:
     def expectations_dir(self) -> Path:
         return self.home / "expectations"
 
-    @property
-    def sample_warehouse_path(self) -> Path:
-        return sample_warehouse_path(self.home)
-
 
 def sample_warehouse_path(home: Path) -> Path:
     return home / "var" / "sample-warehouse.sqlite"

@@ -162,7 +162,7 @@ def _long(unit_ids: np.ndarray, days_or_months: np.ndarray, mask: np.ndarray, **
     """Day-or-month × outlet arrays → long rows where ``mask`` holds."""
     rows, cols = np.nonzero(mask)
     frame = {"unit_id": unit_ids[cols]}
-    frame.update({k: v[rows, cols] for k, v in columns.items() if k.startswith("_") is False and v.ndim == 2})
+    frame.update({k: v[rows, cols] for k, v in columns.items()})
     out = pd.DataFrame(frame)
     out.insert(1, "_t", days_or_months[rows])
     return out

@@ -1,0 +1,44 @@
+"""The sample warehouse generator: deterministic, plausible, and the shape reports rely on."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from reportpack.warehouse.sample import SampleSpec, build_frames
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return build_frames(SampleSpec())
+
+
+def test_same_seed_same_data_other_seed_other_data(sample):
+    again = build_frames(SampleSpec())
+    for name in sample:
+        pd.testing.assert_frame_equal(sample[name], again[name], obj=name)
+    other = build_frames(SampleSpec(seed=1))
+    assert not other["daily_balance"].equals(sample["daily_balance"])
+
+
+def test_one_branch_three_sub_branches_twenty_outlets_and_mid_year_changes(sample):
+    org = sample["org_unit"]
+    assert (org["level"] == "branch").sum() == 1 and (org["level"] == "sub_branch").sum() >= 3
+    outlets = org[org["level"] == "outlet"]
+    assert len(outlets) >= 20
+    assert (outlets["closed_on"].notna()).sum() >= 1 and (outlets["opened_on"] > date(2023, 1, 1)).sum() >= 1
+    moves = sample["staff_assignment"].query("role == 'operations_manager'").groupby("staff_id")["unit_id"].nunique()
+    assert (moves > 1).any()  # someone changed outlet
+
+
+def test_balances_daily_from_year_start_and_never_negative(sample):
+    daily = sample["daily_balance"]
+    assert daily["biz_date"].min() == date(2021, 12, 31) and daily["biz_date"].max() == date(2023, 12, 31)
+    assert (daily[["corporate_deposit", "savings_deposit", "loans"]] >= 0).all().all()
+    npl = daily[["npl_substandard", "npl_doubtful", "npl_loss"]].sum(axis=1)
+    assert (npl <= daily["loans"]).all()
+
+
+def test_most_tellers_make_no_error_most_months(sample):
+    months = len(sample["teller_month"])
+    assert len(sample["teller_error"]) < 0.5 * months
