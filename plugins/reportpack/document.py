@@ -11,6 +11,7 @@ A template renders to plain text a report owner can read and edit::
     - 事项                  enumeration item → "一是…", "二是…" (consecutive items count on)
     1. 事项                 numbered item → "1、…" (consecutive items count on)
     >> 落款                 signature line (unit name, date), right-aligned
+    | 指标 | 期末 |          table row (the first row of a table is its header)
     ---                     page break
     any other text          body paragraph; consecutive lines join, a blank line ends it
 
@@ -29,7 +30,7 @@ from reportpack.wording import cn_numeral
 class Block:
     """One paragraph-level element.
 
-    ``kind``: part | title | heading | paragraph | enum_item | numbered_item | signature | page_break.
+    ``kind``: table | part | title | heading | paragraph | enum_item | numbered_item | signature | page_break.
     ``level``: 1–4 for headings. ``number``: the label the renderer prints before ``text``.
     """
 
@@ -37,6 +38,7 @@ class Block:
     text: str = ""
     level: int = 0
     number: str = ""
+    cells: tuple[tuple[str, ...], ...] = ()  # table rows, the first is the header
 
     @property
     def full_text(self) -> str:
@@ -58,6 +60,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
     """Blocks of ``text``; ``source`` names the template in errors."""
     blocks: list[Block] = []
     para: list[str] = []
+    prev_table_line = -1
 
     def flush() -> None:
         if para:
@@ -74,7 +77,19 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
         if not line:
             flush()
             continue
-        if line == "---":
+        if line.startswith("|"):
+            flush()
+            row = tuple(cell.strip() for cell in line.strip("|").split("|"))
+            if blocks and blocks[-1].kind == "table" and prev_table_line == lineno - 1:
+                if len(row) != len(blocks[-1].cells[0]):
+                    raise DocumentSyntaxError(
+                        f"{source}: line {lineno}: {len(row)} cells, the table's header has {len(blocks[-1].cells[0])}"
+                    )
+                blocks[-1] = replace(blocks[-1], cells=blocks[-1].cells + (row,))
+            else:
+                blocks.append(Block("table", cells=(row,)))
+            prev_table_line = lineno
+        elif line == "---":
             flush()
             blocks.append(Block("page_break"))
         elif line.startswith("== "):

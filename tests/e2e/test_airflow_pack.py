@@ -185,7 +185,8 @@ def test_no_placeholder_or_missing_value_in_any_document(airflow_pack):
     docs = list(pack_dir.rglob("*.docx"))
     assert docs
     for doc in docs:
-        for _, t in texts(doc):
+        cells = [c.text for table in Document(str(doc)).tables for row in table.rows for c in row.cells]
+        for t in [t for _, t in texts(doc)] + cells:
             assert not LEFTOVER.search(t), (doc.name, t)
 
 

@@ -69,3 +69,14 @@ def test_placeholders_and_missing_values_never_reach_a_document(leftover):
 def test_unknown_marker_is_an_error():
     with pytest.raises(DocumentSyntaxError, match="unknown marker"):
         parse("##### 五级")
+
+
+def test_tables_are_rows_of_cells_with_a_header():
+    blocks = parse("正文。\n| 指标 | 期末 |\n| 对公 | 1.00亿元 |\n\n| 甲 | 乙 |")
+    assert [b.kind for b in blocks] == ["paragraph", "table", "table"]
+    assert blocks[1].cells == (("指标", "期末"), ("对公", "1.00亿元"))
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_an_error():
+    with pytest.raises(DocumentSyntaxError, match="line 2: 3 cells, the table's header has 2"):
+        parse("| a | b |\n| 1 | 2 | 3 |", source="t.j2")

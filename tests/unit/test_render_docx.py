@@ -11,7 +11,10 @@ from docx.shared import Emu, Pt
 from reportpack.document import number, parse
 from reportpack.render.docx import to_docx
 
-TEXT = "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n>> 某网点\n>> 2023年6月30日\n"
+TEXT = (
+    "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n"
+    "| 指标 | 期末 |\n| 对公存款 | 7.93亿元 |\n>> 某网点\n>> 2023年6月30日\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +81,14 @@ def test_same_blocks_give_identical_bytes(data):
     assert again == data
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_tables_have_a_repeating_header_in_chinese_faces(doc):
+    (table,) = doc.tables
+    assert [[c.text for c in row.cells] for row in table.rows] == [["指标", "期末"], ["对公存款", "7.93亿元"]]
+    assert table.style.name == "Table Grid"
+    assert table.rows[0].cells[0].paragraphs[0].style.name == "Table Header"
+    assert table.rows[1].cells[0].paragraphs[0].style.name == "Table Text"
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    for name in ("Table Header", "Table Text"):
+        assert doc.styles[name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) in ("黑体", "仿宋_GB2312")

@@ -6,7 +6,10 @@ import io
 import zipfile
 from datetime import datetime, timezone
 
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 
 from reportpack.document import Block
 from reportpack.render.styles import new_document
@@ -32,6 +35,9 @@ def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
         if block.kind == "page_break":
             pending_break = True
             continue
+        if block.kind == "table":
+            _table(doc, block.cells)
+            continue
         style = f"Heading {block.level}" if block.kind == "heading" else _STYLE_OF[block.kind]
         para = doc.add_paragraph(style=style)
         if pending_break:
@@ -48,6 +54,21 @@ def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return _normalise_zip(buffer.getvalue())
+
+
+def _table(doc, rows: tuple[tuple[str, ...], ...]) -> None:
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            para = table.cell(r, c).paragraphs[0]
+            para.style = doc.styles["Table Header" if r == 0 else "Table Text"]
+            para.add_run(text)
+    for cell in table.rows[0].cells:  # a header row repeats on every page
+        tr_pr = cell._tc.getparent().get_or_add_trPr()
+        if tr_pr.find(qn("w:tblHeader")) is None:
+            tr_pr.append(OxmlElement("w:tblHeader"))
 
 
 def _normalise_zip(data: bytes) -> bytes:
