@@ -39,7 +39,10 @@ TRANSIENT = RetryRule(
         "retry_delay": timedelta(minutes=5),
         "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT], default=RetryAction.FAIL),
     },
-    params={"period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended")},
+    params={
+        "period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended"),
+        "pdf": Param(False, type="boolean", description="also write PDF renditions with LibreOffice"),
+    },
     doc_md=__doc__,
 )
 def reportpack_half_year():
@@ -80,10 +83,10 @@ def reportpack_half_year():
         return run
 
     @task
-    def render(run: dict) -> dict:
+    def render(run: dict, params=None) -> dict:
         from reportpack import pipeline, settings
 
-        pipeline.render(settings.load(), pipeline.Run.from_ref(run))
+        pipeline.render(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
         return run
 
     @task

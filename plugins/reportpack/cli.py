@@ -87,7 +87,7 @@ def cmd_pack(args) -> int:
 
     s = _settings(args)
     try:
-        path = pipeline.run_all(s, args.period)
+        path = pipeline.run_all(s, args.period, pdf=args.pdf)
     except ValidationFailed as exc:
         print(exc, file=sys.stderr)
         print("nothing was published", file=sys.stderr)
@@ -108,7 +108,7 @@ def cmd_airflow_run(args) -> int:
     logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
     started = time.time()
     cmd = [str(Path(sys.executable).with_name("airflow")), "dags", "test", DAG_ID, logical,
-           "--conf", json.dumps({"period": period.label})]
+           "--conf", json.dumps({"period": period.label, "pdf": args.pdf})]
     print("$ " + " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, env=env)
     target = s.output_dir / period.label
@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     def out_opt(p) -> None:
         p.add_argument("--output", help="output root (default: REPORTPACK_OUTPUT_DIR, else ./output)")
 
+    def pdf_opt(p) -> None:
+        p.add_argument("--pdf", action="store_true", help="also write PDF renditions with LibreOffice (under pdf/)")
+
     p = add("seed", cmd_seed, "write the deterministic sample warehouse")
     p.add_argument("--outlets", type=int, default=22, help="number of outlets (default %(default)s)")
     p.add_argument("--sub-branches", type=int, default=None, help="number of sub-branches (default: one per 8 outlets, at least 3)")
@@ -243,10 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     period_opt(p); url_opt(p); out_opt(p)
 
     p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
-    period_opt(p); url_opt(p); out_opt(p)
+    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p)
 
     p = add("airflow-run", cmd_airflow_run, "build the pack by running the DAG through Airflow (airflow dags test)")
-    period_opt(p); url_opt(p); out_opt(p)
+    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p)
 
     p = add("show", cmd_show, "print where the pack of a period is published and what it holds")
     period_opt(p); out_opt(p)

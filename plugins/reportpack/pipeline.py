@@ -162,8 +162,11 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def render(settings: Settings, run: Run) -> dict[str, str]:
-    """Write the outlet documents and one compilation per sub-branch; returns path → kind."""
+def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
+    """Write the outlet documents and one compilation per sub-branch; returns path → kind.
+
+    With ``pdf``, LibreOffice also writes a PDF of every document under ``pdf/`` (same layout),
+    using the repository's fontconfig aliases so the four Chinese faces stay distinct."""
     outlet_figures = pd.read_parquet(run.figures / "outlets.parquet")
     subs = pd.read_parquet(run.figures / "sub_branches.parquet")
     state = _load_state(run)
@@ -184,8 +187,25 @@ def render(settings: Settings, run: Run) -> dict[str, str]:
         rel = f"{title}.docx"
         _write_document(run.pack / rel, text, COMPILATION_TEMPLATE, sub["sub_branch_name"])
         kinds[rel] = "compilation"
+    if pdf:
+        kinds.update(_pdf_renditions(settings, run, kinds))
     _save_state(run, {"documents": kinds})
     return kinds
+
+
+def _pdf_renditions(settings: Settings, run: Run, kinds: dict[str, str]) -> dict[str, str]:
+    from reportpack.render.pdf import to_pdf
+
+    by_folder: dict[Path, list[Path]] = {}
+    for rel in kinds:
+        by_folder.setdefault(Path(rel).parent, []).append(run.pack / rel)
+    out = {}
+    for folder, docs in sorted(by_folder.items()):
+        for made in to_pdf(docs, run.pack / "pdf" / folder, settings.templates_dir / "fonts" / "fonts.conf"):
+            if not made.exists():
+                raise RuntimeError(f"LibreOffice did not convert {made.with_suffix('.docx').name}")
+            out[made.relative_to(run.pack).as_posix()] = "pdf"
+    return out
 
 
 def _write_document(path: Path, text: str, source: str, author: str) -> None:
@@ -225,13 +245,13 @@ def publish(settings: Settings, run: Run) -> Path:
     return target
 
 
-def run_all(settings: Settings, period_label: str, run_id: str | None = None) -> Path:
+def run_all(settings: Settings, period_label: str, run_id: str | None = None, pdf: bool = False) -> Path:
     """The whole flow in one process (the CLI's ``reportpack pack``)."""
     run = start(settings, period_label, run_id or f"manual-{_now()}")
     extract(settings, run)
     validate(settings, run)
     derive(settings, run)
-    render(settings, run)
+    render(settings, run, pdf=pdf)
     return publish(settings, run)
 
 

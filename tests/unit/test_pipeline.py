@@ -139,3 +139,16 @@ def test_validate_command_exits_non_zero_on_a_critical_failure(warehouse, tmp_pa
     err = capsys.readouterr().err
     assert "BR01-S001-O00004" in err and "open_days" in err
     assert not (tmp_path / "out" / "2023H1").exists()
+
+
+def test_pdf_renditions_sit_beside_the_documents_in_the_manifest(warehouse, make_settings):
+    from tests.conftest import require_tool
+
+    require_tool("soffice")
+    s = make_settings(warehouse)
+    target = pipeline.run_all(s, "2023H1", "pdf", pdf=True)
+    files = pack.read_manifest(target)["files"]
+    docs = [f["path"] for f in files if f["path"].endswith(".docx")]
+    pdfs = {f["path"] for f in files if f["kind"] == "pdf"}
+    assert pdfs == {"pdf/" + d.removesuffix(".docx") + ".pdf" for d in docs}
+    assert all((target / p).read_bytes().startswith(b"%PDF") for p in pdfs)
