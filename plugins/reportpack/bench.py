@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 from docx import Document
 
 from reportpack import document, templating
@@ -29,9 +31,29 @@ def _best_of(fn, repeat: int) -> float:
     return min(times)
 
 
-def run(templates_dir: Path, figures, repeat: int = 3) -> dict[str, float]:
-    base = base_context(templates_dir, Period.parse("2023H1"), [], "江城银行")
-    outlets = _records(figures)
+def outlet_figures(templates_dir: Path, outlets: int) -> pd.DataFrame:
+    """The 2023H1 outlet figures of a generated warehouse of ``outlets`` outlets (SQLite, temporary)."""
+    from sqlalchemy import create_engine
+
+    from reportpack import figures
+    from reportpack.extract import extract
+    from reportpack.warehouse.load import write
+    from reportpack.warehouse.sample import SampleSpec, generate
+
+    period = Period.parse("2023H1")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite"
+        write(generate(SampleSpec(outlets=outlets)), url, progress=False)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            frames = extract(conn, period, templates_dir / "sql")
+        engine.dispose()
+    return figures.derive(frames, period, templates_dir / "indicators.yaml")["outlets"]
+
+
+def run(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict[str, float]:
+    base = base_context(templates_dir, Period.parse("2023H1"), [])
+    outlets = _records(outlet_figures(templates_dir, outlets))
     texts = [templating.render(templates_dir, OUTLET_TEMPLATE, {**base, "o": o}) for o in outlets]
     blocks = [document.number(document.parse(t)) for t in texts]
 

@@ -151,10 +151,10 @@ def period_context(period: Period) -> dict:
     }
 
 
-def base_context(templates_dir: Path, period: Period, warnings: list[dict], bank: str) -> dict:
+def base_context(templates_dir: Path, period: Period, warnings: list[dict]) -> dict:
     """What every document template sees besides its subject: period, validation warnings, labels."""
     labels = yaml.safe_load((templates_dir / "labels.yaml").read_text("utf-8"))
-    return {"p": period_context(period), "quality_warnings": warnings, "labels": labels, "bank": bank}
+    return {"p": period_context(period), "quality_warnings": warnings, "labels": labels}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -170,7 +170,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     outlet_figures = pd.read_parquet(run.figures / "outlets.parquet")
     subs = pd.read_parquet(run.figures / "sub_branches.parquet")
     state = _load_state(run)
-    base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"], settings.bank_name)
+    base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"])
     kinds: dict[str, str] = {}
     outlets = _records(outlet_figures)
     for o in outlets:

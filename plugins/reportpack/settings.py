@@ -21,7 +21,6 @@ class Settings:
     home: Path
     warehouse_url: str
     output_dir: Path
-    bank_name: str
 
     @property
     def templates_dir(self) -> Path:
@@ -49,7 +48,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
         home=home,
         warehouse_url=url,
         output_dir=output,
-        bank_name=env.get("REPORTPACK_BANK_NAME") or "江城银行",
     )
 
 

@@ -152,3 +152,11 @@ def test_pdf_renditions_sit_beside_the_documents_in_the_manifest(warehouse, make
     pdfs = {f["path"] for f in files if f["kind"] == "pdf"}
     assert pdfs == {"pdf/" + d.removesuffix(".docx") + ".pdf" for d in docs}
     assert all((target / p).read_bytes().startswith(b"%PDF") for p in pdfs)
+
+
+def test_bench_renders_real_documents_and_reports_a_ratio():
+    from reportpack import bench
+    from tests.conftest import ROOT
+
+    result = bench.run(ROOT / "templates", outlets=4, repeat=1)
+    assert result["documents"] == 4 and result["ratio"] > 0 and result["median_blocks"] > 10

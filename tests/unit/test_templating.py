@@ -52,7 +52,7 @@ def _outlet(**over):
 
 
 def _context(**over):
-    return {**base_context(ROOT / "templates", Period.parse("2023H1"), [], "江城银行"), "o": _outlet(**over)}
+    return {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over)}
 
 
 def test_outlet_template_renders_the_sample_context():
@@ -93,7 +93,7 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
 def test_a_validation_warning_is_quoted_in_chinese():
     warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
                "columns": ["negative_rows"], "unexpected_count": 3, "element_count": 22}
-    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning], "江城银行"), "o": _outlet()}
+    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning]), "o": _outlet()}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert "# 数据质量说明" in text
     assert "网点存款余额数据中有3个网点（共22个网点）的“负值记录数”数值超出合理范围" in text
