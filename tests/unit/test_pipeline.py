@@ -160,3 +160,10 @@ def test_bench_renders_real_documents_and_reports_a_ratio():
 
     result = bench.run(ROOT / "templates", outlets=4, repeat=1)
     assert result["documents"] == 4 and result["ratio"] > 0 and result["median_blocks"] > 10
+
+
+def test_the_same_inputs_give_byte_identical_documents(warehouse, make_settings, tmp_path):
+    first = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "a"), "2023H1", "one"))
+    second = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "b"), "2023H1", "two"))
+    docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith(".docx")}  # noqa: E731
+    assert docs(first) == docs(second) and len(docs(first)) == 25
