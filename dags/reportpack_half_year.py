@@ -53,7 +53,8 @@ def reportpack_half_year():
         from reportpack.periods import Period
 
         s = settings.load()
-        label = params.get("period") or Period.last_half_before(logical_date.date()).label
+        local_day = logical_date.astimezone(pendulum.timezone("Asia/Shanghai")).date()  # the bank's calendar
+        label = params.get("period") or Period.last_half_before(local_day).label
         return pipeline.start(s, label, run_id, warehouse_url(s)).ref()
 
     @task
