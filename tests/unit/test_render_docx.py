@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Emu, Pt
+from docx.shared import Emu, Pt, Twips
 
 from reportpack.document import number, parse
 from reportpack.render.docx import to_docx
@@ -92,3 +92,9 @@ def test_tables_have_a_repeating_header_in_chinese_faces(doc):
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     for name in ("Table Header", "Table Text"):
         assert doc.styles[name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) in ("黑体", "仿宋_GB2312")
+
+
+def test_signature_follows_a_blank_line_two_characters_from_the_right(doc):
+    sig = [p for p in doc.paragraphs if p.style.name == "Signature"]
+    assert sig[0].paragraph_format.space_before == Twips(579) and sig[1].paragraph_format.space_before is None
+    assert doc.styles["Signature"].paragraph_format.right_indent == Twips(640)

@@ -10,9 +10,10 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.shared import Twips
 
 from reportpack.document import Block
-from reportpack.render.styles import new_document
+from reportpack.render.styles import LINE_TWIPS, new_document
 
 _STYLE_OF = {
     "part": "Subtitle",
@@ -31,6 +32,7 @@ def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
     """The Word document for numbered ``blocks``."""
     doc = new_document()
     pending_break = False
+    previous = ""
     for block in blocks:
         if block.kind == "page_break":
             pending_break = True
@@ -40,6 +42,9 @@ def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
             continue
         style = f"Heading {block.level}" if block.kind == "heading" else _STYLE_OF[block.kind]
         para = doc.add_paragraph(style=style)
+        if block.kind == "signature" and previous != "signature":
+            para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
+        previous = block.kind
         if pending_break:
             para.paragraph_format.page_break_before = True
             pending_break = False

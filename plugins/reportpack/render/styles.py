@@ -120,6 +120,8 @@ def _apply(doc, name: str, spec: StyleSpec) -> None:
     pf.alignment = spec.align
     pf.space_before = Twips(0)
     pf.space_after = Twips(spec.space_after_twips)
+    if name == "Signature":  # the unit name sits two characters in from the right margin
+        pf.right_indent = Twips(2 * CHAR_TWIPS)
     if spec.line_twips:
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = Twips(spec.line_twips)
