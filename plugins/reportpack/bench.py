@@ -16,10 +16,11 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 
-from reportpack import document, templating
+from reportpack import document, packdef, subjects, templating
 from reportpack.periods import Period
-from reportpack.pipeline import OUTLET_TEMPLATE, _records, base_context
+from reportpack.pipeline import DEFAULT_PACK, base_context
 from reportpack.render.docx import to_docx
+from reportpack.render.styles import load_base
 
 
 def _best_of(fn, repeat: int) -> float:
@@ -31,8 +32,8 @@ def _best_of(fn, repeat: int) -> float:
     return min(times)
 
 
-def outlet_figures(templates_dir: Path, outlets: int) -> pd.DataFrame:
-    """The 2023H1 outlet figures of a generated warehouse of ``outlets`` outlets (SQLite, temporary)."""
+def derived_figures(templates_dir: Path, outlets: int) -> dict[str, pd.DataFrame]:
+    """The 2023H1 figures of a generated warehouse of ``outlets`` outlets (SQLite, temporary)."""
     from sqlalchemy import create_engine
 
     from reportpack import figures
@@ -48,19 +49,27 @@ def outlet_figures(templates_dir: Path, outlets: int) -> pd.DataFrame:
         with engine.connect() as conn:
             frames = extract(conn, period, templates_dir / "sql")
         engine.dispose()
-    return figures.derive(frames, period, templates_dir / "indicators.yaml")["outlets"]
+    return figures.derive(frames, period, templates_dir / "indicators.yaml")
 
 
 def run(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict[str, float]:
+    """Every document of the default pack (all kinds, charts included), without the compilations."""
     base = base_context(templates_dir, Period.parse("2023H1"), [])
-    outlets = _records(outlet_figures(templates_dir, outlets))
-    texts = [templating.render(templates_dir, OUTLET_TEMPLATE, {**base, "o": o}) for o in outlets]
+    definition = packdef.load(packdef.path_of(templates_dir, DEFAULT_PACK), templates_dir)
+    style = load_base(definition.style_base)
+    by_subject = subjects.build(derived_figures(templates_dir, outlets))
+    jobs = [
+        (part, {**base, **s.context, "owner": {slot: [] for slot in part.slots}})
+        for part in definition.parts
+        for s in by_subject[part.subject]
+    ]
+    texts = [templating.render(templates_dir, part.template, ctx) for part, ctx in jobs]
     blocks = [document.number(document.parse(t)) for t in texts]
 
     def ours() -> None:
-        for o in outlets:
-            text = templating.render(templates_dir, OUTLET_TEMPLATE, {**base, "o": o})
-            to_docx(document.number(document.parse(text)), title="t", author="a")
+        for part, ctx in jobs:
+            text = templating.render(templates_dir, part.template, ctx)
+            to_docx(document.number(document.parse(text), definition.level3), title="t", author="a", base=style)
 
     def baseline() -> None:
         for bs in blocks:
@@ -70,7 +79,7 @@ def run(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict[str, fl
             doc.save(io.BytesIO())
 
     ours_s, base_s = _best_of(ours, repeat), _best_of(baseline, repeat)
-    n = len(outlets)
+    n = len(jobs)
     return {
         "documents": n,
         "ours_ms_per_doc": 1000 * ours_s / n,

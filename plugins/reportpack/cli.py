@@ -184,7 +184,7 @@ def cmd_bench(args) -> int:
     s = _settings(args)
     result = bench.run(s.templates_dir, outlets=args.outlets, repeat=args.repeat)
     print(
-        f"render: {result['documents']} outlet documents, {result['ours_ms_per_doc']:.1f} ms/doc "
+        f"render: {result['documents']} documents of every kind, {result['ours_ms_per_doc']:.1f} ms/doc "
         f"(baseline plain python-docx {result['baseline_ms_per_doc']:.1f} ms/doc) → ratio {result['ratio']:.2f}"
     )
     return 0

@@ -12,6 +12,9 @@ A template renders to plain text a report owner can read and edit::
     1. 事项                 numbered item → "1、…" (consecutive items count on)
     >> 落款                 signature line (unit name, date), right-aligned
     | 指标 | 期末 |          table row (the first row of a table is its header)
+    @chart bar 标题         a chart (bar | line) drawn from the table that follows it: the first
+                            column names the categories, each further column is a series
+    [[数字||批注]]          inline: a Word review comment anchored on "数字"
     ---                     page break
     any other text          body paragraph; consecutive lines join, a blank line ends it
 
@@ -30,8 +33,10 @@ from reportpack.wording import cn_numeral
 class Block:
     """One paragraph-level element.
 
-    ``kind``: table | part | title | heading | paragraph | enum_item | numbered_item | signature | page_break.
-    ``level``: 1–4 for headings. ``number``: the label the renderer prints before ``text``.
+    ``kind``: table | chart | part | title | heading | paragraph | enum_item | numbered_item | signature
+    | page_break. ``level``: 1–4 for headings. ``number``: the label the renderer prints before
+    ``text``. ``chart``: bar | line for a chart (``text`` is its caption, ``cells`` its data).
+    ``text`` may hold review-comment marks ``[[figure||comment]]``; ``plain`` is the text a reader sees.
     """
 
     kind: str
@@ -39,10 +44,43 @@ class Block:
     level: int = 0
     number: str = ""
     cells: tuple[tuple[str, ...], ...] = ()  # table rows, the first is the header
+    chart: str = ""
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in segments(self.text))
 
     @property
     def full_text(self) -> str:
-        return f"{self.number}{self.text}"
+        return f"{self.number}{self.plain}"
+
+
+# "|" separates cells, except the "||" inside a review-comment mark [[figure||comment]].
+_CELL_SEP = re.compile(r"\|(?![^\[\]]*\]\])")
+_MARK = re.compile(r"\[\[(.+?)\|\|(.+?)\]\]")
+CHART_KINDS = ("bar", "line")
+
+
+def segments(text: str) -> list[tuple[str, str | None]]:
+    """``text`` cut at review-comment marks: (text, comment or None) pieces, in order."""
+    out: list[tuple[str, str | None]] = []
+    pos = 0
+    for m in _MARK.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos : m.start()], None))
+        out.append((m.group(1), m.group(2)))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], None))
+    return out
+
+
+def mark(figure: str, comment: str) -> str:
+    """``figure`` carrying a review comment, in text form."""
+    for bad in ("[[", "]]", "||"):
+        if bad in figure or bad in comment:
+            raise DocumentSyntaxError(f"a review comment cannot contain {bad!r}: {comment!r}")
+    return f"[[{figure}||{comment}]]"
 
 
 class DocumentSyntaxError(ValueError):
@@ -60,7 +98,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
     """Blocks of ``text``; ``source`` names the template in errors."""
     blocks: list[Block] = []
     para: list[str] = []
-    prev_table_line = -1
+    prev_table_line = chart_line = -1
 
     def flush() -> None:
         if para:
@@ -79,16 +117,27 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             continue
         if line.startswith("|"):
             flush()
-            row = tuple(cell.strip() for cell in line.strip("|").split("|"))
-            if blocks and blocks[-1].kind == "table" and prev_table_line == lineno - 1:
+            row = tuple(cell.strip() for cell in _CELL_SEP.split(line.strip("|")))
+            if blocks and blocks[-1].kind in ("table", "chart") and prev_table_line == lineno - 1:
                 if len(row) != len(blocks[-1].cells[0]):
                     raise DocumentSyntaxError(
                         f"{source}: line {lineno}: {len(row)} cells, the table's header has {len(blocks[-1].cells[0])}"
                     )
                 blocks[-1] = replace(blocks[-1], cells=blocks[-1].cells + (row,))
+            elif blocks and blocks[-1].kind == "chart" and not blocks[-1].cells and chart_line == lineno - 1:
+                blocks[-1] = replace(blocks[-1], cells=(row,))
             else:
                 blocks.append(Block("table", cells=(row,)))
             prev_table_line = lineno
+        elif line.startswith("@chart"):
+            flush()
+            parts = line.split(maxsplit=2)
+            if len(parts) < 3 or parts[1] not in CHART_KINDS:
+                raise DocumentSyntaxError(
+                    f"{source}: line {lineno}: write '@chart bar 标题' or '@chart line 标题', got {line!r}"
+                )
+            blocks.append(Block("chart", parts[2].strip(), chart=parts[1]))
+            chart_line = lineno
         elif line == "---":
             flush()
             blocks.append(Block("page_break"))
@@ -115,7 +164,24 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
         else:
             para.append(line)
     flush()
+    for block in blocks:
+        if block.kind == "chart":
+            _check_chart(block, source)
     return blocks
+
+
+def _check_chart(block: Block, source: str) -> None:
+    """A chart needs a header and data rows whose values (after the first column) are numbers."""
+    if len(block.cells) < 2 or len(block.cells[0]) < 2:
+        raise DocumentSyntaxError(f"{source}: chart {block.text!r}: needs a table below it (header and rows)")
+    for row in block.cells[1:]:
+        for cell in row[1:]:
+            try:
+                float(cell)
+            except ValueError:
+                raise DocumentSyntaxError(
+                    f"{source}: chart {block.text!r}: row {row[0]!r}: {cell!r} is not a number"
+                ) from None
 
 
 def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:

@@ -18,19 +18,18 @@ import pandas as pd
 import yaml
 from sqlalchemy import create_engine
 
-from reportpack import __version__, document, figures, pack, templating
+from reportpack import __version__, document, figures, inputs, pack, packdef, subjects, templating
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.periods import Period
 from reportpack.render.docx import to_docx
+from reportpack.render.styles import load_base
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quarantine, validate as run_suites, write_report
 
 log = logging.getLogger(__name__)
 
-OUTLET_TEMPLATE = "documents/outlet_half_year_summary.md.j2"
-COMPILATION_TEMPLATE = "documents/sub_branch_compilation.md.j2"
-LEVEL3_FORMAT = "{n}."  # GB/T 9704; many bank documents write "{n}、"
+DEFAULT_PACK = "half_year"  # templates/packs/half_year.yaml
 
 
 @dataclass(frozen=True)
@@ -69,15 +68,28 @@ class Run:
         return cls(Path(ref["folder"]), Period.parse(ref["period"]), ref["warehouse_url"])
 
 
-def start(settings: Settings, period_label: str, run_id: str, warehouse_url: str | None = None) -> Run:
-    """Create the run's private folder under the output root (same filesystem → atomic publish)."""
+def start(
+    settings: Settings, period_label: str, run_id: str, warehouse_url: str | None = None, pack_name: str = DEFAULT_PACK
+) -> Run:
+    """Create the run's private folder under the output root (same filesystem → atomic publish).
+
+    The pack definition and the owner input are read and checked here, before any data is
+    extracted, and the input files are copied into the run: what a run renders is what it received."""
     period = Period.parse(period_label)
+    definition = packdef.load(packdef.path_of(settings.templates_dir, pack_name), settings.templates_dir)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:80]
     folder = settings.output_dir / ".runs" / f"{period.label}-{safe}"
     pack.discard(folder)  # a retried run starts clean
     folder.mkdir(parents=True)
     run = Run(folder, period, warehouse_url or settings.warehouse_url)
-    _save_state(run, {"run_id": run_id, "started_at": _now()})
+    received = inputs.files(settings.input_dir / period.label)
+    inputs.load(settings.input_dir / period.label, definition)  # units are checked at render, once known
+    if received:
+        (run.pack / "inputs").mkdir(parents=True)
+        for path in received:
+            (run.pack / "inputs" / path.name).write_bytes(path.read_bytes())
+    _save_state(run, {"run_id": run_id, "started_at": _now(), "pack": definition.name,
+                      "inputs": [p.name for p in received]})
     return run
 
 
@@ -116,6 +128,8 @@ def validate(settings: Settings, run: Run) -> str:
                         "message": f.describe(),
                         # the units whose rows broke the rule; empty = the whole table (every document)
                         "units": sorted(set(f.rows["unit_id"].dropna())) if "unit_id" in f.rows else [],
+                        "rule": {k: v for k, v in f.kwargs.items() if k in ("min_value", "max_value")},
+                        "unit_values": _offending_values(f),
                     }
                     for f in outcome.warnings
                 ],
@@ -127,6 +141,16 @@ def validate(settings: Settings, run: Run) -> str:
     if outcome.critical:
         raise ValidationFailed(outcome, quarantined)
     return outcome.status
+
+
+def _offending_values(f) -> dict[str, dict[str, float | str]]:
+    """The broken columns' values per unit, for the review comment on the figure they affect."""
+    if "unit_id" not in f.rows or not f.columns:
+        return {}
+    out = {}
+    for row in f.rows[["unit_id", *f.columns]].dropna(subset=["unit_id"]).to_dict("records"):
+        out[str(row.pop("unit_id"))] = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in row.items()}
+    return out
 
 
 def derive(settings: Settings, run: Run) -> dict[str, int]:
@@ -148,6 +172,7 @@ def period_context(period: Period) -> dict:
         "time_progress": period.time_progress,
         "half_name": half,
         "next_half_name": "下半年" if half == "上半年" else f"{period.start.year + 1}年上半年",
+        "next_half_title": f"{period.start.year}年下半年" if half == "上半年" else f"{period.start.year + 1}年上半年",
     }
 
 
@@ -157,35 +182,43 @@ def base_context(templates_dir: Path, period: Period, warnings: list[dict]) -> d
     return {"p": period_context(period), "quality_warnings": warnings, "labels": labels}
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    # NaN → None, so a missing figure fails loudly in the template instead of printing "nan".
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
-    """Write the outlet documents and one compilation per sub-branch; returns path → kind.
+    """Every document of the pack definition, then one compilation per sub-branch; returns path → kind.
 
-    With ``pdf``, LibreOffice also writes a PDF of every document under ``pdf/`` (same layout),
-    using the repository's fontconfig aliases so the four Chinese faces stay distinct."""
-    outlet_figures = pd.read_parquet(run.figures / "outlets.parquet")
-    subs = pd.read_parquet(run.figures / "sub_branches.parquet")
+    Each document is rendered once; a compilation gathers the rendered texts of its sub-branch's
+    documents (and the bank's) in the order of the pack definition's parts. With ``pdf``, LibreOffice
+    also writes a PDF of every document under ``pdf/``, using the repository's fontconfig aliases so
+    the four Chinese faces stay distinct."""
     state = _load_state(run)
+    definition = packdef.load(packdef.path_of(settings.templates_dir, state["pack"]), settings.templates_dir)
+    derived = {p.stem: pd.read_parquet(p) for p in sorted(run.figures.glob("*.parquet"))}
+    by_subject = subjects.build(derived)
+    keys = {part.kind: {s.key for s in by_subject[part.subject]} for part in definition.parts}
+    owner_entries = inputs.load(run.pack / "inputs", definition, keys)
     base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"])
+    style = load_base(definition.style_base)
     kinds: dict[str, str] = {}
-    outlets = _records(outlet_figures)
-    for o in outlets:
-        text = templating.render(settings.templates_dir, OUTLET_TEMPLATE, {**base, "o": o})
-        rel = f"outlets/{o['sub_branch_name']}/{o['unit_id']}_{o['outlet_name']}.docx"
-        _write_document(run.pack / rel, text, OUTLET_TEMPLATE, o["outlet_name"])
-        kinds[rel] = "outlet_half_year_summary"
-    for sub in _records(subs):
-        members = [o for o in outlets if o["sub_branch_id"] == sub["sub_branch_id"]]
-        text = templating.render(
-            settings.templates_dir, COMPILATION_TEMPLATE, {**base, "sub": sub, "outlets": members}
-        )
-        title = document.parse(text, COMPILATION_TEMPLATE)[0].text
+    rendered: list[tuple[packdef.Part, subjects.Subject, str]] = []
+    for part in definition.parts:
+        for subject in by_subject[part.subject]:
+            owner = inputs.for_document(owner_entries, part.kind, subject.key, part.slots)
+            text = templating.render(settings.templates_dir, part.template, {**base, **subject.context, "owner": owner})
+            folder = f"{part.folder}/{subject.sub_branch_name}" if part.subject in ("outlet", "ops_manager", "teller") else part.folder
+            rel = f"{folder}/{subject.file_stem}.docx"
+            _write_document(run.pack / rel, text, part.template, subject.name, definition, style)
+            kinds[rel] = part.kind
+            rendered.append((part, subject, text))
+    for sub in by_subject["sub_branch"]:
+        parts = [
+            {"name": part.name, "kind": part.kind, "text": text}
+            for part, subject, text in rendered
+            if part.in_compilation and subject.sub_branch_id in (None, sub.key)
+        ]
+        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
+        text = templating.render(settings.templates_dir, definition.compilation_template, context)
+        title = document.parse(text, definition.compilation_template)[0].text
         rel = f"{title}.docx"
-        _write_document(run.pack / rel, text, COMPILATION_TEMPLATE, sub["sub_branch_name"])
+        _write_document(run.pack / rel, text, definition.compilation_template, sub.name, definition, style)
         kinds[rel] = "compilation"
     if pdf:
         kinds.update(_pdf_renditions(settings, run, kinds))
@@ -208,18 +241,21 @@ def _pdf_renditions(settings: Settings, run: Run, kinds: dict[str, str]) -> dict
     return out
 
 
-def _write_document(path: Path, text: str, source: str, author: str) -> None:
-    blocks = document.number(document.parse(text, source), level3=LEVEL3_FORMAT)
-    title = next((b.text for b in blocks if b.kind == "title"), path.stem)
+def _write_document(
+    path: Path, text: str, source: str, author: str, definition: packdef.PackDefinition, style: bytes
+) -> None:
+    blocks = document.number(document.parse(text, source), level3=definition.level3)
+    title = next((b.plain for b in blocks if b.kind == "title"), path.stem)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(to_docx(blocks, title=title, author=author))
+    path.write_bytes(to_docx(blocks, title=title, author=author, base=style))
 
 
 def publish(settings: Settings, run: Run) -> Path:
     """Write the manifest and move the pack into ``<output>/<period>``."""
     state = _load_state(run)
     meta = {
-        "pack": "half_year_summary",
+        "pack": state["pack"],
+        "inputs": state.get("inputs", []),
         "period": run.period.label,
         "period_start": run.period.start.isoformat(),
         "period_end": run.period.end.isoformat(),
@@ -245,9 +281,11 @@ def publish(settings: Settings, run: Run) -> Path:
     return target
 
 
-def run_all(settings: Settings, period_label: str, run_id: str | None = None, pdf: bool = False) -> Path:
+def run_all(
+    settings: Settings, period_label: str, run_id: str | None = None, pdf: bool = False, pack_name: str = DEFAULT_PACK
+) -> Path:
     """The whole flow in one process (the CLI's ``reportpack pack``)."""
-    run = start(settings, period_label, run_id or f"manual-{_now()}")
+    run = start(settings, period_label, run_id or f"manual-{_now()}", pack_name=pack_name)
     extract(settings, run)
     validate(settings, run)
     derive(settings, run)

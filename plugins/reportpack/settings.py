@@ -21,6 +21,7 @@ class Settings:
     home: Path
     warehouse_url: str
     output_dir: Path
+    input_dir: Path  # owner-written text, one folder per period: <input_dir>/2023H1/*.yaml
 
     @property
     def templates_dir(self) -> Path:
@@ -44,11 +45,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
     output = Path(env.get("REPORTPACK_OUTPUT_DIR") or "output")
     if not output.is_absolute():
         output = Path.cwd() / output
-    return Settings(
-        home=home,
-        warehouse_url=url,
-        output_dir=output,
-    )
+    inputs = Path(env.get("REPORTPACK_INPUT_DIR") or home / "inputs")
+    if not inputs.is_absolute():
+        inputs = Path.cwd() / inputs
+    return Settings(home=home, warehouse_url=url, output_dir=output, input_dir=inputs)
 
 
 def airflow_env(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:

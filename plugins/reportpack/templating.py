@@ -33,6 +33,11 @@ def affecting(warnings: list[dict], unit_id: str) -> list[dict]:
     return [w for w in warnings if not w.get("units") or unit_id in w["units"]]
 
 
+def touching(warnings: list[dict], *checks: str) -> list[dict]:
+    """The warnings whose rule concerns one of ``checks``, the "suite.column" sources of a figure."""
+    return [w for w in warnings if {f"{w['suite']}.{c}" for c in w.get("columns", ())} & set(checks)]
+
+
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
@@ -46,6 +51,7 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
     )
     env.filters.update(FILTERS)
     env.filters["affecting"] = affecting
+    env.filters["touching"] = touching
     return env
 
 

@@ -85,14 +85,21 @@ def magnitude(value):
 
 
 def cn_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (篇一…, 一是…)."""
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五, 1010 → 一千零一十 (篇一…, 一是…)."""
     n = int(n)
-    if not 1 <= n <= 99:
-        raise FigureError(f"cn_numeral: {n} is outside 1…99")
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _DIGITS[ones]
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + ("" if ones == 0 else _DIGITS[ones])
+    if not 1 <= n <= 9999:
+        raise FigureError(f"cn_numeral: {n} is outside 1…9999")
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            if zero and out:
+                out += "零"
+            out += ("" if (value == 10 and digit == 1 and not out) else _DIGITS[digit]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
 
 
 def cn_date(day: date) -> str:

@@ -4,10 +4,12 @@ from pathlib import Path
 import pytest
 
 from reportpack import templating
-from reportpack.pipeline import COMPILATION_TEMPLATE, OUTLET_TEMPLATE, base_context
+from reportpack.pipeline import base_context
 from reportpack.periods import Period
 
 ROOT = Path(__file__).resolve().parents[2]
+OUTLET_TEMPLATE = "documents/outlet_half_year_summary.md.j2"
+COMPILATION_TEMPLATE = "documents/compilation.md.j2"
 
 
 @pytest.fixture
@@ -47,12 +49,17 @@ def _outlet(**over):
         npl_end=3e6, npl_ratio=0.01, indicators=14, above_threshold=9, full_marks=5, composite=82.46,
         indicator_threshold=80, completion_corporate_growth=0.623, corporate_daily_avg_yoy_rate=-0.0312,
         savings_daily_avg_yoy_rate=None, tier_1m_5m=3, tier_5m_10m=2, tier_10m_plus=1,
+        completion_savings_growth=0.3, completion_new_corporate_accounts=0.5, completion_payroll_customers_added=0.4,
+        completion_merchants_added=0.2, completion_online_banking_customers_added=0.7,
     )
     return {**base, **over}
 
 
+NO_INPUT = {"work_done": [], "problems": [], "next_steps": []}
+
+
 def _context(**over):
-    return {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over)}
+    return {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT}
 
 
 def test_outlet_template_renders_the_sample_context():
@@ -82,18 +89,21 @@ def test_outlet_template_refuses_a_missing_figure():
 def test_compilation_template_lists_parts_in_chinese_numerals():
     sub = {"sub_branch_name": "城东支行", "branch_name": "滨江分行", "corporate_end": 2e9, "corporate_growth": 1e8,
            "savings_end": 1e9, "savings_growth": -1e7}
-    outlets = [_outlet(unit_id=f"o{i}") for i in range(11)]
-    ctx = {**_context(), "sub": sub, "outlets": outlets}
+    outlets = [_outlet(unit_id=f"o{i}") for i in range(3)]
+    parts = [{"name": "网点工作总结" if i < 10 else "保密工作方案", "kind": "k", "text": f"= 第{i}篇\n\n正文\n"} for i in range(11)]
+    ctx = {**_context(), "sub": sub, "outlets": outlets, "parts": parts, "pack": {"title": "工作总结与计划"}}
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
-    assert text.startswith("= 2023年滨江分行城东支行网点上半年工作总结（汇总11篇）")
-    assert "篇十一" in text and "篇十二" not in text
-    assert date(2023, 6, 30).strftime("%Y") in text
+    assert text.startswith("= 2023年滨江分行城东支行上半年工作总结与计划（汇总11篇）")
+    assert "== 城东支行上半年工作总结与计划篇十一" in text and "篇十二" not in text
+    assert "各篇依次为网点工作总结、保密工作方案，" in text  # from the parts, in their order
+    assert text.index("= 第9篇") < text.index("= 第10篇")
 
 
 def test_a_validation_warning_is_quoted_in_chinese():
     warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
-               "columns": ["negative_rows"], "unexpected_count": 3, "element_count": 22}
-    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning]), "o": _outlet()}
+               "columns": ["negative_rows"], "unexpected_count": 3, "element_count": 22, "units": [],
+               "rule": {"max_value": 0}, "unit_values": {}}
+    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning]), "o": _outlet(), "owner": NO_INPUT}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert "# 数据质量说明" in text
     assert "网点存款余额数据中有3个网点（共22个网点）的“负值记录数”数值超出合理范围" in text
@@ -105,3 +115,24 @@ def test_an_outlet_closed_in_the_period_says_so():
     )
     assert "该网点已于2023年5月31日撤并" in text and "日均按营业151天计算" in text
     assert "截至撤并日，对公存款余额为" in text
+
+
+def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
+    warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
+               "columns": ["corporate_max_day_change"], "unexpected_count": 1, "element_count": 22,
+               "units": ["o1"], "rule": {"max_value": 0.5}, "unit_values": {"o1": {"corporate_max_day_change": 0.62}}}
+    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning]), "o": _outlet(), "owner": NO_INPUT}
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
+    assert ("对公存款余额为[[12.00亿元||数据校验提示（警告级）：网点存款余额数据中本单位的“对公存款单日最大变动幅度”为0.62，"
+            "应不超过0.5。请核实后再签发。]]") in text
+    assert "储蓄存款余额5.00亿元" in text  # a figure the warning does not touch stays unmarked
+    other = {**ctx, "o": _outlet(unit_id="o2")}  # another outlet: no comment
+    assert "[[" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, other)
+
+
+def test_owner_text_lands_in_its_section():
+    owner = {"work_done": ["组织开展春天行动营销竞赛。"], "problems": [], "next_steps": ["推进网点转型。"]}
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "owner": owner})
+    work, problems, plan = (text.index(h) for h in ("# 主要工作及成效", "# 存在的问题", "# 下半年工作计划"))
+    assert work < text.index("- 组织开展春天行动营销竞赛。") < problems
+    assert plan < text.index("1. 推进网点转型。")

@@ -10,9 +10,10 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Twips
+from docx.shared import Mm, Twips
 
-from reportpack.document import Block
+from reportpack.document import Block, segments
+from reportpack.render.charts import WIDTH_MM, chart_png
 from reportpack.render.styles import LINE_TWIPS, new_document
 
 _STYLE_OF = {
@@ -28,9 +29,22 @@ FIXED_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
-    """The Word document for numbered ``blocks``."""
-    doc = new_document()
+REVIEWER = "ReportPack 数据校验"
+
+
+def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = None) -> bytes:
+    """The Word document for numbered ``blocks`` on the style base ``base`` (.docx bytes)."""
+    doc = new_document(base)
+    # python-docx looks a style up by name on every paragraph, scanning all styles each time (over a
+    # third of the render time); resolve each style's id once per document and set it directly.
+    style_ids: dict[str, str] = {}
+
+    def styled(para, name: str):
+        if name not in style_ids:
+            style_ids[name] = doc.styles[name].style_id
+        para._p.style = style_ids[name]
+        return para
+
     pending_break = False
     previous = ""
     for block in blocks:
@@ -38,17 +52,23 @@ def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
             pending_break = True
             continue
         if block.kind == "table":
-            _table(doc, block.cells)
+            _table(doc, block.cells, styled)
+            continue
+        if block.kind == "chart":
+            _chart(doc, block, pending_break, styled)
+            pending_break = False
             continue
         style = f"Heading {block.level}" if block.kind == "heading" else _STYLE_OF[block.kind]
-        para = doc.add_paragraph(style=style)
+        para = styled(doc.add_paragraph(), style)
         if block.kind == "signature" and previous != "signature":
             para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
         previous = block.kind
         if pending_break:
             para.paragraph_format.page_break_before = True
             pending_break = False
-        para.add_run(block.full_text)
+        if block.number:
+            para.add_run(block.number)
+        _runs(doc, para, block.text)
     if pending_break:  # a trailing page break: keep it as an explicit break
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     props = doc.core_properties
@@ -58,25 +78,40 @@ def to_docx(blocks: list[Block], title: str, author: str) -> bytes:
     props.language = "zh-CN"
     buffer = io.BytesIO()
     doc.save(buffer)
-    return _normalise_zip(buffer.getvalue())
+    return normalise_zip(buffer.getvalue())
 
 
-def _table(doc, rows: tuple[tuple[str, ...], ...]) -> None:
+def _table(doc, rows: tuple[tuple[str, ...], ...], styled) -> None:
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             para = table.cell(r, c).paragraphs[0]
-            para.style = doc.styles["Table Header" if r == 0 else "Table Text"]
-            para.add_run(text)
+            styled(para, "Table Header" if r == 0 else "Table Text")
+            _runs(doc, para, text)
     for cell in table.rows[0].cells:  # a header row repeats on every page
         tr_pr = cell._tc.getparent().get_or_add_trPr()
         if tr_pr.find(qn("w:tblHeader")) is None:
             tr_pr.append(OxmlElement("w:tblHeader"))
 
 
-def _normalise_zip(data: bytes) -> bytes:
+def _runs(doc, para, text: str) -> None:
+    """The text as runs; a marked figure becomes its own run carrying a Word review comment."""
+    for piece, comment in segments(text):
+        run = para.add_run(piece)
+        if comment:
+            doc.add_comment(run, text=comment, author=REVIEWER, initials="RP")
+
+
+def _chart(doc, block: Block, page_break: bool, styled) -> None:
+    para = styled(doc.add_paragraph(), "Figure")
+    para.paragraph_format.page_break_before = page_break or None
+    para.add_run().add_picture(io.BytesIO(chart_png(block.chart, block.cells)), width=Mm(WIDTH_MM))
+    styled(doc.add_paragraph(block.plain), "Caption")
+
+
+def normalise_zip(data: bytes) -> bytes:
     # python-docx stamps zip entries with the current time; rewrite them with a fixed one.
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -67,7 +68,12 @@ STYLES: dict[str, StyleSpec] = {
     # Tables: 4号 仿宋 would not fit five columns in 156 mm; 小四 (12 pt) as bank tables use.
     "Table Text": StyleSpec(FANGSONG, 12, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=400),
     "Table Header": StyleSpec(HEITI, 12, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=400),
+    # A picture needs automatic line spacing: a fixed 28.95 pt line would crop it to one line.
+    "Figure": StyleSpec(FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=0, keep_with_next=True),
+    "Caption": StyleSpec(KAITI, 14, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, space_after_twips=LINE_TWIPS // 2),
 }
+# Styles the renderer uses besides STYLES; a replacement style base must define all of them.
+REQUIRED_STYLES = (*STYLES, "Table Grid")
 
 
 def _set_fonts(rpr, font: str) -> None:
@@ -125,6 +131,8 @@ def _apply(doc, name: str, spec: StyleSpec) -> None:
     if spec.line_twips:
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = Twips(spec.line_twips)
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
     pf.first_line_indent = Twips(int(spec.first_line_chars * CHAR_TWIPS))
     pf.keep_with_next = spec.keep_with_next
     ppr = style.element.get_or_add_pPr()
@@ -202,21 +210,59 @@ def _page_number(footer, align) -> None:
     para.add_run(" —")
 
 
-@lru_cache(maxsize=1)
-def base_bytes() -> bytes:
-    """The style base as .docx bytes, built once per process."""
+class StyleBaseError(ValueError):
+    """A replacement style base that cannot be used: names the file and what is missing."""
+
+
+def build_base() -> bytes:
+    """The GB/T 9704 style base as .docx bytes (``reportpack style-base`` writes it to a file)."""
+    from reportpack.render.docx import normalise_zip
+
     doc = Document()
     _doc_defaults(doc)
     for name, spec in STYLES.items():
         _apply(doc, name, spec)
     _page(doc)
-    for para in doc.paragraphs:  # the default template has none, but be sure the body is empty
-        para._p.getparent().remove(para._p)
+    doc.core_properties.title = "ReportPack GB/T 9704-2012 style base"
+    return normalise_zip(_saved(_emptied(doc)))
+
+
+@lru_cache(maxsize=4)
+def load_base(path: Path | None = None) -> bytes:
+    """The style base every document starts from, read and checked once per process.
+
+    ``path``: a report owner's .docx (its styles, page setup, headers and footers are used; its
+    body text is dropped). ``None``: the built-in GB/T 9704 base."""
+    if path is None:
+        return build_base()
+    try:
+        doc = Document(str(path))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not .docx
+        raise StyleBaseError(f"style base {path}: not a readable Word .docx file ({exc})") from exc
+    names = {style.name for style in doc.styles}
+    missing = [name for name in REQUIRED_STYLES if name not in names]
+    if missing:
+        raise StyleBaseError(
+            f"style base {path}: missing styles {', '.join(missing)} "
+            f"(every style the renderer uses must exist; start from templates/styles/gbt9704.docx)"
+        )
+    return _saved(_emptied(doc))
+
+
+def _emptied(doc):
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):  # keep the page setup, headers and footers
+            body.remove(child)
+    return doc
+
+
+def _saved(doc) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
 
 
-def new_document():
-    """A fresh document on the style base."""
-    return Document(io.BytesIO(base_bytes()))
+def new_document(base: bytes | None = None):
+    """A fresh document on the style base (default: the built-in GB/T 9704 base)."""
+    return Document(io.BytesIO(base if base is not None else load_base()))

@@ -1,0 +1,98 @@
+"""Owner-written text merged into documents: ``inputs/<period>/*.yaml``.
+
+Each file lists entries::
+
+    - document: outlet_half_year_summary   # a part's kind in the pack definition
+      unit: BR01-S001-O00001               # a subject's key; leave out for every document of the kind
+      section: work_done                   # one of the part's slots (pack definition)
+      text: 组织开展"春天行动"营销竞赛…     # a sentence, or a list of them
+
+A template prints ``owner.<section>`` (a list, empty without input), so without any input the
+data-driven text stands alone. Every entry is checked; a mistake names the file, the entry and the
+rule, and nothing is rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from reportpack.packdef import PackDefinition
+
+_KEYS = {"document", "unit", "section", "text"}
+
+
+class InputError(ValueError):
+    """Owner input that cannot be placed: names the file, the entry and the rule."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    source: str  # "file.yaml entry 3"
+    document: str
+    unit: str | None
+    section: str
+    texts: tuple[str, ...]
+
+
+def files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+
+
+def load(folder: Path, definition: PackDefinition, keys: dict[str, set[str]] | None = None) -> list[Entry]:
+    """Entries of every file in ``folder``; ``keys``: subject keys by document kind (``None``: the
+    units are not known yet and not checked)."""
+    entries: list[Entry] = []
+    for path in files(folder):
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: not valid YAML: {exc}") from None
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            raise InputError(f"{path}: must be a list of entries (- document: … section: … text: …)")
+        for i, raw in enumerate(data, start=1):
+            entries.append(_entry(path, i, raw, definition, keys))
+    return entries
+
+
+def _entry(path: Path, i: int, raw, definition: PackDefinition, keys: dict[str, set[str]] | None) -> Entry:
+    where = f"{path}: entry {i}"
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: an entry is a mapping with document, section, text (and unit)")
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown keys {unknown} (allowed: {sorted(_KEYS)})")
+    kind = raw.get("document")
+    part = definition.part(kind) if isinstance(kind, str) else None
+    if part is None:
+        raise InputError(f"{where}: document {kind!r} is not a part of pack {definition.name} ({[p.kind for p in definition.parts]})")
+    section = raw.get("section")
+    if section not in part.slots:
+        raise InputError(f"{where}: section {section!r} is not a slot of {kind} (slots: {list(part.slots) or 'none'})")
+    unit = raw.get("unit")
+    if unit is not None and keys is not None and str(unit) not in keys.get(kind, set()):
+        raise InputError(f"{where}: unit {unit!r} has no {kind} document in this period")
+    text = raw.get("text")
+    texts = [text] if isinstance(text, str) else text
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+        raise InputError(f"{where}: text must be a non-empty sentence or a list of them")
+    return Entry(f"{path.name} entry {i}", kind, None if unit is None else str(unit), section, tuple(_clean(t) for t in texts))
+
+
+def _clean(text: str) -> str:
+    # One paragraph per sentence: line breaks inside an owner's text join (Chinese needs no space),
+    # so a line of theirs can never start with a text-form marker.
+    return "".join(line.strip() for line in text.splitlines())
+
+
+def for_document(entries: list[Entry], kind: str, key: str, slots: tuple[str, ...]) -> dict[str, list[str]]:
+    """``owner`` for one document: every slot of its kind, in file order , in the order of the files and entries."""
+    owner: dict[str, list[str]] = {slot: [] for slot in slots}
+    for e in entries:
+        if e.document == kind and e.unit in (None, key):
+            owner[e.section].extend(e.texts)
+    return owner

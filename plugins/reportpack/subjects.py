@@ -1,0 +1,88 @@
+"""Document subjects: who each document is about, and what its template sees.
+
+``build`` turns the derived figures (``figures/*.parquet``) into one ``Subject`` per outlet, operations
+manager, teller, sub-branch and the bank. A subject's ``context`` holds plain records (dicts; a
+missing figure is ``None`` so a template printing it fails loudly rather than printing "nan").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: str  # unit or staff id; owner input names it as ``unit``
+    name: str  # author of its documents and part of the file name
+    file_stem: str
+    sub_branch_id: str | None  # None: the bank — its documents belong to every compilation
+    sub_branch_name: str | None
+    context: dict = field(compare=False)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    out = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for row in out:
+        for key, value in row.items():
+            if isinstance(value, pd.Timestamp):
+                row[key] = value.date()
+    return out
+
+
+def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
+    outlets = records(figures["outlets"])
+    by_unit = {o["unit_id"]: o for o in outlets}
+    lobby = {r["unit_id"]: r for r in records(figures["lobby"])}
+    tellers = records(figures["tellers"])
+    tellers_of: dict[str, list[dict]] = {}
+    for t in tellers:
+        tellers_of.setdefault(t["unit_id"], []).append(t)
+    subs = records(figures["sub_branches"])
+    budget = records(figures["budget"])
+    bank = records(figures["confidentiality"])
+
+    def outlet_subject(o: dict, key: str, name: str, stem: str, context: dict) -> Subject:
+        return Subject(key, name, stem, o["sub_branch_id"], o["sub_branch_name"], context)
+
+    result: dict[str, list[Subject]] = {
+        "outlet": [
+            outlet_subject(o, o["unit_id"], o["outlet_name"], f"{o['unit_id']}_{o['outlet_name']}",
+                           {"o": o, "lobby": lobby.get(o["unit_id"])})
+            for o in outlets
+        ],
+        "ops_manager": [],
+        "teller": [],
+        "sub_branch": [],
+        "bank": [],
+    }
+    for m in records(figures["ops_managers"]):
+        o = by_unit[m["unit_id"]]
+        result["ops_manager"].append(
+            outlet_subject(o, f"{m['staff_id']}@{m['unit_id']}", m["staff_name"],
+                           f"{m['unit_id']}_{o['outlet_name']}_{m['staff_name']}", {"m": m, "o": o})
+        )
+    for t in tellers:
+        o = by_unit[t["unit_id"]]
+        result["teller"].append(
+            outlet_subject(o, t["staff_id"], t["staff_name"], f"{t['unit_id']}_{t['staff_id']}_{t['staff_name']}",
+                           {"t": t, "o": o, "colleagues": tellers_of[t["unit_id"]]})
+        )
+    for sub in subs:
+        members = [o for o in outlets if o["sub_branch_id"] == sub["sub_branch_id"]]
+        lines = [b for b in budget if b["sub_branch_id"] == sub["sub_branch_id"]]
+        result["sub_branch"].append(
+            Subject(sub["sub_branch_id"], sub["sub_branch_name"], f"{sub['sub_branch_id']}_{sub['sub_branch_name']}",
+                    sub["sub_branch_id"], sub["sub_branch_name"],
+                    {"sub": sub, "outlets": members,
+                     "budget": [b for b in lines if not b["is_total"]],
+                     "budget_total": next(b for b in lines if b["is_total"]),
+                     "outlet_tellers": [t for t in tellers if t["unit_id"] in {o["unit_id"] for o in members}]})
+        )
+    for b in bank:
+        result["bank"].append(
+            Subject(b["branch_name"], b["branch_name"], b["branch_name"], None, None,
+                    {"bank": b, "subs": subs, "staff": len(tellers)})
+        )
+    return result
