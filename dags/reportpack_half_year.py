@@ -42,6 +42,7 @@ TRANSIENT = RetryRule(
     params={
         "period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended"),
         "pdf": Param(False, type="boolean", description="also write PDF renditions with LibreOffice"),
+        "pack": Param("half_year", type="string", description="pack definition: templates/packs/<name>.yaml"),
     },
     doc_md=__doc__,
 )
@@ -55,7 +56,7 @@ def reportpack_half_year():
         s = settings.load()
         local_day = logical_date.astimezone(pendulum.timezone("Asia/Shanghai")).date()  # the bank's calendar
         label = params.get("period") or Period.last_half_before(local_day).label
-        return pipeline.start(s, label, run_id, warehouse_url(s)).ref()
+        return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=params.get("pack") or pipeline.DEFAULT_PACK).ref()
 
     @task
     def extract(run: dict) -> dict:

@@ -42,14 +42,15 @@ def sample_url(tmp_path_factory) -> str:
 
 @pytest.fixture
 def make_settings(tmp_path):
-    """Settings for one test: the checkout's templates, a private output folder."""
+    """Settings for one test: the checkout's templates, private output and owner-input folders."""
 
-    def make(url: str, output: Path | None = None) -> _settings.Settings:
+    def make(url: str, output: Path | None = None, inputs: Path | None = None) -> _settings.Settings:
         return _settings.load(
             {
                 "REPORTPACK_HOME": str(ROOT),
                 "REPORTPACK_WAREHOUSE_URL": url,
                 "REPORTPACK_OUTPUT_DIR": str(output or tmp_path / "output"),
+                "REPORTPACK_INPUT_DIR": str(inputs or tmp_path / "inputs"),
             }
         )
 
@@ -87,3 +88,19 @@ def pg_url():
         with admin.connect() as conn:
             conn.execute(text(f'drop database if exists "{name}" with (force)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_figures(sample_url) -> dict:
+    """The 2023H1 derived figures of the sample warehouse (what the render phase reads)."""
+    from sqlalchemy import create_engine
+
+    from reportpack import figures
+    from reportpack.extract import extract
+    from reportpack.periods import Period
+
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:
+        frames = extract(conn, Period.parse("2023H1"), ROOT / "templates" / "sql")
+    engine.dispose()
+    return figures.derive(frames, Period.parse("2023H1"), ROOT / "templates" / "indicators.yaml")

@@ -87,7 +87,7 @@ def cmd_pack(args) -> int:
 
     s = _settings(args)
     try:
-        path = pipeline.run_all(s, args.period, pdf=args.pdf)
+        path = pipeline.run_all(s, args.period, pdf=args.pdf, pack_name=args.pack)
     except ValidationFailed as exc:
         print(exc, file=sys.stderr)
         print("nothing was published", file=sys.stderr)
@@ -108,7 +108,7 @@ def cmd_airflow_run(args) -> int:
     logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
     started = time.time()
     cmd = [str(Path(sys.executable).with_name("airflow")), "dags", "test", DAG_ID, logical,
-           "--conf", json.dumps({"period": period.label, "pdf": args.pdf})]
+           "--conf", json.dumps({"period": period.label, "pdf": args.pdf, "pack": args.pack})]
     print("$ " + " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, env=env)
     target = s.output_dir / period.label
@@ -158,7 +158,7 @@ def _show(target: Path) -> None:
 
 
 def cmd_preview(args) -> int:
-    """PNG of page 1 of the first compilation and of one outlet document (README pictures)."""
+    """PNG of page 1 of the first compilation and of the first document of each kind (docs/images)."""
     from reportpack.pack import read_manifest
     from reportpack.render.pdf import page_png
 
@@ -167,10 +167,10 @@ def cmd_preview(args) -> int:
     files = read_manifest(target)["files"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    picks = {
-        "compilation-page1.png": next(f for f in files if f["kind"] == "compilation"),
-        "outlet-summary-page1.png": next(f for f in files if f["kind"] == "outlet_half_year_summary"),
-    }
+    picks: dict[str, dict] = {}
+    for f in sorted(files, key=lambda f: f["path"]):
+        if f["path"].endswith(".docx"):
+            picks.setdefault(f"{f['kind']}-page1.png", f)
     for name, f in picks.items():
         page_png(target / f["path"], out / name, s.templates_dir / "fonts" / "fonts.conf")
         print(f"{out / name}  ← {f['path']}")
@@ -187,6 +187,20 @@ def cmd_bench(args) -> int:
         f"render: {result['documents']} documents of every kind, {result['ours_ms_per_doc']:.1f} ms/doc "
         f"(baseline plain python-docx {result['baseline_ms_per_doc']:.1f} ms/doc) → ratio {result['ratio']:.2f}"
     )
+    return 0
+
+
+def cmd_style_base(args) -> int:
+    """Write the built-in GB/T 9704 style base; owners copy and restyle it (see the guide)."""
+    from reportpack.render.styles import build_base
+
+    s = _settings(args)
+    out = Path(args.out) if args.out else s.templates_dir / "styles" / "gbt9704.docx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(build_base())
+    tmp.replace(out)
+    print(out)
     return 0
 
 
@@ -213,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     def out_opt(p) -> None:
         p.add_argument("--output", help="output root (default: REPORTPACK_OUTPUT_DIR, else ./output)")
 
+    def pack_opt(p) -> None:
+        p.add_argument("--pack", default="half_year", help="pack definition: templates/packs/<name>.yaml (default %(default)s)")
+
     def pdf_opt(p) -> None:
         p.add_argument("--pdf", action="store_true", help="also write PDF renditions with LibreOffice (under pdf/)")
 
@@ -232,15 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
     period_opt(p); url_opt(p); out_opt(p)
 
     p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
-    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p)
+    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p); pack_opt(p)
 
     p = add("airflow-run", cmd_airflow_run, "build the pack by running the DAG through Airflow (airflow dags test)")
-    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p)
+    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p); pack_opt(p)
+
+    p = add("style-base", cmd_style_base, "write the built-in GB/T 9704 Word style base (templates/styles/gbt9704.docx)")
+    p.add_argument("--out", help="where to write it (default: templates/styles/gbt9704.docx)")
 
     p = add("show", cmd_show, "print where the pack of a period is published and what it holds")
     period_opt(p); out_opt(p)
 
-    p = add("preview", cmd_preview, "render page 1 of a compilation and an outlet document to PNG (LibreOffice)")
+    p = add("preview", cmd_preview, "render page 1 of a compilation and of one document of each kind to PNG (LibreOffice)")
     period_opt(p); out_opt(p)
     p.add_argument("--out", default="docs/images", help="folder for the PNG files (default %(default)s)")
     p = add("bench", cmd_bench, "benchmark rendering against a plain python-docx baseline measured in the same run")
@@ -255,12 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("great_expectations", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from reportpack.document import DocumentSyntaxError
+    from reportpack.inputs import InputError
+    from reportpack.packdef import PackDefinitionError
+    from reportpack.render.styles import StyleBaseError
     from reportpack.templating import TemplateRenderError
     from reportpack.validate import SuiteError
 
+    owner_errors = (TemplateRenderError, DocumentSyntaxError, SuiteError, PackDefinitionError, InputError, StyleBaseError)
     try:
         return args.func(args)
-    except (TemplateRenderError, DocumentSyntaxError, SuiteError, FileNotFoundError) as exc:
+    except (*owner_errors, FileNotFoundError) as exc:
         # Errors in owner-edited files: the message names the file, line and reason; no traceback.
         print(f"reportpack {args.command}: {exc}", file=sys.stderr)
         return 1

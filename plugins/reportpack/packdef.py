@@ -86,7 +86,8 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
         raise PackDefinitionError(f"{path}: 'parts' must list at least one document kind")
     allowed = {f for f in Part.__dataclass_fields__}
     for i, raw in enumerate(raw_parts, start=1):
-        where = f"part {i} ({raw.get('kind', '?') if isinstance(raw, dict) else raw!r})"
+        label = raw.get("kind", "?") if isinstance(raw, dict) else repr(raw)
+        where = f"part {i} ({label})"
         if not isinstance(raw, dict):
             raise PackDefinitionError(f"{path}: {where}: a part is a mapping with kind, name, template, subject")
         unknown = sorted(set(raw) - allowed)

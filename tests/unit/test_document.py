@@ -80,3 +80,38 @@ def test_tables_are_rows_of_cells_with_a_header():
 def test_a_row_with_the_wrong_number_of_cells_is_an_error():
     with pytest.raises(DocumentSyntaxError, match="line 2: 3 cells, the table's header has 2"):
         parse("| a | b |\n| 1 | 2 | 3 |", source="t.j2")
+
+
+def test_a_chart_takes_the_table_below_it_as_data():
+    from reportpack.document import parse
+
+    (chart, para) = parse("@chart line 图1 日均存款（亿元）\n| 月份 | 本年 | 上年 |\n| 1月 | 7.1 | 6.9 |\n| 2月 | 7.3 | 7.0 |\n\n说明。\n")
+    assert chart.kind == "chart" and chart.chart == "line" and chart.text == "图1 日均存款（亿元）"
+    assert chart.cells == (("月份", "本年", "上年"), ("1月", "7.1", "6.9"), ("2月", "7.3", "7.0"))
+    assert para.kind == "paragraph"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("@chart pie 图\n| a | b |\n| x | 1 |\n", "write '@chart bar 标题'"),
+        ("@chart bar 图\n\n正文\n", "needs a table below it"),
+        ("@chart bar 图\n| a | b |\n| x | 一成 |\n", r"row 'x': '一成' is not a number"),
+    ],
+)
+def test_a_malformed_chart_names_the_template_and_problem(text, message):
+    from reportpack.document import DocumentSyntaxError, parse
+
+    with pytest.raises(DocumentSyntaxError, match=message) as caught:
+        parse(text, "documents/x.md.j2")
+    assert "documents/x.md.j2" in str(caught.value)
+
+
+def test_review_marks_split_text_and_survive_table_cells():
+    from reportpack.document import mark, parse, segments
+
+    assert segments("余额[[7.93亿元||请核实]]，增") == [("余额", None), ("7.93亿元", "请核实"), ("，增", None)]
+    (table,) = parse(f"| 指标 | 期末 |\n| 对公存款 | {mark('7.93亿元', '请核实')} |\n")
+    assert table.cells[1] == ("对公存款", "[[7.93亿元||请核实]]")
+    with pytest.raises(ValueError, match="cannot contain"):
+        mark("7.93亿元", "a||b")

@@ -42,7 +42,8 @@ def test_counts_and_ranks():
         count(3.5)
 
 
-@pytest.mark.parametrize("n,text", [(1, "一"), (7, "七"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (99, "九十九")])
+@pytest.mark.parametrize("n,text", [(1, "一"), (7, "七"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (99, "九十九"),
+                                    (100, "一百"), (101, "一百零一"), (110, "一百一十"), (1010, "一千零一十"), (2305, "二千三百零五")])
 def test_chinese_numerals(n, text):
     assert cn_numeral(n) == text
 
@@ -51,3 +52,9 @@ def test_dates_without_leading_zeros():
     assert cn_date(date(2023, 6, 30)) == "2023年6月30日"
     assert cn_date(date(2023, 7, 2)) == "2023年7月2日"
     assert month_end(date(2023, 6, 30)) == "6月末"
+
+
+@pytest.mark.parametrize("n", [0, -1, 10000])
+def test_chinese_numerals_refuse_what_they_cannot_say(n):
+    with pytest.raises(FigureError, match="outside 1…9999"):
+        cn_numeral(n)

@@ -1,0 +1,92 @@
+"""Contract: every template of every shipped pack renders for every subject of the sample warehouse,
+uses only the variables its context provides, and produces the structure of its document kind."""
+
+from pathlib import Path
+
+import pytest
+from jinja2 import meta
+
+from reportpack import document, packdef, subjects, templating
+from reportpack.periods import Period
+from reportpack.pipeline import base_context
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+PACKS = sorted(p.stem for p in (TEMPLATES / "packs").glob("*.yaml"))
+DEFAULT = packdef.load(packdef.path_of(TEMPLATES, "half_year"), TEMPLATES)
+SUMMARY_SECTIONS = ("完成情况", "主要工作及成效", "存在的问题", "工作计划")
+PLAN_SECTIONS = ("工作目标", "主要措施", "保障措施")
+
+
+@pytest.fixture(scope="module")
+def by_subject(sample_figures):
+    return subjects.build(sample_figures)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return base_context(TEMPLATES, Period.parse("2023H1"), [])
+
+
+def _render(part, subject, base, owner=None):
+    owner = owner or {slot: [] for slot in part.slots}
+    return templating.render(TEMPLATES, part.template, {**base, **subject.context, "owner": owner})
+
+
+@pytest.mark.parametrize("kind", [p.kind for p in DEFAULT.parts])
+def test_every_subject_renders_with_the_sections_of_its_kind(kind, by_subject, base):
+    part = DEFAULT.part(kind)
+    assert by_subject[part.subject], f"the sample warehouse has no {part.subject}"
+    for subject in by_subject[part.subject]:
+        blocks = document.parse(_render(part, subject, base), part.template)  # refuses xxx, {{, None, nan
+        sections = [b.plain for b in blocks if b.kind == "heading" and b.level == 1]
+        expected = SUMMARY_SECTIONS if kind.endswith("_summary") else PLAN_SECTIONS
+        assert len(sections) >= len(expected), (subject.key, sections)
+        for want, got in zip(expected, sections):
+            assert want in got, (subject.key, sections)
+        kinds = [b.kind for b in blocks]
+        assert kinds[0] == "title" and kinds[-1] == "signature"
+        assert "table" in kinds and "chart" in kinds, (subject.key, kind)
+        if kind.endswith("_summary"):  # a summary states its problems as 一是…二是…
+            problems = kinds[[b.plain for b in blocks].index("存在的问题") + 1 :]
+            assert problems[0] == "enum_item"
+
+
+@pytest.mark.parametrize("kind", [p.kind for p in DEFAULT.parts])
+def test_owner_text_of_every_slot_reaches_the_document(kind, by_subject, base):
+    part = DEFAULT.part(kind)
+    subject = by_subject[part.subject][0]
+    owner = {slot: [f"负责人补充：{slot}第一条。"] for slot in part.slots}
+    plain = [b.plain for b in document.parse(_render(part, subject, base, owner), part.template)]
+    for slot in part.slots:
+        assert f"负责人补充：{slot}第一条。" in plain, (kind, slot)
+
+
+def _context_names(part, by_subject, base) -> set[str]:
+    return set(base) | set(by_subject[part.subject][0].context) | {"owner"}
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_templates_use_only_variables_their_context_provides(pack, by_subject, base):
+    definition = packdef.load(packdef.path_of(TEMPLATES, pack), TEMPLATES)
+    env = templating.environment(TEMPLATES)
+    for part in definition.parts:
+        source = (TEMPLATES / part.template).read_text("utf-8")
+        undeclared = meta.find_undeclared_variables(env.parse(source))
+        assert undeclared <= _context_names(part, by_subject, base), (part.template, undeclared)
+    compilation = meta.find_undeclared_variables(env.parse((TEMPLATES / definition.compilation_template).read_text("utf-8")))
+    sub_context = set(by_subject["sub_branch"][0].context)
+    assert compilation <= set(base) | sub_context | {"parts", "pack"}, compilation
+
+
+@pytest.mark.parametrize("kind, record, field", [
+    ("teller_plan", "t", "transactions_per_day"), ("lobby_plan", "lobby", "referrals"),
+    ("finance_plan", "budget_total", "actual"), ("confidentiality_plan", "bank", "pledged"),
+    ("ops_manager_summary", "m", "inspections_done"), ("accounting_plan", "sub", "findings"),
+])
+def test_a_missing_figure_fails_naming_template_and_line(kind, record, field, by_subject, base):
+    part = DEFAULT.part(kind)
+    subject = by_subject[part.subject][0]
+    broken = {**subject.context, record: {k: v for k, v in subject.context[record].items() if k != field}}
+    with pytest.raises(templating.TemplateRenderError, match=rf"{part.template}:line \d+: .*'{field}'"):
+        templating.render(TEMPLATES, part.template, {**base, **broken, "owner": {s: [] for s in part.slots}})
