@@ -41,13 +41,17 @@ def files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
 
 
-def load(folder: Path, definition: PackDefinition, keys: dict[str, set[str]] | None = None) -> list[Entry]:
+def load(
+    folder: Path, definition: PackDefinition, keys: dict[str, set[str]] | None = None, shown_as: Path | None = None
+) -> list[Entry]:
     """Entries of every file in ``folder``; ``keys``: subject keys by document kind (``None``: the
-    units are not known yet and not checked)."""
+    units are not known yet and not checked). ``shown_as``: the folder errors name (the owner's own,
+    when ``folder`` is the run's copy)."""
     entries: list[Entry] = []
-    for path in files(folder):
+    for found in files(folder):
+        path = (shown_as / found.name) if shown_as else found
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = yaml.safe_load(found.read_text("utf-8"))
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML: {exc}") from None
         if data is None:

@@ -194,7 +194,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     derived = {p.stem: pd.read_parquet(p) for p in sorted(run.figures.glob("*.parquet"))}
     by_subject = subjects.build(derived)
     keys = {part.kind: {s.key for s in by_subject[part.subject]} for part in definition.parts}
-    owner_entries = inputs.load(run.pack / "inputs", definition, keys)
+    owner_entries = inputs.load(run.pack / "inputs", definition, keys, shown_as=settings.input_dir / run.period.label)
     base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"])
     style = load_base(definition.style_base)
     kinds: dict[str, str] = {}

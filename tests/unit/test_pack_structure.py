@@ -1,0 +1,150 @@
+"""The default pack reopened as a reader would: every kind, numbering by level, the 篇 sequence of
+each compilation, charts, owner input in place, and nothing a reader must never see."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from reportpack import pack, packdef, pipeline, settings as settings_mod
+from reportpack.wording import cn_numeral
+
+ROOT = Path(__file__).resolve().parents[2]
+LEFTOVER = re.compile(r"xxx|\{\{|\}\}|\{%|(?<![A-Za-z])(?:None|nan)(?![A-Za-z])", re.IGNORECASE)
+OWNER_UNIT = "BR01-S001-O00001"
+
+
+@pytest.fixture(scope="module")
+def built(sample_url, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pack")
+    warehouse = tmp / "wh.sqlite"
+    shutil.copyfile(sample_url.removeprefix("sqlite:///"), warehouse)
+    (tmp / "inputs" / "2023H1").mkdir(parents=True)
+    (tmp / "inputs" / "2023H1" / "城东支行.yaml").write_text(
+        f"- document: outlet_half_year_summary\n  unit: {OWNER_UNIT}\n  section: work_done\n"
+        "  text: 承办“春天行动”营销竞赛，新增代发单位两家。\n"
+        "- document: confidentiality_plan\n  section: measures\n  text: 年内开展一次保密知识竞赛。\n",
+        "utf-8",
+    )
+    s = settings_mod.load({"REPORTPACK_HOME": str(ROOT), "REPORTPACK_WAREHOUSE_URL": f"sqlite:///{warehouse}",
+                           "REPORTPACK_OUTPUT_DIR": str(tmp / "out"), "REPORTPACK_INPUT_DIR": str(tmp / "inputs")})
+    target = pipeline.run_all(s, "2023H1", "structure")
+    return target, pack.read_manifest(target), warehouse
+
+
+def _docx(manifest, kind=None):
+    return [f["path"] for f in manifest["files"] if f["path"].endswith(".docx") and (kind is None or f["kind"] == kind)]
+
+
+def _texts(doc) -> list[str]:
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return [p.text for p in doc.paragraphs] + cells
+
+
+def test_every_kind_of_the_pack_definition_is_there(built, sample_figures):
+    _, manifest, _ = built
+    definition = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")
+    counts = {p.kind: len(_docx(manifest, p.kind)) for p in definition.parts}
+    assert counts == {
+        "ops_manager_summary": len(sample_figures["ops_managers"]),
+        "outlet_half_year_summary": len(sample_figures["outlets"]),
+        "lobby_plan": len(sample_figures["outlets"]),
+        "accounting_plan": len(sample_figures["sub_branches"]),
+        "finance_plan": len(sample_figures["sub_branches"]),
+        "teller_plan": len(sample_figures["tellers"]),
+        "confidentiality_plan": 1,
+    }
+    assert len(_docx(manifest, "compilation")) == len(sample_figures["sub_branches"])
+    assert manifest["pack"] == "half_year" and manifest["inputs"] == ["城东支行.yaml"]
+    assert (built[0] / "inputs" / "城东支行.yaml").exists()  # what the owner gave travels with the pack
+
+
+def _check_numbering(path: str, doc) -> None:
+    expected = {1: 0, 2: 0, 3: 0, 4: 0}
+    for p in doc.paragraphs:
+        name = p.style.name
+        if name == "Title":  # a compilation numbers each part afresh
+            expected = {1: 0, 2: 0, 3: 0, 4: 0}
+        if not name.startswith("Heading "):
+            continue
+        level = int(name[-1])
+        expected[level] += 1
+        for deeper in range(level + 1, 5):
+            expected[deeper] = 0
+        n = expected[level]
+        label = {1: f"{cn_numeral(n)}、", 2: f"（{cn_numeral(n)}）", 3: f"{n}.", 4: f"（{n}）"}[level]
+        assert p.text.startswith(label), (path, p.text, label)
+
+
+def test_documents_number_by_level_carry_a_chart_and_hide_nothing_raw(built):
+    target, manifest, _ = built
+    for rel in _docx(manifest):
+        doc = Document(str(target / rel))
+        _check_numbering(rel, doc)
+        leftovers = [t for t in _texts(doc) if LEFTOVER.search(t)]
+        assert not leftovers, (rel, leftovers[:3])
+        assert len(doc.inline_shapes) >= 1, rel
+        assert doc.paragraphs[-1].style.name == "Signature", rel
+
+
+def test_each_compilation_counts_and_numbers_its_parts_in_definition_order(built):
+    target, manifest, _ = built
+    for rel in _docx(manifest, "compilation"):
+        doc = Document(str(target / rel))
+        title = doc.paragraphs[0].text
+        m = re.fullmatch(r"2023年江城银行滨江分行(.+支行)上半年工作总结与计划（汇总(\d+)篇）", title)
+        assert m, title
+        parts = [p.text for p in doc.paragraphs if p.style.name == "Subtitle"]
+        assert len(parts) == int(m.group(2))
+        assert parts == [f"{m.group(1)}上半年工作总结与计划篇{cn_numeral(i)}" for i in range(1, len(parts) + 1)]
+        titles = [p.text for p in doc.paragraphs if p.style.name == "Title"][1:]
+        assert titles[0].endswith("营业经理履职总结") and titles[-1].endswith("保密工作方案")
+        assert Path(rel).stem == title
+
+
+def test_owner_input_lands_in_the_named_document_only(built):
+    target, manifest, _ = built
+    (mine,) = [p for p in _docx(manifest, "outlet_half_year_summary") if OWNER_UNIT in p]
+    texts = [p.text for p in Document(str(target / mine)).paragraphs]
+    work, problems = texts.index("二、主要工作及成效"), texts.index("三、存在的问题")
+    hits = [i for i, t in enumerate(texts) if "承办“春天行动”营销竞赛" in t]
+    assert len(hits) == 1 and work < hits[0] < problems
+    other = next(p for p in _docx(manifest, "outlet_half_year_summary") if OWNER_UNIT not in p)
+    assert not any("春天行动" in t for t in _texts(Document(str(target / other))))
+    (bank,) = _docx(manifest, "confidentiality_plan")
+    assert any(t.endswith("年内开展一次保密知识竞赛。") for t in _texts(Document(str(target / bank))))
+
+
+def test_manifest_records_source_and_every_file_with_its_hash(built):
+    target, m, warehouse = built
+    assert m["source"]["url"] == f"sqlite:///{warehouse}" and m["source"]["rows"]["outlets"] == 22
+    assert m["validation"]["status"] == "passed" and m["approval"] == {"status": "pending"}
+    for f in m["files"]:
+        assert pack.sha256_file(target / f["path"]) == f["sha256"]
+    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert on_disk == {f["path"] for f in m["files"]}
+    # human-readable Data Docs, one GX page per suite and an index
+    index = (target / "validation" / "data-docs" / "index.html").read_text("utf-8")
+    assert "outlet_balances.html" in index and "passed" in index
+    assert "Great Expectations" in (target / "validation" / "data-docs" / "outlet_balances.html").read_text("utf-8")
+
+
+def test_libreoffice_opens_one_document_of_each_kind_in_chinese_faces(built, tmp_path):
+    import subprocess
+
+    from reportpack.render.pdf import to_pdf
+    from tests.conftest import require_tool
+
+    require_tool("soffice", "pdffonts")
+    target, manifest, _ = built
+    kinds = sorted({f["kind"] for f in manifest["files"] if f["path"].endswith(".docx")})
+    picks = [target / _docx(manifest, kind)[0] for kind in kinds]
+    pdfs = to_pdf(picks, tmp_path, ROOT / "templates" / "fonts" / "fonts.conf")
+    for pdf in pdfs:
+        assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), pdf.name
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        # 仿宋 → AR PL UMing, 楷体 → AR PL UKai, 小标宋 → Noto Serif CJK, 黑体 → Noto Sans CJK
+        for face in ("UMingCN", "UKaiCN", "NotoSerifCJK", "NotoSansCJK"):
+            assert face in fonts, (pdf.name, face, fonts)
