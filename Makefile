@@ -2,7 +2,7 @@
 #   make pack   install, seed the sample warehouse if missing, run the pack DAG through Airflow
 #   make test   install and run the whole test suite
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
-#   make docs   re-render the README picture (page 1 of the compilation) with LibreOffice
+#   make docs   re-render docs/images: page 1 of a compilation and of one document of each kind (LibreOffice)
 #   make lock   re-resolve requirements.lock from pyproject.toml (then commit both)
 
 SHELL := /bin/bash

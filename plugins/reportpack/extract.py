@@ -58,6 +58,8 @@ TABLES: tuple[Table, ...] = (
         ("first_day", "last_day", "first_negative_date", "first_duplicate_date"), sql="outlet_balances",
     ),
     Table("sub_branch_reconciliation", _period, ("first_mismatch_date",)),
+    Table("outlet_monthly", _period),
+    Table("outlet_monthly_last_year", lambda p: _period(p.same_last_year()), sql="outlet_monthly"),
     Table("outlet_business", _period),
     Table("customer_tiers", _period),
     Table("ops_managers", _period, ("first_day", "last_day")),

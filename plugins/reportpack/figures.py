@@ -44,6 +44,7 @@ def derive(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Pat
     subs = subs.merge(frames["fixed_assets"], on="sub_branch_id", how="left")
     return {
         "outlets": outlets,
+        "outlet_monthly": metrics.monthly_daily_averages(frames),
         "sub_branches": subs,
         "ops_managers": operations.ops_manager_figures(frames),
         "tellers": tellers,

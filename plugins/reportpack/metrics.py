@@ -133,3 +133,17 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
         .agg(**sums)
         .reset_index()
     )
+
+
+def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per outlet per month of the period: 月日均 of 对公存款 and 储蓄存款 (元), with the same
+    month a year earlier (``*_last_year``; NaN where the warehouse has no balances then)."""
+    this = frames["outlet_monthly"].copy()
+    last = frames["outlet_monthly_last_year"].copy()
+    for frame in (this, last):
+        frame["month_no"] = frame["month"].str[5:7].astype("int64")
+    last = last[["unit_id", "month_no", "corporate_avg", "savings_avg"]].rename(
+        columns={"corporate_avg": "corporate_avg_last_year", "savings_avg": "savings_avg_last_year"}
+    )
+    out = this.merge(last, on=["unit_id", "month_no"], how="left")
+    return out.sort_values(["unit_id", "month"], ignore_index=True)

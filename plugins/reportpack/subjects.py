@@ -35,6 +35,9 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     outlets = records(figures["outlets"])
     by_unit = {o["unit_id"]: o for o in outlets}
     lobby = {r["unit_id"]: r for r in records(figures["lobby"])}
+    monthly: dict[str, list[dict]] = {}
+    for row in records(figures["outlet_monthly"]):
+        monthly.setdefault(row["unit_id"], []).append(row)
     tellers = records(figures["tellers"])
     tellers_of: dict[str, list[dict]] = {}
     for t in tellers:
@@ -49,7 +52,7 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     result: dict[str, list[Subject]] = {
         "outlet": [
             outlet_subject(o, o["unit_id"], o["outlet_name"], f"{o['unit_id']}_{o['outlet_name']}",
-                           {"o": o, "lobby": lobby.get(o["unit_id"])})
+                           {"o": o, "lobby": lobby.get(o["unit_id"]), "monthly": monthly.get(o["unit_id"], [])})
             for o in outlets
         ],
         "ops_manager": [],

@@ -171,13 +171,17 @@ def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
     for parent in sorted({r["parent_id"] for r in truth}):
         members = [r for r in truth if r["parent_id"] == parent]
         sub = members[0]["sub_name"]
-        title = f"2023年江城银行滨江分行{sub}网点上半年工作总结（汇总{len(members)}篇）"
-        paras = texts(pack_dir / f"{title}.docx")
-        assert paras[0] == ("Title", title)
+        (path,) = pack_dir.glob(f"2023年江城银行滨江分行{sub}上半年工作总结与计划（汇总*篇）.docx")
+        paras = texts(path)
+        assert paras[0] == ("Title", path.stem)
+        n = int(path.stem.rsplit("汇总", 1)[1].removesuffix("篇）"))
         parts = [t for s, t in paras if s == "Subtitle"]
-        assert parts == [f"{sub}网点上半年工作总结篇{cn_numeral(i)}" for i in range(1, len(members) + 1)]
-        outlet_titles = [t for s, t in paras[1:] if s == "Title"]
+        assert parts == [f"{sub}上半年工作总结与计划篇{cn_numeral(i)}" for i in range(1, n + 1)]
+        titles = [t for s, t in paras[1:] if s == "Title"]
+        names = {r["name"] for r in members}
+        outlet_titles = [t for t in titles if t.endswith("2023年上半年工作总结") and t.removesuffix("2023年上半年工作总结") in names]
         assert outlet_titles == [f"{r['name']}2023年上半年工作总结" for r in members]
+        assert sum(t.endswith("大堂管理工作计划") for t in titles) == len(members)
 
 
 def test_no_placeholder_or_missing_value_in_any_document(airflow_pack):

@@ -133,3 +133,31 @@ def test_growth_is_end_minus_year_start_and_ranks_are_competition_ranks(rows):
         assert group.corporate_growth_rank.max() <= len(group)
         for _, row in group.iterrows():
             assert row.corporate_growth_rank == 1 + (group.corporate_growth > row.corporate_growth).sum()
+
+
+def test_monthly_daily_averages_by_hand_from_the_daily_rows(sample_url):
+    from pathlib import Path
+
+    from sqlalchemy import create_engine
+
+    from reportpack.extract import extract
+    from reportpack.periods import Period
+
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:
+        frames = extract(conn, Period.parse("2023H1"), Path(__file__).resolve().parents[2] / "templates" / "sql")
+        daily = pd.read_sql("select unit_id, biz_date, corporate_deposit, savings_deposit from daily_balance", conn)
+    engine.dispose()
+    got = metrics.monthly_daily_averages(frames).set_index(["unit_id", "month"])
+    daily["month"] = daily["biz_date"].astype(str).str[:7]
+    unit = "BR01-S001-O00001"
+    for month, last in (("2023-03", "2022-03"), ("2023-06", "2022-06")):
+        rows, rows_ly = daily[(daily.unit_id == unit) & (daily.month == month)], daily[(daily.unit_id == unit) & (daily.month == last)]
+        row = got.loc[(unit, month)]
+        assert row["days"] == len(rows) == (31 if month == "2023-03" else 30)
+        assert row["corporate_avg"] == pytest.approx(rows.corporate_deposit.mean())
+        assert row["savings_avg_last_year"] == pytest.approx(rows_ly.savings_deposit.mean())
+    # an outlet that closed on 31 May has no June; one that opened on 1 March has no January
+    months = got.reset_index().groupby("unit_id")["month"].agg(list)
+    assert any(m[-1] == "2023-05" for m in months) and any(m[0] == "2023-03" for m in months)
+    assert set(got.reset_index()["unit_id"]) <= set(frames["outlets"]["unit_id"])  # outlets only, no ledgers

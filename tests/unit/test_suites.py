@@ -68,6 +68,10 @@ def corrupt(frame: pd.DataFrame, exp: dict) -> pd.DataFrame:
         df[a] = df[a].astype("float64")
         df.loc[0, a] = df.loc[0, b] - 1
         return df
+    if kind == "expect_column_values_to_match_regex":
+        df[kw["column"]] = df[kw["column"]].astype(object)
+        df.loc[0, kw["column"]] = "不合格式"
+        return df
     raise AssertionError(f"no corruption defined for {kind}: add one to tests/unit/test_suites.py")
 
 

@@ -58,8 +58,15 @@ def _outlet(**over):
 NO_INPUT = {"work_done": [], "problems": [], "next_steps": []}
 
 
+MONTHLY = [
+    {"month": "2023-01", "month_no": 1, "corporate_avg": 7.1e8, "savings_avg": 4e8, "corporate_avg_last_year": 6.9e8, "savings_avg_last_year": 3.9e8},
+    {"month": "2023-02", "month_no": 2, "corporate_avg": 7.345e8, "savings_avg": 4e8, "corporate_avg_last_year": 7.0e8, "savings_avg_last_year": 3.9e8},
+]
+
+
 def _context(**over):
-    return {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT}
+    return {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT,
+            "monthly": MONTHLY}
 
 
 def test_outlet_template_renders_the_sample_context():
@@ -103,7 +110,7 @@ def test_a_validation_warning_is_quoted_in_chinese():
     warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
                "columns": ["negative_rows"], "unexpected_count": 3, "element_count": 22, "units": [],
                "rule": {"max_value": 0}, "unit_values": {}}
-    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning]), "o": _outlet(), "owner": NO_INPUT}
+    ctx = {**_context(), **base_context(ROOT / "templates", Period.parse("2023H1"), [warning])}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert "# 数据质量说明" in text
     assert "网点存款余额数据中有3个网点（共22个网点）的“负值记录数”数值超出合理范围" in text
@@ -121,7 +128,7 @@ def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
     warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
                "columns": ["corporate_max_day_change"], "unexpected_count": 1, "element_count": 22,
                "units": ["o1"], "rule": {"max_value": 0.5}, "unit_values": {"o1": {"corporate_max_day_change": 0.62}}}
-    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), [warning]), "o": _outlet(), "owner": NO_INPUT}
+    ctx = {**_context(), **base_context(ROOT / "templates", Period.parse("2023H1"), [warning])}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert ("对公存款余额为[[12.00亿元||数据校验提示（警告级）：网点存款余额数据中本单位的“对公存款单日最大变动幅度”为0.62，"
             "应不超过0.5。请核实后再签发。]]") in text
@@ -136,3 +143,11 @@ def test_owner_text_lands_in_its_section():
     work, problems, plan = (text.index(h) for h in ("# 主要工作及成效", "# 存在的问题", "# 下半年工作计划"))
     assert work < text.index("- 组织开展春天行动营销竞赛。") < problems
     assert plan < text.index("1. 推进网点转型。")
+
+
+def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it():
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
+    assert "@chart line 图1 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7.00 |" in text
+    partial = [MONTHLY[0], {**MONTHLY[1], "corporate_avg_last_year": None}]
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "monthly": partial})
+    assert "@chart line 图1 对公存款月日均（亿元）\n| 月份 | 2023年 |\n| 1月 | 7.10 |\n| 2月 | 7.35 |" in text
