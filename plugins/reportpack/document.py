@@ -3,7 +3,7 @@
 A template renders to plain text a report owner can read and edit::
 
     == 汇编篇名             part heading in a compilation ("…篇一")
-    = 标题                  title (centred)
+    = 标题                  title (centred); "//" marks where a title too long for one line breaks
     # 一级标题              heading level 1 → "一、"
     ## 二级标题             heading level 2 → "（一）"
     ### 三级标题            heading level 3 → "1." or "1、" (a style setting)
@@ -48,7 +48,7 @@ class Block:
 
     @property
     def plain(self) -> str:
-        return "".join(text for text, _ in segments(self.text))
+        return "".join(text for text, _ in segments(self.text)).replace(TITLE_BREAK, "")
 
     @property
     def full_text(self) -> str:
@@ -57,6 +57,22 @@ class Block:
 
 # "|" separates cells, except the "||" inside a review-comment mark [[figure||comment]].
 _CELL_SEP = re.compile(r"\|(?![^\[\]]*\]\])")
+TITLE_BREAK = "//"
+TITLE_LINE = 19  # 2号 characters on the 156 mm line (20 fit exactly; digits are wider than ½ in some faces)
+
+
+def width(text: str) -> float:
+    """Printed width in full-width characters: CJK and full-width punctuation 1, ASCII ½."""
+    return sum(1 if ord(c) > 0x2E7F else 0.5 for c in text)
+
+
+def title_lines(text: str) -> list[str]:
+    """A title as printed: one line when it fits, else broken at its "//" marks (GB/T 9704: a title
+    breaks where the meaning allows, not wherever the line happens to end)."""
+    whole = text.replace(TITLE_BREAK, "")
+    return [whole] if width(whole) <= TITLE_LINE else [part for part in text.split(TITLE_BREAK) if part]
+
+
 _MARK = re.compile(r"\[\[(.+?)\|\|(.+?)\]\]")
 CHART_KINDS = ("bar", "line")
 

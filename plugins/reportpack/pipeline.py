@@ -216,7 +216,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
         ]
         context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
         text = templating.render(settings.templates_dir, definition.compilation_template, context)
-        title = document.parse(text, definition.compilation_template)[0].text
+        title = document.parse(text, definition.compilation_template)[0].plain
         rel = f"{title}.docx"
         _write_document(run.pack / rel, text, definition.compilation_template, sub.name, definition, style)
         kinds[rel] = "compilation"

@@ -115,3 +115,12 @@ def test_review_marks_split_text_and_survive_table_cells():
     assert table.cells[1] == ("对公存款", "[[7.93亿元||请核实]]")
     with pytest.raises(ValueError, match="cannot contain"):
         mark("7.93亿元", "a||b")
+
+
+def test_a_long_title_breaks_only_at_its_marks_and_only_when_too_long():
+    from reportpack.document import parse, title_lines
+
+    (block,) = parse("= 解放路分理处//2023年下半年大堂管理工作计划\n")
+    assert block.plain == "解放路分理处2023年下半年大堂管理工作计划"  # 20 characters wide: too long for one line of 2号
+    assert title_lines(block.text) == ["解放路分理处", "2023年下半年大堂管理工作计划"]
+    assert title_lines("林婷//2023年下半年个人工作计划") == ["林婷2023年下半年个人工作计划"]  # fits: one line

@@ -183,3 +183,9 @@ def test_a_style_base_without_the_styles_we_use_is_refused_by_name(tmp_path):
     (tmp_path / "not.docx").write_text("hello", "utf-8")
     with pytest.raises(StyleBaseError, match=r"not\.docx: not a readable Word \.docx"):
         load_base(tmp_path / "not.docx")
+
+
+def test_a_long_title_breaks_inside_its_paragraph_at_the_mark():
+    doc = Document(io.BytesIO(to_docx(number(parse("= 解放路分理处//2023年下半年大堂管理工作计划\n正文。\n")), title="t", author="a")))
+    title = doc.paragraphs[0]
+    assert title.style.name == "Title" and title.text == "解放路分理处\n2023年下半年大堂管理工作计划"

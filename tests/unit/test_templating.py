@@ -100,7 +100,7 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
     parts = [{"name": "网点工作总结" if i < 10 else "保密工作方案", "kind": "k", "text": f"= 第{i}篇\n\n正文\n"} for i in range(11)]
     ctx = {**_context(), "sub": sub, "outlets": outlets, "parts": parts, "pack": {"title": "工作总结与计划"}}
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
-    assert text.startswith("= 2023年滨江分行城东支行上半年工作总结与计划（汇总11篇）")
+    assert text.startswith("= 2023年滨江分行城东支行//上半年工作总结与计划（汇总11篇）")
     assert "== 城东支行上半年工作总结与计划篇十一" in text and "篇十二" not in text
     assert "各篇依次为网点工作总结、保密工作方案，" in text  # from the parts, in their order
     assert text.index("= 第9篇") < text.index("= 第10篇")

@@ -12,7 +12,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Twips
 
-from reportpack.document import Block, segments
+from reportpack.document import Block, segments, title_lines
 from reportpack.render.charts import WIDTH_MM, chart_png
 from reportpack.render.styles import LINE_TWIPS, new_document
 
@@ -68,7 +68,13 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
             pending_break = False
         if block.number:
             para.add_run(block.number)
-        _runs(doc, para, block.text)
+        if block.kind in ("title", "part"):
+            for i, line in enumerate(title_lines(block.text)):
+                run = para.add_run(line)
+                if i:
+                    run._r.addprevious(OxmlElement("w:br"))  # a line break inside the title paragraph
+        else:
+            _runs(doc, para, block.text)
     if pending_break:  # a trailing page break: keep it as an explicit break
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     props = doc.core_properties
