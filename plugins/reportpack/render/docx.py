@@ -69,10 +69,11 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
         if block.number:
             para.add_run(block.number)
         if block.kind in ("title", "part"):
-            for i, line in enumerate(title_lines(block.text)):
+            lines = title_lines(block.text)
+            for i, line in enumerate(lines):
                 run = para.add_run(line)
-                if i:
-                    run._r.addprevious(OxmlElement("w:br"))  # a line break inside the title paragraph
+                if i < len(lines) - 1:
+                    run.add_break()  # a line break inside the title paragraph
         else:
             _runs(doc, para, block.text)
     if pending_break:  # a trailing page break: keep it as an explicit break
