@@ -274,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("great_expectations", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from reportpack.commentary import CommentaryError
     from reportpack.document import DocumentSyntaxError
     from reportpack.inputs import InputError
     from reportpack.packdef import PackDefinitionError
@@ -281,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     from reportpack.templating import TemplateRenderError
     from reportpack.validate import SuiteError
 
-    owner_errors = (TemplateRenderError, DocumentSyntaxError, SuiteError, PackDefinitionError, InputError, StyleBaseError)
+    owner_errors = (
+        TemplateRenderError, DocumentSyntaxError, SuiteError, PackDefinitionError, InputError, StyleBaseError, CommentaryError,
+    )
     try:
         return args.func(args)
     except (*owner_errors, FileNotFoundError) as exc:

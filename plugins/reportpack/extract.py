@@ -64,6 +64,7 @@ TABLES: tuple[Table, ...] = (
     Table("customer_tiers", _period),
     Table("ops_managers", _period, ("first_day", "last_day")),
     Table("tellers", _period),
+    Table("tellers_previous", lambda p: _period(p.previous()), sql="tellers"),  # 环比 of the error rate
     Table("lobby", _period),
     Table("six_s", _period),
     Table("accounting", _period),

@@ -14,6 +14,14 @@ from reportpack.periods import Period
 from reportpack.ratios import per_10k
 
 
+# Figures whose median among a sub-branch's outlets the commentary rules compare with
+# (columns ``<figure>_sub_median``).
+PEER_MEDIANS = (
+    "corporate_growth_rate", "savings_growth_rate", "complaint_rate_per_10k", "valid_complaint_rate_per_10k",
+    "teller_error_rate_per_10k", "ebank_substitution_rate", "composite",
+)
+
+
 def derive(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Path) -> dict[str, pd.DataFrame]:
     outlets = metrics.outlet_figures(frames, period)
     tellers = operations.teller_figures(frames)
@@ -31,6 +39,9 @@ def derive(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Pat
     )
     errors = tellers.groupby("unit_id")[["errors", "transactions"]].sum()
     outlets["teller_error_rate_per_10k"] = outlets["unit_id"].map(per_10k(errors["errors"], errors["transactions"]))
+    before = frames["tellers_previous"].groupby("unit_id")[["errors", "transactions"]].sum()
+    # 环比: the previous period's rate (NaN where the outlet or the warehouse did not exist then)
+    outlets["teller_error_rate_per_10k_previous"] = outlets["unit_id"].map(per_10k(before["errors"], before["transactions"]))
 
     ind = indicators.load(indicators_file)
     comp = indicators.completion(outlets, frames["plan_targets"], ind, period)
@@ -40,6 +51,7 @@ def derive(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Pat
     wide.columns = [f"{what}_{indicator}" for what, indicator in wide.columns]
     outlets = outlets.join(wide, on="unit_id")
     outlets["indicator_threshold"] = ind.threshold
+    outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
     subs = metrics.sub_branch_totals(outlets).merge(operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"])
     subs = subs.merge(frames["fixed_assets"], on="sub_branch_id", how="left")
     return {

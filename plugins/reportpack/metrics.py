@@ -147,3 +147,12 @@ def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
     out = this.merge(last, on=["unit_id", "month_no"], how="left")
     return out.sort_values(["unit_id", "month"], ignore_index=True)
+
+
+def with_peer_medians(outlets: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``outlets`` with ``<column>_sub_median``: the median of the column among the outlets of the
+    same sub-branch (NaN values left out), for rules such as "above the sub-branch median"."""
+    out = outlets.copy()
+    for column in columns:
+        out[f"{column}_sub_median"] = out.groupby("sub_branch_id")[column].transform("median")
+    return out

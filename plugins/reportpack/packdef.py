@@ -123,3 +123,8 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
         style_base=style_base,
         parts=tuple(parts),
     )
+
+
+def all_kinds(templates_dir: Path) -> set[str]:
+    """The document kinds of every pack definition under ``templates/packs/``."""
+    return {part.kind for path in sorted((templates_dir / "packs").glob("*.yaml")) for part in load(path, templates_dir).parts}

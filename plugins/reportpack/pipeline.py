@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from sqlalchemy import create_engine
 
-from reportpack import __version__, document, figures, inputs, pack, packdef, subjects, templating
+from reportpack import __version__, commentary, document, figures, inputs, pack, packdef, subjects, templating
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.periods import Period
@@ -197,14 +197,21 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     owner_entries = inputs.load(run.pack / "inputs", definition, keys, shown_as=settings.input_dir / run.period.label)
     base = base_context(settings.templates_dir, run.period, state["validation"]["warnings"])
     style = load_base(definition.style_base)
+    rules = commentary.load(
+        settings.templates_dir / "commentary.yaml", settings.templates_dir, packdef.all_kinds(settings.templates_dir)
+    )
     kinds: dict[str, str] = {}
+    explained: dict[str, list[dict]] = {}
     rendered: list[tuple[packdef.Part, subjects.Subject, str]] = []
     for part in definition.parts:
         for subject in by_subject[part.subject]:
-            owner = inputs.for_document(owner_entries, part.kind, subject.key, part.slots)
-            text = templating.render(settings.templates_dir, part.template, {**base, **subject.context, "owner": owner})
+            context = {**base, **subject.context, "owner": inputs.for_document(owner_entries, part.kind, subject.key, part.slots)}
+            found = commentary.evaluate(rules, part.kind, context)
+            context["findings"] = {category: [f.text for f in items] for category, items in found.items()}
+            text = templating.render(settings.templates_dir, part.template, context)
             folder = f"{part.folder}/{subject.sub_branch_name}" if part.subject in ("outlet", "ops_manager", "teller") else part.folder
             rel = f"{folder}/{subject.file_stem}.docx"
+            explained[rel] = [f.as_json() for items in found.values() for f in items]
             _write_document(run.pack / rel, text, part.template, subject.name, definition, style)
             kinds[rel] = part.kind
             rendered.append((part, subject, text))
@@ -220,6 +227,9 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
         rel = f"{title}.docx"
         _write_document(run.pack / rel, text, definition.compilation_template, sub.name, definition, style)
         kinds[rel] = "compilation"
+    # Why each drafted sentence is there: rule id and the figures it read, per document.
+    (run.pack / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
+    kinds["findings.json"] = "findings"
     if pdf:
         kinds.update(_pdf_renditions(settings, run, kinds))
     _save_state(run, {"documents": kinds})
@@ -231,7 +241,8 @@ def _pdf_renditions(settings: Settings, run: Run, kinds: dict[str, str]) -> dict
 
     by_folder: dict[Path, list[Path]] = {}
     for rel in kinds:
-        by_folder.setdefault(Path(rel).parent, []).append(run.pack / rel)
+        if rel.endswith(".docx"):
+            by_folder.setdefault(Path(rel).parent, []).append(run.pack / rel)
     out = {}
     for folder, docs in sorted(by_folder.items()):
         for made in to_pdf(docs, run.pack / "pdf" / folder, settings.templates_dir / "fonts" / "fonts.conf"):

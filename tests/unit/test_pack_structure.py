@@ -148,3 +148,22 @@ def test_libreoffice_opens_one_document_of_each_kind_in_chinese_faces(built, tmp
         # 仿宋 → AR PL UMing, 楷体 → AR PL UKai, 小标宋 → Noto Serif CJK, 黑体 → Noto Sans CJK
         for face in ("UMingCN", "UKaiCN", "NotoSerifCJK", "NotoSansCJK"):
             assert face in fonts, (pdf.name, face, fonts)
+
+
+def test_problems_are_drafted_from_the_data_and_differ_between_outlets(built):
+    import json
+
+    target, manifest, _ = built
+    findings = json.loads((target / "findings.json").read_text("utf-8"))
+    problem_sets = []
+    for rel in _docx(manifest, "outlet_half_year_summary"):
+        texts = [p.text for p in Document(str(target / rel)).paragraphs]
+        start, end = texts.index("三、存在的问题"), next(i for i, t in enumerate(texts) if t.startswith("四、"))
+        problems = texts[start + 1 : end]
+        drafted = [f for f in findings[rel] if f["category"] == "问题"]
+        # every drafted problem is printed as 一是…二是… in rule order, and explained by its rule and figures
+        assert [p for p in problems if "春天行动" not in p] == [f"{'一二三四五'[i]}是{f['text']}" for i, f in enumerate(drafted)]
+        assert all(f["rule"] and (f["figures"] or f["rule"] in {"high_end_customers", "customer_managers"}) for f in drafted)
+        assert len({f["text"] for f in findings[rel]}) == len(findings[rel])  # nothing said twice
+        problem_sets.append(tuple(f["rule"] for f in drafted))
+    assert len(set(problem_sets)) >= len(problem_sets) // 2, problem_sets  # outlets differ by their figures

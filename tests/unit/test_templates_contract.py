@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from jinja2 import meta
 
-from reportpack import document, packdef, subjects, templating
+from reportpack import commentary, document, packdef, subjects, templating
 from reportpack.periods import Period
 from reportpack.pipeline import base_context
 
@@ -28,9 +28,14 @@ def base():
     return base_context(TEMPLATES, Period.parse("2023H1"), [])
 
 
+RULES = commentary.load(TEMPLATES / "commentary.yaml", TEMPLATES)
+
+
 def _render(part, subject, base, owner=None):
-    owner = owner or {slot: [] for slot in part.slots}
-    return templating.render(TEMPLATES, part.template, {**base, **subject.context, "owner": owner})
+    context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
+    found = commentary.evaluate(RULES, part.kind, context)
+    context["findings"] = {c: [f.text for f in items] for c, items in found.items()}
+    return templating.render(TEMPLATES, part.template, context)
 
 
 @pytest.mark.parametrize("kind", [p.kind for p in DEFAULT.parts])
@@ -63,7 +68,7 @@ def test_owner_text_of_every_slot_reaches_the_document(kind, by_subject, base):
 
 
 def _context_names(part, by_subject, base) -> set[str]:
-    return set(base) | set(by_subject[part.subject][0].context) | {"owner"}
+    return set(base) | set(by_subject[part.subject][0].context) | {"owner", "findings"}
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -89,4 +94,5 @@ def test_a_missing_figure_fails_naming_template_and_line(kind, record, field, by
     subject = by_subject[part.subject][0]
     broken = {**subject.context, record: {k: v for k, v in subject.context[record].items() if k != field}}
     with pytest.raises(templating.TemplateRenderError, match=rf"{part.template}:line \d+: .*'{field}'"):
-        templating.render(TEMPLATES, part.template, {**base, **broken, "owner": {s: [] for s in part.slots}})
+        templating.render(TEMPLATES, part.template, {**base, **broken, "owner": {s: [] for s in part.slots},
+                                                     "findings": {c: [] for c in commentary.CATEGORIES}})

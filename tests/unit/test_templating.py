@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from reportpack import templating
+from reportpack import commentary, templating
 from reportpack.pipeline import base_context
 from reportpack.periods import Period
 
@@ -51,6 +51,8 @@ def _outlet(**over):
         savings_daily_avg_yoy_rate=None, tier_1m_5m=3, tier_5m_10m=2, tier_10m_plus=1,
         completion_savings_growth=0.3, completion_new_corporate_accounts=0.5, completion_payroll_customers_added=0.4,
         completion_merchants_added=0.2, completion_online_banking_customers_added=0.7,
+        teller_error_rate_per_10k=0.5, teller_error_rate_per_10k_previous=0.5, complaints=6, valid_complaints=1,
+        complaint_rate_per_10k=0.2, complaint_rate_per_10k_sub_median=0.25, composite_sub_median=75.0,
     )
     return {**base, **over}
 
@@ -64,9 +66,14 @@ MONTHLY = [
 ]
 
 
+RULES = commentary.load(ROOT / "templates" / "commentary.yaml", ROOT / "templates")
+
+
 def _context(**over):
-    return {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT,
-            "monthly": MONTHLY}
+    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT,
+           "monthly": MONTHLY}
+    found = commentary.evaluate(RULES, "outlet_half_year_summary", ctx)
+    return {**ctx, "findings": {c: [f.text for f in items] for c, items in found.items()}}
 
 
 def test_outlet_template_renders_the_sample_context():
