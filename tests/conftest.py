@@ -103,4 +103,6 @@ def sample_figures(sample_url) -> dict:
     with engine.connect() as conn:
         frames = extract(conn, Period.parse("2023H1"), ROOT / "templates" / "sql")
     engine.dispose()
-    return figures.derive(frames, Period.parse("2023H1"), ROOT / "templates" / "indicators.yaml")
+    from reportpack.pipeline import period_context
+
+    return figures.derive(frames, Period.parse("2023H1"), ROOT / "templates", period_context(Period.parse("2023H1")))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 
-from reportpack import document, packdef, subjects, templating
+from reportpack import commentary, document, packdef, subjects, templating
 from reportpack.periods import Period
-from reportpack.pipeline import DEFAULT_PACK, base_context
+from reportpack.pipeline import DEFAULT_PACK, base_context, document_context
 from reportpack.render.docx import to_docx
 from reportpack.render.styles import load_base
 
@@ -49,7 +49,9 @@ def derived_figures(templates_dir: Path, outlets: int) -> dict[str, pd.DataFrame
         with engine.connect() as conn:
             frames = extract(conn, period, templates_dir / "sql")
         engine.dispose()
-    return figures.derive(frames, period, templates_dir / "indicators.yaml")
+    from reportpack.pipeline import period_context
+
+    return figures.derive(frames, period, templates_dir, period_context(period))
 
 
 def run(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict[str, float]:
@@ -58,11 +60,8 @@ def run(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict[str, fl
     definition = packdef.load(packdef.path_of(templates_dir, DEFAULT_PACK), templates_dir)
     style = load_base(definition.style_base)
     by_subject = subjects.build(derived_figures(templates_dir, outlets))
-    jobs = [
-        (part, {**base, **s.context, "owner": {slot: [] for slot in part.slots}})
-        for part in definition.parts
-        for s in by_subject[part.subject]
-    ]
+    rules = commentary.load(templates_dir / "commentary.yaml", templates_dir)
+    jobs = [(part, document_context(base, part, s, rules)[0]) for part in definition.parts for s in by_subject[part.subject]]
     texts = [templating.render(templates_dir, part.template, ctx) for part, ctx in jobs]
     blocks = [document.number(document.parse(t)) for t in texts]
 

@@ -46,6 +46,7 @@ def _period(p: Period) -> dict[str, object]:
         "year_first_month": f"{p.end.year}-01",
         "year_last_month": f"{p.end.year}-12",
         "year_label": str(p.end.year),
+        "period_label": p.label,
     }
 
 
@@ -72,6 +73,7 @@ TABLES: tuple[Table, ...] = (
     Table("fixed_assets", _period),
     Table("confidentiality", _period),
     Table("plan_targets", _period, ("set_on",)),
+    Table("period_targets", _period),  # set by the previous period's plans
 )
 
 

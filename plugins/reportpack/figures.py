@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportpack import confidentiality, finance, indicators, metrics, operations, service
+from reportpack import confidentiality, finance, indicators, metrics, operations, service, targets
 from reportpack.periods import Period
 from reportpack.ratios import per_10k
+from reportpack.subjects import records
 
 
 # Figures whose median among a sub-branch's outlets the commentary rules compare with
@@ -22,7 +23,29 @@ PEER_MEDIANS = (
 )
 
 
-def derive(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Path) -> dict[str, pd.DataFrame]:
+def derive(
+    frames: dict[str, pd.DataFrame],
+    period: Period,
+    templates_dir: Path,
+    period_context: dict,
+    overrides: Path | None = None,
+    overrides_shown_as: Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every figure of ``period``; with the plan side (targets for the next period from
+    ``templates/targets.yaml`` and the owner's ``overrides`` folder) and the summary side (completion
+    against the targets the previous period's plans set)."""
+    derived = _figures(frames, period, templates_dir / "indicators.yaml")
+    rules_path = templates_dir / "targets.yaml"
+    rules = targets.load(rules_path, templates_dir)
+    by_rule = targets.from_rules(rules, records(derived["outlets"]), {"p": period_context}, rules_path)
+    units = set(derived["outlets"]["unit_id"])
+    by_owner = targets.overrides(overrides, rules, units, overrides_shown_as)
+    derived["next_targets"] = targets.described(targets.merge(by_rule, by_owner), derived["outlets"], rules)
+    derived["plan_results"] = targets.completion(derived["outlets"], frames["period_targets"], rules)
+    return derived
+
+
+def _figures(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Path) -> dict[str, pd.DataFrame]:
     outlets = metrics.outlet_figures(frames, period)
     tellers = operations.teller_figures(frames)
     lobby = service.lobby_figures(frames)

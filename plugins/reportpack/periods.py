@@ -75,6 +75,12 @@ class Period:
         index = self.start.year * 12 + self.start.month - 1 - months
         return Period.from_months(index // 12, index % 12 + 1, self.kind)
 
+    def next(self) -> "Period":
+        """The period of the same kind just after this one (the one a plan sets targets for)."""
+        months = _MONTHS[self.kind]
+        index = self.start.year * 12 + self.start.month - 1 + months
+        return Period.from_months(index // 12, index % 12 + 1, self.kind)
+
     def same_last_year(self) -> "Period":
         """The same period one year earlier (同比)."""
         return Period.from_months(self.start.year - 1, self.start.month, self.kind)

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from sqlalchemy import create_engine
 
-from reportpack import __version__, commentary, document, figures, inputs, pack, packdef, subjects, templating
+from reportpack import __version__, commentary, document, figures, inputs, pack, packdef, subjects, targets, templating
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.periods import Period
@@ -84,12 +84,16 @@ def start(
     run = Run(folder, period, warehouse_url or settings.warehouse_url)
     received = inputs.files(settings.input_dir / period.label)
     inputs.load(settings.input_dir / period.label, definition)  # units are checked at render, once known
-    if received:
-        (run.pack / "inputs").mkdir(parents=True)
-        for path in received:
-            (run.pack / "inputs" / path.name).write_bytes(path.read_bytes())
+    overrides = sorted((settings.input_dir / period.label / "targets").glob("*.yaml"))
+    for path in received:
+        (run.pack / "inputs").mkdir(parents=True, exist_ok=True)
+        (run.pack / "inputs" / path.name).write_bytes(path.read_bytes())
+    for path in overrides:
+        (run.pack / "inputs" / "targets").mkdir(parents=True, exist_ok=True)
+        (run.pack / "inputs" / "targets" / path.name).write_bytes(path.read_bytes())
+    received += overrides
     _save_state(run, {"run_id": run_id, "started_at": _now(), "pack": definition.name,
-                      "inputs": [p.name for p in received]})
+                      "inputs": [p.relative_to(settings.input_dir / period.label).as_posix() for p in received]})
     return run
 
 
@@ -155,7 +159,10 @@ def _offending_values(f) -> dict[str, dict[str, float | str]]:
 
 def derive(settings: Settings, run: Run) -> dict[str, int]:
     """Every figure of the period, one parquet file per document subject under ``figures/``."""
-    derived = figures.derive(load_frames(run.data), run.period, settings.templates_dir / "indicators.yaml")
+    derived = figures.derive(
+        load_frames(run.data), run.period, settings.templates_dir, period_context(run.period),
+        overrides=run.pack / "inputs" / "targets", overrides_shown_as=settings.input_dir / run.period.label / "targets",
+    )
     run.figures.mkdir(exist_ok=True)
     for name, frame in derived.items():
         frame.to_parquet(run.figures / f"{name}.parquet", index=False)
@@ -182,6 +189,17 @@ def base_context(templates_dir: Path, period: Period, warnings: list[dict]) -> d
     return {"p": period_context(period), "quality_warnings": warnings, "labels": labels}
 
 
+def document_context(
+    base: dict, part: packdef.Part, subject: subjects.Subject, rules: commentary.RuleSet, owner: dict | None = None
+) -> tuple[dict, dict[str, list[commentary.Finding]]]:
+    """What one document's template sees — period, labels, warnings, the subject's records, the
+    owner's text and the drafted findings — and the findings themselves (for findings.json)."""
+    context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
+    found = commentary.evaluate(rules, part.kind, context)
+    context["findings"] = {category: [f.text for f in items] for category, items in found.items()}
+    return context, found
+
+
 def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     """Every document of the pack definition, then one compilation per sub-branch; returns path → kind.
 
@@ -205,9 +223,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     rendered: list[tuple[packdef.Part, subjects.Subject, str]] = []
     for part in definition.parts:
         for subject in by_subject[part.subject]:
-            context = {**base, **subject.context, "owner": inputs.for_document(owner_entries, part.kind, subject.key, part.slots)}
-            found = commentary.evaluate(rules, part.kind, context)
-            context["findings"] = {category: [f.text for f in items] for category, items in found.items()}
+            context, found = document_context(base, part, subject, rules, inputs.for_document(owner_entries, part.kind, subject.key, part.slots))
             text = templating.render(settings.templates_dir, part.template, context)
             folder = f"{part.folder}/{subject.sub_branch_name}" if part.subject in ("outlet", "ops_manager", "teller") else part.folder
             rel = f"{folder}/{subject.file_stem}.docx"
@@ -285,11 +301,29 @@ def publish(settings: Settings, run: Run) -> Path:
         "validation": state["validation"],
         "approval": {"status": "pending"},
     }
-    pack.write_manifest(run.pack, meta, state["documents"])
+    meta["targets"] = _store_targets(run)
+    pack.write_manifest(run.pack, meta, {**state["documents"], "targets.csv": "targets"})
     target = pack.publish(run.pack, settings.output_dir, run.period.label)
     pack.discard(run.folder)
     log.info("pack published: %s", target)
     return target
+
+
+def _store_targets(run: Run) -> dict:
+    """Write the targets this run's plans set into the warehouse (``plan_target``, next period) and
+    beside the documents (``targets.csv``). One transaction; a rerun replaces the same rows."""
+    frame = pd.read_parquet(run.figures / "next_targets.parquet")
+    following = run.period.next()
+    frame.assign(period=following.label).to_csv(run.pack / "targets.csv", index=False)
+    engine = create_engine(run.warehouse_url)
+    try:
+        with engine.begin() as conn:
+            written = targets.write(conn, frame, following.label, run.period.end)
+    finally:
+        engine.dispose()
+    log.info("stored %d targets for %s in %s", written, following.label, redact(run.warehouse_url))
+    return {"period": following.label, "rows": written, "file": "targets.csv",
+            "sources": dict(sorted(frame["source"].str.split(":").str[0].value_counts().items()))}
 
 
 def run_all(

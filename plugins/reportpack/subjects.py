@@ -31,10 +31,19 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _by_unit(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in records(frame):
+        out.setdefault(row["unit_id"], []).append(row)
+    return out
+
+
 def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     outlets = records(figures["outlets"])
     by_unit = {o["unit_id"]: o for o in outlets}
     lobby = {r["unit_id"]: r for r in records(figures["lobby"])}
+    plan = _by_unit(figures["plan_results"])
+    next_targets = _by_unit(figures["next_targets"])
     monthly: dict[str, list[dict]] = {}
     for row in records(figures["outlet_monthly"]):
         monthly.setdefault(row["unit_id"], []).append(row)
@@ -52,7 +61,8 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     result: dict[str, list[Subject]] = {
         "outlet": [
             outlet_subject(o, o["unit_id"], o["outlet_name"], f"{o['unit_id']}_{o['outlet_name']}",
-                           {"o": o, "lobby": lobby.get(o["unit_id"]), "monthly": monthly.get(o["unit_id"], [])})
+                           {"o": o, "lobby": lobby.get(o["unit_id"]), "monthly": monthly.get(o["unit_id"], []),
+                            "plan": plan.get(o["unit_id"], []), "next_targets": next_targets.get(o["unit_id"], [])})
             for o in outlets
         ],
         "ops_manager": [],

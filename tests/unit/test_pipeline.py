@@ -161,3 +161,53 @@ def test_the_same_inputs_give_byte_identical_documents(warehouse, make_settings,
     second = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "b"), "2023H1", "two"))
     docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith(".docx")}  # noqa: E731
     assert docs(first) == docs(second) and len(docs(first)) == 181  # every document and compilation
+
+
+def _stored_targets(url, period):
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("select unit_id, indicator, target, source from plan_target where period = :p "
+                                 "order by unit_id, indicator"), {"p": period}).fetchall()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_first_half_plans_set_targets_that_second_half_summaries_complete(warehouse, make_settings, tmp_path):
+    import pandas as pd
+    from docx import Document
+
+    unit = "BR01-S001-O00001"
+    overrides = tmp_path / "inputs" / "2023H1" / "targets"
+    overrides.mkdir(parents=True)
+    (overrides / "城东支行.yaml").write_text(f"- {{unit: {unit}, indicator: corporate_growth, target: 100000000}}\n", "utf-8")
+    s = make_settings(warehouse, inputs=tmp_path / "inputs")
+
+    h1 = pipeline.run_all(s, "2023H1", "h1", pack_name=SMALL)
+    stored = _stored_targets(warehouse, "2023H2")
+    assert pack.read_manifest(h1)["targets"]["period"] == "2023H2" and len(stored) > 22
+    assert (unit, "corporate_growth", 1e8, "owner:城东支行.yaml#1") in stored
+    assert (h1 / "inputs" / "targets" / "城东支行.yaml").exists()
+    pipeline.run_all(s, "2023H1", "h1-again", pack_name=SMALL)
+    assert _stored_targets(warehouse, "2023H2") == stored  # stable under reruns
+
+    run = pipeline.start(s, "2023H2", "h2", pack_name=SMALL)
+    pipeline.extract(s, run)
+    pipeline.validate(s, run)
+    pipeline.derive(s, run)
+    results = pd.read_parquet(run.figures / "plan_results.parquet")
+    outlets = pd.read_parquet(run.figures / "outlets.parquet").set_index("unit_id")
+    for r in results.itertuples():  # 完成率 = the figure at the end of 2023H2 ÷ the target the H1 plan set
+        assert r.actual == outlets.loc[r.unit_id, r.indicator]
+        assert r.target == next(t for u, i, t, _ in stored if u == r.unit_id and i == r.indicator)
+        if r.better == "higher":
+            assert r.completion == pytest.approx(r.actual / r.target)
+    pipeline.render(s, run)
+    h2 = pipeline.publish(s, run)
+    with_targets = {u for u, *_ in stored} & set(outlets.index)
+    assert len(with_targets) == len(outlets)  # every outlet of 2023H2 had targets from its H1 plan
+    for u in with_targets:
+        (doc,) = h2.glob(f"outlets/*/{u}_*.docx")
+        body = "\n".join(p.text for p in Document(str(doc)).paragraphs)
+        assert "上期计划目标完成情况" in body and "对照上期工作计划为下半年所定目标：" in body, u
+    (mine,) = h2.glob(f"outlets/*/{unit}_*.docx")
+    assert "对公存款较年初新增目标1.00亿元" in "\n".join(p.text for p in Document(str(mine)).paragraphs)

@@ -8,7 +8,7 @@ from jinja2 import meta
 
 from reportpack import commentary, document, packdef, subjects, templating
 from reportpack.periods import Period
-from reportpack.pipeline import base_context
+from reportpack.pipeline import base_context, document_context
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -32,9 +32,7 @@ RULES = commentary.load(TEMPLATES / "commentary.yaml", TEMPLATES)
 
 
 def _render(part, subject, base, owner=None):
-    context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
-    found = commentary.evaluate(RULES, part.kind, context)
-    context["findings"] = {c: [f.text for f in items] for c, items in found.items()}
+    context, _ = document_context(base, part, subject, RULES, owner)
     return templating.render(TEMPLATES, part.template, context)
 
 

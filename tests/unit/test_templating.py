@@ -71,7 +71,7 @@ RULES = commentary.load(ROOT / "templates" / "commentary.yaml", ROOT / "template
 
 def _context(**over):
     ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT,
-           "monthly": MONTHLY}
+           "monthly": MONTHLY, "plan": [], "next_targets": []}
     found = commentary.evaluate(RULES, "outlet_half_year_summary", ctx)
     return {**ctx, "findings": {c: [f.text for f in items] for c, items in found.items()}}
 
@@ -158,3 +158,22 @@ def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it(
     partial = [MONTHLY[0], {**MONTHLY[1], "corporate_avg_last_year": None}]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "monthly": partial})
     assert "@chart line 图1 对公存款月日均（亿元）\n| 月份 | 2023年 |\n| 1月 | 7.10 |\n| 2月 | 7.35 |" in text
+
+
+def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_next():
+    plan = [
+        {"name": "对公存款较年初新增", "better": "higher", "unit": "yi", "target": 8e7, "actual": 1.0e8, "completion": 1.25,
+         "met": True, "completion_rank": 2, "ranked": 8},
+        {"name": "对公存款较年初新增", "better": "higher", "unit": "yi", "target": 8e7, "actual": -1e7, "completion": -0.125,
+         "met": False, "completion_rank": 8, "ranked": 8},
+        {"name": "柜面业务差错率", "better": "lower", "unit": "per_10k", "target": 0.6, "actual": 0.7, "completion": None,
+         "met": False, "completion_rank": None, "ranked": 0},
+    ]
+    nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 1.5e7, "current": 2e7}]
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": plan, "next_targets": nxt})
+    assert ("对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1.00亿元，完成目标的125.00%，"
+            "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际为负（-0.10亿元），未完成目标，"
+            "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。") in text
+    assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
+    assert "| 储蓄存款较年初新增 | 2000.00万元 | 不低于1500.00万元 |" in text
+    assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())

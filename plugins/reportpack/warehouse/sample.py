@@ -482,4 +482,16 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
             ("merchants_added", 20, 60), ("online_banking_customers_added", 500, 1500),
         ):
             t_rows.append((uid, str(year), indicator, float(round(rng.uniform(low, high))), "owner", date(year, 1, 15)))
+    # First-half targets as the previous year's second-half plans set them (templates/targets.yaml
+    # indicators), so a first-half summary has targets to report completion against. A generator of
+    # its own: the draws above stay what they were.
+    plan_rng = np.random.default_rng([spec.seed, 6])
+    for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
+        for indicator, low, high in (
+            ("corporate_growth", 1e7, 6e7), ("savings_growth", 5e6, 3e7),
+            ("teller_error_rate_per_10k", 0.3, 0.8), ("ebank_substitution_rate", 0.88, 0.94),
+        ):
+            value = plan_rng.uniform(low, high)
+            value = float(round(value)) if high > 1 else round(float(value), 4)
+            t_rows.append((uid, f"{year}H1", indicator, value, "owner", date(year - 1, 12, 31)))
     yield "plan_target", pd.DataFrame(t_rows, columns=["unit_id", "period", "indicator", "target", "source", "set_on"])

@@ -1,0 +1,155 @@
+"""Targets: rules and owner overrides, storage in the warehouse, completion against them."""
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine, text
+
+from reportpack import targets
+from reportpack.periods import Period
+from reportpack.pipeline import period_context
+from reportpack.warehouse.schema import metadata
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+RULES = targets.load(TEMPLATES / "targets.yaml", TEMPLATES)
+H1, H2 = {"p": period_context(Period.parse("2023H1"))}, {"p": period_context(Period.parse("2023H2"))}
+
+
+def _outlet(**over):
+    base = dict(unit_id="O1", corporate_year_start=1e9, corporate_end=1.1e9, corporate_growth_rate_sub_median=0.03,
+                savings_year_start=5e8, savings_end=5.2e8, savings_growth_rate_sub_median=0.01,
+                teller_error_rate_per_10k=0.6, ebank_substitution_rate=0.895)
+    return {**base, **over}
+
+
+def _targets(outlet, base=H1):
+    frame = targets.from_rules(RULES, [outlet], base, TEMPLATES / "targets.yaml")
+    return dict(zip(frame["indicator"], frame["target"]))
+
+
+def test_first_half_plans_set_year_targets_by_hand():
+    got = _targets(_outlet())
+    assert got["corporate_growth"] == pytest.approx(0.06 * 1e9)  # 2 × 3% median beats the 5% floor
+    assert got["savings_growth"] == pytest.approx(0.03 * 5e8)  # 2 × 1% is below the 3% floor
+    assert got["teller_error_rate_per_10k"] == pytest.approx(0.6)  # not above this period's
+    assert got["ebank_substitution_rate"] == pytest.approx(0.905)  # one point up, at least 90%
+
+
+def test_second_half_plans_set_next_first_half_targets_on_the_year_end_balance():
+    got = _targets(_outlet(corporate_growth_rate_sub_median=0.08), base=H2)
+    assert got["corporate_growth"] == pytest.approx(0.04 * 1.1e9)  # half the annual median, on 年末余额
+
+
+def test_an_outlet_without_a_base_gets_no_growth_target():
+    got = _targets(_outlet(corporate_year_start=0.0, teller_error_rate_per_10k=None))
+    assert "corporate_growth" not in got and "teller_error_rate_per_10k" not in got and "savings_growth" in got
+
+
+def _write(tmp_path, body):
+    path = tmp_path / "t.yaml"
+    path.write_text(body, "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("targets:\n  - {id: a, indicator: x, name: X, value: '1', colour: red}\n", r"target rule a: unknown keys \['colour'\]"),
+        ("targets:\n  - {id: a, indicator: x, name: X, value: '1'}\n  - {id: b, indicator: x, name: X, value: '2'}\n", "target rule b: id or indicator appears twice"),
+        ("targets:\n  - {id: a, indicator: x, name: X, value: '1', better: more}\n", "target rule a: better must be one of"),
+        ("targets:\n  - {id: a, indicator: x, name: X, value: 'o.x +'}\n", "target rule a: "),
+        ("targets:\n  - {id: a, indicator: x, name: X}\n", "target rule a: value required"),
+    ],
+)
+def test_a_malformed_target_rule_names_file_rule_and_reason(tmp_path, body, message):
+    path = _write(tmp_path, body)
+    with pytest.raises(targets.TargetError, match=message) as caught:
+        targets.load(path, TEMPLATES)
+    assert str(path) in str(caught.value)
+
+
+def test_a_target_that_is_not_a_number_names_the_rule_and_unit(tmp_path):
+    path = _write(tmp_path, "targets:\n  - {id: neg, indicator: x, name: X, value: 'o.corporate_end * -1'}\n")
+    with pytest.raises(targets.TargetError, match=r"target rule neg: unit O1: target -1100000000.0 is not a number ≥ 0"):
+        targets.from_rules(targets.load(path, TEMPLATES), [_outlet()], H1, path)
+
+
+def test_owner_overrides_replace_rule_targets(tmp_path):
+    (tmp_path / "城东支行.yaml").write_text(
+        "- {unit: O1, indicator: corporate_growth, target: 80000000, reason: 重点客户到期}\n", "utf-8")
+    by_rule = targets.from_rules(RULES, [_outlet()], H1, TEMPLATES / "targets.yaml")
+    merged = targets.merge(by_rule, targets.overrides(tmp_path, RULES, {"O1"})).set_index("indicator")
+    assert merged.loc["corporate_growth", "target"] == 8e7
+    assert merged.loc["corporate_growth", "source"] == "owner:城东支行.yaml#1"
+    assert merged.loc["savings_growth", "source"] == "rule:savings_growth_peers"
+    assert len(merged) == len(by_rule)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("- {unit: O9, indicator: corporate_growth, target: 1}", "entry 1: unit 'O9' is not an outlet"),
+        ("- {unit: O1, indicator: profit, target: 1}", "entry 1: indicator 'profit' has no target rule"),
+        ("- {unit: O1, indicator: corporate_growth, target: -5}", "entry 1: target -5 must be a number ≥ 0"),
+        ("- {unit: O1, indicator: corporate_growth, target: 一亿}", "entry 1: target '一亿' must be a number"),
+        ("- {unit: O1, indicator: corporate_growth, target: 1}\n- {unit: O1, indicator: corporate_growth, target: 2}", "more than one override"),
+        ("- {unit: O1, indicator: corporate_growth, target: 1, by: me}", "entry 1: an entry has unit, indicator, target"),
+    ],
+)
+def test_a_bad_override_names_file_entry_and_rule(tmp_path, body, message):
+    (tmp_path / "o.yaml").write_text(body, "utf-8")
+    with pytest.raises(targets.TargetError, match=message):
+        targets.overrides(tmp_path, RULES, {"O1"})
+
+
+def test_completion_by_hand():
+    outlets = pd.DataFrame({"unit_id": ["A", "B", "C"], "sub_branch_id": ["S", "S", "S"],
+                            "corporate_growth": [50.0, 100.0, -10.0], "teller_error_rate_per_10k": [0.5, 0.7, 0.6]})
+    set_before = pd.DataFrame({
+        "unit_id": ["A", "B", "C", "A", "B"],
+        "indicator": ["corporate_growth"] * 3 + ["teller_error_rate_per_10k"] * 2,
+        "target": [100.0, 80.0, 40.0, 0.6, 0.6], "source": ["rule:x"] * 5,
+    })
+    got = targets.completion(outlets, set_before, RULES).set_index(["unit_id", "indicator"])
+    assert got.loc[("A", "corporate_growth"), "completion"] == 0.5
+    assert got.loc[("B", "corporate_growth"), "completion"] == 1.25
+    assert got.loc[("C", "corporate_growth"), "completion"] == -0.25
+    assert list(got.xs("corporate_growth", level="indicator")["completion_rank"]) == [2, 1, 3]
+    assert bool(got.loc[("A", "teller_error_rate_per_10k"), "met"]) and not bool(got.loc[("B", "teller_error_rate_per_10k"), "met"])
+    assert pd.isna(got.loc[("A", "teller_error_rate_per_10k"), "completion"])  # lower is better: met or not
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_warehouse(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = create_engine(url)
+    metadata.create_all(engine, tables=[metadata.tables["plan_target"]])
+    yield engine
+    engine.dispose()
+
+
+def test_storing_targets_replaces_only_our_rows_and_is_stable_under_reruns(empty_warehouse):
+    # periods of their own: the PostgreSQL database is shared with other tests of the session
+    engine = empty_warehouse
+    with engine.begin() as conn:
+        conn.execute(text("insert into plan_target values ('O1', '2031', 'corporate_growth', 5.0, 'owner', '2031-01-05'),"
+                          " ('O1', '2031H2', 'loans', 7.0, 'hq-import', '2031-06-30')"))
+    frame = pd.DataFrame({"unit_id": ["O1", "O2"], "indicator": ["corporate_growth"] * 2, "target": [1.5, 2.5],
+                          "source": ["rule:a", "owner:x.yaml#1"]})
+    snapshots = []
+    for _ in range(2):
+        with engine.begin() as conn:
+            assert targets.write(conn, frame, "2031H2", date(2031, 6, 30)) == 2
+        with engine.connect() as conn:
+            snapshots.append(conn.execute(text("select unit_id, period, indicator, target, source from plan_target "
+                                               "where period like '2031%' order by period, unit_id, indicator")).fetchall())
+    assert snapshots[0] == snapshots[1]
+    assert [tuple(r) for r in snapshots[0]] == [
+        ("O1", "2031", "corporate_growth", 5.0, "owner"),  # the year's targets: untouched
+        ("O1", "2031H2", "corporate_growth", 1.5, "rule:a"),
+        ("O1", "2031H2", "loans", 7.0, "hq-import"),  # rows another system wrote: untouched
+        ("O2", "2031H2", "corporate_growth", 2.5, "owner:x.yaml#1"),
+    ]
