@@ -73,10 +73,13 @@ def start(
 ) -> Run:
     """Create the run's private folder under the output root (same filesystem → atomic publish).
 
-    The pack definition and the owner input are read and checked here, before any data is
-    extracted, and the input files are copied into the run: what a run renders is what it received."""
+    The pack definition, the commentary and target rules and the owner input are read and checked
+    here, before any data is extracted, and the input files are copied into the run: what a run
+    renders is what it received."""
     period = Period.parse(period_label)
     definition = packdef.load(packdef.path_of(settings.templates_dir, pack_name), settings.templates_dir)
+    commentary.load(settings.templates_dir / "commentary.yaml", settings.templates_dir, packdef.all_kinds(settings.templates_dir))
+    targets.load(settings.templates_dir / "targets.yaml", settings.templates_dir)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:80]
     folder = settings.output_dir / ".runs" / f"{period.label}-{safe}"
     pack.discard(folder)  # a retried run starts clean

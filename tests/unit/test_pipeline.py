@@ -211,3 +211,19 @@ def test_first_half_plans_set_targets_that_second_half_summaries_complete(wareho
         assert "上期计划目标完成情况" in body and "对照上期工作计划为下半年所定目标：" in body, u
     (mine,) = h2.glob(f"outlets/*/{unit}_*.docx")
     assert "对公存款较年初新增目标1.00亿元" in "\n".join(p.text for p in Document(str(mine)).paragraphs)
+
+
+def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys, monkeypatch):
+    from reportpack.cli import main
+    from tests.conftest import ROOT
+
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "templates", home / "templates")
+    (home / "expectations").symlink_to(ROOT / "expectations")
+    rules = home / "templates" / "commentary.yaml"
+    rules.write_text(rules.read_text("utf-8").replace("category: 成效", "category: 成绩", 1), "utf-8")
+    monkeypatch.setenv("REPORTPACK_HOME", str(home))
+    code = main(["pack", "--output", str(tmp_path / "out"), "--url", "sqlite:////nonexistent/never-opened.sqlite"])
+    err = capsys.readouterr().err
+    assert code == 1 and "commentary.yaml: rule corporate_growth_first: category '成绩' is not one of" in err
+    assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
