@@ -28,17 +28,19 @@ OUTLET = dict(
 )
 MANAGER = dict(errors_found=3, errors_corrected=3, major_errors=0, replies=10, reply_accuracy=0.96)
 LOBBY = dict(complaints=5, first_contact_rate=0.8)
+BUDGET = dict(annual_progress=TP, progress_gap=0.0)
 
 
-def _context(o=None, m=None, lobby=None):
-    return {**BASE, "o": {**OUTLET, **(o or {})}, "m": {**MANAGER, **(m or {})}, "lobby": {**LOBBY, **(lobby or {})}}
+def _context(o=None, m=None, lobby=None, budget_total=None):
+    return {**BASE, "o": {**OUTLET, **(o or {})}, "m": {**MANAGER, **(m or {})}, "lobby": {**LOBBY, **(lobby or {})},
+            "budget_total": {**BUDGET, **(budget_total or {})}}
 
 
 def _holding(kind, **over):
     return {rule.id for rule in commentary.holding(RULES, kind, _context(**over))}
 
 
-S, M, L = "outlet_half_year_summary", "ops_manager_summary", "lobby_plan"
+S, M, L, F = "outlet_half_year_summary", "ops_manager_summary", "lobby_plan", "finance_plan"
 # rule id: (document kind, what makes it fire, the near miss that must not)
 CASES = {
     "corporate_growth_first": (S, {"o": {"corporate_growth_rank": 1}}, {"o": {"corporate_growth_rank": 2}}),
@@ -66,6 +68,10 @@ CASES = {
     "lobby_complaints": (L, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
     "lobby_first_contact": (L, {"lobby": {"first_contact_rate": 0.79}}, {"lobby": {"first_contact_rate": 0.8}}),
     "lobby_ebank": (L, {"o": {"ebank_substitution_rate": 0.899}}, {"o": {"ebank_substitution_rate": 0.9}}),
+    "budget_behind_time": (F, {"budget_total": {"progress_gap": -0.051, "annual_progress": TP - 0.051}},
+                           {"budget_total": {"progress_gap": -0.049, "annual_progress": TP - 0.049}}),
+    "budget_ahead_of_time": (F, {"budget_total": {"progress_gap": 0.051, "annual_progress": TP + 0.051}},
+                             {"budget_total": {"progress_gap": 0.049, "annual_progress": TP + 0.049}}),
 }
 # Standing sentences (no condition): they hold for everyone and fill in after the data-driven ones.
 ALWAYS = {"high_end_customers", "customer_managers", "next_team", "next_keep_going", "manager_learning",
