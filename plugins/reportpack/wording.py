@@ -66,6 +66,12 @@ def fixed(value, digits: int = 1) -> str:
     return _fmt(round_half_up(value, digits))
 
 
+def yoy(rate, digits: int = 2) -> str:
+    """A year-on-year rate worded with its direction: 0.0312 → "同比增长3.12%", −0.0312 → "同比下降3.12%"."""
+    number = _number(rate, "yoy")
+    return ("同比增长" if number >= 0 else "同比下降") + pct(abs(number), digits)
+
+
 def count(value) -> str:
     """A count of customers, accounts, transactions: an integer without separators."""
     number = _number(value, "count")
@@ -117,6 +123,7 @@ FILTERS = {
     "wan": wan,
     "pct": pct,
     "pp": pp,
+    "yoy": yoy,
     "count": count,
     "fixed": fixed,
     "rank": rank,

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from reportpack.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi
+from reportpack.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi, yoy
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,8 @@ def test_dates_without_leading_zeros():
 def test_chinese_numerals_refuse_what_they_cannot_say(n):
     with pytest.raises(FigureError, match="outside 1…9999"):
         cn_numeral(n)
+
+
+@pytest.mark.parametrize("rate,text", [(0.0312, "同比增长3.12%"), (-0.03125, "同比下降3.13%"), (0.0, "同比增长0.00%")])
+def test_year_on_year_is_worded_with_its_direction(rate, text):
+    assert yoy(rate) == text
