@@ -473,7 +473,7 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
     yield "meeting", pd.DataFrame(meetings, columns=["meeting_id", "unit_id", "held_on", "kind"])
     yield "training_session", pd.DataFrame(sessions, columns=["session_id", "unit_id", "held_on", "topic", "held"])
     yield "confidentiality_inspection", pd.DataFrame(inspections, columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"])
-    # Annual plan targets per outlet (the sample's "owner" plans; rule-set targets are issue #6).
+    # Annual plan targets per outlet (the sample's "owner" plans).
     t_rows = []
     for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
