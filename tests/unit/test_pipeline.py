@@ -227,3 +227,14 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 1 and "commentary.yaml: rule corporate_growth_first: category '成绩' is not one of" in err
     assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
+
+
+def test_targets_that_cannot_be_stored_publish_nothing(warehouse, make_settings):
+    s = make_settings(warehouse)
+    run = pipeline.start(s, "2023H1", "no-store", pack_name=SMALL)
+    for phase in (pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
+        phase(s, run)
+    _sql(warehouse, "alter table plan_target rename to plan_target_gone")  # e.g. no write permission
+    with pytest.raises(Exception, match="plan_target"):
+        pipeline.publish(s, run)
+    assert not (s.output_dir / "2023H1").exists()
