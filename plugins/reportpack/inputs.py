@@ -7,6 +7,9 @@ Each file lists entries::
       section: work_done                   # one of the part's slots (pack definition)
       text: 组织开展"春天行动"营销竞赛…     # a sentence, or a list of them
 
+or, for owners who keep such notes in Excel, ``inputs/<period>/*.xlsx``: the first sheet, a header row
+``document | unit | section | text`` and one row per sentence (an empty ``unit`` = every document).
+
 A template prints ``owner.<section>`` (a list, empty without input), so without any input the
 data-driven text stands alone. Every entry is checked; a mistake names the file, the entry and the
 rule, and nothing is rendered.
@@ -38,7 +41,29 @@ class Entry:
 
 
 def files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".xlsx") and not p.name.startswith("~$"))
+
+
+def _excel_rows(found: Path, path: Path) -> list[tuple[str, dict]]:
+    """(label, entry) per filled row of the first sheet, labelled by its row number in Excel."""
+    import pandas as pd
+
+    try:
+        sheet = pd.read_excel(found, sheet_name=0, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
+        raise InputError(f"{path}: not a readable Excel workbook ({exc})") from None
+    sheet.columns = [str(c).strip() for c in sheet.columns]
+    missing = sorted({"document", "section", "text"} - set(sheet.columns))
+    if missing:
+        raise InputError(f"{path}: the first row must name the columns document, unit, section, text (missing: {missing})")
+    rows = []
+    for i, row in enumerate(sheet.to_dict("records"), start=2):  # row 1 is the header
+        entry = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
+        if entry:
+            rows.append((f"row {i}", entry))
+    return rows
 
 
 def load(
@@ -50,6 +75,10 @@ def load(
     entries: list[Entry] = []
     for found in files(folder):
         path = (shown_as / found.name) if shown_as else found
+        if found.suffix == ".xlsx":
+            for label, raw in _excel_rows(found, path):
+                entries.append(_entry(path, label, raw, definition, keys))
+            continue
         try:
             data = yaml.safe_load(found.read_text("utf-8"))
         except yaml.YAMLError as exc:
@@ -59,12 +88,12 @@ def load(
         if not isinstance(data, list):
             raise InputError(f"{path}: must be a list of entries (- document: … section: … text: …)")
         for i, raw in enumerate(data, start=1):
-            entries.append(_entry(path, i, raw, definition, keys))
+            entries.append(_entry(path, f"entry {i}", raw, definition, keys))
     return entries
 
 
-def _entry(path: Path, i: int, raw, definition: PackDefinition, keys: dict[str, set[str]] | None) -> Entry:
-    where = f"{path}: entry {i}"
+def _entry(path: Path, label: str, raw, definition: PackDefinition, keys: dict[str, set[str]] | None) -> Entry:
+    where = f"{path}: {label}"
     if not isinstance(raw, dict):
         raise InputError(f"{where}: an entry is a mapping with document, section, text (and unit)")
     unknown = sorted(set(raw) - _KEYS)
@@ -84,7 +113,7 @@ def _entry(path: Path, i: int, raw, definition: PackDefinition, keys: dict[str, 
     texts = [text] if isinstance(text, str) else text
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
         raise InputError(f"{where}: text must be a non-empty sentence or a list of them")
-    return Entry(f"{path.name} entry {i}", kind, None if unit is None else str(unit), section, tuple(_clean(t) for t in texts))
+    return Entry(f"{path.name} {label}", kind, None if unit is None else str(unit), section, tuple(_clean(t) for t in texts))
 
 
 def _clean(text: str) -> str:

@@ -62,3 +62,38 @@ def test_bad_input_names_file_entry_and_rule(tmp_path, body, message):
 def test_units_are_checked_only_once_known(tmp_path):
     body = "- {document: lobby_plan, unit: O9, section: measures, text: a}"
     assert len(_load(tmp_path, body, keys=None)) == 1
+
+
+def _workbook(path, rows):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+
+
+def test_an_excel_sheet_works_like_a_yaml_file(tmp_path):
+    _workbook(tmp_path / "城东支行.xlsx", [
+        ("document", "unit", "section", "text"),
+        ("outlet_half_year_summary", "O1", "work_done", "组织开展春天行动营销竞赛。"),
+        (None, None, None, None),  # an empty row is skipped
+        ("lobby_plan", None, "measures", "增设爱心座椅。"),
+    ])
+    entries = inputs.load(tmp_path, DEFINITION, KEYS)
+    assert inputs.for_document(entries, "outlet_half_year_summary", "O1", ("work_done",)) == {"work_done": ["组织开展春天行动营销竞赛。"]}
+    assert inputs.for_document(entries, "lobby_plan", "O2", ("measures",)) == {"measures": ["增设爱心座椅。"]}
+    assert [e.source for e in entries] == ["城东支行.xlsx row 2", "城东支行.xlsx row 4"]
+
+
+def test_a_bad_excel_row_is_named_by_its_row_number(tmp_path):
+    _workbook(tmp_path / "notes.xlsx", [("document", "unit", "section", "text"),
+                                       ("lobby_plan", "O1", "measures", "a"), ("lobby_plan", "O9", "measures", "b")])
+    with pytest.raises(inputs.InputError, match=r"notes\.xlsx: row 3: unit 'O9' has no lobby_plan document"):
+        inputs.load(tmp_path, DEFINITION, KEYS)
+    _workbook(tmp_path / "notes.xlsx", [("文稿", "网点", "内容")])
+    with pytest.raises(inputs.InputError, match=r"notes\.xlsx: the first row must name the columns"):
+        inputs.load(tmp_path, DEFINITION, KEYS)
+    (tmp_path / "notes.xlsx").write_text("not a workbook", "utf-8")
+    with pytest.raises(inputs.InputError, match=r"notes\.xlsx: not a readable Excel workbook"):
+        inputs.load(tmp_path, DEFINITION, KEYS)
