@@ -1,11 +1,14 @@
 """
-### ReportPack — half-year summary pack
+### ReportPack — half-year pack of summaries and plans
 
 Every half year, after the month-end data has landed (2 January and 2 July, 06:00 Beijing time),
-build the half-year summary pack for the half that just ended: one 网点半年工作总结 per outlet and a
-compilation per sub-branch, published to `REPORTPACK_OUTPUT_DIR/<period>` with a manifest.
+build the pack for the half that just ended — the documents of the pack definition
+(`templates/packs/<pack>.yaml`: by default the seven kinds of the seed, 营业经理履职总结 … 保密工作方案)
+and a compilation per sub-branch — published to `REPORTPACK_OUTPUT_DIR/<period>` with a manifest.
+Publishing also stores the targets the plans set for the next half in the warehouse (`plan_target`).
 
-Trigger with `{"period": "2023H1"}` to (re)build a given half year. The warehouse is the
+Trigger with `{"period": "2023H1"}` to (re)build a given half year, `{"pack": "outlet_summaries"}`
+for another pack definition. The warehouse is the
 connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`.
 Only an unreachable warehouse is retried. A validation failure fails the run at once and publishes
 nothing; the offending rows are in the run folder's `quarantine/`.
