@@ -13,7 +13,8 @@ from reportpack.ratios import per_10k, ratio
 def ops_manager_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per operations manager per outlet served in the period (篇一).
 
-    回复准确率 = accurate replies ÷ replies; 差错整改率 = errors corrected ÷ errors found;
+    回复准确率 = accurate replies ÷ replies; 差错整改率 = errors corrected ÷ errors found; months_served =
+    calendar months of the spell;
     ``moved`` when they served another outlet before this one.
     """
     om = frames["ops_managers"].copy()
@@ -21,6 +22,10 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     om = om.join(names, on="unit_id")
     om["reply_accuracy"] = ratio(om["accurate_replies"], om["replies"])
     om["correction_rate"] = ratio(om["errors_corrected"], om["errors_found"])
+    # calendar months served (案防会议 are held monthly): Jan 1 – Mar 31 → 3
+    om["months_served"] = (
+        om["last_day"].dt.year * 12 + om["last_day"].dt.month - om["first_day"].dt.year * 12 - om["first_day"].dt.month + 1
+    ).astype("int64")
     om["moved"] = om["previous_unit_name"].notna()
     om["no_major_error"] = om["major_errors"] == 0
     return om

@@ -26,7 +26,8 @@ OUTLET = dict(
     ebank_substitution_rate=0.92, composite=80.0, composite_sub_median=75.0, indicators=14, above_threshold=9,
     indicator_threshold=80,
 )
-MANAGER = dict(errors_found=3, errors_corrected=3, major_errors=0, replies=10, reply_accuracy=0.96)
+MANAGER = dict(errors_found=3, errors_corrected=3, major_errors=0, replies=10, reply_accuracy=0.96,
+               case_prevention_meetings=6, months_served=6)
 LOBBY = dict(complaints=5, first_contact_rate=0.8)
 BUDGET = dict(annual_progress=TP, progress_gap=0.0)
 
@@ -65,6 +66,8 @@ CASES = {
     "manager_major_errors": (M, {"m": {"major_errors": 1}}, {"m": {"major_errors": 0}}),
     "manager_reply_accuracy": (M, {"m": {"reply_accuracy": 0.94}}, {"m": {"reply_accuracy": 0.95}}),
     "manager_next_errors": (M, {"m": {"errors_corrected": 2}}, {"m": {"errors_corrected": 3}}),
+    "manager_monthly_meetings": (M, {"m": {"case_prevention_meetings": 5}}, {"m": {"months_served": 5, "case_prevention_meetings": 5}}),
+    "manager_next_meetings": (M, {"m": {"case_prevention_meetings": 5}}, {"m": {"months_served": 5, "case_prevention_meetings": 5}}),
     "lobby_complaints": (L, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
     "lobby_first_contact": (L, {"lobby": {"first_contact_rate": 0.79}}, {"lobby": {"first_contact_rate": 0.8}}),
     "lobby_ebank": (L, {"o": {"ebank_substitution_rate": 0.899}}, {"o": {"ebank_substitution_rate": 0.9}}),

@@ -106,6 +106,7 @@ def test_operations_manager_spells_by_hand(frames):
     assert (moved.authorisations_reviewed, moved.errors_found, moved.errors_corrected) == (300, 2, 1)
     assert (moved.risk_events, moved.replies, moved.accurate_replies) == (3, 2, 1) and moved.reply_accuracy == 0.5
     assert moved.case_prevention_meetings == 1 and moved.major_errors == 1 and not moved.no_major_error
+    assert moved.months_served == 1  # 3–6 January
     before = om.loc[("m2", "a")]
     assert before.case_prevention_meetings == 1 and before.major_errors == 0 and before.no_major_error
     assert pd.isna(before.reply_accuracy)  # no events, no accuracy — not 0%
