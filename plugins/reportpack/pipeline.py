@@ -228,8 +228,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
         for subject in by_subject[part.subject]:
             context, found = document_context(base, part, subject, rules, inputs.for_document(owner_entries, part.kind, subject.key, part.slots))
             text = templating.render(settings.templates_dir, part.template, context)
-            folder = f"{part.folder}/{subject.sub_branch_name}" if part.subject in ("outlet", "ops_manager", "teller") else part.folder
-            rel = f"{folder}/{subject.file_stem}.docx"
+            rel = subject.path(part.folder)
             explained[rel] = [f.as_json() for items in found.values() for f in items]
             _write_document(run.pack / rel, text, part.template, subject.name, definition, style)
             kinds[rel] = part.kind

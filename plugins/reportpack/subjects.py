@@ -20,6 +20,11 @@ class Subject:
     sub_branch_id: str | None  # None: the bank — its documents belong to every compilation
     sub_branch_name: str | None
     context: dict = field(compare=False)
+    grouped: bool = False  # its files go in one folder per sub-branch (outlets, managers, tellers)
+
+    def path(self, folder: str) -> str:
+        """Where its document goes inside the pack, under the part's ``folder``."""
+        return f"{folder}/{self.sub_branch_name}/{self.file_stem}.docx" if self.grouped else f"{folder}/{self.file_stem}.docx"
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -31,9 +36,9 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _by_unit(frame: pd.DataFrame) -> dict[str, list[dict]]:
+def _by_unit(rows: list[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
-    for row in records(frame):
+    for row in rows:
         out.setdefault(row["unit_id"], []).append(row)
     return out
 
@@ -42,21 +47,17 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     outlets = records(figures["outlets"])
     by_unit = {o["unit_id"]: o for o in outlets}
     lobby = {r["unit_id"]: r for r in records(figures["lobby"])}
-    plan = _by_unit(figures["plan_results"])
-    next_targets = _by_unit(figures["next_targets"])
-    monthly: dict[str, list[dict]] = {}
-    for row in records(figures["outlet_monthly"]):
-        monthly.setdefault(row["unit_id"], []).append(row)
+    plan = _by_unit(records(figures["plan_results"]))
+    next_targets = _by_unit(records(figures["next_targets"]))
+    monthly = _by_unit(records(figures["outlet_monthly"]))
     tellers = records(figures["tellers"])
-    tellers_of: dict[str, list[dict]] = {}
-    for t in tellers:
-        tellers_of.setdefault(t["unit_id"], []).append(t)
+    tellers_of = _by_unit(tellers)
     subs = records(figures["sub_branches"])
     budget = records(figures["budget"])
     bank = records(figures["confidentiality"])
 
     def outlet_subject(o: dict, key: str, name: str, stem: str, context: dict) -> Subject:
-        return Subject(key, name, stem, o["sub_branch_id"], o["sub_branch_name"], context)
+        return Subject(key, name, stem, o["sub_branch_id"], o["sub_branch_name"], context, grouped=True)
 
     result: dict[str, list[Subject]] = {
         "outlet": [

@@ -143,24 +143,33 @@ def merge(by_rule: pd.DataFrame, by_owner: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["unit_id", "indicator"], ignore_index=True)
 
 
+def _with_rules(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRule, ...], value: str, how: str) -> pd.DataFrame:
+    """``frame`` (unit_id, indicator, …) with each rule's name, direction and unit and the outlet's
+    figure for the indicator as column ``value``, in rule order per unit."""
+    meta = pd.DataFrame([{"indicator": r.indicator, "name": r.name, "better": r.better, "unit": r.unit} for r in rules],
+                        columns=["indicator", "name", "better", "unit"])
+    keys = [c for c in ("unit_id", "sub_branch_id") if c in outlets]
+    long = outlets.melt(id_vars=keys, value_vars=[r.indicator for r in rules if r.indicator in outlets],
+                        var_name="indicator", value_name=value)
+    out = frame.merge(meta, on="indicator", how=how).merge(long, on=["unit_id", "indicator"], how=how)
+    order = out["indicator"].map({r.indicator: i for i, r in enumerate(rules)})
+    return out.assign(order=order).sort_values(["unit_id", "order"], ignore_index=True).drop(columns="order")
+
+
 def described(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRule, ...]) -> pd.DataFrame:
     """Targets with their rule's name, direction and unit, and the figure's value this period
     (``current``), as a plan prints them."""
-    meta = pd.DataFrame([{"indicator": r.indicator, "name": r.name, "better": r.better, "unit": r.unit} for r in rules])
-    long = outlets.melt(id_vars=["unit_id"], value_vars=[r.indicator for r in rules if r.indicator in outlets],
-                        var_name="indicator", value_name="current")
-    out = frame.merge(meta, on="indicator", how="left").merge(long, on=["unit_id", "indicator"], how="left")
-    order = {r.indicator: i for i, r in enumerate(rules)}
-    return out.assign(order=out["indicator"].map(order)).sort_values(["unit_id", "order"], ignore_index=True).drop(columns="order")
+    return _with_rules(frame, outlets.drop(columns=["sub_branch_id"], errors="ignore"), rules, "current", "left")
 
 
 def write(conn, targets: pd.DataFrame, period_label: str, set_on: date) -> int:
     """Replace, in one transaction, the rows an earlier ReportPack run wrote for ``period_label``."""
     from sqlalchemy import text
 
+    ours = " or ".join(f"source like :ours{i}" for i in range(len(OURS)))
     conn.execute(
-        text("delete from plan_target where period = :period and (source like 'rule:%' or source like 'owner:%')"),
-        {"period": period_label},
+        text(f"delete from plan_target where period = :period and ({ours})"),
+        {"period": period_label, **{f"ours{i}": f"{prefix}%" for i, prefix in enumerate(OURS)}},
     )
     rows = [{"unit_id": r.unit_id, "period": period_label, "indicator": r.indicator, "target": float(r.target),
              "source": r.source, "set_on": set_on} for r in targets.itertuples()]
@@ -177,16 +186,10 @@ def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple
     """Per outlet and target set for this period: the actual figure, the target, 完成率 (higher is
     better: actual ÷ target) or whether it was met (lower is better), and the rank by 完成率 among the
     sub-branch's outlets that had the same target."""
-    meta = pd.DataFrame([{"indicator": r.indicator, "name": r.name, "better": r.better, "unit": r.unit} for r in rules],
-                        columns=["indicator", "name", "better", "unit"])
-    t = period_targets.merge(meta, on="indicator", how="inner")
-    long = outlets.melt(id_vars=["unit_id", "sub_branch_id"], value_vars=[c for c in meta["indicator"] if c in outlets],
-                        var_name="indicator", value_name="actual")
-    t = t.merge(long, on=["unit_id", "indicator"], how="inner")
+    t = _with_rules(period_targets, outlets, rules, "actual", "inner")
     t["completion"] = ratio(t["actual"], t["target"]).where(t["better"] == "higher")
     t["met"] = (t["actual"] >= t["target"]).where(t["better"] == "higher", t["actual"] <= t["target"])
-    t["completion_rank"] = t.groupby(["sub_branch_id", "indicator"])["completion"].rank(method="min", ascending=False).astype("Int64")
-    t["ranked"] = t.groupby(["sub_branch_id", "indicator"])["completion"].transform("count")
-    order = {r.indicator: i for i, r in enumerate(rules)}
-    t["order"] = t["indicator"].map(order)
-    return t.sort_values(["unit_id", "order"], ignore_index=True).drop(columns="order")
+    groups = t.groupby(["sub_branch_id", "indicator"])["completion"]
+    t["completion_rank"] = groups.rank(method="min", ascending=False).astype("Int64")
+    t["ranked"] = groups.transform("count")
+    return t

@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from reportpack.document import mark
 from reportpack.wording import FILTERS, FigureError
 
 
@@ -52,6 +53,7 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
     env.filters.update(FILTERS)
     env.filters["affecting"] = affecting
     env.filters["touching"] = touching
+    env.filters["review"] = mark  # figure|review(comment) → the text form of a Word review comment
     return env
 
 
