@@ -90,6 +90,8 @@ def test_tables_have_a_repeating_header_in_chinese_faces(doc):
     assert table.rows[0].cells[0].paragraphs[0].style.name == "Table Header"
     assert table.rows[1].cells[0].paragraphs[0].style.name == "Table Text"
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert table.rows[1]._tr.trPr.find(qn("w:tblHeader")) is None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)  # rows never split
     for name in ("Table Header", "Table Text"):
         assert doc.styles[name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) in ("黑体", "仿宋_GB2312")
 

@@ -97,10 +97,11 @@ def _table(doc, rows: tuple[tuple[str, ...], ...], styled) -> None:
             para = table.cell(r, c).paragraphs[0]
             styled(para, "Table Header" if r == 0 else "Table Text")
             _runs(doc, para, text)
-    for cell in table.rows[0].cells:  # a header row repeats on every page
-        tr_pr = cell._tc.getparent().get_or_add_trPr()
-        if tr_pr.find(qn("w:tblHeader")) is None:
-            tr_pr.append(OxmlElement("w:tblHeader"))
+    for r, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
+        if r == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))  # the header row repeats on every page
 
 
 def _runs(doc, para, text: str) -> None:
