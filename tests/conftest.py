@@ -95,7 +95,7 @@ def sample_figures(sample_url) -> dict:
     """The 2023H1 derived figures of the sample warehouse (what the render phase reads)."""
     from sqlalchemy import create_engine
 
-    from reportpack import figures
+    from reportpack.derive import figures
     from reportpack.extract import extract
     from reportpack.periods import Period
 

@@ -86,3 +86,62 @@ def test_half_year_dag_reads_as_the_flow(parse_log):
         assert len(downstream) <= 1
         task = downstream[0] if downstream else None
     assert order == ["plan", "extract", "validate", "derive", "render", "publish"]
+
+
+# --- What Airflow's plugin manager loads ----------------------------------------------------------
+
+_PLUGIN_PROBE = """
+import json, sys
+from airflow import plugins_manager, settings
+from airflow._shared.module_loading import find_path_from_directory
+plugins_manager.ensure_plugins_loaded()
+files = [f for f in find_path_from_directory(settings.PLUGINS_FOLDER, ".airflowignore") if f.endswith(".py")]
+print(json.dumps({"folder": settings.PLUGINS_FOLDER, "errors": plugins_manager.get_import_errors(), "files": files}))
+"""
+
+
+@pytest.fixture(scope="module")
+def plugin_load():
+    """Airflow's own plugin manager, run in a fresh interpreter as the scheduler and each task do
+    (it installs every file it imports into ``sys.modules``, so not in this test process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins")}
+    proc = subprocess.run([sys.executable, "-c", _PLUGIN_PROBE], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _third_party_top_level_names() -> set[str]:
+    import importlib.metadata
+    import sys
+
+    return (set(importlib.metadata.packages_distributions()) | set(sys.stdlib_module_names)) - {"reportpack"}
+
+
+def test_the_plugin_manager_reports_no_import_error(plugin_load):
+    assert plugin_load["folder"] == str(ROOT / "plugins")
+    assert plugin_load["errors"] == {}
+
+
+def test_the_plugin_manager_imports_no_library_module(plugin_load):
+    # Every .py file under plugins/ becomes a top-level module: the library must not be among them.
+    library = ROOT / "src" / "reportpack"
+    assert [f for f in plugin_load["files"] if "reportpack" in Path(f).parts] == []
+    assert library.is_dir()
+
+
+def test_no_plugin_file_shadows_an_installed_or_standard_module(plugin_load):
+    shadowing = [f for f in plugin_load["files"] if Path(f).stem in _third_party_top_level_names()]
+    assert shadowing == []
+
+
+def test_no_library_module_is_named_after_a_dependency():
+    # Not loaded by the plugin manager any more, but a module named like a dependency (docx.py)
+    # would shadow it again the day someone puts src/ on sys.path or copies it into plugins/.
+    taken = _third_party_top_level_names()
+    named_like = [str(p.relative_to(ROOT)) for p in (ROOT / "src" / "reportpack").rglob("*.py") if p.stem in taken]
+    assert named_like == []

@@ -15,7 +15,7 @@ import pytest
 from docx import Document
 from sqlalchemy import create_engine, text
 
-from reportpack.wording import cn_numeral, count, pct, wan, yi
+from reportpack.render.wording import cn_numeral, count, pct, wan, yi
 from tests.conftest import ROOT, require_tool
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +77,7 @@ def airflow_pack(sample_url, tmp_path_factory):
         capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out / "2023H1", proc.stdout
+    return out / "2023H1", proc.stdout + proc.stderr
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,15 @@ def texts(path: Path) -> list[tuple[str, str]]:
 def test_the_run_prints_where_the_pack_was_published(airflow_pack):
     pack_dir, stdout = airflow_pack
     assert f"Pack published: {pack_dir}" in stdout
+
+
+def test_a_good_run_logs_no_traceback_and_no_plugin_import_error(airflow_pack):
+    # `airflow dags test` runs every task in this process and prints the task logs: what a user of
+    # `make pack` reads, and what each task log holds in a deployment.
+    _, log = airflow_pack
+    assert "Traceback" not in log
+    assert "Failed to import plugin" not in log
+    assert "state=success" in log
 
 
 def test_manifest_lists_one_document_per_outlet_and_a_compilation_per_sub_branch(airflow_pack, truth):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reportpack import commentary, packdef
+from reportpack.render import commentary
+from reportpack.owner import packdef
 from reportpack.periods import Period
 from reportpack.pipeline import base_context
 

@@ -1,6 +1,6 @@
 import pytest
 
-from reportpack.document import DocumentSyntaxError, number, parse
+from reportpack.render.document import DocumentSyntaxError, number, parse
 
 TEXT = """
 = 标题
@@ -83,7 +83,7 @@ def test_a_row_with_the_wrong_number_of_cells_is_an_error():
 
 
 def test_a_chart_takes_the_table_below_it_as_data():
-    from reportpack.document import parse
+    from reportpack.render.document import parse
 
     (chart, para) = parse("@chart line 图1 日均存款（亿元）\n| 月份 | 本年 | 上年 |\n| 1月 | 7.1 | 6.9 |\n| 2月 | 7.3 | 7.0 |\n\n说明。\n")
     assert chart.kind == "chart" and chart.chart == "line" and chart.text == "图1 日均存款（亿元）"
@@ -100,7 +100,7 @@ def test_a_chart_takes_the_table_below_it_as_data():
     ],
 )
 def test_a_malformed_chart_names_the_template_and_problem(text, message):
-    from reportpack.document import DocumentSyntaxError, parse
+    from reportpack.render.document import DocumentSyntaxError, parse
 
     with pytest.raises(DocumentSyntaxError, match=message) as caught:
         parse(text, "documents/x.md.j2")
@@ -108,7 +108,7 @@ def test_a_malformed_chart_names_the_template_and_problem(text, message):
 
 
 def test_review_marks_split_text_and_survive_table_cells():
-    from reportpack.document import mark, parse, segments
+    from reportpack.render.document import mark, parse, segments
 
     assert segments("余额[[7.93亿元||请核实]]，增") == [("余额", None), ("7.93亿元", "请核实"), ("，增", None)]
     (table,) = parse(f"| 指标 | 期末 |\n| 对公存款 | {mark('7.93亿元', '请核实')} |\n")
@@ -118,7 +118,7 @@ def test_review_marks_split_text_and_survive_table_cells():
 
 
 def test_a_long_title_breaks_only_at_its_marks_and_only_when_too_long():
-    from reportpack.document import parse, title_lines
+    from reportpack.render.document import parse, title_lines
 
     (block,) = parse("= 解放路分理处//2023年下半年大堂管理工作计划\n")
     assert block.plain == "解放路分理处2023年下半年大堂管理工作计划"  # 20 characters wide: too long for one line of 2号

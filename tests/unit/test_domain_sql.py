@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reportpack import confidentiality, finance, operations, service
+from reportpack.derive import confidentiality, finance, operations, service
 from reportpack.warehouse.load import write
 from tests.unit.test_extract_sql import PERIOD, _tables, load_and_extract
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportpack import indicators
+from reportpack.derive import indicators
 from reportpack.periods import Period
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reportpack import inputs, packdef
+from reportpack.owner import inputs, packdef
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportpack import metrics
+from reportpack.derive import metrics
 from reportpack.periods import Period
 
 H1 = Period.parse("2023H1")

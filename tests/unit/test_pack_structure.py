@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from reportpack import pack, packdef, pipeline, settings as settings_mod
-from reportpack.wording import cn_numeral
+from reportpack.publish import pack
+from reportpack.owner import packdef
+from reportpack import pipeline, settings as settings_mod
+from reportpack.render.wording import cn_numeral
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFTOVER = re.compile(r"xxx|\{\{|\}\}|\{%|(?<![A-Za-z])(?:None|nan)(?![A-Za-z])", re.IGNORECASE)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reportpack import packdef
+from reportpack.owner import packdef
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

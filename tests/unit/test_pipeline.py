@@ -5,7 +5,8 @@ import shutil
 import pytest
 from sqlalchemy import create_engine, text
 
-from reportpack import pack, pipeline
+from reportpack.publish import pack
+from reportpack import pipeline
 from reportpack.validate import ValidationFailed
 
 

@@ -8,8 +8,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, Twips
 
-from reportpack.document import number, parse
-from reportpack.render.docx import to_docx
+from reportpack.render.document import number, parse
+from reportpack.render.word import to_docx
 
 TEXT = (
     "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n"

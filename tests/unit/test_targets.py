@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from reportpack import targets
+from reportpack.derive import targets
 from reportpack.periods import Period
 from reportpack.pipeline import period_context
 from reportpack.warehouse.schema import metadata

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from jinja2 import meta
 
-from reportpack import commentary, document, packdef, subjects, templating
+from reportpack.render import commentary, document, templating
+from reportpack.owner import packdef
+from reportpack.derive import subjects
 from reportpack.periods import Period
 from reportpack.pipeline import base_context, document_context
 

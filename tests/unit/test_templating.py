@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from reportpack import commentary, templating
+from reportpack.render import commentary, templating
 from reportpack.pipeline import base_context
 from reportpack.periods import Period
 

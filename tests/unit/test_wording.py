@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from reportpack.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi, yoy
+from reportpack.render.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi, yoy
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The one Jinja environment: sandboxed, strict, filters registered once.
 
-Templates under ``templates/documents/`` produce the text form of ``reportpack.document``.
+Templates under ``templates/documents/`` produce the text form of ``reportpack.render.document``.
 Autoescaping is off on purpose: the output is that text form, not HTML or XML (python-docx escapes
 XML itself), and HTML escaping would print "&amp;" into a report.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from reportpack.document import mark
-from reportpack.wording import FILTERS, FigureError
+from reportpack.render.document import mark
+from reportpack.render.wording import FILTERS, FigureError
 
 
 class TemplateRenderError(ValueError):

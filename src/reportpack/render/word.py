@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
-from datetime import datetime, timezone
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
@@ -12,8 +10,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Twips
 
-from reportpack.document import Block, segments, title_lines
+from reportpack.render.document import Block, segments, title_lines
 from reportpack.render.charts import WIDTH_MM, chart_png
+from reportpack.render.deterministic import FIXED_TIME, normalise_zip
 from reportpack.render.styles import LINE_TWIPS, new_document
 
 _STYLE_OF = {
@@ -24,9 +23,6 @@ _STYLE_OF = {
     "numbered_item": "Normal",
     "signature": "Signature",
 }
-# Fixed document timestamps: a document's bytes depend on its content only.
-FIXED_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 REVIEWER = "ReportPack 数据校验"
@@ -117,15 +113,3 @@ def _chart(doc, block: Block, page_break: bool, styled) -> None:
     para.paragraph_format.page_break_before = page_break or None
     para.add_run().add_picture(io.BytesIO(chart_png(block.chart, block.cells)), width=Mm(WIDTH_MM))
     styled(doc.add_paragraph(block.plain), "Caption")
-
-
-def normalise_zip(data: bytes) -> bytes:
-    # python-docx stamps zip entries with the current time; rewrite them with a fixed one.
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()

@@ -22,6 +22,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
+from reportpack.render.deterministic import normalise_zip
+
 # Font names as they exist on a bank's Windows machine; LibreOffice maps them on Linux through
 # templates/fonts/fonts.conf.
 FANGSONG = "仿宋_GB2312"
@@ -216,8 +218,6 @@ class StyleBaseError(ValueError):
 
 def build_base() -> bytes:
     """The GB/T 9704 style base as .docx bytes (``reportpack style-base`` writes it to a file)."""
-    from reportpack.render.docx import normalise_zip
-
     doc = Document()
     _doc_defaults(doc)
     for name, spec in STYLES.items():

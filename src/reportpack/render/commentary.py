@@ -21,8 +21,8 @@ from pathlib import Path
 import yaml
 from jinja2 import TemplateError, nodes
 
-from reportpack import templating
-from reportpack.wording import FigureError
+from reportpack.render import templating
+from reportpack.render.wording import FigureError
 
 CATEGORIES = ("成效", "问题", "措施", "下一步")
 _KEYS = {"id", "documents", "category", "priority", "topic", "when", "text"}

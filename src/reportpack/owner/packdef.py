@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-# Who a document is about; ``reportpack.subjects`` builds one context per subject.
+# Who a document is about; ``reportpack.derive.subjects`` builds one context per subject.
 SUBJECTS = ("outlet", "ops_manager", "teller", "sub_branch", "bank")
 _SLOT = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from reportpack.periods import Period
-from reportpack.ratios import ratio
+from reportpack.derive.ratios import ratio
 
 SCORINGS = ("target", "rank", "band")
 

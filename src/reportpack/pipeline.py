@@ -18,11 +18,15 @@ import pandas as pd
 import yaml
 from sqlalchemy import create_engine
 
-from reportpack import __version__, commentary, document, figures, inputs, pack, packdef, subjects, targets, templating
+from reportpack import __version__
+from reportpack.render import commentary, document, templating
+from reportpack.derive import figures, subjects, targets
+from reportpack.owner import inputs, packdef
+from reportpack.publish import pack
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.periods import Period
-from reportpack.render.docx import to_docx
+from reportpack.render.word import to_docx
 from reportpack.render.styles import load_base
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quarantine, validate as run_suites, write_report

@@ -16,10 +16,12 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 
-from reportpack import commentary, document, packdef, subjects, templating
+from reportpack.render import commentary, document, templating
+from reportpack.owner import packdef
+from reportpack.derive import subjects
 from reportpack.periods import Period
 from reportpack.pipeline import DEFAULT_PACK, base_context, document_context
-from reportpack.render.docx import to_docx
+from reportpack.render.word import to_docx
 from reportpack.render.styles import load_base
 
 
@@ -36,7 +38,7 @@ def derived_figures(templates_dir: Path, outlets: int) -> dict[str, pd.DataFrame
     """The 2023H1 figures of a generated warehouse of ``outlets`` outlets (SQLite, temporary)."""
     from sqlalchemy import create_engine
 
-    from reportpack import figures
+    from reportpack.derive import figures
     from reportpack.extract import extract
     from reportpack.warehouse.load import write
     from reportpack.warehouse.sample import SampleSpec, generate

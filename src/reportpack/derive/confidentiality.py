@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reportpack.ratios import ratio
+from reportpack.derive.ratios import ratio
 
 
 def confidentiality_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportpack import confidentiality, finance, indicators, metrics, operations, service, targets
+from reportpack.derive import confidentiality, finance, indicators, metrics, operations, service, targets
 from reportpack.periods import Period
-from reportpack.ratios import per_10k
-from reportpack.subjects import records
+from reportpack.derive.ratios import per_10k
+from reportpack.derive.subjects import records
 
 
 # Figures whose median among a sub-branch's outlets the commentary rules compare with

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reportpack.ratios import per_10k, ratio
+from reportpack.derive.ratios import per_10k, ratio
 
 SIX_S = ["整理", "整顿", "清扫", "清洁", "素养", "安全"]
 

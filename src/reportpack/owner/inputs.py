@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from reportpack.packdef import PackDefinition
+from reportpack.owner.packdef import PackDefinition
 
 _KEYS = {"document", "unit", "section", "text"}
 

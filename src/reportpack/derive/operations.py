@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reportpack.ratios import per_10k, ratio
+from reportpack.derive.ratios import per_10k, ratio
 
 
 def ops_manager_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -147,7 +147,7 @@ def cmd_show(args) -> int:
 
 
 def _show(target: Path) -> None:
-    from reportpack.pack import read_manifest
+    from reportpack.publish.pack import read_manifest
 
     m = read_manifest(target)
     kinds: dict[str, int] = {}
@@ -159,7 +159,7 @@ def _show(target: Path) -> None:
 
 def cmd_preview(args) -> int:
     """PNG of page 1 of the first compilation and of the first document of each kind (docs/images)."""
-    from reportpack.pack import read_manifest
+    from reportpack.publish.pack import read_manifest
     from reportpack.render.pdf import page_png
 
     s = _settings(args)
@@ -274,12 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("great_expectations", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from reportpack.commentary import CommentaryError
-    from reportpack.document import DocumentSyntaxError
-    from reportpack.inputs import InputError
-    from reportpack.packdef import PackDefinitionError
+    from reportpack.render.commentary import CommentaryError
+    from reportpack.render.document import DocumentSyntaxError
+    from reportpack.owner.inputs import InputError
+    from reportpack.owner.packdef import PackDefinitionError
     from reportpack.render.styles import StyleBaseError
-    from reportpack.templating import TemplateRenderError
+    from reportpack.render.templating import TemplateRenderError
     from reportpack.validate import SuiteError
 
     owner_errors = (

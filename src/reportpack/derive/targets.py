@@ -24,9 +24,9 @@ import pandas as pd
 import yaml
 from jinja2 import TemplateError
 
-from reportpack import templating
-from reportpack.ratios import ratio
-from reportpack.wording import FigureError
+from reportpack.render import templating
+from reportpack.derive.ratios import ratio
+from reportpack.render.wording import FigureError
 
 BETTER = ("higher", "lower")
 UNITS = ("yi", "wan", "count", "pct", "per_10k")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from reportpack.wording import cn_numeral
+from reportpack.render.wording import cn_numeral
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reportpack.periods import Period
-from reportpack.ratios import ratio
+from reportpack.derive.ratios import ratio
 
 
 def budget_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
