@@ -23,7 +23,13 @@ from airflow.sdk import CronTriggerTimetable, ExceptionRetryPolicy, Param, Retry
 
 # Only an unreachable warehouse is worth retrying; bad data, a template error or a bug fail at once.
 TRANSIENT = RetryRule(
-    exception=["sqlalchemy.exc.OperationalError", "sqlalchemy.exc.InterfaceError", "builtins.ConnectionError", "builtins.TimeoutError"],
+    exception=[
+        "reportpack.errors.WarehouseUnreachable",
+        "sqlalchemy.exc.OperationalError",
+        "sqlalchemy.exc.InterfaceError",
+        "builtins.ConnectionError",
+        "builtins.TimeoutError",
+    ],
     action=RetryAction.RETRY,
     reason="warehouse unreachable",
 )
@@ -54,10 +60,10 @@ def reportpack_half_year():
     def plan(params=None, logical_date=None, run_id=None) -> dict:
         from reportpack import pipeline, settings
         from reportpack.airflow_support import warehouse_url
-        from reportpack.periods import Period
+        from reportpack.periods import BANK_TIMEZONE, Period
 
         s = settings.load()
-        local_day = logical_date.astimezone(pendulum.timezone("Asia/Shanghai")).date()  # the bank's calendar
+        local_day = logical_date.astimezone(pendulum.timezone(BANK_TIMEZONE)).date()  # the bank's calendar
         label = params.get("period") or Period.last_half_before(local_day).label
         return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=params.get("pack") or pipeline.DEFAULT_PACK).ref()
 

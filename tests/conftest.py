@@ -41,6 +41,14 @@ def sample_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture
+def warehouse(sample_url, tmp_path):
+    """A private copy of the sample warehouse that a test may corrupt."""
+    dst = tmp_path / "wh.sqlite"
+    shutil.copyfile(sample_url.removeprefix("sqlite:///"), dst)
+    return f"sqlite:///{dst}"
+
+
+@pytest.fixture
 def make_settings(tmp_path):
     """Settings for one test: the checkout's templates, private output and owner-input folders."""
 
@@ -103,6 +111,5 @@ def sample_figures(sample_url) -> dict:
     with engine.connect() as conn:
         frames = extract(conn, Period.parse("2023H1"), ROOT / "templates" / "sql")
     engine.dispose()
-    from reportpack.pipeline import period_context
 
-    return figures.derive(frames, Period.parse("2023H1"), ROOT / "templates", period_context(Period.parse("2023H1")))
+    return figures.derive(frames, Period.parse("2023H1"), ROOT / "templates")

@@ -20,7 +20,8 @@ from reportpack.render import commentary, document, templating
 from reportpack.owner import packdef
 from reportpack.derive import subjects
 from reportpack.periods import Period
-from reportpack.pipeline import DEFAULT_PACK, base_context, document_context
+from reportpack.pipeline import DEFAULT_PACK
+from reportpack.render.context import base_context, document_context
 from reportpack.render.word import to_docx
 from reportpack.render.styles import load_base
 
@@ -51,9 +52,8 @@ def derived_figures(templates_dir: Path, outlets: int) -> dict[str, pd.DataFrame
         with engine.connect() as conn:
             frames = extract(conn, period, templates_dir / "sql")
         engine.dispose()
-    from reportpack.pipeline import period_context
 
-    return figures.derive(frames, period, templates_dir, period_context(period))
+    return figures.derive(frames, period, templates_dir)
 
 
 def run(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict[str, float]:

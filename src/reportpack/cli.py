@@ -12,12 +12,17 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date
+import traceback
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from reportpack import __version__
 from reportpack import settings as settings_mod
-from reportpack.periods import Period
+from reportpack.errors import EXIT_CODE_HELP, DataFailedValidation, ExitCode, InputError, ReportPackError
+from reportpack.periods import BANK_TIMEZONE, Period
 
 DAG_ID = "reportpack_half_year"
 log = logging.getLogger("reportpack")
@@ -41,27 +46,25 @@ def cmd_seed(args) -> int:
     present = existing_tables(s.warehouse_url)
     if present and args.if_missing:
         print(f"warehouse present at {where}; not seeding")
-        return 0
+        return ExitCode.OK
     if present and not args.replace:
-        print(
-            f"reportpack seed: {where} already holds a warehouse ({len(present)} tables, e.g. {present[0]}); "
-            "pass --replace to drop and rewrite it",
-            file=sys.stderr,
+        raise InputError(
+            f"{where} already holds a warehouse ({len(present)} tables, e.g. {present[0]}); "
+            "pass --replace to drop and rewrite it"
         )
-        return 2
-    spec = SampleSpec(outlets=args.outlets, sub_branches=args.sub_branches, start=args.start, end=args.end, seed=args.seed)
-    started = time.perf_counter()
     try:
-        counts = write(generate(spec), s.warehouse_url, progress=None if args.progress else False)
+        spec = SampleSpec(outlets=args.outlets, sub_branches=args.sub_branches, start=args.start, end=args.end, seed=args.seed)
+        pieces = generate(spec)
     except ValueError as exc:
-        print(f"reportpack seed: {exc}", file=sys.stderr)
-        return 2
+        raise InputError(str(exc)) from None
+    started = time.perf_counter()
+    counts = write(pieces, s.warehouse_url, progress=None if args.progress else False)
     print(
         f"seeded {where}: {spec.outlets} outlets in {spec.n_sub_branches} sub-branches, "
         f"{spec.start}…{spec.end}, {sum(counts.values()):,} rows in {len(counts)} tables "
         f"({time.perf_counter() - started:.1f} s)"
     )
-    return 0
+    return ExitCode.OK
 
 
 def cmd_validate(args) -> int:
@@ -69,37 +72,35 @@ def cmd_validate(args) -> int:
     from reportpack.validate import ValidationFailed
 
     s = _settings(args)
-    run = pipeline.start(s, args.period, f"validate-{int(time.time())}")
+    run = pipeline.start(s, args.period.label, f"validate-{int(time.time())}")
     pipeline.extract(s, run)
     try:
         status = pipeline.validate(s, run)
     except ValidationFailed as exc:
-        print(exc, file=sys.stderr)
-        print(f"report and quarantined rows kept in {run.folder}", file=sys.stderr)
-        return 1
+        exc.add_note(f"report and quarantined rows kept in {run.folder}")
+        raise
     print(f"validation {status}; report in {run.pack / 'validation'}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_pack(args) -> int:
     from reportpack import pipeline
-    from reportpack.validate import ValidationFailed
 
     s = _settings(args)
-    try:
-        path = pipeline.run_all(s, args.period, pdf=args.pdf, pack_name=args.pack)
-    except ValidationFailed as exc:
-        print(exc, file=sys.stderr)
-        print("nothing was published", file=sys.stderr)
-        return 1
+    path = pipeline.run_all(s, args.period.label, pdf=args.pdf, pack_name=args.pack)
     _show(path)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_airflow_run(args) -> int:
     """Run the pack DAG through Airflow itself (``airflow dags test``) for one period."""
+    from reportpack import pipeline
+
     s = _settings(args)
-    period = Period.parse(args.period)
+    period = args.period
+    # What the DAG's first tasks would refuse, refused here with the right exit code and no task log.
+    pipeline.check_owner_files(s, period, args.pack)
+    pipeline.check_warehouse(s.warehouse_url)
     env = settings_mod.airflow_env(s)
     env["REPORTPACK_OUTPUT_DIR"] = str(s.output_dir)
     env["REPORTPACK_WAREHOUSE_URL"] = s.warehouse_url
@@ -115,35 +116,34 @@ def cmd_airflow_run(args) -> int:
     manifest = target / "manifest.json"
     if proc.returncode != 0 or not manifest.exists() or manifest.stat().st_mtime < started:
         print(f"\nthe DAG run did not publish a pack for {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
-        _explain_failed_run(s.output_dir / ".runs", period.label, started)
-        return proc.returncode or 1
+        return _explain_failed_run(s.output_dir / ".runs", period.label, started)
     _show(target)
-    return 0
+    return ExitCode.OK
 
 
-def _explain_failed_run(runs: Path, label: str, since: float) -> None:
-    """Repeat, after Airflow's logs, why the newest run of ``label`` stopped."""
+def _explain_failed_run(runs: Path, label: str, since: float) -> int:
+    """Repeat, after Airflow's logs, why the newest run of ``label`` stopped; its exit code."""
+    from reportpack.run import load_state
+
     folders = sorted((p for p in runs.glob(f"{label}-*") if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
-    if not folders:
+    state = load_state(folders[-1]) if folders else None
+    if state is None or state.failed is None:
         print("see the task log above", file=sys.stderr)
-        return
-    state_file = folders[-1] / "run.json"
-    validation = json.loads(state_file.read_text("utf-8")).get("validation", {}) if state_file.exists() else {}
-    for message in validation.get("critical", []):
-        print(message, file=sys.stderr)
-    if validation.get("quarantine"):
-        print(f"offending rows: {validation['quarantine']}", file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
+    print(state.failed.message, file=sys.stderr)
+    if state.validation and state.validation.quarantine:
+        print(f"offending rows: {state.validation.quarantine}", file=sys.stderr)
     print(f"run folder kept for inspection: {folders[-1]}", file=sys.stderr)
+    return state.failed.exit_code
 
 
 def cmd_show(args) -> int:
     s = _settings(args)
-    target = s.output_dir / Period.parse(args.period).label
+    target = s.output_dir / args.period.label
     if not (target / "manifest.json").exists():
-        print(f"no pack published at {target}", file=sys.stderr)
-        return 1
+        raise InputError(f"no pack published for {args.period.label} at {target} (build it with `reportpack pack`)")
     _show(target)
-    return 0
+    return ExitCode.OK
 
 
 def _show(target: Path) -> None:
@@ -163,7 +163,9 @@ def cmd_preview(args) -> int:
     from reportpack.render.pdf import page_png
 
     s = _settings(args)
-    target = s.output_dir / Period.parse(args.period).label
+    target = s.output_dir / args.period.label
+    if not (target / "manifest.json").exists():
+        raise InputError(f"no pack published for {args.period.label} at {target} (build it with `reportpack pack`)")
     files = read_manifest(target)["files"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -174,7 +176,7 @@ def cmd_preview(args) -> int:
     for name, f in picks.items():
         page_png(target / f["path"], out / name, s.templates_dir / "fonts" / "fonts.conf")
         print(f"{out / name}  ← {f['path']}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_bench(args) -> int:
@@ -187,7 +189,7 @@ def cmd_bench(args) -> int:
         f"render: {result['documents']} documents of every kind, {result['ours_ms_per_doc']:.1f} ms/doc "
         f"(baseline plain python-docx {result['baseline_ms_per_doc']:.1f} ms/doc) → ratio {result['ratio']:.2f}"
     )
-    return 0
+    return ExitCode.OK
 
 
 def cmd_style_base(args) -> int:
@@ -201,25 +203,49 @@ def cmd_style_base(args) -> int:
     tmp.write_bytes(build_base())
     tmp.replace(out)
     print(out)
-    return 0
+    return ExitCode.OK
 
 
 def _date(text: str) -> date:
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-06-30") from None
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def default_period(today: date | None = None) -> Period:
+    """The last complete half year on the bank's calendar (Asia/Shanghai): what a run today reports."""
+    if today is None:
+        today = datetime.now(ZoneInfo(BANK_TIMEZONE)).date()
+    return Period.last_half_before(today)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reportpack", description="ReportPack: branch data → validated figures → Chinese report packs (Word).")
+    common = {"epilog": EXIT_CODE_HELP, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    parser = argparse.ArgumentParser(
+        prog="reportpack", description="ReportPack: branch data → validated figures → Chinese report packs (Word).", **common
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+        p = sub.add_parser(name, help=help_, description=help_, **common)
         p.set_defaults(func=func)
         return p
 
-    def period_opt(p, default: str | None = "2023H1") -> None:
-        p.add_argument("--period", default=default, help="2023-06, 2023Q2, 2023H1 or 2023 (default %(default)s)")
+    def period_opt(p) -> None:
+        p.add_argument(
+            "--period", type=_period, default=default_period(),
+            help="2023-06, 2023Q2, 2023H1 or 2023 (default: the last complete half year, now %(default)s)",
+        )
 
     def url_opt(p) -> None:
         p.add_argument("--url", help="warehouse SQLAlchemy URL (default: REPORTPACK_WAREHOUSE_URL, else the sample)")
@@ -270,27 +296,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # a wrong option or value exits 2 with the usage
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("great_expectations", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from reportpack.render.commentary import CommentaryError
-    from reportpack.render.document import DocumentSyntaxError
-    from reportpack.owner.inputs import InputError
-    from reportpack.owner.packdef import PackDefinitionError
-    from reportpack.render.styles import StyleBaseError
-    from reportpack.render.templating import TemplateRenderError
-    from reportpack.validate import SuiteError
-
-    owner_errors = (
-        TemplateRenderError, DocumentSyntaxError, SuiteError, PackDefinitionError, InputError, StyleBaseError, CommentaryError,
-    )
     try:
-        return args.func(args)
-    except (*owner_errors, FileNotFoundError) as exc:
-        # Errors in owner-edited files: the message names the file, line and reason; no traceback.
+        return int(args.func(args))
+    except ReportPackError as exc:
+        # Bad data, a wrong input or an unreachable warehouse: the message names what and where; no traceback.
         print(f"reportpack {args.command}: {exc}", file=sys.stderr)
-        return 1
+        for note in getattr(exc, "__notes__", ()):
+            print(note, file=sys.stderr)
+        if isinstance(exc, DataFailedValidation):
+            print("nothing was published", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print(f"reportpack {args.command}: interrupted; nothing was published", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 — the last resort: a bug, kept whole in a file for its report
+        saved = Path(tempfile.gettempdir()) / f"reportpack-error-{int(time.time())}.txt"
+        saved.write_text(traceback.format_exc(), "utf-8")
+        print(
+            f"reportpack {args.command}: internal error (a bug in ReportPack): {type(exc).__name__}: {exc}\n"
+            f"the traceback is in {saved}; please attach it to a bug report",
+            file=sys.stderr,
+        )
+        return int(ExitCode.INTERNAL_ERROR)
 
 
 if __name__ == "__main__":

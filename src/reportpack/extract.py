@@ -16,6 +16,9 @@ from typing import Callable
 import pandas as pd
 from sqlalchemy import Date, String, bindparam, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from reportpack.errors import InputError, WarehouseUnreachable
 
 from reportpack.periods import Period
 
@@ -111,7 +114,14 @@ def extract(conn: Connection, period: Period, sql_dir: Path) -> dict[str, pd.Dat
     """Every table of ``TABLES`` for ``period``, keyed by name."""
     frames = {}
     for table in TABLES:
-        frame = run_query(conn, sql_path(sql_dir, table.sql_stem).read_text("utf-8"), table.params(period))
+        path = sql_path(sql_dir, table.sql_stem)
+        try:
+            frame = run_query(conn, path.read_text("utf-8"), table.params(period))
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise WarehouseUnreachable(f"{path.name}: the warehouse connection was lost: {exc.orig}") from exc
+            # The warehouse does not have what the SQL expects (a table, a column): say which file and why.
+            raise InputError(f"{path}: the warehouse refused this extraction ({table.name}): {exc.orig}") from exc
         for column in table.date_columns:
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
         frames[table.name] = frame

@@ -16,6 +16,7 @@ _PATTERNS = (
     (re.compile(r"^(\d{4})$"), "year"),
 )
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+BANK_TIMEZONE = "Asia/Shanghai"  # the bank's calendar: a period ends at midnight Beijing time
 
 
 @dataclass(frozen=True, order=True)
@@ -53,6 +54,29 @@ class Period:
             "half": f"{y}H{(m - 1) // 6 + 1}",
             "year": f"{y}",
         }[self.kind]
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def number(self) -> int:
+        """Which month, quarter or half of its year (1 for a year): 2023H2 → 2, 2023Q3 → 3."""
+        return (self.start.month - 1) // _MONTHS[self.kind] + 1
+
+    def numbers(self) -> dict[str, object]:
+        """The period as rules see it when they compute figures: numbers only, no wording
+        (``half`` is 1 or 2 for a half year, else None; templates turn it into 上半年/下半年)."""
+        return {
+            "label": self.label,
+            "kind": self.kind,
+            "year": self.year,
+            "number": self.number,
+            "half": self.number if self.kind == "half" else None,
+            "start": self.start,
+            "end": self.end,
+            "time_progress": self.time_progress,
+        }
 
     @property
     def days(self) -> int:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from reportpack.errors import InputError
 
 # plugins/reportpack/settings.py → the checkout root (templates/, expectations/ live there).
 _DEFAULT_HOME = Path(__file__).resolve().parents[2]
@@ -41,7 +44,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     home = Path(env.get("REPORTPACK_HOME") or _DEFAULT_HOME).resolve()
     url = env.get("REPORTPACK_WAREHOUSE_URL") or f"sqlite:///{sample_warehouse_path(home)}"
-    make_url(url)  # fail here, naming the variable, rather than deep inside a task
+    try:
+        make_url(url)  # fail here, naming the variable, rather than deep inside a task
+    except ArgumentError:
+        raise InputError(f"REPORTPACK_WAREHOUSE_URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///path or postgresql+psycopg://…)") from None
     output = Path(env.get("REPORTPACK_OUTPUT_DIR") or "output")
     if not output.is_absolute():
         output = Path.cwd() / output

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from reportpack.errors import DataFailedValidation, OwnerFileError
+from reportpack.run import QualityWarning
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +27,10 @@ KEY_COLUMNS = ("unit_id", "sub_branch_id", "staff_id", "customer_id", "dimension
 SEVERITIES = ("critical", "warning", "info")
 
 
-class SuiteError(ValueError):
+class SuiteError(OwnerFileError):
     """A suite file that cannot be loaded: names the file, the expectation and the reason."""
+
+    topic_zh = "数据校验规则文件（expectations/）有误"
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class Outcome:
         return "passed with warnings" if self.warnings else "passed"
 
 
-class ValidationFailed(RuntimeError):
+class ValidationFailed(DataFailedValidation):
     """Critical expectations failed: nothing may be rendered or published."""
 
     def __init__(self, outcome: Outcome, quarantine_dir: Path | None):
@@ -279,3 +283,29 @@ def quarantine(outcome: Outcome, folder: Path) -> Path | None:
     for suite, frames in parts.items():
         pd.concat(frames).to_csv(folder / f"{suite}.csv", index_label="row", encoding="utf-8")
     return folder
+
+
+def quality_warning(f: Failure) -> QualityWarning:
+    """A warning as the documents use it: the units whose rows broke the rule (empty = the whole
+    table), the rule's bounds and each unit's offending values (for the review comment)."""
+    return QualityWarning(
+        suite=f.suite,
+        expectation=f.expectation,
+        columns=list(f.columns),
+        unexpected_count=f.unexpected_count,
+        element_count=f.element_count,
+        message=f.describe(),
+        units=sorted(set(f.rows["unit_id"].dropna())) if "unit_id" in f.rows else [],
+        rule={k: v for k, v in f.kwargs.items() if k in ("min_value", "max_value")},
+        unit_values=_offending_values(f),
+    )
+
+
+def _offending_values(f: Failure) -> dict[str, dict[str, float | str]]:
+    """The broken columns' values per unit, for the review comment on the figure they affect."""
+    if "unit_id" not in f.rows or not f.columns:
+        return {}
+    out = {}
+    for row in f.rows[["unit_id", *f.columns]].dropna(subset=["unit_id"]).to_dict("records"):
+        out[str(row.pop("unit_id"))] = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in row.items()}
+    return out

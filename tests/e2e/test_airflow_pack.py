@@ -232,7 +232,7 @@ def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sampl
     cli = str(Path(sys.executable).with_name("reportpack"))
     proc = subprocess.run([cli, "airflow-run", "--period", "2023H1", "--url", f"sqlite:///{bad}", "--output", str(out)],
                           capture_output=True, text=True, timeout=900)
-    assert proc.returncode != 0
+    assert proc.returncode == 1  # the data failed validation (not an input error, not a bug)
     assert "expect_column_pair_values_to_be_equal" in proc.stderr and "rows_in_period" in proc.stderr
     assert "BR01-S003-O00003" in proc.stderr and "2023-02-14" in proc.stderr
     assert not (out / "2023H1").exists()

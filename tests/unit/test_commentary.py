@@ -9,7 +9,7 @@ import pytest
 from reportpack.render import commentary
 from reportpack.owner import packdef
 from reportpack.periods import Period
-from reportpack.pipeline import base_context
+from reportpack.render.context import base_context
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

@@ -54,7 +54,7 @@ def test_no_folder_means_no_input(tmp_path):
     ],
 )
 def test_bad_input_names_file_entry_and_rule(tmp_path, body, message):
-    with pytest.raises(inputs.InputError, match=message) as caught:
+    with pytest.raises(inputs.OwnerInputError, match=message) as caught:
         _load(tmp_path, body)
     assert "notes.yaml" in str(caught.value)
 
@@ -89,11 +89,11 @@ def test_an_excel_sheet_works_like_a_yaml_file(tmp_path):
 def test_a_bad_excel_row_is_named_by_its_row_number(tmp_path):
     _workbook(tmp_path / "notes.xlsx", [("document", "unit", "section", "text"),
                                        ("lobby_plan", "O1", "measures", "a"), ("lobby_plan", "O9", "measures", "b")])
-    with pytest.raises(inputs.InputError, match=r"notes\.xlsx: row 3: unit 'O9' has no lobby_plan document"):
+    with pytest.raises(inputs.OwnerInputError, match=r"notes\.xlsx: row 3: unit 'O9' has no lobby_plan document"):
         inputs.load(tmp_path, DEFINITION, KEYS)
     _workbook(tmp_path / "notes.xlsx", [("文稿", "网点", "内容")])
-    with pytest.raises(inputs.InputError, match=r"notes\.xlsx: the first row must name the columns"):
+    with pytest.raises(inputs.OwnerInputError, match=r"notes\.xlsx: the first row must name the columns"):
         inputs.load(tmp_path, DEFINITION, KEYS)
     (tmp_path / "notes.xlsx").write_text("not a workbook", "utf-8")
-    with pytest.raises(inputs.InputError, match=r"notes\.xlsx: not a readable Excel workbook"):
+    with pytest.raises(inputs.OwnerInputError, match=r"notes\.xlsx: not a readable Excel workbook"):
         inputs.load(tmp_path, DEFINITION, KEYS)

@@ -10,15 +10,6 @@ from reportpack import pipeline
 from reportpack.validate import ValidationFailed
 
 
-@pytest.fixture
-def warehouse(sample_url, tmp_path):
-    """A private copy of the sample warehouse that a test may corrupt."""
-    src = sample_url.removeprefix("sqlite:///")
-    dst = tmp_path / "wh.sqlite"
-    shutil.copyfile(src, dst)
-    return f"sqlite:///{dst}"
-
-
 # Tests of run semantics (publish, failure, renditions) use the small pack definition: the same
 # pipeline with one document kind. The whole default pack is built in test_pack_structure.py.
 SMALL = "outlet_summaries"
@@ -226,7 +217,7 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
     monkeypatch.setenv("REPORTPACK_HOME", str(home))
     code = main(["pack", "--output", str(tmp_path / "out"), "--url", "sqlite:////nonexistent/never-opened.sqlite"])
     err = capsys.readouterr().err
-    assert code == 1 and "commentary.yaml: rule corporate_growth_first: category '成绩' is not one of" in err
+    assert code == 2 and "commentary.yaml: rule corporate_growth_first: category '成绩' is not one of" in err
     assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
 
 

@@ -8,14 +8,15 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from reportpack.derive import targets
+from reportpack.owner import targets as owner_targets
+from reportpack.publish import targets as publish_targets
 from reportpack.periods import Period
-from reportpack.pipeline import period_context
 from reportpack.warehouse.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-RULES = targets.load(TEMPLATES / "targets.yaml", TEMPLATES)
-H1, H2 = {"p": period_context(Period.parse("2023H1"))}, {"p": period_context(Period.parse("2023H2"))}
+RULES = owner_targets.load(TEMPLATES / "targets.yaml")
+H1, H2 = {"p": Period.parse("2023H1").numbers()}, {"p": Period.parse("2023H2").numbers()}
 
 
 def _outlet(**over):
@@ -66,22 +67,22 @@ def _write(tmp_path, body):
 )
 def test_a_malformed_target_rule_names_file_rule_and_reason(tmp_path, body, message):
     path = _write(tmp_path, body)
-    with pytest.raises(targets.TargetError, match=message) as caught:
-        targets.load(path, TEMPLATES)
+    with pytest.raises(owner_targets.TargetError, match=message) as caught:
+        owner_targets.load(path)
     assert str(path) in str(caught.value)
 
 
 def test_a_target_that_is_not_a_number_names_the_rule_and_unit(tmp_path):
     path = _write(tmp_path, "targets:\n  - {id: neg, indicator: x, name: X, value: 'o.corporate_end * -1'}\n")
-    with pytest.raises(targets.TargetError, match=r"target rule neg: unit O1: target -1100000000.0 is not a number ≥ 0"):
-        targets.from_rules(targets.load(path, TEMPLATES), [_outlet()], H1, path)
+    with pytest.raises(owner_targets.TargetError, match=r"target rule neg: unit O1: target -1100000000.0 is not a number ≥ 0"):
+        targets.from_rules(owner_targets.load(path), [_outlet()], H1, path)
 
 
 def test_owner_overrides_replace_rule_targets(tmp_path):
     (tmp_path / "城东支行.yaml").write_text(
         "- {unit: O1, indicator: corporate_growth, target: 80000000, reason: 重点客户到期}\n", "utf-8")
     by_rule = targets.from_rules(RULES, [_outlet()], H1, TEMPLATES / "targets.yaml")
-    merged = targets.merge(by_rule, targets.overrides(tmp_path, RULES, {"O1"})).set_index("indicator")
+    merged = targets.merge(by_rule, owner_targets.overrides(tmp_path, RULES, {"O1"})).set_index("indicator")
     assert merged.loc["corporate_growth", "target"] == 8e7
     assert merged.loc["corporate_growth", "source"] == "owner:城东支行.yaml#1"
     assert merged.loc["savings_growth", "source"] == "rule:savings_growth_peers"
@@ -101,8 +102,8 @@ def test_owner_overrides_replace_rule_targets(tmp_path):
 )
 def test_a_bad_override_names_file_entry_and_rule(tmp_path, body, message):
     (tmp_path / "o.yaml").write_text(body, "utf-8")
-    with pytest.raises(targets.TargetError, match=message):
-        targets.overrides(tmp_path, RULES, {"O1"})
+    with pytest.raises(owner_targets.TargetError, match=message):
+        owner_targets.overrides(tmp_path, RULES, {"O1"})
 
 
 def test_completion_by_hand():
@@ -142,7 +143,7 @@ def test_storing_targets_replaces_only_our_rows_and_is_stable_under_reruns(empty
     snapshots = []
     for _ in range(2):
         with engine.begin() as conn:
-            assert targets.write(conn, frame, "2031H2", date(2031, 6, 30)) == 2
+            assert publish_targets.write(conn, frame, "2031H2", date(2031, 6, 30)) == 2
         with engine.connect() as conn:
             snapshots.append(conn.execute(text("select unit_id, period, indicator, target, source from plan_target "
                                                "where period like '2031%' order by period, unit_id, indicator")).fetchall())

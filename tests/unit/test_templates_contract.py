@@ -10,7 +10,7 @@ from reportpack.render import commentary, document, templating
 from reportpack.owner import packdef
 from reportpack.derive import subjects
 from reportpack.periods import Period
-from reportpack.pipeline import base_context, document_context
+from reportpack.render.context import base_context, document_context
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from reportpack.render import commentary, templating
-from reportpack.pipeline import base_context
+from reportpack.render.context import base_context
 from reportpack.periods import Period
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportpack.derive import confidentiality, finance, indicators, metrics, operations, service, targets
+from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
 from reportpack.derive.ratios import per_10k
 from reportpack.derive.subjects import records
@@ -27,7 +28,6 @@ def derive(
     frames: dict[str, pd.DataFrame],
     period: Period,
     templates_dir: Path,
-    period_context: dict,
     overrides: Path | None = None,
     overrides_shown_as: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
@@ -36,10 +36,10 @@ def derive(
     against the targets the previous period's plans set)."""
     derived = _figures(frames, period, templates_dir / "indicators.yaml")
     rules_path = templates_dir / "targets.yaml"
-    rules = targets.load(rules_path, templates_dir)
-    by_rule = targets.from_rules(rules, records(derived["outlets"]), {"p": period_context}, rules_path)
+    rules = owner_targets.load(rules_path)
+    by_rule = targets.from_rules(rules, records(derived["outlets"]), {"p": period.numbers()}, rules_path)
     units = set(derived["outlets"]["unit_id"])
-    by_owner = targets.overrides(overrides, rules, units, overrides_shown_as)
+    by_owner = owner_targets.overrides(overrides, rules, units, overrides_shown_as)
     derived["next_targets"] = targets.described(targets.merge(by_rule, by_owner), derived["outlets"], rules)
     derived["plan_results"] = targets.completion(derived["outlets"], frames["period_targets"], rules)
     return derived

@@ -16,12 +16,15 @@ import yaml
 
 from reportpack.periods import Period
 from reportpack.derive.ratios import ratio
+from reportpack.errors import OwnerFileError
 
 SCORINGS = ("target", "rank", "band")
 
 
-class IndicatorFileError(ValueError):
+class IndicatorFileError(OwnerFileError):
     """A malformed indicators file: names the file, the indicator and the reason."""
+
+    topic_zh = "可比指标文件（indicators.yaml）有误"
 
 
 @dataclass(frozen=True)

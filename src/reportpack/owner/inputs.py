@@ -23,12 +23,15 @@ from pathlib import Path
 import yaml
 
 from reportpack.owner.packdef import PackDefinition
+from reportpack.errors import OwnerFileError
 
 _KEYS = {"document", "unit", "section", "text"}
 
 
-class InputError(ValueError):
+class OwnerInputError(OwnerFileError):
     """Owner input that cannot be placed: names the file, the entry and the rule."""
+
+    topic_zh = "负责人填写的内容（inputs/）有误"
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,11 @@ def _excel_rows(found: Path, path: Path) -> list[tuple[str, dict]]:
     try:
         sheet = pd.read_excel(found, sheet_name=0, dtype=str, engine="openpyxl")
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise InputError(f"{path}: not a readable Excel workbook ({exc})") from None
+        raise OwnerInputError(f"{path}: not a readable Excel workbook ({exc})") from None
     sheet.columns = [str(c).strip() for c in sheet.columns]
     missing = sorted({"document", "section", "text"} - set(sheet.columns))
     if missing:
-        raise InputError(f"{path}: the first row must name the columns document, unit, section, text (missing: {missing})")
+        raise OwnerInputError(f"{path}: the first row must name the columns document, unit, section, text (missing: {missing})")
     rows = []
     for i, row in enumerate(sheet.to_dict("records"), start=2):  # row 1 is the header
         entry = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
@@ -82,11 +85,11 @@ def load(
         try:
             data = yaml.safe_load(found.read_text("utf-8"))
         except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML: {exc}") from None
+            raise OwnerInputError(f"{path}: not valid YAML: {exc}") from None
         if data is None:
             continue
         if not isinstance(data, list):
-            raise InputError(f"{path}: must be a list of entries (- document: … section: … text: …)")
+            raise OwnerInputError(f"{path}: must be a list of entries (- document: … section: … text: …)")
         for i, raw in enumerate(data, start=1):
             entries.append(_entry(path, f"entry {i}", raw, definition, keys))
     return entries
@@ -95,24 +98,24 @@ def load(
 def _entry(path: Path, label: str, raw, definition: PackDefinition, keys: dict[str, set[str]] | None) -> Entry:
     where = f"{path}: {label}"
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: an entry is a mapping with document, section, text (and unit)")
+        raise OwnerInputError(f"{where}: an entry is a mapping with document, section, text (and unit)")
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
-        raise InputError(f"{where}: unknown keys {unknown} (allowed: {sorted(_KEYS)})")
+        raise OwnerInputError(f"{where}: unknown keys {unknown} (allowed: {sorted(_KEYS)})")
     kind = raw.get("document")
     part = definition.part(kind) if isinstance(kind, str) else None
     if part is None:
-        raise InputError(f"{where}: document {kind!r} is not a part of pack {definition.name} ({[p.kind for p in definition.parts]})")
+        raise OwnerInputError(f"{where}: document {kind!r} is not a part of pack {definition.name} ({[p.kind for p in definition.parts]})")
     section = raw.get("section")
     if section not in part.slots:
-        raise InputError(f"{where}: section {section!r} is not a slot of {kind} (slots: {list(part.slots) or 'none'})")
+        raise OwnerInputError(f"{where}: section {section!r} is not a slot of {kind} (slots: {list(part.slots) or 'none'})")
     unit = raw.get("unit")
     if unit is not None and keys is not None and str(unit) not in keys.get(kind, set()):
-        raise InputError(f"{where}: unit {unit!r} has no {kind} document in this period")
+        raise OwnerInputError(f"{where}: unit {unit!r} has no {kind} document in this period")
     text = raw.get("text")
     texts = [text] if isinstance(text, str) else text
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
-        raise InputError(f"{where}: text must be a non-empty sentence or a list of them")
+        raise OwnerInputError(f"{where}: text must be a non-empty sentence or a list of them")
     return Entry(f"{path.name} {label}", kind, None if unit is None else str(unit), section, tuple(_clean(t) for t in texts))
 
 

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from reportpack.errors import OwnerFileError
 
 # Who a document is about; ``reportpack.derive.subjects`` builds one context per subject.
 SUBJECTS = ("outlet", "ops_manager", "teller", "sub_branch", "bank")
 _SLOT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class PackDefinitionError(ValueError):
+class PackDefinitionError(OwnerFileError):
     """A malformed pack definition: names the file, the part and the rule."""
+
+    topic_zh = "文稿包定义（templates/packs/）有误"
 
 
 @dataclass(frozen=True)

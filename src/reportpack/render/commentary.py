@@ -23,6 +23,7 @@ from jinja2 import TemplateError, nodes
 
 from reportpack.render import templating
 from reportpack.render.wording import FigureError
+from reportpack.errors import OwnerFileError
 
 CATEGORIES = ("成效", "问题", "措施", "下一步")
 _KEYS = {"id", "documents", "category", "priority", "topic", "when", "text"}
@@ -30,8 +31,10 @@ _KEYS = {"id", "documents", "category", "priority", "topic", "when", "text"}
 _PRELUDE = '{% from "documents/_macros.j2" import change, rate_change, progress, yoy %}'
 
 
-class CommentaryError(ValueError):
+class CommentaryError(OwnerFileError):
     """A malformed or failing rule: names the file, the rule id and the reason."""
+
+    topic_zh = "评述规则（commentary.yaml）有误"
 
 
 @dataclass(frozen=True)

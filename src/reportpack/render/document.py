@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, replace
 
 from reportpack.render.wording import cn_numeral
+from reportpack.errors import OwnerFileError
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ def mark(figure: str, comment: str) -> str:
     return f"[[{figure}||{comment}]]"
 
 
-class DocumentSyntaxError(ValueError):
+class DocumentSyntaxError(OwnerFileError):
     """A line of a rendered template that is not valid text form."""
+
+    topic_zh = "文稿模板输出的格式有误"
 
 
 _HEADING = re.compile(r"^(#{1,4})\s+(\S.*)$")

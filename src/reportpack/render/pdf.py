@@ -7,10 +7,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from reportpack.errors import InputError
 
 
-class LibreOfficeMissing(RuntimeError):
-    pass
+class LibreOfficeMissing(InputError):
+    """PDF renditions were asked for on a machine without LibreOffice."""
 
 
 def soffice() -> str:

@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
 from reportpack.render.deterministic import normalise_zip
+from reportpack.errors import OwnerFileError
 
 # Font names as they exist on a bank's Windows machine; LibreOffice maps them on Linux through
 # templates/fonts/fonts.conf.
@@ -212,8 +213,10 @@ def _page_number(footer, align) -> None:
     para.add_run(" —")
 
 
-class StyleBaseError(ValueError):
+class StyleBaseError(OwnerFileError):
     """A replacement style base that cannot be used: names the file and what is missing."""
+
+    topic_zh = "样式底稿（.docx）不能使用"
 
 
 def build_base() -> bytes:

@@ -17,10 +17,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from reportpack.render.document import mark
 from reportpack.render.wording import FILTERS, FigureError
+from reportpack.errors import OwnerFileError
 
 
-class TemplateRenderError(ValueError):
+class TemplateRenderError(OwnerFileError):
     """A template failed: names the template, its line and the reason."""
+
+    topic_zh = "文稿模板有误（模板名与行号见上一行）"
 
 
 def _refuse_missing(value):

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from reportpack.warehouse.connect import connect
 from reportpack.warehouse.schema import metadata
 
 
@@ -27,11 +28,8 @@ def existing_tables(url: str) -> list[str]:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).exists():
             return []
-    engine = create_engine(url)
-    try:
-        names = set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
+    with connect(url) as conn:
+        names = set(inspect(conn).get_table_names())
     return sorted(names & set(metadata.tables))
 
 

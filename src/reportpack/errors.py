@@ -1,0 +1,100 @@
+"""The one error family: whose mistake it is, and the exit code the command line returns for it.
+
+Every error ReportPack raises on purpose is a ``ReportPackError``. Its class says who can fix it —
+the data (``DataFailedValidation``), the person running the tool or the report owner who edited a
+file (``InputError``), the warehouse's availability (``WarehouseUnreachable``) — and the command
+line maps it to an exit code without a traceback. Anything else is a bug (``INTERNAL_ERROR``).
+
+Errors in files report owners edit (templates, rules, targets, pack definitions, owner input) are
+``OwnerFileError``: they name the file, the line/row/entry, the field and the rule, and say so in
+Chinese as well, since report owners are bank staff, not engineers.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Exit codes of ``reportpack`` (listed in ``--help`` and the README)."""
+
+    OK = 0
+    DATA_FAILED_VALIDATION = 1  # a critical expectation failed: nothing was published
+    INPUT_WRONG = 2  # a command-line value, an owner-edited file or the configuration is wrong
+    WAREHOUSE_UNREACHABLE = 3  # the warehouse did not answer: worth retrying later
+    INTERNAL_ERROR = 4  # a bug in ReportPack: the traceback is kept in a file to report
+
+
+EXIT_CODE_HELP = """exit codes:
+  0  success
+  1  the data failed validation (critical expectation); nothing was published
+  2  your input is wrong: a command-line value, the configuration or a file a report owner edits
+  3  the warehouse cannot be reached; nothing was changed, try again later
+  4  internal error (a bug in ReportPack); the traceback is saved to a file named in the message"""
+
+
+class ReportPackError(Exception):
+    """Base of every error ReportPack raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL_ERROR
+
+
+class InputError(ReportPackError, ValueError):
+    """Something given to ReportPack is wrong: a command-line value, a setting, a missing tool."""
+
+    exit_code = ExitCode.INPUT_WRONG
+
+
+class OwnerFileError(InputError):
+    """A file a report owner edits is wrong. ``where`` is the line, row, rule or entry; ``field``
+    the key; ``rule`` what is required (English); ``rule_zh`` the same for a report owner.
+    ``topic_zh`` names the kind of file in Chinese when the problem is only described in English."""
+
+    topic_zh = "报告负责人维护的文件有误"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        file: Path | str | None = None,
+        where: str | None = None,
+        field: str | None = None,
+        rule: str | None = None,
+        rule_zh: str | None = None,
+    ):
+        self.file, self.where, self.field, self.rule, self.rule_zh = file, where, field, rule, rule_zh
+        if not message:
+            parts = [str(p) for p in (file, where) if p]
+            if field:
+                parts.append(f"field {field!r}")
+            message = ": ".join([*parts, rule or "invalid"])
+        super().__init__(message)
+
+    @property
+    def chinese(self) -> str:
+        """The same problem for a report owner: 文件、位置、字段、规则."""
+        if not self.rule_zh:
+            return f"{self.topic_zh}：文件、位置与原因见上一行"
+        parts = [f"文件 {self.file}" if self.file else self.topic_zh]
+        if self.where:
+            parts.append(f"位置 {self.where}")
+        if self.field:
+            parts.append(f"字段 {self.field}")
+        parts.append(self.rule_zh)
+        return "，".join(parts)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n{self.chinese}"
+
+
+class WarehouseUnreachable(ReportPackError):
+    """The warehouse did not answer (network, server down, authentication)."""
+
+    exit_code = ExitCode.WAREHOUSE_UNREACHABLE
+
+
+class DataFailedValidation(ReportPackError):
+    """Critical expectations failed on the warehouse's data: nothing may be rendered or published."""
+
+    exit_code = ExitCode.DATA_FAILED_VALIDATION

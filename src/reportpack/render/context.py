@@ -1,0 +1,46 @@
+"""What a document template sees: the period in words, labels, validation warnings, the subject's
+records, the owner's text and the drafted findings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from reportpack.derive.subjects import Subject
+from reportpack.owner.packdef import Part
+from reportpack.periods import Period
+from reportpack.render import commentary
+
+
+@lru_cache(maxsize=4)
+def labels(templates_dir: Path) -> dict:
+    """``templates/labels.yaml``: Chinese names of tables, columns, rules and periods."""
+    return yaml.safe_load((templates_dir / "labels.yaml").read_text("utf-8"))
+
+
+def period_context(period: Period, names: dict) -> dict:
+    """The period's numbers (``Period.numbers``) and its names in the documents, from the
+    ``periods`` section of ``labels.yaml`` (``half_name`` 上半年, ``next_half_name`` …)."""
+    numbers = period.numbers()
+    words = {"year": period.year, "next_year": period.year + 1}
+    named = {key: str(by_half[numbers["half"]]).format(**words) for key, by_half in names.items()} if numbers["half"] else {}
+    return {**numbers, **named}
+
+
+def base_context(templates_dir: Path, period: Period, warnings: list[dict]) -> dict:
+    """What every document template sees besides its subject: period, validation warnings, labels."""
+    found = labels(templates_dir)
+    return {"p": period_context(period, found["periods"]), "quality_warnings": warnings, "labels": found}
+
+
+def document_context(
+    base: dict, part: Part, subject: Subject, rules: commentary.RuleSet, owner: dict | None = None
+) -> tuple[dict, dict[str, list[commentary.Finding]]]:
+    """What one document's template sees — period, labels, warnings, the subject's records, the
+    owner's text and the drafted findings — and the findings themselves (for findings.json)."""
+    context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
+    found = commentary.evaluate(rules, part.kind, context)
+    context["findings"] = {category: [f.text for f in items] for category, items in found.items()}
+    return context, found

@@ -1,0 +1,93 @@
+"""Render a pack's documents: every part of the pack definition for each of its subjects, then one
+compilation per sub-branch gathering the already-rendered texts (each document is rendered once)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportpack.derive import subjects
+from reportpack.owner import inputs
+from reportpack.owner.packdef import PackDefinition, Part
+from reportpack.periods import Period
+from reportpack.render import commentary, document, templating
+from reportpack.render.context import base_context, document_context
+from reportpack.render.styles import load_base
+from reportpack.render.word import to_docx
+
+
+@dataclass(frozen=True)
+class Rendered:
+    part: Part
+    subject: subjects.Subject
+    text: str
+
+
+def render_pack(
+    pack_dir: Path,
+    templates_dir: Path,
+    definition: PackDefinition,
+    rules: commentary.RuleSet,
+    by_subject: dict[str, list[subjects.Subject]],
+    owner_entries: list[inputs.Entry],
+    period: Period,
+    warnings: list[dict],
+) -> dict[str, str]:
+    """Write every document and compilation under ``pack_dir`` and ``findings.json`` (why each
+    drafted sentence is there); returns path in the pack → kind."""
+    base = base_context(templates_dir, period, warnings)
+    style = load_base(definition.style_base)
+    kinds: dict[str, str] = {}
+    explained: dict[str, list[dict]] = {}
+    rendered: list[Rendered] = []
+    for part in definition.parts:
+        for subject in by_subject[part.subject]:
+            owner = inputs.for_document(owner_entries, part.kind, subject.key, part.slots)
+            context, found = document_context(base, part, subject, rules, owner)
+            text = templating.render(templates_dir, part.template, context)
+            rel = subject.path(part.folder)
+            explained[rel] = [f.as_json() for items in found.values() for f in items]
+            write_document(pack_dir / rel, text, part.template, subject.name, definition, style)
+            kinds[rel] = part.kind
+            rendered.append(Rendered(part, subject, text))
+    for sub in by_subject["sub_branch"]:
+        parts = [
+            {"name": r.part.name, "kind": r.part.kind, "text": r.text}
+            for r in rendered
+            if r.part.in_compilation and r.subject.sub_branch_id in (None, sub.key)
+        ]
+        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
+        text = templating.render(templates_dir, definition.compilation_template, context)
+        title = document.parse(text, definition.compilation_template)[0].plain
+        rel = f"{title}.docx"
+        write_document(pack_dir / rel, text, definition.compilation_template, sub.name, definition, style)
+        kinds[rel] = "compilation"
+    (pack_dir / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
+    kinds["findings.json"] = "findings"
+    return kinds
+
+
+def write_document(path: Path, text: str, source: str, author: str, definition: PackDefinition, style: bytes) -> None:
+    blocks = document.number(document.parse(text, source), level3=definition.level3)
+    title = next((b.plain for b in blocks if b.kind == "title"), path.stem)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(to_docx(blocks, title=title, author=author, base=style))
+
+
+def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str]) -> dict[str, str]:
+    """A PDF of every document under ``pdf/`` (LibreOffice, with the repository's font aliases so
+    the four Chinese faces stay distinct); returns path in the pack → "pdf"."""
+    from reportpack.render.pdf import to_pdf
+
+    by_folder: dict[Path, list[Path]] = {}
+    for rel in kinds:
+        if rel.endswith(".docx"):
+            by_folder.setdefault(Path(rel).parent, []).append(pack_dir / rel)
+    out = {}
+    for folder, docs in sorted(by_folder.items()):
+        for made in to_pdf(docs, pack_dir / "pdf" / folder, fonts_conf):
+            if not made.exists():
+                raise RuntimeError(f"LibreOffice did not convert {made.with_suffix('.docx').name}")
+            out[made.relative_to(pack_dir).as_posix()] = "pdf"
+    return out

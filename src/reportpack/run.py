@@ -1,0 +1,127 @@
+"""One run of a pack: its private folder and its typed state (``run.json``), shared by the phases.
+
+Each phase (extract → validate → derive → render → publish) may run in another process or on
+another Airflow worker; what one phase tells the next goes through ``run.json``, read and written
+only through ``RunState`` so a misspelt or missing key is an error, not a silent ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from reportpack.periods import Period
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QualityWarning(_Strict):
+    """A warning-severity expectation that failed: rendered into the documents it concerns."""
+
+    suite: str
+    expectation: str
+    columns: list[str]
+    unexpected_count: int
+    element_count: int
+    message: str
+    units: list[str]  # the units whose rows broke the rule; empty = the whole table (every document)
+    rule: dict[str, Any]  # min_value / max_value as the suite states them (int stays int)
+    unit_values: dict[str, dict[str, Any]]  # the broken columns' values per unit, for review comments
+
+
+class ValidationState(_Strict):
+    status: str  # passed | passed with warnings | failed
+    expectations: dict[str, int]  # counts by severity
+    warnings: list[QualityWarning]
+    critical: list[str]  # one message per failed critical expectation
+    quarantine: str | None  # folder of the offending rows
+
+
+class Failure(_Strict):
+    """Why the run stopped: the phase, the exit code the CLI returns for it, the message."""
+
+    phase: str
+    exit_code: int
+    message: str
+
+
+class RunState(_Strict):
+    run_id: str
+    started_at: str
+    pack: str  # the pack definition's name (templates/packs/<pack>.yaml)
+    inputs: list[str]  # owner files received, relative to inputs/<period>/
+    rows: dict[str, int] | None = None  # extract: rows per table
+    data_sha256: str | None = None  # extract: hash of the extracted data
+    validation: ValidationState | None = None  # validate
+    documents: dict[str, str] | None = None  # render: path in the pack → kind
+    failed: Failure | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """Where one run keeps its files. ``folder`` is private to the run until publication."""
+
+    folder: Path
+    period: Period
+    warehouse_url: str
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def pack(self) -> Path:
+        return self.folder / "pack"
+
+    @property
+    def figures(self) -> Path:
+        return self.folder / "figures"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.folder / "quarantine"
+
+    def ref(self) -> dict:
+        """What Airflow passes between tasks (XCom): small and JSON."""
+        return {"folder": str(self.folder), "period": self.period.label, "warehouse_url": self.warehouse_url}
+
+    @classmethod
+    def from_ref(cls, ref: dict) -> Run:
+        return cls(Path(ref["folder"]), Period.parse(ref["period"]), ref["warehouse_url"])
+
+    @property
+    def state(self) -> RunState:
+        found = load_state(self.folder)
+        if found is None:
+            raise FileNotFoundError(f"{self.folder / STATE_FILE}: the run was not started (pipeline.start)")
+        return found
+
+    def update(self, **changes: object) -> RunState:
+        """Set fields of the state (validated) and write it back."""
+        state = RunState.model_validate(self.state.model_dump() | changes)
+        write_state(self.folder, state)
+        return state
+
+
+STATE_FILE = "run.json"
+
+
+def load_state(folder: Path) -> RunState | None:
+    path = folder / STATE_FILE
+    return RunState.model_validate_json(path.read_text("utf-8")) if path.exists() else None
+
+
+def write_state(folder: Path, state: RunState) -> None:
+    tmp = folder / (STATE_FILE + ".tmp")
+    tmp.write_text(state.model_dump_json(indent=1), "utf-8")
+    tmp.replace(folder / STATE_FILE)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,140 @@
+"""The command line fails like a tool: one exit code per kind of failure, a message naming what is
+wrong, never a raw traceback for a user's mistake."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reportpack import __version__
+from reportpack.cli import default_period, main
+from reportpack.errors import ExitCode
+from tests.conftest import ROOT
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse: usage errors, --help, --version
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A private copy of the templates (to break) with the real expectations."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "templates", home / "templates")
+    (home / "expectations").symlink_to(ROOT / "expectations")
+    monkeypatch.setenv("REPORTPACK_HOME", str(home))
+    monkeypatch.setenv("REPORTPACK_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.setenv("REPORTPACK_INPUT_DIR", str(tmp_path / "inputs"))
+    return home
+
+
+def test_success_is_0(tmp_path, capsys):
+    code, out, _ = _run(capsys, "seed", "--outlets", "4", "--url", f"sqlite:///{tmp_path / 'w.sqlite'}", "--no-progress")
+    assert code == ExitCode.OK == 0
+    assert "seeded" in out
+
+
+def test_data_that_fails_validation_is_1(warehouse, tmp_path, capsys):
+    import sqlite3
+
+    with sqlite3.connect(warehouse.removeprefix("sqlite:///")) as conn:
+        conn.execute("delete from daily_balance where unit_id = 'BR01-S001-O00004' and biz_date = '2023-04-03'")
+    code, _, err = _run(capsys, "pack", "--period", "2023H1", "--url", warehouse, "--output", str(tmp_path / "out"))
+    assert code == ExitCode.DATA_FAILED_VALIDATION == 1
+    assert "BR01-S001-O00004" in err and "nothing was published" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "2023H1").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["pack", "--period", "2023H3"], "expected a label like 2023-06, 2023Q2, 2023H1 or 2023"),
+        (["pack", "--period", "2023H1", "--pack", "no_such_pack"], "no such pack definition (known: half_year, outlet_summaries)"),
+        (["pack", "--period", "2023H1", "--url", "sqlite:////nonexistent/w.sqlite"], "no such SQLite file"),
+        (["pack", "--period", "2023H1", "--url", "not a url"], "is not a SQLAlchemy URL"),
+        (["seed", "--start", "2023-02-30"], "is not a date like 2023-06-30"),
+        (["show", "--period", "2019H1"], "no pack published for 2019H1"),
+        (["pack", "--no-such-option"], "unrecognized arguments: --no-such-option"),
+    ],
+)
+def test_a_wrong_input_is_2_and_names_it(home, capsys, argv, says):
+    code, _, err = _run(capsys, *argv)
+    assert code == ExitCode.INPUT_WRONG == 2
+    assert says in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "says"),
+    [
+        ("commentary.yaml", "category: 成效", "category: 成绩", "category '成绩' is not one of"),
+        ("targets.yaml", "better: higher", "better: more", "better must be one of"),
+        ("packs/half_year.yaml", "kind: ", "knd: ", "half_year.yaml"),
+        ("documents/outlet_half_year_summary.md.j2", "{{ o.outlet_name }}", "{{ o.outlet_nam }}", "outlet_half_year_summary.md.j2:line"),
+    ],
+)
+def test_a_malformed_owner_file_is_2_and_names_file_and_rule_in_english_and_chinese(home, sample_url, tmp_path, capsys, file, old, new, says):
+    path = home / "templates" / file
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    code, _, err = _run(capsys, "pack", "--period", "2023H1", "--url", sample_url)
+    assert code == ExitCode.INPUT_WRONG
+    assert says in err and "Traceback" not in err
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in err.splitlines()[-1]), err  # a Chinese line for the owner
+    assert not (tmp_path / "out" / "2023H1").exists()
+
+
+def test_an_unreachable_warehouse_is_3_and_hides_the_password(home, capsys):
+    # Nothing listens on port 1: the connection is refused at once.
+    url = "postgresql+psycopg://reportpack:S3cr3t-pw@127.0.0.1:1/warehouse"
+    code, _, err = _run(capsys, "pack", "--period", "2023H1", "--url", url)
+    assert code == ExitCode.WAREHOUSE_UNREACHABLE == 3
+    assert "cannot be reached" in err and "127.0.0.1:1" in err
+    assert "S3cr3t-pw" not in err and "Traceback" not in err
+
+
+def test_a_bug_is_4_with_the_traceback_kept_in_a_file(home, sample_url, capsys, monkeypatch):
+    from reportpack import pipeline
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pipeline, "derive", broken)
+    code, _, err = _run(capsys, "pack", "--period", "2023H1", "--url", sample_url)
+    assert code == ExitCode.INTERNAL_ERROR == 4
+    assert "internal error (a bug in ReportPack): ZeroDivisionError: division by zero" in err
+    saved = Path(err.split("the traceback is in ", 1)[1].split(";", 1)[0])
+    assert "Traceback" in saved.read_text("utf-8") and "Traceback" not in err
+    saved.unlink()
+
+
+def test_help_of_every_command_lists_the_exit_codes(capsys):
+    from reportpack.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in ["", *commands]:
+        code, out, _ = _run(capsys, *([name] if name else []), "--help")
+        assert code == 0
+        assert "exit codes:" in out and "3  the warehouse cannot be reached" in out, name
+
+
+def test_version(capsys):
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0 and out.strip() == f"reportpack {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("today", "period"),
+    [(date(2026, 11, 28), "2026H1"), (date(2026, 7, 1), "2026H1"), (date(2026, 6, 30), "2025H2"), (date(2027, 1, 2), "2026H2")],
+)
+def test_the_default_period_is_the_last_complete_half_year(today, period):
+    assert default_period(today).label == period
