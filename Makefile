@@ -1,6 +1,9 @@
 # ReportPack — every entry point a newcomer needs. Each target installs what it needs first.
 #   make pack   install, seed the sample warehouse if missing, run the pack DAG through Airflow
 #   make test   install and run the whole test suite
+#   make test-fast  unit tests and DAG policy only (no whole packs, no Airflow runs): under two minutes
+#   make lint   ruff: lint and format check (CI runs it); `make format` rewrites the files
+#   make golden rewrite tests/golden/<kind>.txt from the sample; review with `git diff tests/golden`
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
 #   make docs   re-render docs/images: page 1 of a compilation and of one document of each kind (LibreOffice)
 #   make lock   re-resolve requirements.lock from pyproject.toml (then commit both)
@@ -23,7 +26,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export REPORTPACK_HOME := $(CURDIR)
 
-.PHONY: help install pack test bench docs lock clean airflow-db
+.PHONY: help install pack test test-fast lint format golden bench docs lock clean airflow-db
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -52,6 +55,20 @@ pack: $(AIRFLOW_HOME)/.migrated
 
 test: $(AIRFLOW_HOME)/.migrated
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(AIRFLOW_HOME)/.migrated
+	$(BIN)/python -m pytest tests/unit tests/dags -m "not slow and not e2e and not libreoffice" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+golden: install
+	$(BIN)/python -m tests.golden
 
 bench: install
 	$(BIN)/reportpack bench

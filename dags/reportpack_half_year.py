@@ -77,6 +77,7 @@ def reportpack_half_year():
     @task(retries=0)  # bad data does not get better by retrying
     def validate(run: dict) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from reportpack import pipeline, settings
         from reportpack.validate import ValidationFailed
 

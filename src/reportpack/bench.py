@@ -16,14 +16,14 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 
-from reportpack.render import commentary, document, templating
-from reportpack.owner import packdef
 from reportpack.derive import subjects
+from reportpack.owner import packdef
 from reportpack.periods import Period
 from reportpack.pipeline import DEFAULT_PACK
+from reportpack.render import commentary, document, templating
 from reportpack.render.context import base_context, document_context
-from reportpack.render.word import to_docx
 from reportpack.render.styles import load_base
+from reportpack.render.word import to_docx
 
 
 def _best_of(fn, repeat: int) -> float:

@@ -49,8 +49,7 @@ def cmd_seed(args) -> int:
         return ExitCode.OK
     if present and not args.replace:
         raise InputError(
-            f"{where} already holds a warehouse ({len(present)} tables, e.g. {present[0]}); "
-            "pass --replace to drop and rewrite it"
+            f"{where} already holds a warehouse ({len(present)} tables, e.g. {present[0]}); pass --replace to drop and rewrite it"
         )
     try:
         spec = SampleSpec(outlets=args.outlets, sub_branches=args.sub_branches, start=args.start, end=args.end, seed=args.seed)
@@ -108,8 +107,15 @@ def cmd_airflow_run(args) -> int:
     after = period.end.toordinal() + 2
     logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
     started = time.time()
-    cmd = [str(Path(sys.executable).with_name("airflow")), "dags", "test", DAG_ID, logical,
-           "--conf", json.dumps({"period": period.label, "pdf": args.pdf, "pack": args.pack})]
+    cmd = [
+        str(Path(sys.executable).with_name("airflow")),
+        "dags",
+        "test",
+        DAG_ID,
+        logical,
+        "--conf",
+        json.dumps({"period": period.label, "pdf": args.pdf, "pack": args.pack}),
+    ]
     print("$ " + " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, env=env)
     target = s.output_dir / period.label
@@ -243,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def period_opt(p) -> None:
         p.add_argument(
-            "--period", type=_period, default=default_period(),
+            "--period",
+            type=_period,
+            default=default_period(),
             help="2023-06, 2023Q2, 2023H1 or 2023 (default: the last complete half year, now %(default)s)",
         )
 
@@ -261,33 +269,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("seed", cmd_seed, "write the deterministic sample warehouse")
     p.add_argument("--outlets", type=int, default=22, help="number of outlets (default %(default)s)")
-    p.add_argument("--sub-branches", type=int, default=None, help="number of sub-branches (default: one per 8 outlets, at least 3)")
+    p.add_argument(
+        "--sub-branches", type=int, default=None, help="number of sub-branches (default: one per 8 outlets, at least 3)"
+    )
     p.add_argument("--start", type=_date, default=date(2021, 12, 31), help="first day (default %(default)s)")
     p.add_argument("--end", type=_date, default=date(2023, 12, 31), help="last day (default %(default)s)")
     p.add_argument("--seed", type=int, default=20230630, help="random seed (default %(default)s)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--if-missing", action="store_true", help="do nothing if the target already holds a warehouse")
     mode.add_argument("--replace", action="store_true", help="drop and rewrite a warehouse already at the target")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="progress bar on a terminal (default on)")
+    p.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=True, help="progress bar on a terminal (default on)"
+    )
     url_opt(p)
 
     p = add("validate", cmd_validate, "extract and validate one period; exit 1 on a critical failure")
-    period_opt(p); url_opt(p); out_opt(p)
+    period_opt(p)
+    url_opt(p)
+    out_opt(p)
 
     p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
-    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p); pack_opt(p)
+    period_opt(p)
+    url_opt(p)
+    out_opt(p)
+    pdf_opt(p)
+    pack_opt(p)
 
     p = add("airflow-run", cmd_airflow_run, "build the pack by running the DAG through Airflow (airflow dags test)")
-    period_opt(p); url_opt(p); out_opt(p); pdf_opt(p); pack_opt(p)
+    period_opt(p)
+    url_opt(p)
+    out_opt(p)
+    pdf_opt(p)
+    pack_opt(p)
 
     p = add("style-base", cmd_style_base, "write the built-in GB/T 9704 Word style base (templates/styles/gbt9704.docx)")
     p.add_argument("--out", help="where to write it (default: templates/styles/gbt9704.docx)")
 
     p = add("show", cmd_show, "print where the pack of a period is published and what it holds")
-    period_opt(p); out_opt(p)
+    period_opt(p)
+    out_opt(p)
 
     p = add("preview", cmd_preview, "render page 1 of a compilation and of one document of each kind to PNG (LibreOffice)")
-    period_opt(p); out_opt(p)
+    period_opt(p)
+    out_opt(p)
     p.add_argument("--out", default="docs/images", help="folder for the PNG files (default %(default)s)")
     p = add("bench", cmd_bench, "benchmark rendering against a plain python-docx baseline measured in the same run")
     p.add_argument("--outlets", type=int, default=60, help="outlets in the benchmark warehouse (default %(default)s)")

@@ -47,7 +47,8 @@ class InputError(ReportPackError, ValueError):
 
 
 class OwnerFileError(InputError):
-    """A file a report owner edits is wrong. ``where`` is the line, row, rule or entry; ``field``
+    """A file a report owner edits is wrong. ``where`` is the line, row, rule or entry (``line``
+    its line number when known); ``field``
     the key; ``rule`` what is required (English); ``rule_zh`` the same for a report owner.
     ``topic_zh`` names the kind of file in Chinese when the problem is only described in English."""
 
@@ -59,11 +60,13 @@ class OwnerFileError(InputError):
         *,
         file: Path | str | None = None,
         where: str | None = None,
+        line: int | None = None,
         field: str | None = None,
         rule: str | None = None,
         rule_zh: str | None = None,
     ):
-        self.file, self.where, self.field, self.rule, self.rule_zh = file, where, field, rule, rule_zh
+        self.file, self.where, self.line, self.field = file, where, line, field
+        self.rule, self.rule_zh = rule, rule_zh
         if not message:
             parts = [str(p) for p in (file, where) if p]
             if field:
@@ -77,12 +80,13 @@ class OwnerFileError(InputError):
         if not self.rule_zh:
             return f"{self.topic_zh}：文件、位置与原因见上一行"
         parts = [f"文件 {self.file}" if self.file else self.topic_zh]
-        if self.where:
+        if self.line:
+            parts.append(f"第{self.line}行" + (f"（{self.where}）" if self.where else ""))
+        elif self.where:
             parts.append(f"位置 {self.where}")
         if self.field:
             parts.append(f"字段 {self.field}")
-        parts.append(self.rule_zh)
-        return "，".join(parts)
+        return "，".join(parts) + "：" + self.rule_zh
 
     def __str__(self) -> str:
         return f"{super().__str__()}\n{self.chinese}"

@@ -7,11 +7,11 @@ whatever the database (SQLite returns text, PostgreSQL returns dates).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from sqlalchemy import Date, String, bindparam, text
@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from reportpack.errors import InputError, WarehouseUnreachable
-
 from reportpack.periods import Period
 
 
@@ -58,8 +57,10 @@ TABLES: tuple[Table, ...] = (
     Table("outlet_balances", _period, ("first_day", "last_day", "first_negative_date", "first_duplicate_date")),
     # The same period a year earlier, for 同比; empty columns when the warehouse does not reach back.
     Table(
-        "outlet_balances_last_year", lambda p: _period(p.same_last_year()),
-        ("first_day", "last_day", "first_negative_date", "first_duplicate_date"), sql="outlet_balances",
+        "outlet_balances_last_year",
+        lambda p: _period(p.same_last_year()),
+        ("first_day", "last_day", "first_negative_date", "first_duplicate_date"),
+        sql="outlet_balances",
     ),
     Table("sub_branch_reconciliation", _period, ("first_mismatch_date",)),
     Table("outlet_monthly", _period),

@@ -28,7 +28,7 @@ class Period:
     kind: str
 
     @classmethod
-    def parse(cls, label: str) -> "Period":
+    def parse(cls, label: str) -> Period:
         for pattern, kind in _PATTERNS:
             m = pattern.match(label.strip())
             if m:
@@ -36,12 +36,10 @@ class Period:
                 index = int(m.group(2)) if kind != "year" else 1
                 first_month = (index - 1) * _MONTHS[kind] + 1
                 return cls.from_months(year, first_month, kind)
-        raise ValueError(
-            f"period {label!r}: expected a label like 2023-06, 2023Q2, 2023H1 or 2023"
-        )
+        raise ValueError(f"period {label!r}: expected a label like 2023-06, 2023Q2, 2023H1 or 2023")
 
     @classmethod
-    def from_months(cls, year: int, first_month: int, kind: str) -> "Period":
+    def from_months(cls, year: int, first_month: int, kind: str) -> Period:
         last_month = first_month + _MONTHS[kind] - 1
         return cls(date(year, first_month, 1), _month_end(year, last_month), kind)
 
@@ -93,19 +91,19 @@ class Period:
         year_days = (date(self.end.year, 12, 31) - date(self.end.year, 1, 1)).days + 1
         return self.end.timetuple().tm_yday / year_days
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind just before this one (环比)."""
         months = _MONTHS[self.kind]
         index = self.start.year * 12 + self.start.month - 1 - months
         return Period.from_months(index // 12, index % 12 + 1, self.kind)
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         """The period of the same kind just after this one (the one a plan sets targets for)."""
         months = _MONTHS[self.kind]
         index = self.start.year * 12 + self.start.month - 1 + months
         return Period.from_months(index // 12, index % 12 + 1, self.kind)
 
-    def same_last_year(self) -> "Period":
+    def same_last_year(self) -> Period:
         """The same period one year earlier (同比)."""
         return Period.from_months(self.start.year - 1, self.start.month, self.kind)
 
@@ -118,7 +116,7 @@ class Period:
         return out
 
     @classmethod
-    def last_half_before(cls, when: date) -> "Period":
+    def last_half_before(cls, when: date) -> Period:
         """The half year that ended most recently before ``when`` (what a run on ``when`` reports)."""
         if when.month >= 7:
             return cls.parse(f"{when.year}H1")

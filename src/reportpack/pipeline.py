@@ -93,8 +93,12 @@ def start(
         copy = run.pack / "inputs" / path.relative_to(given)
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(path.read_bytes())
-    write_state(folder, RunState(run_id=run_id, started_at=now(), pack=definition.name,
-                                 inputs=[p.relative_to(given).as_posix() for p in received]))
+    write_state(
+        folder,
+        RunState(
+            run_id=run_id, started_at=now(), pack=definition.name, inputs=[p.relative_to(given).as_posix() for p in received]
+        ),
+    )
     return run
 
 
@@ -132,8 +136,11 @@ def validate(settings: Settings, run: Run) -> str:
 def derive(settings: Settings, run: Run) -> dict[str, int]:
     """Every figure of the period, one parquet file per document subject under ``figures/``."""
     derived = figures.derive(
-        load_frames(run.data), run.period, settings.templates_dir,
-        overrides=run.pack / "inputs" / "targets", overrides_shown_as=settings.input_dir / run.period.label / "targets",
+        load_frames(run.data),
+        run.period,
+        settings.templates_dir,
+        overrides=run.pack / "inputs" / "targets",
+        overrides_shown_as=settings.input_dir / run.period.label / "targets",
     )
     run.figures.mkdir(exist_ok=True)
     for name, frame in derived.items():

@@ -47,7 +47,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
     try:
         make_url(url)  # fail here, naming the variable, rather than deep inside a task
     except ArgumentError:
-        raise InputError(f"REPORTPACK_WAREHOUSE_URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///path or postgresql+psycopg://…)") from None
+        raise InputError(
+            f"REPORTPACK_WAREHOUSE_URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///path or postgresql+psycopg://…)"
+        ) from None
     output = Path(env.get("REPORTPACK_OUTPUT_DIR") or "output")
     if not output.is_absolute():
         output = Path.cwd() / output

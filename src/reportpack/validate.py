@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from html import escape as html_escape
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
+
 from reportpack.errors import DataFailedValidation, OwnerFileError
 from reportpack.run import QualityWarning
 
@@ -113,9 +114,7 @@ def load_suite_json(path: Path) -> dict:
             raise SuiteError(f"{path}: expectation #{i} ({exp.get('type')}): 'severity' belongs beside 'kwargs', not inside")
         severity = exp.get("severity", "critical")
         if severity not in SEVERITIES:
-            raise SuiteError(
-                f"{path}: expectation #{i} ({exp.get('type')}): severity {severity!r} is not one of {SEVERITIES}"
-            )
+            raise SuiteError(f"{path}: expectation #{i} ({exp.get('type')}): severity {severity!r} is not one of {SEVERITIES}")
     if not data.get("expectations"):
         raise SuiteError(f"{path}: suite has no expectations")
     return data
@@ -195,10 +194,7 @@ def _data_docs_page(result) -> str:
 def _failure(suite: str, item, frame: pd.DataFrame) -> Failure:
     config = item.expectation_config
     kwargs = dict(config.kwargs)
-    columns = tuple(
-        kwargs.get("column_list")
-        or [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    )
+    columns = tuple(kwargs.get("column_list") or [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs])
     result = item.result or {}
     index = result.get("unexpected_index_list") or []
     rows = frame.iloc[[i for i in index if isinstance(i, int)]] if index else pd.DataFrame()
@@ -224,9 +220,7 @@ def write_report(outcome: Outcome, folder: Path) -> None:
     """GX results (JSON) and a summary under ``folder``; failing rows go to ``quarantine/``."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, result in outcome.results.items():
-        (folder / f"{name}.json").write_text(
-            json.dumps(result, ensure_ascii=False, indent=1, default=str), "utf-8"
-        )
+        (folder / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), "utf-8")
     summary = {
         "status": outcome.status,
         "expectations": outcome.expectation_counts,

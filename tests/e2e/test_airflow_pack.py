@@ -4,11 +4,11 @@ documents are reopened with python-docx and their figures compared with an indep
 from __future__ import annotations
 
 import json
-from datetime import date
 import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -74,7 +74,9 @@ def airflow_pack(sample_url, tmp_path_factory):
     cli = str(Path(sys.executable).with_name("reportpack"))
     proc = subprocess.run(
         [cli, "airflow-run", "--period", "2023H1", "--url", sample_url, "--output", str(out)],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out / "2023H1", proc.stdout + proc.stderr
@@ -143,7 +145,7 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             f"电子银行柜面替代率{pct(r['ebank'])}",
             f"个人网银有效新增客户{count(r['online'])}户",
         ]
-        for name, rate in (("对公", r["c_yoy"]), ("储蓄", r["s_yoy"])):
+        for _name, rate in (("对公", r["c_yoy"]), ("储蓄", r["s_yoy"])):
             if rate is not None:  # the outlet existed all of 2022H1
                 word = "增长" if rate >= 0 else "下降"
                 expected.append(f"同比{word}{pct(abs(rate))}")
@@ -189,7 +191,9 @@ def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
         assert parts == [f"{sub}上半年工作总结与计划篇{cn_numeral(i)}" for i in range(1, n + 1)]
         titles = [t for s, t in paras[1:] if s == "Title"]
         names = {r["name"] for r in members}
-        outlet_titles = [t for t in titles if t.endswith("2023年上半年工作总结") and t.removesuffix("2023年上半年工作总结") in names]
+        outlet_titles = [
+            t for t in titles if t.endswith("2023年上半年工作总结") and t.removesuffix("2023年上半年工作总结") in names
+        ]
         assert outlet_titles == [f"{r['name']}2023年上半年工作总结" for r in members]
         assert sum(t.endswith("大堂管理工作计划") for t in titles) == len(members)
 
@@ -227,11 +231,17 @@ def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sampl
     bad = tmp_path / "bad.sqlite"
     shutil.copyfile(sample_url.removeprefix("sqlite:///"), bad)
     with sqlite3.connect(bad) as conn:  # a duplicated (outlet, day)
-        conn.execute("insert into daily_balance select * from daily_balance where unit_id = 'BR01-S003-O00003' and biz_date = '2023-02-14'")
+        conn.execute(
+            "insert into daily_balance select * from daily_balance where unit_id = 'BR01-S003-O00003' and biz_date = '2023-02-14'"
+        )
     out = tmp_path / "output"
     cli = str(Path(sys.executable).with_name("reportpack"))
-    proc = subprocess.run([cli, "airflow-run", "--period", "2023H1", "--url", f"sqlite:///{bad}", "--output", str(out)],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [cli, "airflow-run", "--period", "2023H1", "--url", f"sqlite:///{bad}", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 1  # the data failed validation (not an input error, not a bug)
     assert "expect_column_pair_values_to_be_equal" in proc.stderr and "rows_in_period" in proc.stderr
     assert "BR01-S003-O00003" in proc.stderr and "2023-02-14" in proc.stderr

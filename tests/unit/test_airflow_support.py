@@ -20,4 +20,6 @@ def test_the_connection_wins(monkeypatch, conn, url):
 
 def test_without_the_connection_the_environment_decides(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_REPORTPACK_WAREHOUSE", raising=False)
-    assert warehouse_url(settings.load({"REPORTPACK_WAREHOUSE_URL": "sqlite:////elsewhere.sqlite"})) == "sqlite:////elsewhere.sqlite"
+    assert (
+        warehouse_url(settings.load({"REPORTPACK_WAREHOUSE_URL": "sqlite:////elsewhere.sqlite"})) == "sqlite:////elsewhere.sqlite"
+    )

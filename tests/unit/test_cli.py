@@ -42,6 +42,7 @@ def test_success_is_0(tmp_path, capsys):
     assert "seeded" in out
 
 
+@pytest.mark.slow  # renders documents
 def test_data_that_fails_validation_is_1(warehouse, tmp_path, capsys):
     import sqlite3
 
@@ -57,7 +58,10 @@ def test_data_that_fails_validation_is_1(warehouse, tmp_path, capsys):
     ("argv", "says"),
     [
         (["pack", "--period", "2023H3"], "expected a label like 2023-06, 2023Q2, 2023H1 or 2023"),
-        (["pack", "--period", "2023H1", "--pack", "no_such_pack"], "no such pack definition (known: half_year, outlet_summaries)"),
+        (
+            ["pack", "--period", "2023H1", "--pack", "no_such_pack"],
+            "no such pack definition (known: half_year, outlet_summaries)",
+        ),
         (["pack", "--period", "2023H1", "--url", "sqlite:////nonexistent/w.sqlite"], "no such SQLite file"),
         (["pack", "--period", "2023H1", "--url", "not a url"], "is not a SQLAlchemy URL"),
         (["seed", "--start", "2023-02-30"], "is not a date like 2023-06-30"),
@@ -72,16 +76,34 @@ def test_a_wrong_input_is_2_and_names_it(home, capsys, argv, says):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # renders documents
 @pytest.mark.parametrize(
     ("file", "old", "new", "says"),
     [
-        ("commentary.yaml", "category: 成效", "category: 成绩", "category '成绩' is not one of"),
-        ("targets.yaml", "better: higher", "better: more", "better must be one of"),
-        ("packs/half_year.yaml", "kind: ", "knd: ", "half_year.yaml"),
-        ("documents/outlet_half_year_summary.md.j2", "{{ o.outlet_name }}", "{{ o.outlet_nam }}", "outlet_half_year_summary.md.j2:line"),
+        (
+            "commentary.yaml",
+            "category: 成效",
+            "category: 成绩",
+            "rule corporate_growth_first (line 25): category: Input should be '成效'",
+        ),
+        (
+            "targets.yaml",
+            "better: higher",
+            "better: more",
+            "target rule corporate_growth_peers (line 15): better: Input should be 'higher' or 'lower'",
+        ),
+        ("packs/half_year.yaml", "kind: ", "knd: ", "half_year.yaml: part 1 (line 18): knd: unknown key (allowed: kind, name,"),
+        (
+            "documents/outlet_half_year_summary.md.j2",
+            "{{ o.outlet_name }}",
+            "{{ o.outlet_nam }}",
+            "outlet_half_year_summary.md.j2:line",
+        ),
     ],
 )
-def test_a_malformed_owner_file_is_2_and_names_file_and_rule_in_english_and_chinese(home, sample_url, tmp_path, capsys, file, old, new, says):
+def test_a_malformed_owner_file_is_2_and_names_file_and_rule_in_english_and_chinese(
+    home, sample_url, tmp_path, capsys, file, old, new, says
+):
     path = home / "templates" / file
     text = path.read_text("utf-8")
     assert old in text
@@ -102,6 +124,7 @@ def test_an_unreachable_warehouse_is_3_and_hides_the_password(home, capsys):
     assert "S3cr3t-pw" not in err and "Traceback" not in err
 
 
+@pytest.mark.slow  # renders documents
 def test_a_bug_is_4_with_the_traceback_kept_in_a_file(home, sample_url, capsys, monkeypatch):
     from reportpack import pipeline
 

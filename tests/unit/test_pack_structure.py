@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from reportpack.publish import pack
+from reportpack import pipeline
+from reportpack import settings as settings_mod
 from reportpack.owner import packdef
-from reportpack import pipeline, settings as settings_mod
+from reportpack.publish import pack
 from reportpack.render.wording import cn_numeral
+
+pytestmark = pytest.mark.slow  # builds whole packs: make test, not make test-fast
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFTOVER = re.compile(r"xxx|\{\{|\}\}|\{%|(?<![A-Za-z])(?:None|nan)(?![A-Za-z])", re.IGNORECASE)
@@ -30,8 +33,14 @@ def built(sample_url, tmp_path_factory):
         "- document: confidentiality_plan\n  section: measures\n  text: 年内开展一次保密知识竞赛。\n",
         "utf-8",
     )
-    s = settings_mod.load({"REPORTPACK_HOME": str(ROOT), "REPORTPACK_WAREHOUSE_URL": f"sqlite:///{warehouse}",
-                           "REPORTPACK_OUTPUT_DIR": str(tmp / "out"), "REPORTPACK_INPUT_DIR": str(tmp / "inputs")})
+    s = settings_mod.load(
+        {
+            "REPORTPACK_HOME": str(ROOT),
+            "REPORTPACK_WAREHOUSE_URL": f"sqlite:///{warehouse}",
+            "REPORTPACK_OUTPUT_DIR": str(tmp / "out"),
+            "REPORTPACK_INPUT_DIR": str(tmp / "inputs"),
+        }
+    )
     target = pipeline.run_all(s, "2023H1", "structure")
     return target, pack.read_manifest(target), warehouse
 

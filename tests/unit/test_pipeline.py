@@ -5,10 +5,11 @@ import shutil
 import pytest
 from sqlalchemy import create_engine, text
 
-from reportpack.publish import pack
 from reportpack import pipeline
+from reportpack.publish import pack
 from reportpack.validate import ValidationFailed
 
+pytestmark = pytest.mark.slow  # builds whole packs: make test, not make test-fast
 
 # Tests of run semantics (publish, failure, renditions) use the small pack definition: the same
 # pipeline with one document kind. The whole default pack is built in test_pack_structure.py.
@@ -26,7 +27,10 @@ def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehou
     s = make_settings(warehouse)
     first = pipeline.run_all(s, "2023H1", "first", pack_name=SMALL)
     before = pack.read_manifest(first)
-    _sql(warehouse, "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S001-O00001' and biz_date = '2023-03-01'")
+    _sql(
+        warehouse,
+        "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S001-O00001' and biz_date = '2023-03-01'",
+    )
     with pytest.raises(ValidationFailed) as caught:
         pipeline.run_all(s, "2023H1", "second", pack_name=SMALL)
     message = str(caught.value)
@@ -79,13 +83,16 @@ def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
                 if exp["kwargs"].get("column") == "negative_rows":
                     exp["severity"] = "warning"
         (home / "expectations" / suite.name).write_text(json.dumps(data), "utf-8")
-    _sql(warehouse, "update daily_balance set savings_deposit = -1 where biz_date = '2023-05-05' and unit_id = 'BR01-S002-O00002'")
+    _sql(
+        warehouse, "update daily_balance set savings_deposit = -1 where biz_date = '2023-05-05' and unit_id = 'BR01-S002-O00002'"
+    )
     from tests.unit.test_validate import RELEDGER
 
     for statement in RELEDGER:
         _sql(warehouse, statement)
-    s = settings_mod.load({"REPORTPACK_HOME": str(home), "REPORTPACK_WAREHOUSE_URL": warehouse,
-                           "REPORTPACK_OUTPUT_DIR": str(tmp_path / "out")})
+    s = settings_mod.load(
+        {"REPORTPACK_HOME": str(home), "REPORTPACK_WAREHOUSE_URL": warehouse, "REPORTPACK_OUTPUT_DIR": str(tmp_path / "out")}
+    )
     target = pipeline.run_all(s, "2023H1", "warn")
     assert pack.read_manifest(target)["validation"]["status"] == "passed with warnings"
     (doc,) = target.glob("outlets/*/BR01-S002-O00002_*.docx")
@@ -119,7 +126,10 @@ def test_validate_command_exits_non_zero_on_a_critical_failure(warehouse, tmp_pa
 
     out = str(tmp_path / "out")
     assert main(["validate", "--period", "2023H1", "--url", warehouse, "--output", out]) == 0
-    _sql(warehouse, "delete from daily_balance where unit_id = 'BR01-S001-O00004' and biz_date between '2023-04-01' and '2023-04-30'")
+    _sql(
+        warehouse,
+        "delete from daily_balance where unit_id = 'BR01-S001-O00004' and biz_date between '2023-04-01' and '2023-04-30'",
+    )
     assert main(["validate", "--period", "2023H1", "--url", warehouse, "--output", out]) == 1
     err = capsys.readouterr().err
     assert "BR01-S001-O00004" in err and "open_days" in err
@@ -158,8 +168,10 @@ def test_the_same_inputs_give_byte_identical_documents(warehouse, make_settings,
 def _stored_targets(url, period):
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text("select unit_id, indicator, target, source from plan_target where period = :p "
-                                 "order by unit_id, indicator"), {"p": period}).fetchall()
+        rows = conn.execute(
+            text("select unit_id, indicator, target, source from plan_target where period = :p order by unit_id, indicator"),
+            {"p": period},
+        ).fetchall()
     engine.dispose()
     return [tuple(r) for r in rows]
 
@@ -217,7 +229,7 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
     monkeypatch.setenv("REPORTPACK_HOME", str(home))
     code = main(["pack", "--output", str(tmp_path / "out"), "--url", "sqlite:////nonexistent/never-opened.sqlite"])
     err = capsys.readouterr().err
-    assert code == 2 and "commentary.yaml: rule corporate_growth_first: category '成绩' is not one of" in err
+    assert code == 2 and "commentary.yaml: rule corporate_growth_first (line 25): category: Input should be '成效'" in err
     assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
 
 

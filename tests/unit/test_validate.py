@@ -64,31 +64,90 @@ MONTH_ROW = f"from monthly_business where unit_id = '{OUTLET}' and month = '2023
 @pytest.mark.parametrize(
     "statements,suite,expectation,column",
     [
-        ([f"update daily_balance set corporate_deposit = -5 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"],
-         "outlet_balances", "expect_column_values_to_be_between", "negative_rows"),
-        ([f"insert into daily_balance select * {DAILY_ROW}"],
-         "outlet_balances", "expect_column_pair_values_to_be_equal", "rows_in_period"),
-        ([f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date between '2023-04-01' and '2023-04-30'"],
-         "outlet_balances", "expect_column_pair_values_to_be_equal", "open_days"),
-        ([f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2022-12-31'"],
-         "outlet_balances", "expect_column_values_to_be_between", "year_start_missing"),
-        ([f"update daily_balance set npl_loss = loans + 1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"],
-         "outlet_balances", "expect_column_values_to_be_between", "npl_over_loans_rows"),
-        ([f"insert into monthly_business select * {MONTH_ROW}"],
-         "outlet_business", "expect_column_pair_values_to_be_equal", "months_reported"),
-        ([f"update monthly_business set total_transactions = total_transactions + 1 where unit_id = '{OUTLET}' and month = '2023-03'"],
-         "outlet_business", "expect_column_values_to_be_between", "channel_mismatch_rows"),
-        ([f"update monthly_business set merchants_added = -1 where unit_id = '{OUTLET}' and month = '2023-03'"],
-         "outlet_business", "expect_column_values_to_be_between", "negative_rows"),
-        (["update daily_balance set savings_deposit = savings_deposit + 1 where unit_id = 'BR01-S002' and biz_date = '2023-05-10'"],
-         "sub_branch_reconciliation", "expect_column_values_to_be_between", "mismatched_days"),
-        ([f"update lobby_month set service_score = 130 where unit_id = '{OUTLET}' and month = '2023-03'"],
-         "lobby", "expect_column_values_to_be_between", "max_service_score"),
-        ([f"update org_unit set parent_id = null where unit_id = '{OUTLET}'"],
-         "outlets", "expect_column_values_to_not_be_null", "sub_branch_id"),
+        (
+            [f"update daily_balance set corporate_deposit = -5 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"],
+            "outlet_balances",
+            "expect_column_values_to_be_between",
+            "negative_rows",
+        ),
+        (
+            [f"insert into daily_balance select * {DAILY_ROW}"],
+            "outlet_balances",
+            "expect_column_pair_values_to_be_equal",
+            "rows_in_period",
+        ),
+        (
+            [f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date between '2023-04-01' and '2023-04-30'"],
+            "outlet_balances",
+            "expect_column_pair_values_to_be_equal",
+            "open_days",
+        ),
+        (
+            [f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2022-12-31'"],
+            "outlet_balances",
+            "expect_column_values_to_be_between",
+            "year_start_missing",
+        ),
+        (
+            [f"update daily_balance set npl_loss = loans + 1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'"],
+            "outlet_balances",
+            "expect_column_values_to_be_between",
+            "npl_over_loans_rows",
+        ),
+        (
+            [f"insert into monthly_business select * {MONTH_ROW}"],
+            "outlet_business",
+            "expect_column_pair_values_to_be_equal",
+            "months_reported",
+        ),
+        (
+            [
+                f"update monthly_business set total_transactions = total_transactions + 1 where unit_id = '{OUTLET}' and month = '2023-03'"
+            ],
+            "outlet_business",
+            "expect_column_values_to_be_between",
+            "channel_mismatch_rows",
+        ),
+        (
+            [f"update monthly_business set merchants_added = -1 where unit_id = '{OUTLET}' and month = '2023-03'"],
+            "outlet_business",
+            "expect_column_values_to_be_between",
+            "negative_rows",
+        ),
+        (
+            [
+                "update daily_balance set savings_deposit = savings_deposit + 1 where unit_id = 'BR01-S002' and biz_date = '2023-05-10'"
+            ],
+            "sub_branch_reconciliation",
+            "expect_column_values_to_be_between",
+            "mismatched_days",
+        ),
+        (
+            [f"update lobby_month set service_score = 130 where unit_id = '{OUTLET}' and month = '2023-03'"],
+            "lobby",
+            "expect_column_values_to_be_between",
+            "max_service_score",
+        ),
+        (
+            [f"update org_unit set parent_id = null where unit_id = '{OUTLET}'"],
+            "outlets",
+            "expect_column_values_to_not_be_null",
+            "sub_branch_id",
+        ),
     ],
-    ids=["negative balance", "duplicated outlet-day", "missing month", "missing 年初", "NPL above loans",
-         "duplicated outlet-month", "channels do not add up", "negative count", "sub-branch total does not reconcile", "score above its scale (100%)", "null key: outlet without sub-branch"],
+    ids=[
+        "negative balance",
+        "duplicated outlet-day",
+        "missing month",
+        "missing 年初",
+        "NPL above loans",
+        "duplicated outlet-month",
+        "channels do not add up",
+        "negative count",
+        "sub-branch total does not reconcile",
+        "score above its scale (100%)",
+        "null key: outlet without sub-branch",
+    ],
 )
 def test_each_corruption_is_caught_with_rule_column_and_rows(sample_url, tmp_path, statements, suite, expectation, column):
     outcome = validate(_corrupted(sample_url, tmp_path, statements), EXPECTATIONS)
@@ -107,7 +166,7 @@ def test_the_warehouse_itself_refuses_a_null_daily_key(sample_url, tmp_path):
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError):
-        _corrupted(sample_url, tmp_path, [f"update daily_balance set unit_id = null {DAILY_ROW[DAILY_ROW.index('where'):]}"])
+        _corrupted(sample_url, tmp_path, [f"update daily_balance set unit_id = null {DAILY_ROW[DAILY_ROW.index('where') :]}"])
 
 
 def test_a_missing_column_fails_the_schema_rule(frames):
@@ -131,7 +190,11 @@ def test_a_warning_does_not_stop_the_run(sample_url, tmp_path):
             if stem == "outlet_balances" and exp["kwargs"].get("column") == "negative_rows":
                 exp["severity"] = "warning"
 
-    bad = _corrupted(sample_url, tmp_path, [f"update daily_balance set savings_deposit = -1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'", *RELEDGER])
+    bad = _corrupted(
+        sample_url,
+        tmp_path,
+        [f"update daily_balance set savings_deposit = -1 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'", *RELEDGER],
+    )
     (tmp_path / "suites").mkdir()
     outcome = validate(bad, _copy_suites(tmp_path / "suites", soften))
     assert outcome.critical == ()
@@ -160,10 +223,14 @@ def test_a_bad_severity_is_rejected(frames, tmp_path):
 @pytest.mark.parametrize(
     "statement,column",
     [
-        (f"update daily_balance set corporate_deposit = corporate_deposit * 3 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'",
-         "corporate_max_day_change"),
-        (f"update daily_balance set savings_deposit = savings_deposit * 5 where unit_id = '{OUTLET}' and biz_date >= '2023-06-01'",
-         "savings_end_to_year_start"),
+        (
+            f"update daily_balance set corporate_deposit = corporate_deposit * 3 where unit_id = '{OUTLET}' and biz_date = '2023-03-01'",
+            "corporate_max_day_change",
+        ),
+        (
+            f"update daily_balance set savings_deposit = savings_deposit * 5 where unit_id = '{OUTLET}' and biz_date >= '2023-06-01'",
+            "savings_end_to_year_start",
+        ),
     ],
     ids=["day-on-day jump", "far outside its own 年初"],
 )

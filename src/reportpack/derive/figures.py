@@ -10,17 +10,21 @@ from pathlib import Path
 import pandas as pd
 
 from reportpack.derive import confidentiality, finance, indicators, metrics, operations, service, targets
-from reportpack.owner import targets as owner_targets
-from reportpack.periods import Period
 from reportpack.derive.ratios import per_10k
 from reportpack.derive.subjects import records
-
+from reportpack.owner import targets as owner_targets
+from reportpack.periods import Period
 
 # Figures whose median among a sub-branch's outlets the commentary rules compare with
 # (columns ``<figure>_sub_median``).
 PEER_MEDIANS = (
-    "corporate_growth_rate", "savings_growth_rate", "complaint_rate_per_10k", "valid_complaint_rate_per_10k",
-    "teller_error_rate_per_10k", "ebank_substitution_rate", "composite",
+    "corporate_growth_rate",
+    "savings_growth_rate",
+    "complaint_rate_per_10k",
+    "valid_complaint_rate_per_10k",
+    "teller_error_rate_per_10k",
+    "ebank_substitution_rate",
+    "composite",
 )
 
 
@@ -75,7 +79,9 @@ def _figures(frames: dict[str, pd.DataFrame], period: Period, indicators_file: P
     outlets = outlets.join(wide, on="unit_id")
     outlets["indicator_threshold"] = ind.threshold
     outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
-    subs = metrics.sub_branch_totals(outlets).merge(operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"])
+    subs = metrics.sub_branch_totals(outlets).merge(
+        operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"]
+    )
     subs = subs.merge(frames["fixed_assets"], on="sub_branch_id", how="left")
     return {
         "outlets": outlets,

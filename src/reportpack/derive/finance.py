@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reportpack.periods import Period
 from reportpack.derive.ratios import ratio
+from reportpack.periods import Period
 
 
 def budget_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:

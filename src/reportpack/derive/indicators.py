@@ -7,70 +7,12 @@ with 时序进度 (days elapsed ÷ days in the year) in 个百分点.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import yaml
 
-from reportpack.periods import Period
 from reportpack.derive.ratios import ratio
-from reportpack.errors import OwnerFileError
-
-SCORINGS = ("target", "rank", "band")
-
-
-class IndicatorFileError(OwnerFileError):
-    """A malformed indicators file: names the file, the indicator and the reason."""
-
-    topic_zh = "可比指标文件（indicators.yaml）有误"
-
-
-@dataclass(frozen=True)
-class Indicator:
-    id: str
-    name: str
-    figure: str
-    scoring: str
-    weight: float
-    target: str | None = None
-    floor: float | None = None
-    goal: float | None = None  # below ``floor`` when lower is better
-
-
-@dataclass(frozen=True)
-class IndicatorSet:
-    indicators: tuple[Indicator, ...]
-    full_marks: float
-    threshold: float
-
-
-def load(path: Path) -> IndicatorSet:
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
-    items = []
-    for i, raw in enumerate(data.get("indicators") or []):
-        where = f"{path}: indicator #{i} ({raw.get('id', '?')})"
-        try:
-            ind = Indicator(**raw)
-        except TypeError as exc:
-            raise IndicatorFileError(f"{where}: {exc}") from None
-        if ind.scoring not in SCORINGS:
-            raise IndicatorFileError(f"{where}: scoring {ind.scoring!r} is not one of {SCORINGS}")
-        if ind.scoring == "target" and not ind.target:
-            raise IndicatorFileError(f"{where}: scoring 'target' needs 'target' (an indicator of plan_target)")
-        if ind.scoring == "band" and (ind.floor is None or ind.goal is None or ind.floor == ind.goal):
-            raise IndicatorFileError(f"{where}: scoring 'band' needs distinct 'floor' and 'goal'")
-        items.append(ind)
-    if not items:
-        raise IndicatorFileError(f"{path}: no indicators")
-    ids = [i.id for i in items]
-    if len(set(ids)) != len(ids):
-        raise IndicatorFileError(f"{path}: duplicate indicator ids {sorted({x for x in ids if ids.count(x) > 1})}")
-    total = sum(i.weight for i in items)
-    if abs(total - 100) > 1e-9:
-        raise IndicatorFileError(f"{path}: weights sum to {total}, not 100")
-    return IndicatorSet(tuple(items), float(data.get("full_marks", 100)), float(data["threshold"]))
+from reportpack.owner.indicators import IndicatorFileError, IndicatorSet, load  # noqa: F401 — the file this module evaluates
+from reportpack.periods import Period
 
 
 def completion(figures: pd.DataFrame, targets: pd.DataFrame, indicators: IndicatorSet, period: Period) -> pd.DataFrame:
@@ -111,8 +53,14 @@ def scores(figures: pd.DataFrame, comp: pd.DataFrame, indicators: IndicatorSet) 
             score = full * np.clip((value - ind.floor) / span, 0, 1)
         parts.append(
             pd.DataFrame(
-                {"unit_id": figures["unit_id"].to_numpy(), "indicator": ind.id, "name": ind.name,
-                 "value": np.asarray(value, dtype=float), "score": np.asarray(score, dtype=float), "weight": ind.weight}
+                {
+                    "unit_id": figures["unit_id"].to_numpy(),
+                    "indicator": ind.id,
+                    "name": ind.name,
+                    "value": np.asarray(value, dtype=float),
+                    "score": np.asarray(score, dtype=float),
+                    "weight": ind.weight,
+                }
             )
         )
     return pd.concat(parts, ignore_index=True)

@@ -128,11 +128,7 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
         "savings_end": ("savings_end", "sum"),
         "savings_growth": ("savings_growth", "sum"),
     }
-    return (
-        figures.groupby(["sub_branch_id", "sub_branch_name", "branch_name"], sort=True)
-        .agg(**sums)
-        .reset_index()
-    )
+    return figures.groupby(["sub_branch_id", "sub_branch_name", "branch_name"], sort=True).agg(**sums).reset_index()
 
 
 def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -61,9 +61,19 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
 
     result: dict[str, list[Subject]] = {
         "outlet": [
-            outlet_subject(o, o["unit_id"], o["outlet_name"], f"{o['unit_id']}_{o['outlet_name']}",
-                           {"o": o, "lobby": lobby.get(o["unit_id"]), "monthly": monthly.get(o["unit_id"], []),
-                            "plan": plan.get(o["unit_id"], []), "next_targets": next_targets.get(o["unit_id"], [])})
+            outlet_subject(
+                o,
+                o["unit_id"],
+                o["outlet_name"],
+                f"{o['unit_id']}_{o['outlet_name']}",
+                {
+                    "o": o,
+                    "lobby": lobby.get(o["unit_id"]),
+                    "monthly": monthly.get(o["unit_id"], []),
+                    "plan": plan.get(o["unit_id"], []),
+                    "next_targets": next_targets.get(o["unit_id"], []),
+                },
+            )
             for o in outlets
         ],
         "ops_manager": [],
@@ -74,29 +84,48 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     for m in records(figures["ops_managers"]):
         o = by_unit[m["unit_id"]]
         result["ops_manager"].append(
-            outlet_subject(o, f"{m['staff_id']}@{m['unit_id']}", m["staff_name"],
-                           f"{m['unit_id']}_{o['outlet_name']}_{m['staff_name']}", {"m": m, "o": o})
+            outlet_subject(
+                o,
+                f"{m['staff_id']}@{m['unit_id']}",
+                m["staff_name"],
+                f"{m['unit_id']}_{o['outlet_name']}_{m['staff_name']}",
+                {"m": m, "o": o},
+            )
         )
     for t in tellers:
         o = by_unit[t["unit_id"]]
         result["teller"].append(
-            outlet_subject(o, t["staff_id"], t["staff_name"], f"{t['unit_id']}_{t['staff_id']}_{t['staff_name']}",
-                           {"t": t, "o": o, "colleagues": tellers_of[t["unit_id"]]})
+            outlet_subject(
+                o,
+                t["staff_id"],
+                t["staff_name"],
+                f"{t['unit_id']}_{t['staff_id']}_{t['staff_name']}",
+                {"t": t, "o": o, "colleagues": tellers_of[t["unit_id"]]},
+            )
         )
     for sub in subs:
         members = [o for o in outlets if o["sub_branch_id"] == sub["sub_branch_id"]]
         lines = [b for b in budget if b["sub_branch_id"] == sub["sub_branch_id"]]
         result["sub_branch"].append(
-            Subject(sub["sub_branch_id"], sub["sub_branch_name"], f"{sub['sub_branch_id']}_{sub['sub_branch_name']}",
-                    sub["sub_branch_id"], sub["sub_branch_name"],
-                    {"sub": sub, "outlets": members,
-                     "budget": [b for b in lines if not b["is_total"]],
-                     "budget_total": next(b for b in lines if b["is_total"]),
-                     "outlet_tellers": [t for t in tellers if t["unit_id"] in {o["unit_id"] for o in members}]})
+            Subject(
+                sub["sub_branch_id"],
+                sub["sub_branch_name"],
+                f"{sub['sub_branch_id']}_{sub['sub_branch_name']}",
+                sub["sub_branch_id"],
+                sub["sub_branch_name"],
+                {
+                    "sub": sub,
+                    "outlets": members,
+                    "budget": [b for b in lines if not b["is_total"]],
+                    "budget_total": next(b for b in lines if b["is_total"]),
+                    "outlet_tellers": [t for t in tellers if t["unit_id"] in {o["unit_id"] for o in members}],
+                },
+            )
         )
     for b in bank:
         result["bank"].append(
-            Subject(b["branch_name"], b["branch_name"], b["branch_name"], None, None,
-                    {"bank": b, "subs": subs, "staff": len(tellers)})
+            Subject(
+                b["branch_name"], b["branch_name"], b["branch_name"], None, None, {"bank": b, "subs": subs, "staff": len(tellers)}
+            )
         )
     return result

@@ -18,6 +18,7 @@ from jinja2 import TemplateError
 from reportpack.derive.ratios import ratio
 from reportpack.owner.targets import TargetError, TargetRule
 
+
 def from_rules(rules: tuple[TargetRule, ...], outlets: list[dict], base: dict, path: Path) -> pd.DataFrame:
     """One row per outlet and rule that applies: unit_id, indicator, target, source."""
     rows = []
@@ -48,11 +49,14 @@ def merge(by_rule: pd.DataFrame, by_owner: pd.DataFrame) -> pd.DataFrame:
 def _with_rules(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRule, ...], value: str, how: str) -> pd.DataFrame:
     """``frame`` (unit_id, indicator, …) with each rule's name, direction and unit and the outlet's
     figure for the indicator as column ``value``, in rule order per unit."""
-    meta = pd.DataFrame([{"indicator": r.indicator, "name": r.name, "better": r.better, "unit": r.unit} for r in rules],
-                        columns=["indicator", "name", "better", "unit"])
+    meta = pd.DataFrame(
+        [{"indicator": r.indicator, "name": r.name, "better": r.better, "unit": r.unit} for r in rules],
+        columns=["indicator", "name", "better", "unit"],
+    )
     keys = [c for c in ("unit_id", "sub_branch_id") if c in outlets]
-    long = outlets.melt(id_vars=keys, value_vars=[r.indicator for r in rules if r.indicator in outlets],
-                        var_name="indicator", value_name=value)
+    long = outlets.melt(
+        id_vars=keys, value_vars=[r.indicator for r in rules if r.indicator in outlets], var_name="indicator", value_name=value
+    )
     out = frame.merge(meta, on="indicator", how=how).merge(long, on=["unit_id", "indicator"], how=how)
     order = out["indicator"].map({r.indicator: i for i, r in enumerate(rules)})
     return out.assign(order=order).sort_values(["unit_id", "order"], ignore_index=True).drop(columns="order")

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-import yaml
+from pydantic import Field, RootModel, model_validator
 
-from reportpack.owner.packdef import PackDefinition
 from reportpack.errors import OwnerFileError
+from reportpack.owner import files as owner_files
+from reportpack.owner.files import OwnerModel, owner_rule
+from reportpack.owner.packdef import PackDefinition
 
-_KEYS = {"document", "unit", "section", "text"}
+Text = Annotated[str, Field(min_length=1)]
 
 
 class OwnerInputError(OwnerFileError):
@@ -55,18 +58,65 @@ def _excel_rows(found: Path, path: Path) -> list[tuple[str, dict]]:
 
     try:
         sheet = pd.read_excel(found, sheet_name=0, dtype=str, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise OwnerInputError(f"{path}: not a readable Excel workbook ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises several kinds for a file that is not a workbook
+        raise OwnerInputError(
+            f"{path}: not a readable Excel workbook ({exc})",
+            file=path,
+            rule=f"not a readable Excel workbook ({exc})",
+            rule_zh="不是可读取的 Excel 工作簿（.xlsx）",
+        ) from None
     sheet.columns = [str(c).strip() for c in sheet.columns]
     missing = sorted({"document", "section", "text"} - set(sheet.columns))
     if missing:
-        raise OwnerInputError(f"{path}: the first row must name the columns document, unit, section, text (missing: {missing})")
+        raise OwnerInputError(
+            f"{path}: the first row must name the columns document, unit, section, text (missing: {missing})",
+            file=path,
+            line=1,
+            rule=f"the first row must name the columns document, unit, section, text (missing: {missing})",
+            rule_zh=f"第一行须为列名 document、unit、section、text（缺少：{'、'.join(missing)}）",
+        )
     rows = []
     for i, row in enumerate(sheet.to_dict("records"), start=2):  # row 1 is the header
         entry = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
         if entry:
             rows.append((f"row {i}", entry))
     return rows
+
+
+class EntrySpec(OwnerModel):
+    """One entry: text for a section (slot) of one document, or of every document of a kind."""
+
+    document: Text  # a part's kind in the pack definition
+    unit: Text | None = None  # a subject's key; none = every document of the kind
+    section: Text  # one of the part's slots
+    text: Text | Annotated[list[Text], Field(min_length=1)]  # a sentence, or a list of them
+
+    @model_validator(mode="after")
+    def _placeable(self, info) -> EntrySpec:
+        definition: PackDefinition = info.context["definition"]
+        keys: dict[str, set[str]] | None = info.context["keys"]
+        part = definition.part(self.document)
+        if part is None:
+            kinds = [p.kind for p in definition.parts]
+            raise owner_rule(
+                f"document {self.document!r} is not a part of pack {definition.name} ({kinds})",
+                f"文稿类别 {self.document} 不在报告包 {definition.name} 中（可选：{'、'.join(kinds)}）",
+            )
+        if self.section not in part.slots:
+            raise owner_rule(
+                f"section {self.section!r} is not a slot of {self.document} (slots: {list(part.slots) or 'none'})",
+                f"{self.document} 没有可补充的段落 {self.section}（可选：{'、'.join(part.slots) or '无'}）",
+            )
+        if self.unit is not None and keys is not None and self.unit not in keys.get(self.document, set()):
+            raise owner_rule(
+                f"unit {self.unit!r} has no {self.document} document in this period",
+                f"机构或人员 {self.unit} 本期没有 {self.document} 文稿",
+            )
+        return self
+
+
+class EntryList(RootModel[list[EntrySpec]]):
+    pass
 
 
 def load(
@@ -76,47 +126,27 @@ def load(
     units are not known yet and not checked). ``shown_as``: the folder errors name (the owner's own,
     when ``folder`` is the run's copy)."""
     entries: list[Entry] = []
+    context = {"definition": definition, "keys": keys}
     for found in files(folder):
         path = (shown_as / found.name) if shown_as else found
         if found.suffix == ".xlsx":
             for label, raw in _excel_rows(found, path):
-                entries.append(_entry(path, label, raw, definition, keys))
+                spec = owner_files.check(EntrySpec, raw, path, OwnerInputError, where=label, context=context)
+                entries.append(_entry(found.name, label, spec))
             continue
-        try:
-            data = yaml.safe_load(found.read_text("utf-8"))
-        except yaml.YAMLError as exc:
-            raise OwnerInputError(f"{path}: not valid YAML: {exc}") from None
+        data, tree = owner_files.read_yaml(found, OwnerInputError, path)
         if data is None:
             continue
-        if not isinstance(data, list):
-            raise OwnerInputError(f"{path}: must be a list of entries (- document: … section: … text: …)")
-        for i, raw in enumerate(data, start=1):
-            entries.append(_entry(path, f"entry {i}", raw, definition, keys))
+        specs = owner_files.check(
+            EntryList, data, path, OwnerInputError, label=owner_files.entry_label, tree=tree, context=context
+        )
+        entries.extend(_entry(found.name, f"entry {i}", spec) for i, spec in enumerate(specs.root, start=1))
     return entries
 
 
-def _entry(path: Path, label: str, raw, definition: PackDefinition, keys: dict[str, set[str]] | None) -> Entry:
-    where = f"{path}: {label}"
-    if not isinstance(raw, dict):
-        raise OwnerInputError(f"{where}: an entry is a mapping with document, section, text (and unit)")
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise OwnerInputError(f"{where}: unknown keys {unknown} (allowed: {sorted(_KEYS)})")
-    kind = raw.get("document")
-    part = definition.part(kind) if isinstance(kind, str) else None
-    if part is None:
-        raise OwnerInputError(f"{where}: document {kind!r} is not a part of pack {definition.name} ({[p.kind for p in definition.parts]})")
-    section = raw.get("section")
-    if section not in part.slots:
-        raise OwnerInputError(f"{where}: section {section!r} is not a slot of {kind} (slots: {list(part.slots) or 'none'})")
-    unit = raw.get("unit")
-    if unit is not None and keys is not None and str(unit) not in keys.get(kind, set()):
-        raise OwnerInputError(f"{where}: unit {unit!r} has no {kind} document in this period")
-    text = raw.get("text")
-    texts = [text] if isinstance(text, str) else text
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
-        raise OwnerInputError(f"{where}: text must be a non-empty sentence or a list of them")
-    return Entry(f"{path.name} {label}", kind, None if unit is None else str(unit), section, tuple(_clean(t) for t in texts))
+def _entry(name: str, label: str, spec: EntrySpec) -> Entry:
+    texts = [spec.text] if isinstance(spec.text, str) else spec.text
+    return Entry(f"{name} {label}", spec.document, spec.unit, spec.section, tuple(_clean(t) for t in texts))
 
 
 def _clean(text: str) -> str:

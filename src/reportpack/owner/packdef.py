@@ -7,16 +7,19 @@ the rule.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import Field, field_validator
+
 from reportpack.errors import OwnerFileError
+from reportpack.owner import files
+from reportpack.owner.files import OwnerModel, owner_rule
 
 # Who a document is about; ``reportpack.derive.subjects`` builds one context per subject.
-SUBJECTS = ("outlet", "ops_manager", "teller", "sub_branch", "bank")
-_SLOT = re.compile(r"^[a-z][a-z0-9_]*$")
+SubjectKind = Literal["outlet", "ops_manager", "teller", "sub_branch", "bank"]
+SUBJECTS: tuple[str, ...] = SubjectKind.__args__
 
 
 class PackDefinitionError(OwnerFileError):
@@ -54,75 +57,124 @@ def path_of(templates_dir: Path, name: str) -> Path:
     return templates_dir / "packs" / f"{name}.yaml"
 
 
+Slot = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]  # lower-case identifiers
+Text = Annotated[str, Field(min_length=1)]
+
+
+class PartSpec(OwnerModel):
+    kind: Text
+    name: Text
+    template: Text
+    subject: SubjectKind
+    folder: Text | None = None
+    slots: list[Slot] = []
+    in_compilation: Annotated[bool, Field(strict=True)] = True
+
+
+class NumberingSpec(OwnerModel):
+    level3: str = "{n}."
+
+    @field_validator("level3")
+    @classmethod
+    def _one_n(cls, level3: str) -> str:
+        if level3.count("{n}") != 1 or "{" in level3.replace("{n}", ""):
+            raise owner_rule(
+                f"numbering.level3 {level3!r} must contain {{n}} once, e.g. '{{n}}.' or '{{n}}、'",
+                '第三层序号须含且只含一个 {n}，例如 "{n}." 或 "{n}、"',
+            )
+        return level3
+
+
+class CompilationSpec(OwnerModel):
+    template: Text
+
+
+class PackFile(OwnerModel):
+    title: Text
+    style_base: Text | None = None
+    numbering: NumberingSpec = NumberingSpec()
+    compilation: CompilationSpec
+    parts: Annotated[list[PartSpec], Field(min_length=1)]
+
+
+@files.once_per_version
 def load(path: Path, templates_dir: Path) -> PackDefinition:
     if not path.exists():
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise PackDefinitionError(f"{path}: no such pack definition (known: {', '.join(known) or 'none'})")
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise PackDefinitionError(f"{path}: not valid YAML: {exc}") from None
+        raise PackDefinitionError(
+            f"{path}: no such pack definition (known: {', '.join(known) or 'none'})",
+            file=path,
+            rule="no such pack definition",
+            rule_zh=f"没有这个报告包定义（现有：{'、'.join(known) or '无'}）",
+        )
+    data, tree = files.read_yaml(path, PackDefinitionError)
+    spec = files.check(
+        PackFile,
+        data or {},
+        path,
+        PackDefinitionError,
+        label=files.item_label({"parts": "part"}, ("kind",), numbered=True),
+        tree=tree,
+    )
 
-    def need(mapping: dict, key: str, where: str) -> str:
-        value = mapping.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise PackDefinitionError(f"{path}: {where}: '{key}' is required (text)")
-        return value.strip()
-
-    def template(name: str, where: str) -> str:
+    def template(name: str, loc: tuple, where: str | None) -> str:
         if not (templates_dir / name).is_file():
-            raise PackDefinitionError(f"{path}: {where}: template {name!r} does not exist under {templates_dir}")
+            raise files.problem(
+                PackDefinitionError,
+                path,
+                f"template {name!r} does not exist under {templates_dir}",
+                f"模板 {name} 不存在（应为 templates/ 下的路径）",
+                tree=tree,
+                loc=loc,
+                where=where,
+                field="template",
+            )
         return name
 
-    level3 = str((data.get("numbering") or {}).get("level3", "{n}."))
-    if level3.count("{n}") != 1 or "{" in level3.replace("{n}", ""):
-        raise PackDefinitionError(f"{path}: numbering.level3 {level3!r} must contain {{n}} once, e.g. '{{n}}.' or '{{n}}、'")
-    style_base = data.get("style_base")
-    if style_base is not None:
-        style_base = templates_dir / style_base
+    style_base = None
+    if spec.style_base is not None:
+        style_base = templates_dir / spec.style_base
         if not style_base.is_file():
-            raise PackDefinitionError(f"{path}: style_base {style_base} does not exist")
-    compilation = data.get("compilation") or {}
+            raise files.problem(
+                PackDefinitionError,
+                path,
+                f"style_base {style_base} does not exist",
+                f"版式底稿 {spec.style_base} 不存在",
+                tree=tree,
+                loc=("style_base",),
+                field="style_base",
+            )
     parts: list[Part] = []
-    raw_parts = data.get("parts")
-    if not isinstance(raw_parts, list) or not raw_parts:
-        raise PackDefinitionError(f"{path}: 'parts' must list at least one document kind")
-    allowed = {f for f in Part.__dataclass_fields__}
-    for i, raw in enumerate(raw_parts, start=1):
-        label = raw.get("kind", "?") if isinstance(raw, dict) else repr(raw)
-        where = f"part {i} ({label})"
-        if not isinstance(raw, dict):
-            raise PackDefinitionError(f"{path}: {where}: a part is a mapping with kind, name, template, subject")
-        unknown = sorted(set(raw) - allowed)
-        if unknown:
-            raise PackDefinitionError(f"{path}: {where}: unknown keys {unknown} (allowed: {sorted(allowed)})")
-        kind = need(raw, "kind", where)
-        if any(p.kind == kind for p in parts):
-            raise PackDefinitionError(f"{path}: {where}: kind {kind!r} appears twice")
-        subject = need(raw, "subject", where)
-        if subject not in SUBJECTS:
-            raise PackDefinitionError(f"{path}: {where}: subject {subject!r} is not one of {SUBJECTS}")
-        slots = tuple(raw.get("slots") or ())
-        bad = [s for s in slots if not isinstance(s, str) or not _SLOT.match(s)]
-        if bad:
-            raise PackDefinitionError(f"{path}: {where}: slot names are lower-case identifiers, got {bad}")
+    for i, raw in enumerate(spec.parts):
+        where = f"part {i + 1} ({raw.kind})"
+        if any(p.kind == raw.kind for p in parts):
+            raise files.problem(
+                PackDefinitionError,
+                path,
+                f"kind {raw.kind!r} appears twice",
+                f"文稿类别 {raw.kind} 重复",
+                tree=tree,
+                loc=("parts", i, "kind"),
+                where=where,
+                field="kind",
+            )
         parts.append(
             Part(
-                kind=kind,
-                name=need(raw, "name", where),
-                template=template(need(raw, "template", where), where),
-                subject=subject,
-                folder=str(raw.get("folder") or kind),
-                slots=slots,
-                in_compilation=bool(raw.get("in_compilation", True)),
+                kind=raw.kind,
+                name=raw.name,
+                template=template(raw.template, ("parts", i, "template"), where),
+                subject=raw.subject,
+                folder=raw.folder or raw.kind,
+                slots=tuple(raw.slots),
+                in_compilation=raw.in_compilation,
             )
         )
     return PackDefinition(
         path=path,
         name=path.stem,
-        title=need(data, "title", "pack"),
-        compilation_template=template(need(compilation, "template", "compilation"), "compilation"),
-        level3=level3,
+        title=spec.title,
+        compilation_template=template(spec.compilation.template, ("compilation", "template"), "compilation"),
+        level3=spec.numbering.level3,
         style_base=style_base,
         parts=tuple(parts),
     )

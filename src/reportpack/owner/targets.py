@@ -4,25 +4,28 @@ Each rule names an indicator (a column of the outlet figures, measured at the en
 period), an expression for the target value and whether higher or lower is better. Expressions
 are compiled in the sandboxed rule language (``reportpack.owner.expressions``): no ``eval`` of
 Python. Owners may override a unit's target; every entry is checked and a mistake names the file,
-the entry and the rule.
+the entry, the field and the rule.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pandas as pd
-import yaml
 from jinja2 import TemplateError
+from pydantic import Field, RootModel, field_validator, model_validator
 
 from reportpack.errors import OwnerFileError
-from reportpack.owner import expressions
+from reportpack.owner import expressions, files
+from reportpack.owner.files import OwnerModel, owner_rule
 
-BETTER = ("higher", "lower")
-UNITS = ("yi", "wan", "count", "pct", "per_10k")
-_KEYS = {"id", "indicator", "name", "better", "unit", "value", "when"}
+Better = Literal["higher", "lower"]
+Unit = Literal["yi", "wan", "count", "pct", "per_10k"]
+BETTER: tuple[str, ...] = Better.__args__
+UNITS: tuple[str, ...] = Unit.__args__
+Text = Annotated[str, Field(min_length=1)]
 
 
 class TargetError(OwnerFileError):
@@ -31,78 +34,109 @@ class TargetError(OwnerFileError):
     topic_zh = "目标规则或目标调整有误"
 
 
-@dataclass(frozen=True)
-class TargetRule:
-    id: str
-    indicator: str
-    name: str
-    better: str
-    unit: str
-    value: str
-    when: str
-    compiled_value: object = field(compare=False, repr=False)
-    compiled_when: object = field(compare=False, repr=False)
-
-
-def load(path: Path) -> tuple[TargetRule, ...]:
+def _expression(text: str, name: str) -> str:
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise TargetError(f"{path}: not valid YAML: {exc}") from None
-    rules: list[TargetRule] = []
-    for i, raw in enumerate(data.get("targets") or [], start=1):
-        rid = raw.get("id") if isinstance(raw, dict) else None
-        where = f"{path}: target rule {rid or f'#{i}'}"
-        if not isinstance(raw, dict) or not rid:
-            raise TargetError(f"{where}: a rule is a mapping with an id")
-        unknown = sorted(set(raw) - _KEYS)
-        if unknown:
-            raise TargetError(f"{where}: unknown keys {unknown} (allowed: {sorted(_KEYS)})")
-        missing = [k for k in ("indicator", "name", "value") if not raw.get(k)]
-        if missing:
-            raise TargetError(f"{where}: {', '.join(missing)} required")
-        if any(r.id == rid or r.indicator == raw["indicator"] for r in rules):
-            raise TargetError(f"{where}: id or indicator appears twice (one rule per indicator)")
-        if raw.get("better", "higher") not in BETTER or raw.get("unit", "count") not in UNITS:
-            raise TargetError(f"{where}: better must be one of {BETTER}, unit one of {UNITS}")
-        when = str(raw.get("when", "true"))
-        try:
-            compiled_value = expressions.compile(str(raw["value"]))
-            compiled_when = expressions.compile(when)
-        except TemplateError as exc:
-            raise TargetError(f"{where}: {exc}") from None
-        rules.append(TargetRule(rid, raw["indicator"], raw["name"], raw.get("better", "higher"), raw.get("unit", "count"),
-                                str(raw["value"]), when, compiled_value, compiled_when))
-    return tuple(rules)
+        expressions.compile(text)
+    except TemplateError as exc:
+        raise owner_rule(f"{name} is not a valid expression: {exc}", f"公式写法有误：{exc}") from None
+    return text
+
+
+class TargetRule(OwnerModel):
+    """One rule: the target a plan sets for ``indicator`` (``value``), for the outlets where ``when`` holds."""
+
+    id: Text
+    indicator: Text
+    name: Text  # as the documents print it
+    better: Better = "higher"
+    unit: Unit = "count"  # how the documents print it: 亿元 / 万元 / 个 / % / 每万笔
+    value: Text
+    when: Text = "true"
+
+    @field_validator("value", "when")
+    @classmethod
+    def _compiles(cls, text: str, info) -> str:
+        return _expression(text, info.field_name)
+
+    @cached_property
+    def compiled_value(self):
+        return expressions.compile(self.value)
+
+    @cached_property
+    def compiled_when(self):
+        return expressions.compile(self.when)
+
+
+class TargetRules(OwnerModel):
+    targets: list[TargetRule] = []
+
+
+@files.once_per_version
+def load(path: Path) -> tuple[TargetRule, ...]:
+    data, tree = files.read_yaml(path, TargetError)
+    found = files.check(TargetRules, data or {}, path, TargetError, label=files.item_label({"targets": "target rule"}), tree=tree)
+    for i, rule in enumerate(found.targets):
+        if any(r.id == rule.id or r.indicator == rule.indicator for r in found.targets[:i]):
+            raise files.problem(
+                TargetError,
+                path,
+                "id or indicator appears twice (one rule per indicator)",
+                "编号或指标重复（每个指标只能有一条规则）",
+                tree=tree,
+                loc=("targets", i),
+                where=f"target rule {rule.id}",
+            )
+    return tuple(found.targets)
+
+
+class Override(OwnerModel):
+    """An owner's target for one unit and indicator, replacing the rule's."""
+
+    unit: Text
+    indicator: Text
+    target: Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]  # 元 for amounts, fractions for rates
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _known(self, info) -> Override:
+        units, indicators = info.context["units"], info.context["indicators"]
+        if self.unit not in units:
+            raise owner_rule(f"unit {self.unit!r} is not an outlet of this period", f"机构 {self.unit} 不是本期的网点")
+        if self.indicator not in indicators:
+            raise owner_rule(
+                f"indicator {self.indicator!r} has no target rule ({sorted(indicators)})",
+                f"指标 {self.indicator} 没有对应的目标规则（可选：{'、'.join(sorted(indicators))}）",
+            )
+        return self
+
+
+class Overrides(RootModel[list[Override]]):
+    pass
 
 
 def overrides(folder: Path | None, rules: tuple[TargetRule, ...], units: set[str], shown_as: Path | None = None) -> pd.DataFrame:
     """Owner overrides from ``folder/*.yaml``: ``- {unit: …, indicator: …, target: …}`` (none without a folder)."""
     rows = []
-    indicators = {r.indicator for r in rules}
+    context = {"units": units, "indicators": {r.indicator for r in rules}}
+
     for found in sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else []:
         path = (shown_as / found.name) if shown_as else found
-        try:
-            data = yaml.safe_load(found.read_text("utf-8")) or []
-        except yaml.YAMLError as exc:
-            raise TargetError(f"{path}: not valid YAML: {exc}") from None
-        if not isinstance(data, list):
-            raise TargetError(f"{path}: must be a list of entries (- unit: … indicator: … target: …)")
-        for i, raw in enumerate(data, start=1):
-            where = f"{path}: entry {i}"
-            if not isinstance(raw, dict) or set(raw) - {"unit", "indicator", "target", "reason"}:
-                raise TargetError(f"{where}: an entry has unit, indicator, target (and reason)")
-            if str(raw.get("unit")) not in units:
-                raise TargetError(f"{where}: unit {raw.get('unit')!r} is not an outlet of this period")
-            if raw.get("indicator") not in indicators:
-                raise TargetError(f"{where}: indicator {raw.get('indicator')!r} has no target rule ({sorted(indicators)})")
-            target = raw.get("target")
-            if isinstance(target, bool) or not isinstance(target, (int, float)) or not math.isfinite(target) or target < 0:
-                raise TargetError(f"{where}: target {target!r} must be a number ≥ 0 (元 for amounts, fractions for rates)")
-            rows.append({"unit_id": str(raw["unit"]), "indicator": raw["indicator"], "target": float(target),
-                         "source": f"owner:{found.name}#{i}"})
+        data, tree = files.read_yaml(found, TargetError, path)
+        entries = files.check(
+            Overrides, [] if data is None else data, path, TargetError, label=files.entry_label, tree=tree, context=context
+        )
+        for i, o in enumerate(entries.root, start=1):
+            rows.append(
+                {"unit_id": o.unit, "indicator": o.indicator, "target": float(o.target), "source": f"owner:{found.name}#{i}"}
+            )
     frame = pd.DataFrame(rows, columns=["unit_id", "indicator", "target", "source"])
     dup = frame[frame.duplicated(["unit_id", "indicator"], keep=False)]
     if not dup.empty:
-        raise TargetError(f"{folder}: more than one override for {dup[['unit_id', 'indicator']].drop_duplicates().values.tolist()}")
+        pairs = dup[["unit_id", "indicator"]].drop_duplicates().values.tolist()
+        raise TargetError(
+            f"{shown_as or folder}: more than one override for {pairs}",
+            file=shown_as or folder,
+            rule=f"more than one override for {pairs}",
+            rule_zh=f"同一机构同一指标的目标调整出现多次：{pairs}",
+        )
     return frame

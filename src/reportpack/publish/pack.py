@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +54,12 @@ def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str]) -> dict:
     for path in sorted(p for p in pack_dir.rglob("*") if p.is_file() and p.name != MANIFEST):
         rel = path.relative_to(pack_dir).as_posix()
         files.append(
-            {"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size, "kind": kinds.get(rel, rel.split("/")[0] if "/" in rel else "other")}
+            {
+                "path": rel,
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+                "kind": kinds.get(rel, rel.split("/")[0] if "/" in rel else "other"),
+            }
         )
     manifest = {**meta, "files": files}
     (pack_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
@@ -68,7 +73,7 @@ def publish(pack_dir: Path, output_dir: Path, period_label: str) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / period_label
     if target.exists():
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = output_dir / ".superseded" / f"{period_label}-{stamp}"
         aside.parent.mkdir(parents=True, exist_ok=True)
         os.replace(target, aside)

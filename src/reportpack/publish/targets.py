@@ -27,8 +27,12 @@ def store(targets: pd.DataFrame, pack_dir: Path, period: Period, warehouse_url: 
     with connect(warehouse_url, transaction=True) as conn:
         written = write(conn, targets, following.label, period.end)
     log.info("stored %d targets for %s in %s", written, following.label, redact(warehouse_url))
-    return {"period": following.label, "rows": written, "file": "targets.csv",
-            "sources": dict(sorted(targets["source"].str.split(":").str[0].value_counts().items()))}
+    return {
+        "period": following.label,
+        "rows": written,
+        "file": "targets.csv",
+        "sources": dict(sorted(targets["source"].str.split(":").str[0].value_counts().items())),
+    }
 
 
 def write(conn, targets: pd.DataFrame, period_label: str, set_on: date) -> int:
@@ -38,12 +42,23 @@ def write(conn, targets: pd.DataFrame, period_label: str, set_on: date) -> int:
         text(f"delete from plan_target where period = :period and ({ours})"),
         {"period": period_label, **{f"ours{i}": f"{prefix}%" for i, prefix in enumerate(OURS)}},
     )
-    rows = [{"unit_id": r.unit_id, "period": period_label, "indicator": r.indicator, "target": float(r.target),
-             "source": r.source, "set_on": set_on} for r in targets.itertuples()]
+    rows = [
+        {
+            "unit_id": r.unit_id,
+            "period": period_label,
+            "indicator": r.indicator,
+            "target": float(r.target),
+            "source": r.source,
+            "set_on": set_on,
+        }
+        for r in targets.itertuples()
+    ]
     if rows:
         conn.execute(
-            text("insert into plan_target (unit_id, period, indicator, target, source, set_on) "
-                 "values (:unit_id, :period, :indicator, :target, :source, :set_on)"),
+            text(
+                "insert into plan_target (unit_id, period, indicator, target, source, set_on) "
+                "values (:unit_id, :period, :indicator, :target, :source, :set_on)"
+            ),
             rows,
         )
     return len(rows)

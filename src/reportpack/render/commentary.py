@@ -18,15 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from jinja2 import TemplateError, nodes
 
+from reportpack.errors import OwnerFileError
+from reportpack.owner import commentary as owner_commentary
+from reportpack.owner import files
+from reportpack.owner.commentary import CATEGORIES
 from reportpack.render import templating
 from reportpack.render.wording import FigureError
-from reportpack.errors import OwnerFileError
 
-CATEGORIES = ("成效", "问题", "措施", "下一步")
-_KEYS = {"id", "documents", "category", "priority", "topic", "when", "text"}
 # The macros a sentence may use, imported for every rule's text.
 _PRELUDE = '{% from "documents/_macros.j2" import change, rate_change, progress, yoy %}'
 
@@ -60,7 +60,13 @@ class Finding:
     figures: dict = field(compare=False)
 
     def as_json(self) -> dict:
-        return {"rule": self.rule, "category": self.category, "priority": self.priority, "text": self.text, "figures": self.figures}
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "priority": self.priority,
+            "text": self.text,
+            "figures": self.figures,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,54 +77,61 @@ class RuleSet:
     limits: dict[str, int]
 
 
+@files.once_per_version
 def load(path: Path, templates_dir: Path, kinds: set[str] | None = None) -> RuleSet:
     """Rules of ``path``; ``kinds``: the document kinds a rule may name (``None``: not checked)."""
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise CommentaryError(f"{path}: not valid YAML: {exc}") from None
-    limits = data.get("limits") or {}
-    bad = {k: v for k, v in limits.items() if k not in CATEGORIES or not isinstance(v, int) or v < 1}
-    if bad:
-        raise CommentaryError(f"{path}: limits {bad}: a category of {CATEGORIES} and a whole number ≥ 1")
+    spec, tree = owner_commentary.read(path, CommentaryError)
     env = templating.environment(templates_dir)
     rules: list[Rule] = []
-    for i, raw in enumerate(data.get("rules") or [], start=1):
-        rid = raw.get("id") if isinstance(raw, dict) else None
-        where = f"{path}: rule {rid or f'#{i}'}"
-        if not isinstance(raw, dict) or not isinstance(rid, str) or not rid:
-            raise CommentaryError(f"{where}: a rule is a mapping with an id")
-        unknown = sorted(set(raw) - _KEYS)
-        if unknown:
-            raise CommentaryError(f"{where}: unknown keys {unknown} (allowed: {sorted(_KEYS)})")
-        if any(r.id == rid for r in rules):
-            raise CommentaryError(f"{where}: the id appears twice")
-        if raw.get("category") not in CATEGORIES:
-            raise CommentaryError(f"{where}: category {raw.get('category')!r} is not one of {CATEGORIES}")
-        documents = raw.get("documents")
-        if not isinstance(documents, list) or not documents:
-            raise CommentaryError(f"{where}: 'documents' must list the document kinds it applies to")
-        if kinds is not None and set(documents) - kinds:
-            raise CommentaryError(f"{where}: documents {sorted(set(documents) - kinds)} are not kinds of any pack ({sorted(kinds)})")
-        priority = raw.get("priority", 50)
-        if not isinstance(priority, int):
-            raise CommentaryError(f"{where}: priority must be a whole number (lower = more urgent)")
-        when, text = str(raw.get("when", "true")), raw.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise CommentaryError(f"{where}: 'text' (the sentence) is required")
-        try:
-            condition_paths = _paths(env.parse(f"{{{{ {when} }}}}"))
-            sentence_paths = _paths(env.parse(_PRELUDE + text))
-            compiled_when = env.compile_expression(when, undefined_to_none=False)
-            compiled_text = env.from_string(_PRELUDE + text.strip())
-        except TemplateError as exc:
-            raise CommentaryError(f"{where}: {exc}") from None
-        rules.append(
-            Rule(rid, tuple(documents), raw["category"], priority, str(raw.get("topic") or rid), when, text.strip(),
-                 condition_paths + tuple(p for p in sentence_paths if p not in condition_paths),
-                 compiled_when, compiled_text)
+
+    def fail(i: int, field: str, rule: str, rule_zh: str) -> CommentaryError:
+        return files.problem(
+            CommentaryError,
+            path,
+            rule,
+            rule_zh,
+            tree=tree,
+            loc=("rules", i, field),
+            where=f"rule {spec.rules[i].id}",
+            field=field,
         )
-    return RuleSet(path, templates_dir, tuple(rules), {c: limits.get(c, 99) for c in CATEGORIES})
+
+    for i, raw in enumerate(spec.rules):
+        if any(r.id == raw.id for r in rules):
+            raise fail(i, "id", "the id appears twice", "规则编号重复")
+        if kinds is not None and set(raw.documents) - kinds:
+            unknown = sorted(set(raw.documents) - kinds)
+            raise fail(
+                i,
+                "documents",
+                f"documents {unknown} are not kinds of any pack ({sorted(kinds)})",
+                f"文稿类别 {unknown} 不在任何报告包中（可选：{'、'.join(sorted(kinds))}）",
+            )
+        try:
+            condition_paths = _paths(env.parse(f"{{{{ {raw.when} }}}}"))
+            compiled_when = env.compile_expression(raw.when, undefined_to_none=False)
+        except TemplateError as exc:
+            raise fail(i, "when", f"not a valid condition: {exc}", f"条件写法有误：{exc}") from None
+        try:
+            sentence_paths = _paths(env.parse(_PRELUDE + raw.text))
+            compiled_text = env.from_string(_PRELUDE + raw.text)
+        except TemplateError as exc:
+            raise fail(i, "text", f"not a valid sentence: {exc}", f"句子写法有误：{exc}") from None
+        rules.append(
+            Rule(
+                raw.id,
+                tuple(raw.documents),
+                raw.category,
+                raw.priority,
+                raw.topic or raw.id,
+                raw.when,
+                raw.text,
+                condition_paths + tuple(p for p in sentence_paths if p not in condition_paths),
+                compiled_when,
+                compiled_text,
+            )
+        )
+    return RuleSet(path, templates_dir, tuple(rules), {c: spec.limits.get(c, 99) for c in CATEGORIES})
 
 
 def _paths(tree) -> tuple[tuple[str, str], ...]:

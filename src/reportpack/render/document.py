@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from reportpack.render.wording import cn_numeral
 from reportpack.errors import OwnerFileError
+from reportpack.render.wording import cn_numeral
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
         line = raw.strip()
         leftover = _LEFTOVER.search(line)
         if leftover:
-            raise DocumentSyntaxError(
-                f"{source}: line {lineno}: {leftover.group(0)!r} must not reach a document: {line!r}"
-            )
+            raise DocumentSyntaxError(f"{source}: line {lineno}: {leftover.group(0)!r} must not reach a document: {line!r}")
         if not line:
             flush()
             continue
@@ -152,9 +150,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             flush()
             parts = line.split(maxsplit=2)
             if len(parts) < 3 or parts[1] not in CHART_KINDS:
-                raise DocumentSyntaxError(
-                    f"{source}: line {lineno}: write '@chart bar 标题' or '@chart line 标题', got {line!r}"
-                )
+                raise DocumentSyntaxError(f"{source}: line {lineno}: write '@chart bar 标题' or '@chart line 标题', got {line!r}")
             blocks.append(Block("chart", parts[2].strip(), chart=parts[1]))
             chart_line = lineno
         elif line == "---":
@@ -198,9 +194,7 @@ def _check_chart(block: Block, source: str) -> None:
             try:
                 float(cell)
             except ValueError:
-                raise DocumentSyntaxError(
-                    f"{source}: chart {block.text!r}: row {row[0]!r}: {cell!r} is not a number"
-                ) from None
+                raise DocumentSyntaxError(f"{source}: chart {block.text!r}: row {row[0]!r}: {cell!r} is not a number") from None
 
 
 def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:

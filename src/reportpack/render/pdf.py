@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
 from reportpack.errors import InputError
 
 
@@ -30,8 +31,16 @@ def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as profile:
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
         # A private profile: a LibreOffice already running for the user cannot swallow the call.
-        cmd = [soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
-               "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, docs)]
+        cmd = [
+            soffice(),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            *map(str, docs),
+        ]
         subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
     return [out_dir / (d.stem + ".pdf") for d in docs]
 
@@ -40,8 +49,9 @@ def page_png(doc: Path, png: Path, fonts_conf: Path, page: int = 1, dpi: int = 8
     with tempfile.TemporaryDirectory() as tmp:
         pdf = to_pdf([doc], Path(tmp), fonts_conf)[0]
         stem = Path(tmp) / "page"
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
-                        "-singlefile", str(pdf), str(stem)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(stem)], check=True
+        )
         png.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(stem.with_suffix(".png"), png)
     return png

@@ -22,8 +22,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
-from reportpack.render.deterministic import normalise_zip
 from reportpack.errors import OwnerFileError
+from reportpack.render.deterministic import normalise_zip
 
 # Font names as they exist on a bank's Windows machine; LibreOffice maps them on Linux through
 # templates/fonts/fonts.conf.
@@ -55,12 +55,22 @@ class StyleSpec:
 STYLES: dict[str, StyleSpec] = {
     "Normal": StyleSpec(FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.JUSTIFY),
     "Title": StyleSpec(
-        XIAOBIAOSONG, TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0,
-        line_twips=700, space_after_twips=LINE_TWIPS, keep_with_next=True,
+        XIAOBIAOSONG,
+        TITLE_PT,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        first_line_chars=0,
+        line_twips=700,
+        space_after_twips=LINE_TWIPS,
+        keep_with_next=True,
     ),
     "Subtitle": StyleSpec(
-        HEITI, 18, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=700,
-        space_after_twips=LINE_TWIPS // 2, keep_with_next=True,
+        HEITI,
+        18,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        first_line_chars=0,
+        line_twips=700,
+        space_after_twips=LINE_TWIPS // 2,
+        keep_with_next=True,
     ),
     "Heading 1": StyleSpec(HEITI, BODY_PT, keep_with_next=True),
     "Heading 2": StyleSpec(KAITI, BODY_PT, keep_with_next=True),
@@ -72,7 +82,9 @@ STYLES: dict[str, StyleSpec] = {
     "Table Text": StyleSpec(FANGSONG, 12, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=400),
     "Table Header": StyleSpec(HEITI, 12, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=400),
     # A picture needs automatic line spacing: a fixed 28.95 pt line would crop it to one line.
-    "Figure": StyleSpec(FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=0, keep_with_next=True),
+    "Figure": StyleSpec(
+        FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=0, keep_with_next=True
+    ),
     "Caption": StyleSpec(KAITI, 14, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, space_after_twips=LINE_TWIPS // 2),
 }
 # Styles the renderer uses besides STYLES; a replacement style base must define all of them.
@@ -187,7 +199,7 @@ def _page(doc) -> None:
 
 
 def _page_number(footer, align) -> None:
-    """"— 7 —" with a PAGE field (python-docx has no field API), one character in from the edge."""
+    """ "— 7 —" with a PAGE field (python-docx has no field API), one character in from the edge."""
     para = footer.paragraphs[0]
     para.style = "Footer"
     para.alignment = align

@@ -15,9 +15,9 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from reportpack.errors import OwnerFileError
 from reportpack.render.document import mark
 from reportpack.render.wording import FILTERS, FigureError
-from reportpack.errors import OwnerFileError
 
 
 class TemplateRenderError(OwnerFileError):

@@ -7,12 +7,11 @@ import io
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Mm, Twips
 
-from reportpack.render.document import Block, segments, title_lines
 from reportpack.render.charts import WIDTH_MM, chart_png
 from reportpack.render.deterministic import FIXED_TIME, normalise_zip
+from reportpack.render.document import Block, segments, title_lines
 from reportpack.render.styles import LINE_TWIPS, new_document
 
 _STYLE_OF = {

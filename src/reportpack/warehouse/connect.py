@@ -14,18 +14,25 @@ from reportpack.errors import InputError, WarehouseUnreachable
 from reportpack.settings import redact
 
 
-def _engine(url: str):
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for another database or an in-memory one)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise InputError(f"warehouse URL {url!r} is not a SQLAlchemy URL: {exc}") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        # SQLite would silently create an empty file and fail later with "no such table".
-        if not Path(parsed.database).exists():
-            raise InputError(
-                f"warehouse {redact(url)}: no such SQLite file (create the sample with `reportpack seed`, "
-                "or set REPORTPACK_WAREHOUSE_URL)"
-            )
+        return Path(parsed.database)
+    return None
+
+
+def _engine(url: str):
+    found = sqlite_file(url)
+    # SQLite would silently create an empty file and fail later with "no such table".
+    if found is not None and not found.exists():
+        raise InputError(
+            f"warehouse {redact(url)}: no such SQLite file (create the sample with `reportpack seed`, "
+            "or set REPORTPACK_WAREHOUSE_URL)"
+        )
     try:
         return create_engine(url)
     except (ArgumentError, ImportError) as exc:

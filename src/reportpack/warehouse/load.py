@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from reportpack.warehouse.connect import connect
+from reportpack.warehouse.connect import connect, sqlite_file
 from reportpack.warehouse.schema import metadata
 
 
 def existing_tables(url: str) -> list[str]:
     """Tables of our schema already present at ``url`` (a missing SQLite file has none)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).exists():
-            return []
+    found = sqlite_file(url)
+    if found is not None and not found.exists():
+        return []
     with connect(url) as conn:
         names = set(inspect(conn).get_table_names())
     return sorted(names & set(metadata.tables))
@@ -118,6 +117,5 @@ def _copy(conn, name: str, columns: list[str], frame: pd.DataFrame) -> None:
             plain[col] = frame[col].map({True: "t", False: "f"})
     plain.to_csv(buffer, header=False, index=False)
     raw = conn.connection.dbapi_connection
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(buffer.getvalue())
+    with raw.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())

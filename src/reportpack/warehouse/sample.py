@@ -9,9 +9,9 @@ data depend only on the spec and memory stays flat at 20,000 outlets.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,36 @@ BRANCH_ID = "BR01"
 BRANCH_NAME = "江城银行滨江分行"
 SUB_BRANCH_NAMES = ["城东支行", "城西支行", "高新支行", "江北支行", "开发区支行", "临港支行", "新城支行", "湖滨支行"]
 STREETS = [
-    "解放路", "中山路", "人民路", "建设路", "和平路", "胜利路", "长江路", "黄河路", "文化路", "新华路",
-    "光明路", "友谊路", "青年路", "学府路", "朝阳路", "湖滨路", "春晖路", "育才路", "富民路", "兴业路",
-    "园林路", "滨河路", "金桥路", "花园路", "银杏路", "振兴路", "民主路", "跃进路", "翠柳路", "望江路",
+    "解放路",
+    "中山路",
+    "人民路",
+    "建设路",
+    "和平路",
+    "胜利路",
+    "长江路",
+    "黄河路",
+    "文化路",
+    "新华路",
+    "光明路",
+    "友谊路",
+    "青年路",
+    "学府路",
+    "朝阳路",
+    "湖滨路",
+    "春晖路",
+    "育才路",
+    "富民路",
+    "兴业路",
+    "园林路",
+    "滨河路",
+    "金桥路",
+    "花园路",
+    "银杏路",
+    "振兴路",
+    "民主路",
+    "跃进路",
+    "翠柳路",
+    "望江路",
 ]
 OUTLET_SUFFIXES = ["分理处", "储蓄所", "网点"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -122,7 +149,10 @@ def _outlet_name(i: int) -> str:
 
 def _organisation(spec: SampleSpec) -> pd.DataFrame:
     founded = date(2005, 1, 1)
-    rows = [(BRANCH_ID, BRANCH_NAME, "branch", None, founded, None), ("BR01-D01", "保密办公室", "department", BRANCH_ID, founded, None)]
+    rows = [
+        (BRANCH_ID, BRANCH_NAME, "branch", None, founded, None),
+        ("BR01-D01", "保密办公室", "department", BRANCH_ID, founded, None),
+    ]
     for s in range(spec.n_sub_branches):
         sid = f"{BRANCH_ID}-S{s + 1:03d}"
         name = SUB_BRANCH_NAMES[s] if s < len(SUB_BRANCH_NAMES) else f"第{s + 1}支行"
@@ -193,9 +223,14 @@ def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: 
     npl = loans * npl_share
     split = rng.dirichlet([4, 2, 1], n)
     daily = _long(
-        ids, cal.dates, open_day,
-        corporate_deposit=corporate, savings_deposit=savings, loans=loans,
-        npl_substandard=np.round(npl * split[:, 0]), npl_doubtful=np.round(npl * split[:, 1]),
+        ids,
+        cal.dates,
+        open_day,
+        corporate_deposit=corporate,
+        savings_deposit=savings,
+        loans=loans,
+        npl_substandard=np.round(npl * split[:, 0]),
+        npl_doubtful=np.round(npl * split[:, 1]),
         npl_loss=np.round(npl * split[:, 2]),
     ).rename(columns={"_t": "biz_date"})
     for col in daily.columns[2:]:
@@ -222,10 +257,18 @@ def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: 
     counter = pois(6000)
     electronic = np.round(counter * (s := rng.uniform(0.80, 0.97, shape)) / (1 - s)).astype(int)
     business = _long(
-        ids, months, open_month,
-        new_corporate_accounts=pois(4), personal_loans_recovered=amount(1.2e6), npl_recovered=amount(2.5e5, 0.8),
-        payroll_customers_added=pois(25), card_spending=amount(7.5e6, 3.0), merchants_added=pois(3),
-        ebank_transactions=electronic, counter_transactions=counter, total_transactions=electronic + counter,
+        ids,
+        months,
+        open_month,
+        new_corporate_accounts=pois(4),
+        personal_loans_recovered=amount(1.2e6),
+        npl_recovered=amount(2.5e5, 0.8),
+        payroll_customers_added=pois(25),
+        card_spending=amount(7.5e6, 3.0),
+        merchants_added=pois(3),
+        ebank_transactions=electronic,
+        counter_transactions=counter,
+        total_transactions=electronic + counter,
         online_banking_customers_added=pois(60),
     ).rename(columns={"_t": "month"})
     for col in business.columns[2:]:
@@ -250,8 +293,11 @@ def _customers(ids, seq, size, months, open_month, rng):
     values = np.round(base[None, :] * drift).astype("int64")
     mask = open_month[:, owner]
     r, c = np.nonzero(mask)
-    yield "customer_month", pd.DataFrame(
-        {"customer_id": cust_ids[c], "unit_id": ids[owner][c], "month": months[r], "avg_daily_balance": values[r, c]}
+    yield (
+        "customer_month",
+        pd.DataFrame(
+            {"customer_id": cust_ids[c], "unit_id": ids[owner][c], "month": months[r], "avg_daily_balance": values[r, c]}
+        ),
     )
 
 
@@ -294,15 +340,22 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
     per_day = rng.normal(200, 25, shape).clip(80, None)  # the seed: "每天…近两百笔"
     transactions = np.round(per_day * wd).astype(int)
     r, c = np.nonzero(active)
-    yield "teller_month", pd.DataFrame(
-        {
-            "staff_id": teller_ids[c], "unit_id": ids[teller_outlet][c], "month": months[r],
-            "working_days": wd[r, c], "transactions": transactions[r, c],
-            "max_day_transactions": np.round(per_day[r, c] * rng.uniform(1.2, 1.6, len(r))).astype(int),
-            "customers_served": np.round(transactions[r, c] * rng.uniform(0.9, 1.0, len(r))).astype(int),
-            "remittances": rng.poisson(3 * wd[r, c]), "praise": rng.poisson(1.0, len(r)),
-            "appraisal_score": rng.integers(75, 101, len(r)),
-        }
+    yield (
+        "teller_month",
+        pd.DataFrame(
+            {
+                "staff_id": teller_ids[c],
+                "unit_id": ids[teller_outlet][c],
+                "month": months[r],
+                "working_days": wd[r, c],
+                "transactions": transactions[r, c],
+                "max_day_transactions": np.round(per_day[r, c] * rng.uniform(1.2, 1.6, len(r))).astype(int),
+                "customers_served": np.round(transactions[r, c] * rng.uniform(0.9, 1.0, len(r))).astype(int),
+                "remittances": rng.poisson(3 * wd[r, c]),
+                "praise": rng.poisson(1.0, len(r)),
+                "appraisal_score": rng.integers(75, 101, len(r)),
+            }
+        ),
     )
     errors = rng.poisson(0.25, shape) * active
     er, ec = np.nonzero(errors)
@@ -313,13 +366,19 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
     corrected = rng.random(len(er)) < 0.9
     severity = np.where(rng.random(len(er)) < 0.03, "major", "minor")
     error_outlet = teller_outlet[ec]
-    yield "teller_error", pd.DataFrame(
-        {
-            "error_id": _codes("TE", seq[error_outlet], np.arange(len(er)), 6),
-            "staff_id": teller_ids[ec], "unit_id": ids[error_outlet], "occurred_on": occurred.date,
-            "severity": severity, "corrected": corrected,
-            "penalty": np.where(corrected, 0, rng.integers(1, 5, len(er)) * 50).astype("int64"),
-        }
+    yield (
+        "teller_error",
+        pd.DataFrame(
+            {
+                "error_id": _codes("TE", seq[error_outlet], np.arange(len(er)), 6),
+                "staff_id": teller_ids[ec],
+                "unit_id": ids[error_outlet],
+                "occurred_on": occurred.date,
+                "severity": severity,
+                "corrected": corrected,
+                "penalty": np.where(corrected, 0, rng.integers(1, 5, len(er)) * 50).astype("int64"),
+            }
+        ),
     )
     # Operations managers: errors found = the tellers' errors of the month at their outlet.
     found = np.zeros((len(months), n), dtype=int)
@@ -340,12 +399,19 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
         mm = np.array([o[3] for o in out])
         oi = np.array([o[4] for o in out])
         wdm = work_days_month[mm, oi]
-        yield "ops_manager_month", pd.DataFrame(
-            {
-                "staff_id": [o[0] for o in out], "unit_id": [o[1] for o in out], "month": [o[2] for o in out],
-                "authorisations_reviewed": rng.poisson(30 * wdm * size[oi]),
-                "inspections_done": rng.poisson(wdm), "errors_found": found[mm, oi], "errors_corrected": fixed[mm, oi],
-            }
+        yield (
+            "ops_manager_month",
+            pd.DataFrame(
+                {
+                    "staff_id": [o[0] for o in out],
+                    "unit_id": [o[1] for o in out],
+                    "month": [o[2] for o in out],
+                    "authorisations_reviewed": rng.poisson(30 * wdm * size[oi]),
+                    "inspections_done": rng.poisson(wdm),
+                    "errors_found": found[mm, oi],
+                    "errors_corrected": fixed[mm, oi],
+                }
+            ),
         )
     # Risk events and case-prevention meetings, per outlet-month.
     ev = rng.poisson(1.2 * size[None, :], (len(months), n)) * open_month
@@ -354,22 +420,32 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
     occurred = pd.to_datetime(months[rr] + "-01") + pd.to_timedelta(rng.integers(0, 28, len(rr)), unit="D")
     replied = occurred + pd.to_timedelta(rng.integers(1, 6, len(rr)), unit="D")
     manager = {s[1]: s[0] for s in spells if s[2] == "operations_manager"}
-    yield "risk_event", pd.DataFrame(
-        {
-            "event_id": _codes("RE", seq[rc], np.arange(len(rr)), 6),
-            "unit_id": ids[rc], "staff_id": [manager[u] for u in ids[rc]], "occurred_on": occurred.date,
-            "category": np.array(RISK_CATEGORIES)[rng.integers(0, len(RISK_CATEGORIES), len(rr))],
-            "replied_on": replied.date, "reply_accurate": rng.random(len(rr)) < 0.9,
-        }
+    yield (
+        "risk_event",
+        pd.DataFrame(
+            {
+                "event_id": _codes("RE", seq[rc], np.arange(len(rr)), 6),
+                "unit_id": ids[rc],
+                "staff_id": [manager[u] for u in ids[rc]],
+                "occurred_on": occurred.date,
+                "category": np.array(RISK_CATEGORIES)[rng.integers(0, len(RISK_CATEGORIES), len(rr))],
+                "replied_on": replied.date,
+                "reply_accurate": rng.random(len(rr)) < 0.9,
+            }
+        ),
     )
     held = (rng.random((len(months), n)) < 0.95) & open_month
     mr, mc = np.nonzero(held)
-    yield "meeting", pd.DataFrame(
-        {
-            "meeting_id": _codes("MT", seq[mc], mr, 3),
-            "unit_id": ids[mc], "held_on": (pd.to_datetime(months[mr] + "-01") + pd.Timedelta(days=24)).date,
-            "kind": "case_prevention",
-        }
+    yield (
+        "meeting",
+        pd.DataFrame(
+            {
+                "meeting_id": _codes("MT", seq[mc], mr, 3),
+                "unit_id": ids[mc],
+                "held_on": (pd.to_datetime(months[mr] + "-01") + pd.Timedelta(days=24)).date,
+                "kind": "case_prevention",
+            }
+        ),
     )
     # Training at outlets: one session a quarter, attended by the outlet's tellers.
     sessions, attendance = [], []
@@ -378,14 +454,22 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
             if not open_month[m, i]:
                 continue
             sid = f"TS{seq[i]:05d}{q:02d}"
-            sessions.append((sid, ids[i], date.fromisoformat(months[m] + "-15"), TRAINING_TOPICS[(q + i) % len(TRAINING_TOPICS)], True))
+            sessions.append(
+                (sid, ids[i], date.fromisoformat(months[m] + "-15"), TRAINING_TOPICS[(q + i) % len(TRAINING_TOPICS)], True)
+            )
             attendance += [(sid, s[0]) for s in spells if s[1] == ids[i] and s[2] == "teller" and rng.random() < 0.9]
     yield "training_session", pd.DataFrame(sessions, columns=["session_id", "unit_id", "held_on", "topic", "held"])
     yield "training_attendance", pd.DataFrame(attendance, columns=["session_id", "staff_id"])
     for year in sorted({d.year for d in cal.dates if d >= date(d.year, 1, 1) and d.month <= 3}):
         signed = rng.random(len(staff_ids)) < 0.97  # a few pledges are always late or missing
-        yield "confidentiality_pledge", pd.DataFrame(
-            {"staff_id": staff_ids[signed], "signed_on": (pd.Timestamp(year, 1, 2) + pd.to_timedelta(rng.integers(0, 80, signed.sum()), unit="D")).date}
+        yield (
+            "confidentiality_pledge",
+            pd.DataFrame(
+                {
+                    "staff_id": staff_ids[signed],
+                    "signed_on": (pd.Timestamp(year, 1, 2) + pd.to_timedelta(rng.integers(0, 80, signed.sum()), unit="D")).date,
+                }
+            ),
         )
 
 
@@ -395,29 +479,41 @@ def _lobby(ids, seq, size, cal, months, m_of_day, open_day, open_month, work_day
     weekend = rng.random(n) < 0.3  # some outlets open at weekends too
     hours = np.round(work_days_month * 8 + weekend[None, :] * 8 * 8 * (work_days_month > 0)).astype(int)
     r, c = np.nonzero(open_month)
-    yield "lobby_month", pd.DataFrame(
-        {
-            "unit_id": ids[c], "month": months[r], "opening_hours": hours[r, c],
-            "service_score": rng.integers(78, 101, shape)[r, c], "referrals": rng.poisson(15 * size[c]),
-        }
+    yield (
+        "lobby_month",
+        pd.DataFrame(
+            {
+                "unit_id": ids[c],
+                "month": months[r],
+                "opening_hours": hours[r, c],
+                "service_score": rng.integers(78, 101, shape)[r, c],
+                "referrals": rng.poisson(15 * size[c]),
+            }
+        ),
     )
     complaints = rng.poisson(1.5 * size[None, :], shape) * open_month
     cr, cc = np.nonzero(complaints)
     cr, cc = np.repeat(cr, complaints[cr, cc]), np.repeat(cc, complaints[cr, cc])
-    yield "complaint", pd.DataFrame(
-        {
-            "complaint_id": _codes("CP", seq[cc], np.arange(len(cr)), 6),
-            "unit_id": ids[cc],
-            "received_on": (pd.to_datetime(months[cr] + "-01") + pd.to_timedelta(rng.integers(0, 28, len(cr)), unit="D")).date,
-            "valid": rng.random(len(cr)) < 0.25, "resolved_first_contact": rng.random(len(cr)) < 0.8,
-        }
+    yield (
+        "complaint",
+        pd.DataFrame(
+            {
+                "complaint_id": _codes("CP", seq[cc], np.arange(len(cr)), 6),
+                "unit_id": ids[cc],
+                "received_on": (
+                    pd.to_datetime(months[cr] + "-01") + pd.to_timedelta(rng.integers(0, 28, len(cr)), unit="D")
+                ).date,
+                "valid": rng.random(len(cr)) < 0.25,
+                "resolved_first_contact": rng.random(len(cr)) < 0.8,
+            }
+        ),
     )
     quarter_months = [m for m in range(len(months)) if months[m][5:] in ("03", "06", "09", "12")]
     rows = []
     for m in quarter_months:
         for i in np.nonzero(open_month[m])[0]:
             day = date.fromisoformat(months[m] + "-20")
-            for d, dim in enumerate(SIX_S):
+            for dim in SIX_S:
                 bias = 6 if dim in ("安全", "清洁") else (-6 if dim == "素养" else 0)  # the seed: 素养 lags
                 rows.append((ids[i], day, dim, int(np.clip(rng.normal(86 + bias, 5), 50, 100))))
     yield "six_s_inspection", pd.DataFrame(rows, columns=["unit_id", "inspected_on", "dimension", "score"])
@@ -428,21 +524,30 @@ def _lobby(ids, seq, size, cal, months, m_of_day, open_day, open_month, work_day
     off = rng.random(len(owner)) < 0.06
     written = pd.Series(pd.NaT, index=range(len(owner)), dtype="datetime64[s]")
     written[off] = pd.Timestamp(cal.dates[0]) + pd.to_timedelta(rng.integers(1, len(cal.dates), off.sum()), unit="D")
-    yield "fixed_asset", pd.DataFrame(
-        {
-            "asset_id": _codes("FA", seq[owner], np.concatenate([np.arange(k) for k in count]), 3),
-            "unit_id": ids[owner], "category": np.array(ASSET_CATEGORIES)[rng.integers(0, len(ASSET_CATEGORIES), len(owner))],
-            "acquired_on": acquired.date, "cost": np.round(rng.gamma(2, 15000, len(owner))).astype("int64"),
-            "written_off_on": [None if pd.isna(w) else w.date() for w in written],
-        }
+    yield (
+        "fixed_asset",
+        pd.DataFrame(
+            {
+                "asset_id": _codes("FA", seq[owner], np.concatenate([np.arange(k) for k in count]), 3),
+                "unit_id": ids[owner],
+                "category": np.array(ASSET_CATEGORIES)[rng.integers(0, len(ASSET_CATEGORIES), len(owner))],
+                "acquired_on": acquired.date,
+                "cost": np.round(rng.gamma(2, 15000, len(owner))).astype("int64"),
+                "written_off_on": [None if pd.isna(w) else w.date() for w in written],
+            }
+        ),
     )
     incidents = rng.random(n) < 0.01
-    yield "confidentiality_incident", pd.DataFrame(
-        {
-            "incident_id": _codes("CI", seq[incidents]),
-            "unit_id": ids[incidents], "occurred_on": date.fromisoformat(months[len(months) // 2] + "-10"),
-            "severity": "minor",
-        }
+    yield (
+        "confidentiality_incident",
+        pd.DataFrame(
+            {
+                "incident_id": _codes("CI", seq[incidents]),
+                "unit_id": ids[incidents],
+                "occurred_on": date.fromisoformat(months[len(months) // 2] + "-10"),
+                "severity": "minor",
+            }
+        ),
     )
 
 
@@ -467,19 +572,41 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
             if k % 3 == 2:
                 meetings.append((f"MB{s:04d}{k:03d}", sid, date.fromisoformat(m + "-18"), "bank_enterprise"))
                 found = int(rng.poisson(2))
-                inspections.append((f"CS{s:04d}{k:03d}", sid, date.fromisoformat(m + "-22"), found, found - int(rng.random() < 0.2 and found > 0)))
+                inspections.append(
+                    (
+                        f"CS{s:04d}{k:03d}",
+                        sid,
+                        date.fromisoformat(m + "-22"),
+                        found,
+                        found - int(rng.random() < 0.2 and found > 0),
+                    )
+                )
             held = bool(rng.random() < 0.92)
-            sessions.append((f"TD{s:04d}{k:03d}", f"{sid}-D01", date.fromisoformat(m + "-12"), TRAINING_TOPICS[k % len(TRAINING_TOPICS)], held))
+            sessions.append(
+                (
+                    f"TD{s:04d}{k:03d}",
+                    f"{sid}-D01",
+                    date.fromisoformat(m + "-12"),
+                    TRAINING_TOPICS[k % len(TRAINING_TOPICS)],
+                    held,
+                )
+            )
     yield "meeting", pd.DataFrame(meetings, columns=["meeting_id", "unit_id", "held_on", "kind"])
     yield "training_session", pd.DataFrame(sessions, columns=["session_id", "unit_id", "held_on", "topic", "held"])
-    yield "confidentiality_inspection", pd.DataFrame(inspections, columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"])
+    yield (
+        "confidentiality_inspection",
+        pd.DataFrame(inspections, columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"]),
+    )
     # Annual plan targets per outlet (the sample's "owner" plans).
     t_rows = []
     for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
-            ("corporate_deposit_growth", 3e7, 2.5e8), ("savings_deposit_growth", 2e7, 1.2e8),
-            ("new_corporate_accounts", 30, 90), ("payroll_customers_added", 200, 600),
-            ("merchants_added", 20, 60), ("online_banking_customers_added", 500, 1500),
+            ("corporate_deposit_growth", 3e7, 2.5e8),
+            ("savings_deposit_growth", 2e7, 1.2e8),
+            ("new_corporate_accounts", 30, 90),
+            ("payroll_customers_added", 200, 600),
+            ("merchants_added", 20, 60),
+            ("online_banking_customers_added", 500, 1500),
         ):
             t_rows.append((uid, str(year), indicator, float(round(rng.uniform(low, high))), "owner", date(year, 1, 15)))
     # First-half targets as the previous year's second-half plans set them (templates/targets.yaml
@@ -488,8 +615,10 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
     plan_rng = np.random.default_rng([spec.seed, 6])
     for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
-            ("corporate_growth", 1e7, 6e7), ("savings_growth", 5e6, 3e7),
-            ("teller_error_rate_per_10k", 0.3, 0.8), ("ebank_substitution_rate", 0.88, 0.94),
+            ("corporate_growth", 1e7, 6e7),
+            ("savings_growth", 5e6, 3e7),
+            ("teller_error_rate_per_10k", 0.3, 0.8),
+            ("ebank_substitution_rate", 0.88, 0.94),
         ):
             value = plan_rng.uniform(low, high)
             value = float(round(value)) if high > 1 else round(float(value), 4)

@@ -28,10 +28,23 @@ TEXT = """
 def test_parse_recognises_every_marker():
     kinds = [(b.kind, b.level) for b in parse(TEXT)]
     assert kinds == [
-        ("title", 0), ("paragraph", 0), ("heading", 1), ("heading", 2), ("paragraph", 0),
-        ("enum_item", 0), ("enum_item", 0), ("heading", 2), ("heading", 3), ("heading", 4),
-        ("heading", 1), ("numbered_item", 0), ("numbered_item", 0), ("signature", 0),
-        ("signature", 0), ("page_break", 0), ("part", 0),
+        ("title", 0),
+        ("paragraph", 0),
+        ("heading", 1),
+        ("heading", 2),
+        ("paragraph", 0),
+        ("enum_item", 0),
+        ("enum_item", 0),
+        ("heading", 2),
+        ("heading", 3),
+        ("heading", 4),
+        ("heading", 1),
+        ("numbered_item", 0),
+        ("numbered_item", 0),
+        ("signature", 0),
+        ("signature", 0),
+        ("page_break", 0),
+        ("part", 0),
     ]
     assert parse(TEXT)[1].text == "开头一段，续行。"
 
@@ -39,8 +52,16 @@ def test_parse_recognises_every_marker():
 def test_numbering_by_level_and_items():
     labels = [b.full_text for b in number(parse(TEXT)) if b.number]
     assert labels == [
-        "一、第一部分", "（一）小节甲", "一是事项一", "二是事项二", "（二）小节乙", "1.细目",
-        "（1）更细", "二、第二部分", "1、计划一", "2、计划二",
+        "一、第一部分",
+        "（一）小节甲",
+        "一是事项一",
+        "二是事项二",
+        "（二）小节乙",
+        "1.细目",
+        "（1）更细",
+        "二、第二部分",
+        "1、计划一",
+        "2、计划二",
     ]
 
 
@@ -85,7 +106,9 @@ def test_a_row_with_the_wrong_number_of_cells_is_an_error():
 def test_a_chart_takes_the_table_below_it_as_data():
     from reportpack.render.document import parse
 
-    (chart, para) = parse("@chart line 图1 日均存款（亿元）\n| 月份 | 本年 | 上年 |\n| 1月 | 7.1 | 6.9 |\n| 2月 | 7.3 | 7.0 |\n\n说明。\n")
+    (chart, para) = parse(
+        "@chart line 图1 日均存款（亿元）\n| 月份 | 本年 | 上年 |\n| 1月 | 7.1 | 6.9 |\n| 2月 | 7.3 | 7.0 |\n\n说明。\n"
+    )
     assert chart.kind == "chart" and chart.chart == "line" and chart.text == "图1 日均存款（亿元）"
     assert chart.cells == (("月份", "本年", "上年"), ("1月", "7.1", "6.9"), ("2月", "7.3", "7.0"))
     assert para.kind == "paragraph"

@@ -6,7 +6,7 @@ import pytest
 
 from reportpack.owner import inputs, packdef
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITION = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")
 KEYS = {"outlet_half_year_summary": {"O1", "O2"}, "lobby_plan": {"O1", "O2"}}
 
@@ -17,7 +17,9 @@ def _load(tmp_path, body: str, keys=KEYS):
 
 
 def test_entries_reach_their_unit_or_every_document_of_the_kind(tmp_path):
-    entries = _load(tmp_path, """
+    entries = _load(
+        tmp_path,
+        """
 - document: outlet_half_year_summary
   unit: O1
   section: work_done
@@ -27,11 +29,16 @@ def test_entries_reach_their_unit_or_every_document_of_the_kind(tmp_path):
   text: |
     推进网点转型，
     提升客户体验。
-""")
+""",
+    )
     slots = ("work_done", "problems", "next_steps")
     o1 = inputs.for_document(entries, "outlet_half_year_summary", "O1", slots)
     o2 = inputs.for_document(entries, "outlet_half_year_summary", "O2", slots)
-    assert o1 == {"work_done": ["组织开展春天行动营销竞赛。", "完成网点装修。"], "problems": [], "next_steps": ["推进网点转型，提升客户体验。"]}
+    assert o1 == {
+        "work_done": ["组织开展春天行动营销竞赛。", "完成网点装修。"],
+        "problems": [],
+        "next_steps": ["推进网点转型，提升客户体验。"],
+    }
     assert o2 == {"work_done": [], "problems": [], "next_steps": ["推进网点转型，提升客户体验。"]}
     assert inputs.for_document(entries, "lobby_plan", "O1", ("measures",)) == {"measures": []}
 
@@ -43,13 +50,31 @@ def test_no_folder_means_no_input(tmp_path):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("- {document: annual_report, section: work_done, text: a}", r"entry 1: document 'annual_report' is not a part of pack half_year"),
-        ("- {document: lobby_plan, section: work_done, text: a}", r"entry 1: section 'work_done' is not a slot of lobby_plan \(slots: \['measures'\]\)"),
-        ("- {document: lobby_plan, unit: O9, section: measures, text: a}", r"entry 1: unit 'O9' has no lobby_plan document in this period"),
-        ("- {document: lobby_plan, section: measures, text: ''}", "entry 1: text must be a non-empty sentence"),
-        ("- {document: lobby_plan, section: measures, text: a, author: me}", r"entry 1: unknown keys \['author'\]"),
-        ("document: lobby_plan", "must be a list of entries"),
-        ("- {document: lobby_plan, section: measures, text: a}\n- [oops]", "entry 2: an entry is a mapping"),
+        (
+            "- {document: annual_report, section: work_done, text: a}",
+            r"entry 1 \(line 1\): document 'annual_report' is not a part of pack half_year",
+        ),
+        (
+            "- {document: lobby_plan, section: work_done, text: a}",
+            r"entry 1 \(line 1\): section 'work_done' is not a slot of lobby_plan \(slots: \['measures'\]\)",
+        ),
+        (
+            "- {document: lobby_plan, unit: O9, section: measures, text: a}",
+            r"entry 1 \(line 1\): unit 'O9' has no lobby_plan document in this period",
+        ),
+        (
+            "- {document: lobby_plan, section: measures, text: ''}",
+            r"entry 1 \(line 1\): text: String should have at least 1 character",
+        ),
+        (
+            "- {document: lobby_plan, section: measures, text: a, author: me}",
+            r"entry 1 \(line 1\): author: unknown key \(allowed: document, unit, section, text\)",
+        ),
+        ("document: lobby_plan", r"notes.yaml: line 1: Input should be a valid list"),
+        (
+            "- {document: lobby_plan, section: measures, text: a}\n- [oops]",
+            r"entry 2 \(line 2\): Input should be a valid dictionary or instance of EntrySpec",
+        ),
         ("- {document: lobby_plan, section: measures, text: a\n", "not valid YAML"),
     ],
 )
@@ -57,6 +82,7 @@ def test_bad_input_names_file_entry_and_rule(tmp_path, body, message):
     with pytest.raises(inputs.OwnerInputError, match=message) as caught:
         _load(tmp_path, body)
     assert "notes.yaml" in str(caught.value)
+    assert caught.value.chinese.startswith("文件 ") and "notes.yaml" in caught.value.chinese
 
 
 def test_units_are_checked_only_once_known(tmp_path):
@@ -74,21 +100,28 @@ def _workbook(path, rows):
 
 
 def test_an_excel_sheet_works_like_a_yaml_file(tmp_path):
-    _workbook(tmp_path / "城东支行.xlsx", [
-        ("document", "unit", "section", "text"),
-        ("outlet_half_year_summary", "O1", "work_done", "组织开展春天行动营销竞赛。"),
-        (None, None, None, None),  # an empty row is skipped
-        ("lobby_plan", None, "measures", "增设爱心座椅。"),
-    ])
+    _workbook(
+        tmp_path / "城东支行.xlsx",
+        [
+            ("document", "unit", "section", "text"),
+            ("outlet_half_year_summary", "O1", "work_done", "组织开展春天行动营销竞赛。"),
+            (None, None, None, None),  # an empty row is skipped
+            ("lobby_plan", None, "measures", "增设爱心座椅。"),
+        ],
+    )
     entries = inputs.load(tmp_path, DEFINITION, KEYS)
-    assert inputs.for_document(entries, "outlet_half_year_summary", "O1", ("work_done",)) == {"work_done": ["组织开展春天行动营销竞赛。"]}
+    assert inputs.for_document(entries, "outlet_half_year_summary", "O1", ("work_done",)) == {
+        "work_done": ["组织开展春天行动营销竞赛。"]
+    }
     assert inputs.for_document(entries, "lobby_plan", "O2", ("measures",)) == {"measures": ["增设爱心座椅。"]}
     assert [e.source for e in entries] == ["城东支行.xlsx row 2", "城东支行.xlsx row 4"]
 
 
 def test_a_bad_excel_row_is_named_by_its_row_number(tmp_path):
-    _workbook(tmp_path / "notes.xlsx", [("document", "unit", "section", "text"),
-                                       ("lobby_plan", "O1", "measures", "a"), ("lobby_plan", "O9", "measures", "b")])
+    _workbook(
+        tmp_path / "notes.xlsx",
+        [("document", "unit", "section", "text"), ("lobby_plan", "O1", "measures", "a"), ("lobby_plan", "O9", "measures", "b")],
+    )
     with pytest.raises(inputs.OwnerInputError, match=r"notes\.xlsx: row 3: unit 'O9' has no lobby_plan document"):
         inputs.load(tmp_path, DEFINITION, KEYS)
     _workbook(tmp_path / "notes.xlsx", [("文稿", "网点", "内容")])

@@ -20,22 +20,42 @@ PERIOD = Period(date(2023, 1, 1), date(2023, 1, 6), "month")  # six days: sums b
 def _tables() -> list[tuple[str, pd.DataFrame]]:
     days = [date(2022, 12, 25) + timedelta(days=i) for i in range(20)]
     calendar = pd.DataFrame(
-        {"cal_date": days, "day_no": range(1000, 1020), "month": [d.strftime("%Y-%m") for d in days],
-         "is_workday": [d.weekday() < 5 for d in days]}
+        {
+            "cal_date": days,
+            "day_no": range(1000, 1020),
+            "month": [d.strftime("%Y-%m") for d in days],
+            "is_workday": [d.weekday() < 5 for d in days],
+        }
     )
     old = date(2005, 1, 1)
     org = pd.DataFrame(
-        [("B", "分行", "branch", None, old, None), ("S", "东支行", "sub_branch", "B", old, None),
-         ("a", "甲", "outlet", "S", old, None), ("b", "乙", "outlet", "S", date(2023, 1, 3), None),
-         ("c", "丙", "outlet", "S", old, date(2023, 1, 5)), ("d", "丁", "outlet", "S", old, None),
-         ("z", "已撤", "outlet", "S", old, date(2022, 12, 31))],
+        [
+            ("B", "分行", "branch", None, old, None),
+            ("S", "东支行", "sub_branch", "B", old, None),
+            ("a", "甲", "outlet", "S", old, None),
+            ("b", "乙", "outlet", "S", date(2023, 1, 3), None),
+            ("c", "丙", "outlet", "S", old, date(2023, 1, 5)),
+            ("d", "丁", "outlet", "S", old, None),
+            ("z", "已撤", "outlet", "S", old, date(2022, 12, 31)),
+        ],
         columns=["unit_id", "name", "level", "parent_id", "opened_on", "closed_on"],
     )
     rows = [
-        ("a", "2022-12-31", 100), ("a", "2023-01-01", 110), ("a", "2023-01-03", 130), ("a", "2023-01-04", 140),
-        ("a", "2023-01-05", 150), ("a", "2023-01-06", 160), ("a", "2023-01-07", 999),
-        ("b", "2023-01-03", 50), ("b", "2023-01-04", 60), ("b", "2023-01-05", 70), ("b", "2023-01-06", 80),
-        ("c", "2022-12-31", 40), ("c", "2023-01-02", 44), ("c", "2023-01-05", 50), ("c", "2023-01-06", 999),
+        ("a", "2022-12-31", 100),
+        ("a", "2023-01-01", 110),
+        ("a", "2023-01-03", 130),
+        ("a", "2023-01-04", 140),
+        ("a", "2023-01-05", 150),
+        ("a", "2023-01-06", 160),
+        ("a", "2023-01-07", 999),
+        ("b", "2023-01-03", 50),
+        ("b", "2023-01-04", 60),
+        ("b", "2023-01-05", 70),
+        ("b", "2023-01-06", 80),
+        ("c", "2022-12-31", 40),
+        ("c", "2023-01-02", 44),
+        ("c", "2023-01-05", 50),
+        ("c", "2023-01-06", 999),
         ("z", "2022-12-31", 7),
     ]
     rows += [("d", "2022-12-31", 10)] + [("d", f"2023-01-0{i}", 10) for i in range(1, 7)] + [("d", "2023-01-02", 10)]
@@ -46,12 +66,27 @@ def _tables() -> list[tuple[str, pd.DataFrame]]:
     daily["npl_substandard"], daily["npl_doubtful"], daily["npl_loss"] = 5, 3, 2
     daily.loc[(daily.unit_id == "d") & (daily.biz_date == date(2023, 1, 4)), "loans"] = 5  # NPL 10 > loans 5
     business = pd.DataFrame(
-        [("a", "2023-01", 3, 100, 7, 2, 50, 1, 90, 10, 100, 4), ("b", "2023-01", 1, 0, 0, 0, 0, 0, 30, 10, 41, 0),
-         ("d", "2023-01", 1, 1, 1, 1, 1, 1, 1, 1, 2, 1), ("d", "2023-01", 1, 1, 1, 1, 1, 1, 1, 1, 2, 1),
-         ("a", "2022-12", 9, 9, 9, 9, 9, 9, 9, 9, 18, 9)],
-        columns=["unit_id", "month", "new_corporate_accounts", "personal_loans_recovered", "npl_recovered",
-                 "payroll_customers_added", "card_spending", "merchants_added", "ebank_transactions",
-                 "counter_transactions", "total_transactions", "online_banking_customers_added"],
+        [
+            ("a", "2023-01", 3, 100, 7, 2, 50, 1, 90, 10, 100, 4),
+            ("b", "2023-01", 1, 0, 0, 0, 0, 0, 30, 10, 41, 0),
+            ("d", "2023-01", 1, 1, 1, 1, 1, 1, 1, 1, 2, 1),
+            ("d", "2023-01", 1, 1, 1, 1, 1, 1, 1, 1, 2, 1),
+            ("a", "2022-12", 9, 9, 9, 9, 9, 9, 9, 9, 18, 9),
+        ],
+        columns=[
+            "unit_id",
+            "month",
+            "new_corporate_accounts",
+            "personal_loans_recovered",
+            "npl_recovered",
+            "payroll_customers_added",
+            "card_spending",
+            "merchants_added",
+            "ebank_transactions",
+            "counter_transactions",
+            "total_transactions",
+            "online_banking_customers_added",
+        ],
     )
     return [("calendar", calendar), ("org_unit", org), ("daily_balance", daily), ("monthly_business", business)]
 
@@ -83,13 +118,25 @@ def test_outlets_open_on_any_day_of_the_period(frames):
 def test_balances_by_hand(frames):
     b = frames["outlet_balances"].set_index("unit_id")
     # a: 110 stands on 1 and 2 Jan (no row on the 2nd), then 130, 140, 150, 160 → 800 over 6 days
-    assert b.loc["a", ["corporate_day_sum", "covered_days", "open_days", "corporate_end", "corporate_year_start"]].tolist() == [800, 6, 6, 160, 100]
+    assert b.loc["a", ["corporate_day_sum", "covered_days", "open_days", "corporate_end", "corporate_year_start"]].tolist() == [
+        800,
+        6,
+        6,
+        160,
+        100,
+    ]
     assert b.loc["a", ["rows_in_period", "distinct_days"]].tolist() == [5, 5]  # a gap the suite will catch
     # b opened on 3 Jan: four days, no 年初 row and none required
     assert b.loc["b", ["corporate_day_sum", "covered_days", "open_days", "corporate_end"]].tolist() == [260, 4, 4, 80]
     assert pd.isna(b.loc["b", "corporate_year_start"]) and b.loc["b", "year_start_missing"] == 0
     # c closed on 5 Jan: 31 Dec's 40 carried to 1 Jan, 44 for 2–4 Jan, 50 on the 5th; the row after closing ignored
-    assert b.loc["c", ["corporate_day_sum", "covered_days", "open_days", "corporate_end", "corporate_year_start"]].tolist() == [222, 5, 5, 50, 40]
+    assert b.loc["c", ["corporate_day_sum", "covered_days", "open_days", "corporate_end", "corporate_year_start"]].tolist() == [
+        222,
+        5,
+        5,
+        50,
+        40,
+    ]
     assert b.loc["c", "last_day"] == pd.Timestamp("2023-01-05")
     # d: a duplicated day is counted, so the suite can refuse it; NPL above loans on one day
     assert b.loc["d", ["rows_in_period", "distinct_days", "npl_over_loans_rows", "negative_rows"]].tolist() == [7, 6, 1, 0]

@@ -56,25 +56,49 @@ def _frames(balances=None):
     balances = balances or {
         "unit_id": ["o1", "o2", "o3"],
         "open_days": [181, 122, 151],
-        "corporate_end": [1300, 500, 20], "savings_end": [560, 50, 10], "loans_end": [1000, 0, 10], "npl_end": [15, 0, 1],
-        "corporate_year_start": [1000, None, 10], "savings_year_start": [500, None, 10], "loans_year_start": [900, None, 10],
-        "corporate_day_sum": [181 * 1200, 122 * 300, 151 * 15], "savings_day_sum": [181 * 530, 122 * 40, 151 * 10],
+        "corporate_end": [1300, 500, 20],
+        "savings_end": [560, 50, 10],
+        "loans_end": [1000, 0, 10],
+        "npl_end": [15, 0, 1],
+        "corporate_year_start": [1000, None, 10],
+        "savings_year_start": [500, None, 10],
+        "loans_year_start": [900, None, 10],
+        "corporate_day_sum": [181 * 1200, 122 * 300, 151 * 15],
+        "savings_day_sum": [181 * 530, 122 * 40, 151 * 10],
         "covered_days": [181, 122, 151],
     }
     business = pd.DataFrame(
         {
-            "unit_id": ["o1", "o2", "o3"], "months_reported": [6, 4, 5],
-            "new_corporate_accounts": [3, 1, 0], "personal_loans_recovered": [100, 0, 0], "npl_recovered": [7, 0, 0],
-            "payroll_customers_added": [2, 0, 0], "card_spending": [50, 0, 0], "merchants_added": [1, 0, 0],
-            "ebank_transactions": [90, 30, 0], "counter_transactions": [10, 10, 0], "online_banking_customers_added": [4, 0, 0],
+            "unit_id": ["o1", "o2", "o3"],
+            "months_reported": [6, 4, 5],
+            "new_corporate_accounts": [3, 1, 0],
+            "personal_loans_recovered": [100, 0, 0],
+            "npl_recovered": [7, 0, 0],
+            "payroll_customers_added": [2, 0, 0],
+            "card_spending": [50, 0, 0],
+            "merchants_added": [1, 0, 0],
+            "ebank_transactions": [90, 30, 0],
+            "counter_transactions": [10, 10, 0],
+            "online_banking_customers_added": [4, 0, 0],
         }
     )
     last_year = pd.DataFrame(
-        {"unit_id": ["o1"], "open_days": [181], "corporate_end": [1000], "savings_end": [400],
-         "corporate_day_sum": [181 * 1000], "savings_day_sum": [181 * 500], "covered_days": [181]}
+        {
+            "unit_id": ["o1"],
+            "open_days": [181],
+            "corporate_end": [1000],
+            "savings_end": [400],
+            "corporate_day_sum": [181 * 1000],
+            "savings_day_sum": [181 * 500],
+            "covered_days": [181],
+        }
     )
-    return {"outlets": outlets, "outlet_balances": pd.DataFrame(balances), "outlet_business": business,
-            "outlet_balances_last_year": last_year}
+    return {
+        "outlets": outlets,
+        "outlet_balances": pd.DataFrame(balances),
+        "outlet_business": business,
+        "outlet_balances_last_year": last_year,
+    }
 
 
 def test_outlet_figures_by_hand():
@@ -109,21 +133,40 @@ def test_sub_branch_totals_sum_their_outlets():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 10**11), st.integers(0, 10**11), st.sampled_from(["s1", "s2", "s3"])), min_size=1, max_size=15))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**11), st.integers(0, 10**11), st.sampled_from(["s1", "s2", "s3"])), min_size=1, max_size=15
+    )
+)
 def test_growth_is_end_minus_year_start_and_ranks_are_competition_ranks(rows):
     units = [f"o{i}" for i in range(len(rows))]
     n = len(rows)
     frames = _frames(
         {
-            "unit_id": units, "open_days": [181] * n, "corporate_end": [r[1] for r in rows], "savings_end": [r[1] for r in rows],
-            "loans_end": [1] * n, "npl_end": [0] * n, "corporate_year_start": [r[0] for r in rows],
-            "savings_year_start": [r[0] for r in rows], "loans_year_start": [1] * n,
-            "corporate_day_sum": [181 * r[1] for r in rows], "savings_day_sum": [181 * r[1] for r in rows], "covered_days": [181] * n,
+            "unit_id": units,
+            "open_days": [181] * n,
+            "corporate_end": [r[1] for r in rows],
+            "savings_end": [r[1] for r in rows],
+            "loans_end": [1] * n,
+            "npl_end": [0] * n,
+            "corporate_year_start": [r[0] for r in rows],
+            "savings_year_start": [r[0] for r in rows],
+            "loans_year_start": [1] * n,
+            "corporate_day_sum": [181 * r[1] for r in rows],
+            "savings_day_sum": [181 * r[1] for r in rows],
+            "covered_days": [181] * n,
         }
     )
     frames["outlets"] = pd.DataFrame(
-        {"unit_id": units, "outlet_name": units, "sub_branch_id": [r[2] for r in rows], "sub_branch_name": [r[2] for r in rows],
-         "branch_name": "b", "opened_on": pd.Timestamp("2005-01-01"), "closed_on": pd.NaT}
+        {
+            "unit_id": units,
+            "outlet_name": units,
+            "sub_branch_id": [r[2] for r in rows],
+            "sub_branch_name": [r[2] for r in rows],
+            "branch_name": "b",
+            "opened_on": pd.Timestamp("2005-01-01"),
+            "closed_on": pd.NaT,
+        }
     )
     frames["outlet_business"] = frames["outlet_business"].iloc[0:0]
     f = metrics.outlet_figures(frames, H1)
@@ -145,14 +188,17 @@ def test_monthly_daily_averages_by_hand_from_the_daily_rows(sample_url):
 
     engine = create_engine(sample_url)
     with engine.connect() as conn:
-        frames = extract(conn, Period.parse("2023H1"), Path(__file__).resolve().parents[2] / "templates" / "sql")
+        frames = extract(conn, Period.parse("2023H1"), Path(__file__).resolve().parents[3] / "templates" / "sql")
         daily = pd.read_sql("select unit_id, biz_date, corporate_deposit, savings_deposit from daily_balance", conn)
     engine.dispose()
     got = metrics.monthly_daily_averages(frames).set_index(["unit_id", "month"])
     daily["month"] = daily["biz_date"].astype(str).str[:7]
     unit = "BR01-S001-O00001"
     for month, last in (("2023-03", "2022-03"), ("2023-06", "2022-06")):
-        rows, rows_ly = daily[(daily.unit_id == unit) & (daily.month == month)], daily[(daily.unit_id == unit) & (daily.month == last)]
+        rows, rows_ly = (
+            daily[(daily.unit_id == unit) & (daily.month == month)],
+            daily[(daily.unit_id == unit) & (daily.month == last)],
+        )
         row = got.loc[(unit, month)]
         assert row["days"] == len(rows) == (31 if month == "2023-03" else 30)
         assert row["corporate_avg"] == pytest.approx(rows.corporate_deposit.mean())

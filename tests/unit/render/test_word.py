@@ -38,8 +38,14 @@ def test_a4_and_gbt9704_margins(doc):
 
 @pytest.mark.parametrize(
     "style,font,size",
-    [("Normal", "仿宋_GB2312", 16), ("Title", "方正小标宋简体", 22), ("Heading 1", "黑体", 16),
-     ("Heading 2", "楷体_GB2312", 16), ("Heading 3", "仿宋_GB2312", 16), ("Footer", "宋体", 14)],
+    [
+        ("Normal", "仿宋_GB2312", 16),
+        ("Title", "方正小标宋简体", 22),
+        ("Heading 1", "黑体", 16),
+        ("Heading 2", "楷体_GB2312", 16),
+        ("Heading 3", "仿宋_GB2312", 16),
+        ("Footer", "宋体", 14),
+    ],
 )
 def test_styles_set_east_asian_fonts_without_theme_overrides(doc, style, font, size):
     st = doc.styles[style]
@@ -60,9 +66,15 @@ def test_body_fixed_line_spacing_two_character_indent_and_grid_spacing(doc):
 def test_paragraphs_carry_styles_and_renderer_numbers(doc):
     got = [(p.style.name, p.text) for p in doc.paragraphs]
     assert got == [
-        ("Title", "某网点2023年上半年工作总结"), ("Normal", "开头。"), ("Heading 1", "一、主要指标"),
-        ("Heading 2", "（一）公司类"), ("Normal", "正文。"), ("Normal", "一是一件事"), ("Heading 3", "1.细目"),
-        ("Signature", "某网点"), ("Signature", "2023年6月30日"),
+        ("Title", "某网点2023年上半年工作总结"),
+        ("Normal", "开头。"),
+        ("Heading 1", "一、主要指标"),
+        ("Heading 2", "（一）公司类"),
+        ("Normal", "正文。"),
+        ("Normal", "一是一件事"),
+        ("Heading 3", "1.细目"),
+        ("Signature", "某网点"),
+        ("Signature", "2023年6月30日"),
     ]
 
 
@@ -156,7 +168,7 @@ def test_the_committed_style_base_is_what_the_builder_writes():
 
     from reportpack.render.styles import build_base
 
-    committed = Path(__file__).resolve().parents[2] / "templates" / "styles" / "gbt9704.docx"
+    committed = Path(__file__).resolve().parents[3] / "templates" / "styles" / "gbt9704.docx"
     assert committed.read_bytes() == build_base(), "run `reportpack style-base` and review the change"
 
 
@@ -188,6 +200,8 @@ def test_a_style_base_without_the_styles_we_use_is_refused_by_name(tmp_path):
 
 
 def test_a_long_title_breaks_inside_its_paragraph_at_the_mark():
-    doc = Document(io.BytesIO(to_docx(number(parse("= 解放路分理处//2023年下半年大堂管理工作计划\n正文。\n")), title="t", author="a")))
+    doc = Document(
+        io.BytesIO(to_docx(number(parse("= 解放路分理处//2023年下半年大堂管理工作计划\n正文。\n")), title="t", author="a"))
+    )
     title = doc.paragraphs[0]
     assert title.style.name == "Title" and title.text == "解放路分理处\n2023年下半年大堂管理工作计划"

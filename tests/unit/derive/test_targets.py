@@ -9,20 +9,28 @@ from sqlalchemy import create_engine, text
 
 from reportpack.derive import targets
 from reportpack.owner import targets as owner_targets
-from reportpack.publish import targets as publish_targets
 from reportpack.periods import Period
+from reportpack.publish import targets as publish_targets
 from reportpack.warehouse.schema import metadata
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
 RULES = owner_targets.load(TEMPLATES / "targets.yaml")
 H1, H2 = {"p": Period.parse("2023H1").numbers()}, {"p": Period.parse("2023H2").numbers()}
 
 
 def _outlet(**over):
-    base = dict(unit_id="O1", corporate_year_start=1e9, corporate_end=1.1e9, corporate_growth_rate_sub_median=0.03,
-                savings_year_start=5e8, savings_end=5.2e8, savings_growth_rate_sub_median=0.01,
-                teller_error_rate_per_10k=0.6, ebank_substitution_rate=0.895)
+    base = dict(
+        unit_id="O1",
+        corporate_year_start=1e9,
+        corporate_end=1.1e9,
+        corporate_growth_rate_sub_median=0.03,
+        savings_year_start=5e8,
+        savings_end=5.2e8,
+        savings_growth_rate_sub_median=0.01,
+        teller_error_rate_per_10k=0.6,
+        ebank_substitution_rate=0.895,
+    )
     return {**base, **over}
 
 
@@ -58,11 +66,23 @@ def _write(tmp_path, body):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("targets:\n  - {id: a, indicator: x, name: X, value: '1', colour: red}\n", r"target rule a: unknown keys \['colour'\]"),
-        ("targets:\n  - {id: a, indicator: x, name: X, value: '1'}\n  - {id: b, indicator: x, name: X, value: '2'}\n", "target rule b: id or indicator appears twice"),
-        ("targets:\n  - {id: a, indicator: x, name: X, value: '1', better: more}\n", "target rule a: better must be one of"),
-        ("targets:\n  - {id: a, indicator: x, name: X, value: 'o.x +'}\n", "target rule a: "),
-        ("targets:\n  - {id: a, indicator: x, name: X}\n", "target rule a: value required"),
+        (
+            "targets:\n  - {id: a, indicator: x, name: X, value: '1', colour: red}\n",
+            r"target rule a \(line 2\): colour: unknown key \(allowed: id, indicator, name, better, unit, value, when\)",
+        ),
+        (
+            "targets:\n  - {id: a, indicator: x, name: X, value: '1'}\n  - {id: b, indicator: x, name: X, value: '2'}\n",
+            r"target rule b \(line 3\): id or indicator appears twice",
+        ),
+        (
+            "targets:\n  - {id: a, indicator: x, name: X, value: '1', better: more}\n",
+            r"target rule a \(line 2\): better: Input should be 'higher' or 'lower'",
+        ),
+        (
+            "targets:\n  - {id: a, indicator: x, name: X, value: 'o.x +'}\n",
+            r"target rule a \(line 2\): value: value is not a valid expression",
+        ),
+        ("targets:\n  - {id: a, indicator: x, name: X}\n", r"target rule a \(line 2\): value: required"),
     ],
 )
 def test_a_malformed_target_rule_names_file_rule_and_reason(tmp_path, body, message):
@@ -70,6 +90,7 @@ def test_a_malformed_target_rule_names_file_rule_and_reason(tmp_path, body, mess
     with pytest.raises(owner_targets.TargetError, match=message) as caught:
         owner_targets.load(path)
     assert str(path) in str(caught.value)
+    assert "文件" in caught.value.chinese and "第" in caught.value.chinese  # a line for the report owner, in Chinese
 
 
 def test_a_target_that_is_not_a_number_names_the_rule_and_unit(tmp_path):
@@ -80,7 +101,8 @@ def test_a_target_that_is_not_a_number_names_the_rule_and_unit(tmp_path):
 
 def test_owner_overrides_replace_rule_targets(tmp_path):
     (tmp_path / "城东支行.yaml").write_text(
-        "- {unit: O1, indicator: corporate_growth, target: 80000000, reason: 重点客户到期}\n", "utf-8")
+        "- {unit: O1, indicator: corporate_growth, target: 80000000, reason: 重点客户到期}\n", "utf-8"
+    )
     by_rule = targets.from_rules(RULES, [_outlet()], H1, TEMPLATES / "targets.yaml")
     merged = targets.merge(by_rule, owner_targets.overrides(tmp_path, RULES, {"O1"})).set_index("indicator")
     assert merged.loc["corporate_growth", "target"] == 8e7
@@ -92,12 +114,24 @@ def test_owner_overrides_replace_rule_targets(tmp_path):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("- {unit: O9, indicator: corporate_growth, target: 1}", "entry 1: unit 'O9' is not an outlet"),
-        ("- {unit: O1, indicator: profit, target: 1}", "entry 1: indicator 'profit' has no target rule"),
-        ("- {unit: O1, indicator: corporate_growth, target: -5}", "entry 1: target -5 must be a number ≥ 0"),
-        ("- {unit: O1, indicator: corporate_growth, target: 一亿}", "entry 1: target '一亿' must be a number"),
-        ("- {unit: O1, indicator: corporate_growth, target: 1}\n- {unit: O1, indicator: corporate_growth, target: 2}", "more than one override"),
-        ("- {unit: O1, indicator: corporate_growth, target: 1, by: me}", "entry 1: an entry has unit, indicator, target"),
+        ("- {unit: O9, indicator: corporate_growth, target: 1}", r"entry 1 \(line 1\): unit 'O9' is not an outlet"),
+        ("- {unit: O1, indicator: profit, target: 1}", r"entry 1 \(line 1\): indicator 'profit' has no target rule"),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: -5}",
+            r"entry 1 \(line 1\): target: Input should be greater than or equal to 0",
+        ),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: 一亿}",
+            r"entry 1 \(line 1\): target: Input should be a valid number",
+        ),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: 1}\n- {unit: O1, indicator: corporate_growth, target: 2}",
+            "more than one override",
+        ),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: 1, by: me}",
+            r"entry 1 \(line 1\): by: unknown key \(allowed: unit, indicator, target, reason\)",
+        ),
     ],
 )
 def test_a_bad_override_names_file_entry_and_rule(tmp_path, body, message):
@@ -107,19 +141,30 @@ def test_a_bad_override_names_file_entry_and_rule(tmp_path, body, message):
 
 
 def test_completion_by_hand():
-    outlets = pd.DataFrame({"unit_id": ["A", "B", "C"], "sub_branch_id": ["S", "S", "S"],
-                            "corporate_growth": [50.0, 100.0, -10.0], "teller_error_rate_per_10k": [0.5, 0.7, 0.6]})
-    set_before = pd.DataFrame({
-        "unit_id": ["A", "B", "C", "A", "B"],
-        "indicator": ["corporate_growth"] * 3 + ["teller_error_rate_per_10k"] * 2,
-        "target": [100.0, 80.0, 40.0, 0.6, 0.6], "source": ["rule:x"] * 5,
-    })
+    outlets = pd.DataFrame(
+        {
+            "unit_id": ["A", "B", "C"],
+            "sub_branch_id": ["S", "S", "S"],
+            "corporate_growth": [50.0, 100.0, -10.0],
+            "teller_error_rate_per_10k": [0.5, 0.7, 0.6],
+        }
+    )
+    set_before = pd.DataFrame(
+        {
+            "unit_id": ["A", "B", "C", "A", "B"],
+            "indicator": ["corporate_growth"] * 3 + ["teller_error_rate_per_10k"] * 2,
+            "target": [100.0, 80.0, 40.0, 0.6, 0.6],
+            "source": ["rule:x"] * 5,
+        }
+    )
     got = targets.completion(outlets, set_before, RULES).set_index(["unit_id", "indicator"])
     assert got.loc[("A", "corporate_growth"), "completion"] == 0.5
     assert got.loc[("B", "corporate_growth"), "completion"] == 1.25
     assert got.loc[("C", "corporate_growth"), "completion"] == -0.25
     assert list(got.xs("corporate_growth", level="indicator")["completion_rank"]) == [2, 1, 3]
-    assert bool(got.loc[("A", "teller_error_rate_per_10k"), "met"]) and not bool(got.loc[("B", "teller_error_rate_per_10k"), "met"])
+    assert bool(got.loc[("A", "teller_error_rate_per_10k"), "met"]) and not bool(
+        got.loc[("B", "teller_error_rate_per_10k"), "met"]
+    )
     assert pd.isna(got.loc[("A", "teller_error_rate_per_10k"), "completion"])  # lower is better: met or not
 
 
@@ -136,17 +181,33 @@ def test_storing_targets_replaces_only_our_rows_and_is_stable_under_reruns(empty
     # periods of their own: the PostgreSQL database is shared with other tests of the session
     engine = empty_warehouse
     with engine.begin() as conn:
-        conn.execute(text("insert into plan_target values ('O1', '2031', 'corporate_growth', 5.0, 'owner', '2031-01-05'),"
-                          " ('O1', '2031H2', 'loans', 7.0, 'hq-import', '2031-06-30')"))
-    frame = pd.DataFrame({"unit_id": ["O1", "O2"], "indicator": ["corporate_growth"] * 2, "target": [1.5, 2.5],
-                          "source": ["rule:a", "owner:x.yaml#1"]})
+        conn.execute(
+            text(
+                "insert into plan_target values ('O1', '2031', 'corporate_growth', 5.0, 'owner', '2031-01-05'),"
+                " ('O1', '2031H2', 'loans', 7.0, 'hq-import', '2031-06-30')"
+            )
+        )
+    frame = pd.DataFrame(
+        {
+            "unit_id": ["O1", "O2"],
+            "indicator": ["corporate_growth"] * 2,
+            "target": [1.5, 2.5],
+            "source": ["rule:a", "owner:x.yaml#1"],
+        }
+    )
     snapshots = []
     for _ in range(2):
         with engine.begin() as conn:
             assert publish_targets.write(conn, frame, "2031H2", date(2031, 6, 30)) == 2
         with engine.connect() as conn:
-            snapshots.append(conn.execute(text("select unit_id, period, indicator, target, source from plan_target "
-                                               "where period like '2031%' order by period, unit_id, indicator")).fetchall())
+            snapshots.append(
+                conn.execute(
+                    text(
+                        "select unit_id, period, indicator, target, source from plan_target "
+                        "where period like '2031%' order by period, unit_id, indicator"
+                    )
+                ).fetchall()
+            )
     assert snapshots[0] == snapshots[1]
     assert [tuple(r) for r in snapshots[0]] == [
         ("O1", "2031", "corporate_growth", 5.0, "owner"),  # the year's targets: untouched

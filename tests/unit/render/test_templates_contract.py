@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from jinja2 import meta
 
-from reportpack.render import commentary, document, templating
-from reportpack.owner import packdef
 from reportpack.derive import subjects
+from reportpack.owner import packdef
 from reportpack.periods import Period
+from reportpack.render import commentary, document, templating
 from reportpack.render.context import base_context, document_context
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
 PACKS = sorted(p.stem for p in (TEMPLATES / "packs").glob("*.yaml"))
 DEFAULT = packdef.load(packdef.path_of(TEMPLATES, "half_year"), TEMPLATES)
@@ -84,15 +84,24 @@ def test_templates_use_only_variables_their_context_provides(pack, by_subject, b
     assert compilation <= set(base) | sub_context | {"parts", "pack"}, compilation
 
 
-@pytest.mark.parametrize("kind, record, field", [
-    ("teller_plan", "t", "transactions_per_day"), ("lobby_plan", "lobby", "referrals"),
-    ("finance_plan", "budget_total", "actual"), ("confidentiality_plan", "bank", "pledged"),
-    ("ops_manager_summary", "m", "inspections_done"), ("accounting_plan", "sub", "findings"),
-])
+@pytest.mark.parametrize(
+    "kind, record, field",
+    [
+        ("teller_plan", "t", "transactions_per_day"),
+        ("lobby_plan", "lobby", "referrals"),
+        ("finance_plan", "budget_total", "actual"),
+        ("confidentiality_plan", "bank", "pledged"),
+        ("ops_manager_summary", "m", "inspections_done"),
+        ("accounting_plan", "sub", "findings"),
+    ],
+)
 def test_a_missing_figure_fails_naming_template_and_line(kind, record, field, by_subject, base):
     part = DEFAULT.part(kind)
     subject = by_subject[part.subject][0]
     broken = {**subject.context, record: {k: v for k, v in subject.context[record].items() if k != field}}
     with pytest.raises(templating.TemplateRenderError, match=rf"{part.template}:line \d+: .*'{field}'"):
-        templating.render(TEMPLATES, part.template, {**base, **broken, "owner": {s: [] for s in part.slots},
-                                                     "findings": {c: [] for c in commentary.CATEGORIES}})
+        templating.render(
+            TEMPLATES,
+            part.template,
+            {**base, **broken, "owner": {s: [] for s in part.slots}, "findings": {c: [] for c in commentary.CATEGORIES}},
+        )

@@ -9,7 +9,7 @@ import pytest
 from reportpack.derive import indicators
 from reportpack.periods import Period
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 YEAR = Period(date(2023, 1, 1), date(2023, 12, 31), "year")  # 时序进度 = 1 at year end
 H1 = Period.parse("2023H1")
 
@@ -28,30 +28,56 @@ def test_the_shipped_file_has_14_indicators_weighing_100():
 @pytest.mark.parametrize(
     "body,message",
     [
-        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: guess, weight: 100}\n", "scoring 'guess'"),
-        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: target, weight: 100}\n", "needs 'target'"),
-        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: band, floor: 1, weight: 100}\n", "distinct 'floor' and 'goal'"),
-        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: rank, weight: 60}\n", "weights sum to 60"),
-        ("threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: rank, wieght: 100}\n", "indicator #0 \\(x\\).*wieght"),
+        (
+            "threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: guess, weight: 100}\n",
+            r"indicator x \(line 3\): scoring: Input should be 'target', 'rank' or 'band'",
+        ),
+        (
+            "threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: target, weight: 100}\n",
+            r"indicator x \(line 3\): scoring 'target' needs 'target'",
+        ),
+        (
+            "threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: band, floor: 1, weight: 100}\n",
+            r"indicator x \(line 3\): scoring 'band' needs distinct 'floor' and 'goal'",
+        ),
+        (
+            "threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: rank, weight: 60}\n",
+            r"line 1: weights sum to 60, not 100",
+        ),
+        (
+            "threshold: 80\nindicators:\n  - {id: x, name: 甲, figure: f, scoring: rank, wieght: 100}\n",
+            r"indicator x \(line 3\): wieght: unknown key",
+        ),
     ],
 )
 def test_a_malformed_file_names_the_file_indicator_and_reason(tmp_path, body, message):
-    with pytest.raises(indicators.IndicatorFileError, match=message):
+    with pytest.raises(indicators.IndicatorFileError, match=message) as caught:
         indicators.load(_write(tmp_path, body))
+    assert caught.value.chinese.startswith("文件 ") and "第" in caught.value.chinese
 
 
 def test_scores_by_hand(tmp_path):
-    ind = indicators.load(_write(tmp_path, """
+    ind = indicators.load(
+        _write(
+            tmp_path,
+            """
 full_marks: 100
 threshold: 80
 indicators:
   - {id: growth, name: 增长, figure: growth, scoring: target, target: g, weight: 50}
   - {id: size, name: 规模, figure: size, scoring: rank, weight: 25}
   - {id: errors, name: 差错率, figure: errors, scoring: band, floor: 3.0, goal: 0.5, weight: 25}
-"""))
+""",
+        )
+    )
     figures = pd.DataFrame(
-        {"unit_id": ["a", "b", "c"], "sub_branch_id": ["s", "s", "s"], "growth": [60.0, 120.0, 10.0],
-         "size": [3, 2, 1], "errors": [0.5, 1.75, 9.0]}
+        {
+            "unit_id": ["a", "b", "c"],
+            "sub_branch_id": ["s", "s", "s"],
+            "growth": [60.0, 120.0, 10.0],
+            "size": [3, 2, 1],
+            "errors": [0.5, 1.75, 9.0],
+        }
     )
     targets = pd.DataFrame({"unit_id": ["a", "b", "c"], "indicator": ["g", "g", "g"], "target": [120.0, 100.0, 0.0]})
     comp = indicators.completion(figures, targets, ind, H1).set_index("unit_id")

@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 
+from reportpack.periods import Period
 from reportpack.render import commentary, templating
 from reportpack.render.context import base_context
-from reportpack.periods import Period
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 OUTLET_TEMPLATE = "documents/outlet_half_year_summary.md.j2"
 COMPILATION_TEMPLATE = "documents/compilation.md.j2"
 
@@ -38,21 +38,67 @@ def test_sandbox_blocks_python_internals(tdir):
 
 def _outlet(**over):
     base = dict(
-        unit_id="o1", outlet_name="解放路分理处", sub_branch_id="s1", sub_branch_name="城东支行", branch_name="滨江分行",
-        peers=8, corporate_end=1.2e9, corporate_year_start=1.1e9, corporate_growth=1e8, corporate_growth_rate=0.09,
-        corporate_daily_avg=1.15e9, corporate_avg_increase=5e7, corporate_growth_rank=2, corporate_avg_increase_rank=3,
-        savings_end=5e8, savings_year_start=4.8e8, savings_growth=2e7, savings_growth_rate=0.04, savings_daily_avg=4.9e8,
-        savings_avg_increase=1e7, savings_growth_rank=6, savings_avg_increase_rank=5, new_corporate_accounts=12,
-        personal_loans_recovered=3.2e6, npl_recovered=4e5, payroll_customers_added=88, card_spending=4.1e7,
-        merchants_added=9, online_banking_customers_added=300, ebank_substitution_rate=0.87, months_reported=6,
-        open_days=181, partial_period=False, opened_in_period=None, closed_in_period=None, loans_end=3e8,
-        npl_end=3e6, npl_ratio=0.01, indicators=14, above_threshold=9, full_marks=5, composite=82.46,
-        indicator_threshold=80, completion_corporate_growth=0.623, corporate_daily_avg_yoy_rate=-0.0312,
-        savings_daily_avg_yoy_rate=None, tier_1m_5m=3, tier_5m_10m=2, tier_10m_plus=1,
-        completion_savings_growth=0.3, completion_new_corporate_accounts=0.5, completion_payroll_customers_added=0.4,
-        completion_merchants_added=0.2, completion_online_banking_customers_added=0.7,
-        teller_error_rate_per_10k=0.5, teller_error_rate_per_10k_previous=0.5, complaints=6, valid_complaints=1,
-        complaint_rate_per_10k=0.2, complaint_rate_per_10k_sub_median=0.25, composite_sub_median=75.0,
+        unit_id="o1",
+        outlet_name="解放路分理处",
+        sub_branch_id="s1",
+        sub_branch_name="城东支行",
+        branch_name="滨江分行",
+        peers=8,
+        corporate_end=1.2e9,
+        corporate_year_start=1.1e9,
+        corporate_growth=1e8,
+        corporate_growth_rate=0.09,
+        corporate_daily_avg=1.15e9,
+        corporate_avg_increase=5e7,
+        corporate_growth_rank=2,
+        corporate_avg_increase_rank=3,
+        savings_end=5e8,
+        savings_year_start=4.8e8,
+        savings_growth=2e7,
+        savings_growth_rate=0.04,
+        savings_daily_avg=4.9e8,
+        savings_avg_increase=1e7,
+        savings_growth_rank=6,
+        savings_avg_increase_rank=5,
+        new_corporate_accounts=12,
+        personal_loans_recovered=3.2e6,
+        npl_recovered=4e5,
+        payroll_customers_added=88,
+        card_spending=4.1e7,
+        merchants_added=9,
+        online_banking_customers_added=300,
+        ebank_substitution_rate=0.87,
+        months_reported=6,
+        open_days=181,
+        partial_period=False,
+        opened_in_period=None,
+        closed_in_period=None,
+        loans_end=3e8,
+        npl_end=3e6,
+        npl_ratio=0.01,
+        indicators=14,
+        above_threshold=9,
+        full_marks=5,
+        composite=82.46,
+        indicator_threshold=80,
+        completion_corporate_growth=0.623,
+        corporate_daily_avg_yoy_rate=-0.0312,
+        savings_daily_avg_yoy_rate=None,
+        tier_1m_5m=3,
+        tier_5m_10m=2,
+        tier_10m_plus=1,
+        completion_savings_growth=0.3,
+        completion_new_corporate_accounts=0.5,
+        completion_payroll_customers_added=0.4,
+        completion_merchants_added=0.2,
+        completion_online_banking_customers_added=0.7,
+        teller_error_rate_per_10k=0.5,
+        teller_error_rate_per_10k_previous=0.5,
+        complaints=6,
+        valid_complaints=1,
+        complaint_rate_per_10k=0.2,
+        complaint_rate_per_10k_sub_median=0.25,
+        composite_sub_median=75.0,
     )
     return {**base, **over}
 
@@ -61,8 +107,22 @@ NO_INPUT = {"work_done": [], "problems": [], "next_steps": []}
 
 
 MONTHLY = [
-    {"month": "2023-01", "month_no": 1, "corporate_avg": 7.1e8, "savings_avg": 4e8, "corporate_avg_last_year": 6.9e8, "savings_avg_last_year": 3.9e8},
-    {"month": "2023-02", "month_no": 2, "corporate_avg": 7.345e8, "savings_avg": 4e8, "corporate_avg_last_year": 7.0e8, "savings_avg_last_year": 3.9e8},
+    {
+        "month": "2023-01",
+        "month_no": 1,
+        "corporate_avg": 7.1e8,
+        "savings_avg": 4e8,
+        "corporate_avg_last_year": 6.9e8,
+        "savings_avg_last_year": 3.9e8,
+    },
+    {
+        "month": "2023-02",
+        "month_no": 2,
+        "corporate_avg": 7.345e8,
+        "savings_avg": 4e8,
+        "corporate_avg_last_year": 7.0e8,
+        "savings_avg_last_year": 3.9e8,
+    },
 ]
 
 
@@ -70,8 +130,14 @@ RULES = commentary.load(ROOT / "templates" / "commentary.yaml", ROOT / "template
 
 
 def _context(**over):
-    ctx = {**base_context(ROOT / "templates", Period.parse("2023H1"), []), "o": _outlet(**over), "owner": NO_INPUT,
-           "monthly": MONTHLY, "plan": [], "next_targets": []}
+    ctx = {
+        **base_context(ROOT / "templates", Period.parse("2023H1"), []),
+        "o": _outlet(**over),
+        "owner": NO_INPUT,
+        "monthly": MONTHLY,
+        "plan": [],
+        "next_targets": [],
+    }
     found = commentary.evaluate(RULES, "outlet_half_year_summary", ctx)
     return {**ctx, "findings": {c: [f.text for f in items] for c, items in found.items()}}
 
@@ -101,10 +167,18 @@ def test_outlet_template_refuses_a_missing_figure():
 
 
 def test_compilation_template_lists_parts_in_chinese_numerals():
-    sub = {"sub_branch_name": "城东支行", "branch_name": "滨江分行", "corporate_end": 2e9, "corporate_growth": 1e8,
-           "savings_end": 1e9, "savings_growth": -1e7}
+    sub = {
+        "sub_branch_name": "城东支行",
+        "branch_name": "滨江分行",
+        "corporate_end": 2e9,
+        "corporate_growth": 1e8,
+        "savings_end": 1e9,
+        "savings_growth": -1e7,
+    }
     outlets = [_outlet(unit_id=f"o{i}") for i in range(3)]
-    parts = [{"name": "网点工作总结" if i < 10 else "保密工作方案", "kind": "k", "text": f"= 第{i}篇\n\n正文\n"} for i in range(11)]
+    parts = [
+        {"name": "网点工作总结" if i < 10 else "保密工作方案", "kind": "k", "text": f"= 第{i}篇\n\n正文\n"} for i in range(11)
+    ]
     ctx = {**_context(), "sub": sub, "outlets": outlets, "parts": parts, "pack": {"title": "工作总结与计划"}}
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
     assert text.startswith("= 2023年滨江分行城东支行//上半年工作总结与计划（汇总11篇）")
@@ -114,9 +188,16 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
 
 
 def test_a_validation_warning_is_quoted_in_chinese():
-    warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
-               "columns": ["negative_rows"], "unexpected_count": 3, "element_count": 22, "units": [],
-               "rule": {"max_value": 0}, "unit_values": {}}
+    warning = {
+        "suite": "outlet_balances",
+        "expectation": "expect_column_values_to_be_between",
+        "columns": ["negative_rows"],
+        "unexpected_count": 3,
+        "element_count": 22,
+        "units": [],
+        "rule": {"max_value": 0},
+        "unit_values": {},
+    }
     ctx = {**_context(), **base_context(ROOT / "templates", Period.parse("2023H1"), [warning])}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert "# 数据质量说明" in text
@@ -132,13 +213,22 @@ def test_an_outlet_closed_in_the_period_says_so():
 
 
 def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
-    warning = {"suite": "outlet_balances", "expectation": "expect_column_values_to_be_between",
-               "columns": ["corporate_max_day_change"], "unexpected_count": 1, "element_count": 22,
-               "units": ["o1"], "rule": {"max_value": 0.5}, "unit_values": {"o1": {"corporate_max_day_change": 0.62}}}
+    warning = {
+        "suite": "outlet_balances",
+        "expectation": "expect_column_values_to_be_between",
+        "columns": ["corporate_max_day_change"],
+        "unexpected_count": 1,
+        "element_count": 22,
+        "units": ["o1"],
+        "rule": {"max_value": 0.5},
+        "unit_values": {"o1": {"corporate_max_day_change": 0.62}},
+    }
     ctx = {**_context(), **base_context(ROOT / "templates", Period.parse("2023H1"), [warning])}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
-    assert ("对公存款余额为[[12.00亿元||数据校验提示（警告级）：网点存款余额数据中本单位的“对公存款单日最大变动幅度”为0.62，"
-            "应不超过0.5。请核实后再签发。]]") in text
+    assert (
+        "对公存款余额为[[12.00亿元||数据校验提示（警告级）：网点存款余额数据中本单位的“对公存款单日最大变动幅度”为0.62，"
+        "应不超过0.5。请核实后再签发。]]"
+    ) in text
     assert "储蓄存款余额5.00亿元" in text  # a figure the warning does not touch stays unmarked
     other = {**ctx, "o": _outlet(unit_id="o2")}  # another outlet: no comment
     assert "[[" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, other)
@@ -154,7 +244,10 @@ def test_owner_text_lands_in_its_section():
 
 def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it():
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
-    assert "@chart line 图1 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7.00 |" in text
+    assert (
+        "@chart line 图1 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7.00 |"
+        in text
+    )
     partial = [MONTHLY[0], {**MONTHLY[1], "corporate_avg_last_year": None}]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "monthly": partial})
     assert "@chart line 图1 对公存款月日均（亿元）\n| 月份 | 2023年 |\n| 1月 | 7.10 |\n| 2月 | 7.35 |" in text
@@ -162,18 +255,47 @@ def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it(
 
 def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_next():
     plan = [
-        {"name": "对公存款较年初新增", "better": "higher", "unit": "yi", "target": 8e7, "actual": 1.0e8, "completion": 1.25,
-         "met": True, "completion_rank": 2, "ranked": 8},
-        {"name": "对公存款较年初新增", "better": "higher", "unit": "yi", "target": 8e7, "actual": -1e7, "completion": -0.125,
-         "met": False, "completion_rank": 8, "ranked": 8},
-        {"name": "柜面业务差错率", "better": "lower", "unit": "per_10k", "target": 0.6, "actual": 0.7, "completion": None,
-         "met": False, "completion_rank": None, "ranked": 0},
+        {
+            "name": "对公存款较年初新增",
+            "better": "higher",
+            "unit": "yi",
+            "target": 8e7,
+            "actual": 1.0e8,
+            "completion": 1.25,
+            "met": True,
+            "completion_rank": 2,
+            "ranked": 8,
+        },
+        {
+            "name": "对公存款较年初新增",
+            "better": "higher",
+            "unit": "yi",
+            "target": 8e7,
+            "actual": -1e7,
+            "completion": -0.125,
+            "met": False,
+            "completion_rank": 8,
+            "ranked": 8,
+        },
+        {
+            "name": "柜面业务差错率",
+            "better": "lower",
+            "unit": "per_10k",
+            "target": 0.6,
+            "actual": 0.7,
+            "completion": None,
+            "met": False,
+            "completion_rank": None,
+            "ranked": 0,
+        },
     ]
     nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 1.5e7, "current": 2e7}]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": plan, "next_targets": nxt})
-    assert ("对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1.00亿元，完成目标的125.00%，"
-            "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际为负（-0.10亿元），未完成目标，"
-            "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。") in text
+    assert (
+        "对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1.00亿元，完成目标的125.00%，"
+        "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际为负（-0.10亿元），未完成目标，"
+        "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
+    ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
     assert "| 储蓄存款较年初新增 | 2000.00万元 | 不低于1500.00万元 |" in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())

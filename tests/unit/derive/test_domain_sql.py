@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from reportpack.derive import confidentiality, finance, operations, service
 from reportpack.warehouse.load import write
-from tests.unit.test_extract_sql import PERIOD, _tables, load_and_extract
+from tests.unit.test_extract import PERIOD, _tables, load_and_extract
 
 D = date.fromisoformat
 
@@ -17,58 +18,108 @@ D = date.fromisoformat
 def _domain_tables():
     tables = dict(_tables())
     org = tables["org_unit"]
-    org = pd.concat([org, pd.DataFrame([("S-D01", "东支行会计结算部", "department", "S", D("2005-01-01"), None)], columns=org.columns)])
+    org = pd.concat(
+        [org, pd.DataFrame([("S-D01", "东支行会计结算部", "department", "S", D("2005-01-01"), None)], columns=org.columns)]
+    )
     tables["org_unit"] = org
     tables["staff"] = pd.DataFrame(
-        [("m1", "张三", D("2010-01-01")), ("m2", "李四", D("2010-01-01")), ("t1", "王五", D("2015-01-01")),
-         ("t2", "赵六", D("2016-01-01"))],
+        [
+            ("m1", "张三", D("2010-01-01")),
+            ("m2", "李四", D("2010-01-01")),
+            ("t1", "王五", D("2015-01-01")),
+            ("t2", "赵六", D("2016-01-01")),
+        ],
         columns=["staff_id", "name", "hired_on"],
     )
     tables["staff_assignment"] = pd.DataFrame(
-        [("m1", "c", "operations_manager", D("2020-01-01"), D("2023-01-02")),  # moves from 丙 to 甲 on 3 Jan
-         ("m1", "a", "operations_manager", D("2023-01-03"), None),
-         ("m2", "a", "operations_manager", D("2020-01-01"), D("2023-01-02")),
-         ("t1", "a", "teller", D("2020-01-01"), None), ("t2", "a", "teller", D("2020-01-01"), None)],
+        [
+            ("m1", "c", "operations_manager", D("2020-01-01"), D("2023-01-02")),  # moves from 丙 to 甲 on 3 Jan
+            ("m1", "a", "operations_manager", D("2023-01-03"), None),
+            ("m2", "a", "operations_manager", D("2020-01-01"), D("2023-01-02")),
+            ("t1", "a", "teller", D("2020-01-01"), None),
+            ("t2", "a", "teller", D("2020-01-01"), None),
+        ],
         columns=["staff_id", "unit_id", "role", "start_date", "end_date"],
     )
     tables["teller_month"] = pd.DataFrame(
-        [("t1", "a", "2023-01", 20, 4000, 260, 3900, 60, 2, 90), ("t2", "a", "2023-01", 10, 1000, 150, 990, 20, 0, 80),
-         ("t1", "a", "2022-12", 20, 9999, 999, 9999, 99, 9, 10)],
-        columns=["staff_id", "unit_id", "month", "working_days", "transactions", "max_day_transactions",
-                 "customers_served", "remittances", "praise", "appraisal_score"],
+        [
+            ("t1", "a", "2023-01", 20, 4000, 260, 3900, 60, 2, 90),
+            ("t2", "a", "2023-01", 10, 1000, 150, 990, 20, 0, 80),
+            ("t1", "a", "2022-12", 20, 9999, 999, 9999, 99, 9, 10),
+        ],
+        columns=[
+            "staff_id",
+            "unit_id",
+            "month",
+            "working_days",
+            "transactions",
+            "max_day_transactions",
+            "customers_served",
+            "remittances",
+            "praise",
+            "appraisal_score",
+        ],
     )
     tables["teller_error"] = pd.DataFrame(
-        [("e1", "t1", "a", D("2023-01-02"), "minor", True, 0), ("e2", "t1", "a", D("2023-01-04"), "major", False, 200),
-         ("e3", "t2", "a", D("2022-12-20"), "minor", False, 50)],
+        [
+            ("e1", "t1", "a", D("2023-01-02"), "minor", True, 0),
+            ("e2", "t1", "a", D("2023-01-04"), "major", False, 200),
+            ("e3", "t2", "a", D("2022-12-20"), "minor", False, 50),
+        ],
         columns=["error_id", "staff_id", "unit_id", "occurred_on", "severity", "corrected", "penalty"],
     )
     tables["ops_manager_month"] = pd.DataFrame(
         [("m1", "a", "2023-01", 300, 10, 2, 1), ("m2", "a", "2023-01", 100, 5, 0, 0), ("m1", "c", "2023-01", 50, 2, 0, 0)],
-        columns=["staff_id", "unit_id", "month", "authorisations_reviewed", "inspections_done", "errors_found", "errors_corrected"],
+        columns=[
+            "staff_id",
+            "unit_id",
+            "month",
+            "authorisations_reviewed",
+            "inspections_done",
+            "errors_found",
+            "errors_corrected",
+        ],
     )
     tables["risk_event"] = pd.DataFrame(
-        [("r1", "a", "m1", D("2023-01-04"), "印章管理", D("2023-01-05"), True),
-         ("r2", "a", "m1", D("2023-01-05"), "凭证管理", D("2023-01-06"), False),
-         ("r3", "a", "m1", D("2023-01-06"), "凭证管理", None, None)],
+        [
+            ("r1", "a", "m1", D("2023-01-04"), "印章管理", D("2023-01-05"), True),
+            ("r2", "a", "m1", D("2023-01-05"), "凭证管理", D("2023-01-06"), False),
+            ("r3", "a", "m1", D("2023-01-06"), "凭证管理", None, None),
+        ],
         columns=["event_id", "unit_id", "staff_id", "occurred_on", "category", "replied_on", "reply_accurate"],
     )
     tables["meeting"] = pd.DataFrame(
-        [("k1", "a", D("2023-01-05"), "case_prevention"), ("k2", "a", D("2023-01-02"), "case_prevention"),
-         ("k3", "S-D01", D("2023-01-04"), "internal_control"), ("k4", "S", D("2023-01-06"), "bank_enterprise")],
+        [
+            ("k1", "a", D("2023-01-05"), "case_prevention"),
+            ("k2", "a", D("2023-01-02"), "case_prevention"),
+            ("k3", "S-D01", D("2023-01-04"), "internal_control"),
+            ("k4", "S", D("2023-01-06"), "bank_enterprise"),
+        ],
         columns=["meeting_id", "unit_id", "held_on", "kind"],
     )
     tables["complaint"] = pd.DataFrame(
-        [("p1", "a", D("2023-01-02"), True, True), ("p2", "a", D("2023-01-03"), False, True), ("p3", "a", D("2023-01-04"), False, False)],
+        [
+            ("p1", "a", D("2023-01-02"), True, True),
+            ("p2", "a", D("2023-01-03"), False, True),
+            ("p3", "a", D("2023-01-04"), False, False),
+        ],
         columns=["complaint_id", "unit_id", "received_on", "valid", "resolved_first_contact"],
     )
-    tables["lobby_month"] = pd.DataFrame([("a", "2023-01", 176, 91, 12)], columns=["unit_id", "month", "opening_hours", "service_score", "referrals"])
+    tables["lobby_month"] = pd.DataFrame(
+        [("a", "2023-01", 176, 91, 12)], columns=["unit_id", "month", "opening_hours", "service_score", "referrals"]
+    )
     tables["six_s_inspection"] = pd.DataFrame(
         [("a", D("2023-01-03"), "素养", 70), ("a", D("2023-01-05"), "素养", 80), ("a", D("2023-01-03"), "安全", 95)],
         columns=["unit_id", "inspected_on", "dimension", "score"],
     )
     tables["customer_month"] = pd.DataFrame(
-        [("k1", "a", "2023-01", 999_999), ("k2", "a", "2023-01", 1_000_000), ("k3", "a", "2023-01", 5_000_000),
-         ("k4", "a", "2023-01", 10_000_000), ("k5", "b", "2023-01", 4_999_999)],
+        [
+            ("k1", "a", "2023-01", 999_999),
+            ("k2", "a", "2023-01", 1_000_000),
+            ("k3", "a", "2023-01", 5_000_000),
+            ("k4", "a", "2023-01", 10_000_000),
+            ("k5", "b", "2023-01", 4_999_999),
+        ],
         columns=["customer_id", "unit_id", "month", "avg_daily_balance"],
     )
     tables["budget_month"] = pd.DataFrame(
@@ -76,8 +127,11 @@ def _domain_tables():
         columns=["unit_id", "month", "expense_line", "budget", "actual"],
     )
     tables["fixed_asset"] = pd.DataFrame(
-        [("f1", "a", "电子设备", D("2020-01-01"), 1000, None), ("f2", "a", "电子设备", D("2020-01-01"), 500, D("2023-01-03")),
-         ("f3", "b", "办公家具", D("2023-01-10"), 700, None)],
+        [
+            ("f1", "a", "电子设备", D("2020-01-01"), 1000, None),
+            ("f2", "a", "电子设备", D("2020-01-01"), 500, D("2023-01-03")),
+            ("f3", "b", "办公家具", D("2023-01-10"), 700, None),
+        ],
         columns=["asset_id", "unit_id", "category", "acquired_on", "cost", "written_off_on"],
     )
     tables["training_session"] = pd.DataFrame(
@@ -85,11 +139,17 @@ def _domain_tables():
         columns=["session_id", "unit_id", "held_on", "topic", "held"],
     )
     tables["training_attendance"] = pd.DataFrame([("s1", "t1"), ("s1", "t2"), ("s2", "m1")], columns=["session_id", "staff_id"])
-    tables["confidentiality_inspection"] = pd.DataFrame([("i1", "S", D("2023-01-03"), 3, 2)], columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"])
-    tables["confidentiality_pledge"] = pd.DataFrame([("t1", D("2023-01-02")), ("m1", D("2022-06-01"))], columns=["staff_id", "signed_on"])
+    tables["confidentiality_inspection"] = pd.DataFrame(
+        [("i1", "S", D("2023-01-03"), 3, 2)], columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"]
+    )
+    tables["confidentiality_pledge"] = pd.DataFrame(
+        [("t1", D("2023-01-02")), ("m1", D("2022-06-01"))], columns=["staff_id", "signed_on"]
+    )
     tables["confidentiality_incident"] = pd.DataFrame(columns=["incident_id", "unit_id", "occurred_on", "severity"])
-    tables["plan_target"] = pd.DataFrame([("a", "2023", "merchants_added", 12.0, "owner", D("2023-01-15"))],
-                                         columns=["unit_id", "period", "indicator", "target", "source", "set_on"])
+    tables["plan_target"] = pd.DataFrame(
+        [("a", "2023", "merchants_added", 12.0, "owner", D("2023-01-15"))],
+        columns=["unit_id", "period", "indicator", "target", "source", "set_on"],
+    )
     return list(tables.items())
 
 
@@ -115,7 +175,12 @@ def test_operations_manager_spells_by_hand(frames):
 def test_tellers_by_hand(frames):
     t = operations.teller_figures(frames).set_index("staff_id")
     assert (t.loc["t1", "transactions"], t.loc["t1", "working_days"], t.loc["t1", "transactions_per_day"]) == (4000, 20, 200)
-    assert (t.loc["t1", "errors"], t.loc["t1", "major_errors"], t.loc["t1", "uncorrected_errors"], t.loc["t1", "penalties"]) == (2, 1, 1, 200)
+    assert (t.loc["t1", "errors"], t.loc["t1", "major_errors"], t.loc["t1", "uncorrected_errors"], t.loc["t1", "penalties"]) == (
+        2,
+        1,
+        1,
+        200,
+    )
     assert t.loc["t1", "error_rate_per_10k"] == 5.0 and t.loc["t2", "errors"] == 0  # December's error is outside
     assert (t.loc["t1", "rank_in_outlet"], t.loc["t2", "rank_in_outlet"]) == (1, 2)
 
@@ -184,20 +249,32 @@ def test_tiers_partition_the_customers(balances):
     from sqlalchemy import create_engine
 
     from reportpack.extract import run_query
-    from tests.unit.test_extract_sql import SQL
+    from tests.unit.test_extract import SQL
 
     calendar = dict(_tables())["calendar"]
-    cm = pd.DataFrame({"customer_id": [f"k{i}" for i in range(len(balances))], "unit_id": "a", "month": "2023-01",
-                       "avg_daily_balance": balances})
+    cm = pd.DataFrame(
+        {
+            "customer_id": [f"k{i}" for i in range(len(balances))],
+            "unit_id": "a",
+            "month": "2023-01",
+            "avg_daily_balance": balances,
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/t.sqlite"
         write([("calendar", calendar), ("customer_month", cm)], url, progress=False)
         engine = create_engine(url)
         with engine.connect() as conn:
-            row = run_query(conn, (SQL / "customer_tiers.sql").read_text("utf-8"), {"first_month": "2023-01", "last_month": "2023-01"}).iloc[0]
+            row = run_query(
+                conn, (SQL / "customer_tiers.sql").read_text("utf-8"), {"first_month": "2023-01", "last_month": "2023-01"}
+            ).iloc[0]
         engine.dispose()
     bands = [row.below_1m, row.tier_1m_5m, row.tier_5m_10m, row.tier_10m_plus]
     assert sum(bands) == row.customers == len(balances)
-    expected = [sum(b < 1e6 for b in balances), sum(1e6 <= b < 5e6 for b in balances),
-                sum(5e6 <= b < 1e7 for b in balances), sum(b >= 1e7 for b in balances)]
+    expected = [
+        sum(b < 1e6 for b in balances),
+        sum(1e6 <= b < 5e6 for b in balances),
+        sum(5e6 <= b < 1e7 for b in balances),
+        sum(b >= 1e7 for b in balances),
+    ]
     assert bands == expected

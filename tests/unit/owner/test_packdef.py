@@ -1,0 +1,84 @@
+"""Pack definitions: the shipped ones load; a malformed one names the file, the part and the rule."""
+
+from pathlib import Path
+
+import pytest
+
+from reportpack.owner import packdef
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATES = ROOT / "templates"
+
+
+def test_the_default_pack_holds_the_seven_kinds_of_the_seed_in_order():
+    d = packdef.load(packdef.path_of(TEMPLATES, "half_year"), TEMPLATES)
+    assert [p.kind for p in d.parts] == [
+        "ops_manager_summary",
+        "outlet_half_year_summary",
+        "lobby_plan",
+        "accounting_plan",
+        "finance_plan",
+        "teller_plan",
+        "confidentiality_plan",
+    ]
+    assert [p.subject for p in d.parts] == ["ops_manager", "outlet", "outlet", "sub_branch", "sub_branch", "teller", "bank"]
+    assert d.style_base == TEMPLATES / "styles" / "gbt9704.docx" and d.level3 == "{n}."
+
+
+def test_every_shipped_pack_definition_loads():
+    names = sorted(p.stem for p in (TEMPLATES / "packs").glob("*.yaml"))
+    assert "half_year" in names and "outlet_summaries" in names
+    for name in names:
+        assert packdef.load(packdef.path_of(TEMPLATES, name), TEMPLATES).parts
+
+
+GOOD_PART = "  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subject: outlet}\n"
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subject: city}\n",
+            r"part 1 \(k\) \(line 4\): subject: Input should be 'outlet', 'ops_manager', 'teller', 'sub_branch' or 'bank'",
+        ),
+        (
+            "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n  - {kind: k, name: 篇, template: documents/nope.md.j2, subject: outlet}\n",
+            r"part 1 \(k\) \(line 4\): template: template 'documents/nope.md.j2' does not exist",
+        ),
+        (
+            "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n" + GOOD_PART + GOOD_PART,
+            r"part 2 \(k\) \(line 5\): kind: kind 'k' appears twice",
+        ),
+        (
+            "title: t\nnumbering: {level3: '1.'}\ncompilation: {template: documents/compilation.md.j2}\nparts:\n" + GOOD_PART,
+            r"line 2: level3: numbering.level3 '1.' must contain \{n\}",
+        ),
+        (
+            "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subject: outlet, colour: red}\n",
+            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation\)",
+        ),
+        (
+            "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts: []\n",
+            r"line 3: parts: List should have at least 1 item",
+        ),
+        ("compilation: {template: documents/compilation.md.j2}\nparts:\n" + GOOD_PART, r"bad.yaml: line 1: title: required"),
+        (
+            "title: t\nstyle_base: styles/missing.docx\ncompilation: {template: documents/compilation.md.j2}\nparts:\n"
+            + GOOD_PART,
+            r"line 2: style_base: style_base .*missing.docx does not exist",
+        ),
+    ],
+)
+def test_a_malformed_definition_names_file_part_and_rule(tmp_path, body, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(body, "utf-8")
+    with pytest.raises(packdef.PackDefinitionError, match=message) as caught:
+        packdef.load(path, TEMPLATES)
+    assert str(path) in str(caught.value)
+    assert caught.value.chinese.startswith(f"文件 {path}")  # the same problem for a report owner
+
+
+def test_an_unknown_pack_lists_the_known_ones():
+    with pytest.raises(packdef.PackDefinitionError, match="known: half_year, outlet_summaries"):
+        packdef.load(packdef.path_of(TEMPLATES, "quarterly"), TEMPLATES)
