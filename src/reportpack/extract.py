@@ -1,12 +1,15 @@
-"""Extraction: run the SQL in ``templates/sql/`` for a period with bound parameters → DataFrames.
+"""Extract: run the SQL in ``templates/sql/`` for a period with bound parameters → DataFrames.
 
-Every extracted table has a SQL file and a validation suite of the same stem
-(``templates/sql/<name>.sql``, ``expectations/<name>.json``). Dates come back as ``datetime64``
-whatever the database (SQLite returns text, PostgreSQL returns dates).
+One table, one place: a SQL file's header states its grain and the tables it extracts (``tables``);
+each table is validated by the suite of the same name (``expectations/<name>.json``). Aggregation
+happens in the database. Dates come back as ``datetime64`` whatever the database (SQLite returns
+text, PostgreSQL returns dates).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -21,20 +24,28 @@ from sqlalchemy.exc import DBAPIError
 from reportpack.errors import InputError, WarehouseUnreachable
 from reportpack.periods import Period
 
+# Which period a table's rows describe, relative to the reported one (the words of the "Tables:" line).
+SHIFTS: dict[str, Callable[[Period], Period]] = {
+    "period": lambda p: p,
+    "same period last year": Period.same_last_year,
+    "previous period": Period.previous,
+}
+
 
 @dataclass(frozen=True)
 class Table:
-    """An extracted table: ``name`` is its frame and suite; ``sql`` the file stem when the same SQL
-    serves several tables (e.g. last year's balances for 同比)."""
+    """An extracted table: its name is its frame and its suite (``expectations/<name>.json``);
+    ``sql`` the file that extracts it (one file may serve several periods, e.g. last year's
+    balances for 同比); ``grain`` what one row is, as the file states it."""
 
     name: str
-    params: Callable[[Period], dict[str, object]]
-    date_columns: tuple[str, ...] = ()
-    sql: str | None = None
+    sql: Path
+    shift: str
+    date_columns: tuple[str, ...]
+    grain: str
 
-    @property
-    def sql_stem(self) -> str:
-        return self.sql or self.name
+    def params(self, period: Period) -> dict[str, object]:
+        return _period(SHIFTS[self.shift](period))
 
 
 def _period(p: Period) -> dict[str, object]:
@@ -52,37 +63,66 @@ def _period(p: Period) -> dict[str, object]:
     }
 
 
-TABLES: tuple[Table, ...] = (
-    Table("outlets", _period, ("opened_on", "closed_on")),
-    Table("outlet_balances", _period, ("first_day", "last_day", "first_negative_date", "first_duplicate_date")),
-    # The same period a year earlier, for 同比; empty columns when the warehouse does not reach back.
-    Table(
-        "outlet_balances_last_year",
-        lambda p: _period(p.same_last_year()),
-        ("first_day", "last_day", "first_negative_date", "first_duplicate_date"),
-        sql="outlet_balances",
-    ),
-    Table("sub_branch_reconciliation", _period, ("first_mismatch_date",)),
-    Table("outlet_monthly", _period),
-    Table("outlet_monthly_last_year", lambda p: _period(p.same_last_year()), sql="outlet_monthly"),
-    Table("outlet_business", _period),
-    Table("customer_tiers", _period),
-    Table("ops_managers", _period, ("first_day", "last_day")),
-    Table("tellers", _period),
-    Table("tellers_previous", lambda p: _period(p.previous()), sql="tellers"),  # 环比 of the error rate
-    Table("lobby", _period),
-    Table("six_s", _period),
-    Table("accounting", _period),
-    Table("budget", _period),
-    Table("fixed_assets", _period),
-    Table("confidentiality", _period),
-    Table("plan_targets", _period, ("set_on",)),
-    Table("period_targets", _period),  # set by the previous period's plans
-)
+_TABLE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(?:\((.*)\))?\s*$")
 
 
-def sql_path(sql_dir: Path, name: str) -> Path:
-    return sql_dir / f"{name}.sql"
+@functools.cache
+def tables(sql_dir: Path) -> tuple[Table, ...]:
+    """Every extracted table, declared by the header of the SQL file that extracts it::
+
+        -- Grain: one row per outlet … (until the next header line)
+        -- Tables: outlet_balances (period), outlet_balances_last_year (same period last year: 同比)
+        -- Dates: first_day, last_day
+
+    A table is named once — its SQL file says what it extracts, its suite has the same name."""
+    found: list[Table] = []
+    for path in sorted(sql_dir.glob("*.sql")):
+        header = _header(path)
+        if "Grain" not in header or "Tables" not in header:
+            raise InputError(f"{path}: the header must state '-- Grain:' (what one row is) and '-- Tables:' (what it extracts)")
+        dates = tuple(c.strip() for c in header.get("Dates", "").split(",") if c.strip())
+        for item in _split(header["Tables"]):
+            m = _TABLE.match(item)
+            shift = (m.group(2) or "period").split(":")[0].strip() if m else ""
+            if not m or shift not in SHIFTS:
+                raise InputError(
+                    f"{path}: '-- Tables:' item {item!r}: a table name, then (period), (same period last year) or (previous period)"
+                )
+            found.append(Table(m.group(1), path, shift, dates, header["Grain"]))
+    names = [t.name for t in found]
+    if len(set(names)) != len(names):
+        raise InputError(f"{sql_dir}: tables declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    return tuple(found)
+
+
+def _header(path: Path) -> dict[str, str]:
+    """The leading ``-- Key: text`` comment lines of a SQL file (continuation lines joined)."""
+    header: dict[str, str] = {}
+    key = None
+    for line in path.read_text("utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        text = line[2:].strip()
+        m = re.match(r"^([A-Z][A-Za-z ]*):\s*(.*)$", text)
+        if m:
+            key = m.group(1)
+            header[key] = m.group(2)
+        elif key:
+            header[key] += " " + text
+    return header
+
+
+def _split(items: str) -> list[str]:
+    """Split on commas outside parentheses."""
+    out, depth, current = [], 0, ""
+    for ch in items:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*out, current] if current.strip() else out
 
 
 def run_query(conn: Connection, sql: str, params: dict[str, object]) -> pd.DataFrame:
@@ -112,10 +152,10 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def extract(conn: Connection, period: Period, sql_dir: Path) -> dict[str, pd.DataFrame]:
-    """Every table of ``TABLES`` for ``period``, keyed by name."""
+    """Every table the SQL files of ``sql_dir`` declare, for ``period``, keyed by name."""
     frames = {}
-    for table in TABLES:
-        path = sql_path(sql_dir, table.sql_stem)
+    for table in tables(sql_dir):
+        path = table.sql
         try:
             frame = run_query(conn, path.read_text("utf-8"), table.params(period))
         except DBAPIError as exc:
@@ -138,4 +178,5 @@ def save_frames(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str, int]
 
 
 def load_frames(folder: Path) -> dict[str, pd.DataFrame]:
-    return {table.name: pd.read_parquet(folder / f"{table.name}.parquet") for table in TABLES}
+    """The frames ``save_frames`` wrote, by name."""
+    return {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}

@@ -3,6 +3,7 @@
 -- tellers, their average appraisal score, errors, tellers without error, penalties (元), and the
 -- accounting department's training sessions planned and held.
 -- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
+-- Tables: accounting
 with subs as (
     select unit_id, name from org_unit where level = 'sub_branch'
 ),

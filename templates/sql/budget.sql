@@ -1,6 +1,7 @@
 -- Grain: one row per sub-branch per expense line (篇五): budget and actual spending (元) for the
 -- period, and the budget of the whole year the period ends in (for 预算执行率 against 时序进度).
 -- Bound parameters: first_month, last_month, year_first_month, year_last_month ('YYYY-MM').
+-- Tables: budget
 select
     b.unit_id as sub_branch_id,
     b.expense_line,

@@ -2,6 +2,7 @@
 -- and fixed, staff in post at period end, of whom signed a confidentiality pledge in the year to
 -- date and attended 保密知识 training in the period, and incidents (泄密事件).
 -- Bound parameters: period_start, period_end, year_first_day (dates).
+-- Tables: confidentiality
 with in_post as (
     select distinct staff_id from staff_assignment
     where start_date <= :period_end and (end_date is null or end_date >= :period_end)

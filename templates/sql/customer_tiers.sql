@@ -2,6 +2,7 @@
 -- their 日均 over the period (monthly average daily balances weighted by the days of each month),
 -- in bands 下限(含)-上限: 100万(含)-500万, 500万(含)-1000万, 1000万(含)以上, and below 100万.
 -- Bound parameters: first_month, last_month ('YYYY-MM').
+-- Tables: customer_tiers
 with month_days as (
     select month, count(*) as days from calendar where month between :first_month and :last_month group by month
 ),

@@ -2,6 +2,7 @@
 -- its outlets, assets written off (报损) during the period, and staff of its units trained in the
 -- period (distinct people attending a held session).
 -- Bound parameters: period_start, period_end (dates).
+-- Tables: fixed_assets
 with subs as (
     select unit_id from org_unit where level = 'sub_branch'
 ),

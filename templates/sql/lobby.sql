@@ -2,6 +2,7 @@
 -- and highest monthly service-inspection score (0–100; the highest is what a scale check needs), referrals by lobby staff, complaints received, valid (有效投诉)
 -- and resolved at first contact.
 -- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
+-- Tables: lobby
 with outlets as (
     select unit_id from org_unit
     where level = 'outlet' and opened_on <= :period_end and (closed_on is null or closed_on >= :period_start)

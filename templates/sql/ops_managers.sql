@@ -3,6 +3,8 @@
 -- teller errors found and corrected, risk events and the accuracy of their replies, case-prevention
 -- meetings and major errors at the outlet during the spell.
 -- Bound parameters: period_start, period_end (dates).
+-- Tables: ops_managers
+-- Dates: first_day, last_day
 with history as (
     -- each spell with the outlet the same person served in the spell before
     select staff_id, unit_id, start_date, end_date,

@@ -4,6 +4,7 @@
 -- The *_ytd columns sum the year to date (January … the period's last month), for 完成率 against
 -- the year's plan targets.
 -- Bound parameters: period_start, period_end (dates), first_month, last_month, year_first_month ('YYYY-MM').
+-- Tables: outlet_business
 with outlets as (
     select unit_id
     from org_unit

@@ -3,6 +3,7 @@
 -- the outlet_balances suite guarantees one row per day an outlet is open (critical), so that mean
 -- is the day-weighted mean of the open days. Amounts in 元. For the 日均 chart of the summaries.
 -- Bound parameters: period_start, period_end (dates).
+-- Tables: outlet_monthly (period), outlet_monthly_last_year (same period last year)
 select
     d.unit_id,
     c.month,

@@ -1,5 +1,7 @@
 -- Grain: one row per outlet open on any day of the period, with its sub-branch and branch.
 -- Bound parameters: period_start, period_end (dates).
+-- Tables: outlets
+-- Dates: opened_on, closed_on
 with outlets as (
     select unit_id, name, parent_id, opened_on, closed_on
     from org_unit

@@ -3,6 +3,7 @@
 -- (source: 'rule:<id>' or 'owner:<file>#<entry>'). Amounts in 元, rates as fractions. Empty when no
 -- plan set targets for this period.
 -- Bound parameters: period_label (text).
+-- Tables: period_targets (period: the targets the previous period's plans set for it)
 select unit_id, indicator, target, source
 from plan_target
 where period = :period_label

@@ -1,6 +1,7 @@
 -- Grain: one row per outlet per 6S dimension inspected in the period (篇三): the average score
 -- (0–100) and the number of inspections.
 -- Bound parameters: period_start, period_end (dates).
+-- Tables: six_s
 select
     unit_id,
     dimension,

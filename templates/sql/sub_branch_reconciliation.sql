@@ -2,6 +2,8 @@
 -- daily_balance) differs from the sum of its outlets' balances, the first such day and the largest
 -- difference (元). Reconciliation: a sub-branch total must equal the sum of its outlets.
 -- Bound parameters: period_start, period_end (dates).
+-- Tables: sub_branch_reconciliation
+-- Dates: first_mismatch_date
 with subs as (
     select unit_id from org_unit where level = 'sub_branch'
 ),

@@ -2,6 +2,7 @@
 -- customers served, remittances, praise, average appraisal score (0–100), errors found, major
 -- errors, errors left uncorrected and penalties (元).
 -- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
+-- Tables: tellers (period), tellers_previous (previous period: 环比 of the error rate)
 with months as (
     select staff_id, unit_id,
            sum(working_days) as working_days,
