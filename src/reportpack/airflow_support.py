@@ -1,4 +1,4 @@
-"""Glue used only inside Airflow tasks: the warehouse connection and failure mapping.
+"""Glue used only inside Airflow tasks: the warehouse connection (``reportpack_warehouse``).
 
 Imported lazily by the DAG's task bodies, never at parse time.
 """

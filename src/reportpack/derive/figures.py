@@ -12,6 +12,7 @@ import pandas as pd
 from reportpack.derive import confidentiality, finance, indicators, metrics, operations, service, targets
 from reportpack.derive.ratios import per_10k
 from reportpack.derive.subjects import records
+from reportpack.owner import indicators as owner_indicators
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
 
@@ -70,7 +71,7 @@ def _figures(frames: dict[str, pd.DataFrame], period: Period, indicators_file: P
     # 环比: the previous period's rate (NaN where the outlet or the warehouse did not exist then)
     outlets["teller_error_rate_per_10k_previous"] = outlets["unit_id"].map(per_10k(before["errors"], before["transactions"]))
 
-    ind = indicators.load(indicators_file)
+    ind = owner_indicators.load(indicators_file)
     comp = indicators.completion(outlets, frames["plan_targets"], ind, period)
     score_rows = indicators.scores(outlets, comp, ind)
     outlets = outlets.merge(indicators.summary(score_rows, ind), on="unit_id", how="left")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from reportpack.derive.ratios import ratio
-from reportpack.owner.indicators import IndicatorFileError, IndicatorSet, load  # noqa: F401 — the file this module evaluates
+from reportpack.owner.indicators import IndicatorSet
 from reportpack.periods import Period
 
 

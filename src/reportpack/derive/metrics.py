@@ -1,4 +1,4 @@
-"""Derived figures (口径) a bank report quotes, as pure functions over plain DataFrames.
+"""Outlet and sub-branch figures (篇二): deposits, loans, business — 口径 as pure functions over DataFrames.
 
 Units: every amount stays in 元 here; conversion to 亿元 / 万元 and rounding happen only when
 rendering. Rates are fractions (0.1234 = 12.34%).

@@ -1,1 +1,1 @@
-"""Owner files: pack definitions and owner-written input, read and checked before any data is extracted."""
+"""Owner files: pack definitions, commentary and target rules, indicators and owner input — typed models, checked before any data is extracted."""

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from reportpack.derive import indicators
+from reportpack.owner import indicators as owner_indicators
 from reportpack.periods import Period
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,7 +22,7 @@ def _write(tmp_path, body: str) -> Path:
 
 
 def test_the_shipped_file_has_14_indicators_weighing_100():
-    ind = indicators.load(ROOT / "templates" / "indicators.yaml")
+    ind = owner_indicators.load(ROOT / "templates" / "indicators.yaml")
     assert len(ind.indicators) == 14 and sum(i.weight for i in ind.indicators) == 100
 
 
@@ -51,13 +52,13 @@ def test_the_shipped_file_has_14_indicators_weighing_100():
     ],
 )
 def test_a_malformed_file_names_the_file_indicator_and_reason(tmp_path, body, message):
-    with pytest.raises(indicators.IndicatorFileError, match=message) as caught:
-        indicators.load(_write(tmp_path, body))
+    with pytest.raises(owner_indicators.IndicatorFileError, match=message) as caught:
+        owner_indicators.load(_write(tmp_path, body))
     assert caught.value.chinese.startswith("文件 ") and "第" in caught.value.chinese
 
 
 def test_scores_by_hand(tmp_path):
-    ind = indicators.load(
+    ind = owner_indicators.load(
         _write(
             tmp_path,
             """

@@ -1,0 +1,82 @@
+"""Operations figures (篇一 篇四 篇六) from tiny inline frames, computed by hand."""
+
+import math
+
+import pandas as pd
+
+from reportpack.derive.operations import accounting_figures, ops_manager_figures, teller_figures
+
+OUTLETS = pd.DataFrame(
+    {
+        "unit_id": ["O1", "O2"],
+        "outlet_name": ["解放路", "中山路"],
+        "sub_branch_id": ["S1", "S1"],
+        "sub_branch_name": ["城东支行"] * 2,
+    }
+)
+
+
+def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new_outlet():
+    om = pd.DataFrame(
+        {
+            "unit_id": ["O1", "O2"],
+            "staff_id": ["M1", "M1"],
+            "first_day": pd.to_datetime(["2023-01-01", "2023-04-01"]),
+            "last_day": pd.to_datetime(["2023-03-31", "2023-06-30"]),
+            "previous_unit_name": [None, "解放路"],
+            "accurate_replies": [3, 0],
+            "replies": [4, 0],
+            "errors_corrected": [5, 2],
+            "errors_found": [5, 4],
+            "major_errors": [0, 1],
+        }
+    )
+    out = ops_manager_figures({"ops_managers": om, "outlets": OUTLETS}).set_index("unit_id")
+    assert out.loc["O1", "months_served"] == 3 and out.loc["O2", "months_served"] == 3
+    assert out.loc["O1", "reply_accuracy"] == 0.75
+    assert math.isnan(out.loc["O2", "reply_accuracy"])  # no replies: no rate, not 0 %
+    assert out.loc["O2", "correction_rate"] == 0.5
+    assert not out.loc["O1", "moved"] and out.loc["O2", "moved"]
+    assert out.loc["O1", "no_major_error"] and not out.loc["O2", "no_major_error"]
+    assert out.loc["O2", "outlet_name"] == "中山路"
+
+
+def test_tellers_rank_by_transactions_within_their_outlet_and_rates_guard_zero_days():
+    t = pd.DataFrame(
+        {
+            "unit_id": ["O1", "O1", "O1", "O2"],
+            "staff_id": ["T1", "T2", "T3", "T4"],
+            "transactions": [12000, 15000, 12000, 0],
+            "working_days": [60, 60, 50, 0],
+            "customers_served": [3000, 3600, 2500, 0],
+            "errors": [3, 0, 6, 0],
+        }
+    )
+    out = teller_figures({"tellers": t}).set_index("staff_id")
+    assert out.loc["T1", "transactions_per_day"] == 200.0
+    assert out.loc["T1", "error_rate_per_10k"] == 2.5  # 3 errors in 12,000 = 2.5 per 10,000
+    assert list(out.loc[["T2", "T1", "T3"], "rank_in_outlet"]) == [1, 2, 2]  # ties share a place
+    assert out.loc["T1", "tellers_in_outlet"] == 3 and out.loc["T4", "tellers_in_outlet"] == 1
+    assert math.isnan(out.loc["T4", "transactions_per_day"]) and math.isnan(out.loc["T4", "error_rate_per_10k"])
+
+
+def test_accounting_error_rate_uses_the_transactions_of_the_sub_branchs_tellers():
+    a = pd.DataFrame(
+        {
+            "sub_branch_id": ["S1", "S2"],
+            "findings": [10, 0],
+            "findings_rectified": [9, 0],
+            "tellers": [4, 2],
+            "tellers_without_error": [3, 2],
+            "sessions_held": [5, 0],
+            "sessions_planned": [6, 0],
+            "teller_errors": [4, 0],
+        }
+    )
+    tellers = pd.DataFrame({"unit_id": ["O1", "O2"], "transactions": [30000, 10000]})
+    out = accounting_figures({"accounting": a, "outlets": OUTLETS, "tellers": tellers}).set_index("sub_branch_id")
+    assert out.loc["S1", "teller_transactions"] == 40000
+    assert out.loc["S1", "error_rate_per_10k"] == 1.0
+    assert out.loc["S1", "rectification_rate"] == 0.9 and out.loc["S1", "zero_error_share"] == 0.75
+    assert out.loc["S2", "teller_transactions"] == 0  # no teller of S2 among the rows: zero, not missing
+    assert math.isnan(out.loc["S2", "error_rate_per_10k"]) and math.isnan(out.loc["S2", "training_completion"])
