@@ -23,13 +23,14 @@ from reportpack.errors import ReportPackError
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
+from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
 from reportpack.publish import pack
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.documents import pdf_renditions, render_pack
-from reportpack.run import Failure, Run, RunState, ValidationState, now, write_state
+from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quality_warning, quarantine, write_report
 from reportpack.validate import validate as run_suites
@@ -48,7 +49,7 @@ def _phase(func):
         try:
             return func(settings, run, *args, **kwargs)
         except ReportPackError as exc:
-            if (run.folder / "run.json").exists():
+            if (run.folder / STATE_FILE).exists():
                 run.update(failed=Failure(phase=func.__name__, exit_code=int(exc.exit_code), message=str(exc)))
             raise
 
@@ -63,6 +64,7 @@ def check_owner_files(settings: Settings, period: Period, pack_name: str = DEFAU
     definition = packdef.load(packdef.path_of(templates, pack_name), templates)
     commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     owner_targets.load(templates / "targets.yaml")
+    owner_labels.load(templates / "labels.yaml")
     inputs.load(settings.input_dir / period.label, definition)  # units are checked at render, once known
     return definition
 

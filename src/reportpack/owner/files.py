@@ -99,7 +99,17 @@ def read_yaml(
 ) -> tuple[Any, yaml.Node | None]:
     """The data of a YAML file and its node tree (for line numbers); a syntax error names the line."""
     shown = shown_as or path
-    text = path.read_text("utf-8")
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise error(f"{shown}: no such file", file=shown, rule="no such file", rule_zh="文件不存在") from None
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{shown}: not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            file=shown,
+            rule="not UTF-8 text; save it as UTF-8",
+            rule_zh="文件不是 UTF-8 编码，请另存为 UTF-8（而非 GBK/ANSI）",
+        ) from None
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

@@ -3,21 +3,18 @@ records, the owner's text and the drafted findings."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from reportpack.derive.subjects import Subject
+from reportpack.owner import labels as owner_labels
 from reportpack.owner.packdef import Part
 from reportpack.periods import Period
 from reportpack.render import commentary
 
 
-@lru_cache(maxsize=4)
 def labels(templates_dir: Path) -> dict:
-    """``templates/labels.yaml``: Chinese names of tables, columns, rules and periods."""
-    return yaml.safe_load((templates_dir / "labels.yaml").read_text("utf-8"))
+    """``templates/labels.yaml``: Chinese names of tables, columns, rules and periods (checked)."""
+    return owner_labels.load(templates_dir / "labels.yaml").model_dump()
 
 
 def period_context(period: Period, names: dict) -> dict:
