@@ -8,11 +8,12 @@ XML itself), and HTML escaping would print "&amp;" into a report.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from reportpack.errors import OwnerFileError
@@ -23,7 +24,7 @@ from reportpack.render.wording import FILTERS, FigureError
 class TemplateRenderError(OwnerFileError):
     """A template failed: names the template, its line and the reason."""
 
-    topic_zh = "文稿模板有误（模板名与行号见上一行）"
+    topic_zh = "文稿模板有误"
 
 
 def _refuse_missing(value):
@@ -63,16 +64,32 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
 def render(templates_dir: Path, name: str, context: dict) -> str:
     """Render ``templates_dir/name`` with ``context``; errors name the template and line."""
     env = environment(templates_dir)
-    template = env.get_template(name)
+    try:
+        template = env.get_template(name)
+    except TemplateSyntaxError as exc:
+        where = exc.name or name  # the error may be in an included or imported template
+        raise _error(where, exc.lineno, f"syntax: {exc.message}", f"模板语法有误：{exc.message}") from exc
+    except TemplateNotFound as exc:
+        raise _error(name, None, f"template {exc.name} not found under {templates_dir}", f"找不到模板 {exc.name}") from exc
     try:
         return template.render(context)
     except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
-        raise TemplateRenderError(f"{name}:{_template_line(exc, template.filename)}: {exc}") from exc
+        line = _template_line(exc, template.filename)
+        missing = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", str(exc))
+        if missing:
+            zh = f"模板引用的名称 {missing.group(1) or missing.group(2)} 不存在（请检查拼写）"
+        else:
+            zh = f"模板无法生成文稿：{exc}"
+        raise _error(name, line, str(exc), zh) from exc
 
 
-def _template_line(exc: BaseException, filename: str | None) -> str:
-    line = "?"
+def _error(name: str, line: int | None, rule: str, rule_zh: str) -> TemplateRenderError:
+    return TemplateRenderError(f"{name}:line {line or '?'}: {rule}", file=name, line=line, rule=rule, rule_zh=rule_zh)
+
+
+def _template_line(exc: BaseException, filename: str | None) -> int | None:
+    line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if filename and frame.filename == filename:
-            line = str(frame.lineno)
-    return f"line {line}"
+            line = frame.lineno
+    return line

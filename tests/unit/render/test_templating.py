@@ -299,3 +299,22 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
     assert "| 储蓄存款较年初新增 | 2000.00万元 | 不低于1500.00万元 |" in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
+
+
+@pytest.mark.parametrize(
+    ("source", "english", "chinese"),
+    [
+        (
+            "第一行\n{{ o.outlet_nam }}\n",
+            "t.md.j2:line 2: 'dict object' has no attribute 'outlet_nam'",
+            "第2行：模板引用的名称 outlet_nam 不存在",
+        ),
+        ("第一行\n{% if o.x %}\n", "t.md.j2:line 2: syntax: Unexpected end of template", "模板语法有误"),
+    ],
+)
+def test_a_template_error_names_template_and_line_in_english_and_chinese(tmp_path, source, english, chinese):
+    (tmp_path / "t.md.j2").write_text(source, "utf-8")
+    with pytest.raises(templating.TemplateRenderError) as caught:
+        templating.render(tmp_path, "t.md.j2", {"o": {"outlet_name": "解放路"}})
+    assert english in str(caught.value)
+    assert chinese in caught.value.chinese and caught.value.chinese.startswith("文件 t.md.j2")
