@@ -1,6 +1,6 @@
 -- Grain: one row per sub-branch (篇五): fixed assets in use at period end (count, cost 元) over
--- its outlets, assets written off (报损) during the period, and staff of its units trained in the
--- period (distinct people attending a held session).
+-- its outlets, assets written off (报损) during the period, and the training its units held in the
+-- period: attendances (人次: one per person per held session) and the distinct people trained (人).
 -- Bound parameters: period_start, period_end (dates).
 -- Tables: fixed_assets
 with subs as (
@@ -21,7 +21,7 @@ assets as (
     group by un.sub_id
 ),
 trained as (
-    select un.sub_id, count(distinct ta.staff_id) as staff_trained
+    select un.sub_id, count(*) as training_attendances, count(distinct ta.staff_id) as staff_trained
     from training_session ts
     join training_attendance ta on ta.session_id = ts.session_id
     join units un on un.unit_id = ts.unit_id
@@ -34,6 +34,7 @@ select
     coalesce(a.assets_cost, 0) as assets_cost,
     coalesce(a.assets_written_off, 0) as assets_written_off,
     coalesce(a.written_off_cost, 0) as written_off_cost,
+    coalesce(t.training_attendances, 0) as training_attendances,
     coalesce(t.staff_trained, 0) as staff_trained
 from subs s
 left join assets a on a.sub_id = s.unit_id

@@ -39,12 +39,14 @@ monthly as (
     group by sp.staff_id, sp.unit_id
 ),
 events as (
+    -- by unit and date: an event belongs to whoever managed the outlet that day, whatever staff id
+    -- the upstream system stamped on it (at a handover it often carries the successor's)
     select sp.staff_id, sp.unit_id,
            count(*) as risk_events,
            sum(case when r.replied_on is not null then 1 else 0 end) as replies,
            sum(case when r.reply_accurate then 1 else 0 end) as accurate_replies
     from spells sp
-    join risk_event r on r.unit_id = sp.unit_id and r.staff_id = sp.staff_id
+    join risk_event r on r.unit_id = sp.unit_id
     where r.occurred_on between sp.first_day and sp.last_day
     group by sp.staff_id, sp.unit_id
 ),

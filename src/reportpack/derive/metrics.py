@@ -120,7 +120,13 @@ def npl_ratio(npl: pd.Series, loans: pd.Series) -> pd.Series:
 
 
 def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
-    """One row per sub-branch: outlets count and summed balances (元)."""
+    """One row per sub-branch: period-end totals (元) over the outlets still open at period end.
+
+    An outlet closed during the period (``closed_in_period``) has no period-end balance — its last
+    one is its closing day's — so it is left out of the totals and named instead
+    (``closed_outlets``, ``closed_outlet_names`` joined with 、)."""
+    keys = ["sub_branch_id", "sub_branch_name", "branch_name"]
+    closed = figures["closed_in_period"].notna()
     sums = {
         "outlets": ("unit_id", "size"),
         "corporate_end": ("corporate_end", "sum"),
@@ -128,7 +134,13 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
         "savings_end": ("savings_end", "sum"),
         "savings_growth": ("savings_growth", "sum"),
     }
-    return figures.groupby(["sub_branch_id", "sub_branch_name", "branch_name"], sort=True).agg(**sums).reset_index()
+    totals = figures[~closed].groupby(keys, sort=True).agg(**sums)
+    gone = figures[closed].groupby(keys, sort=True)["outlet_name"].agg(["size", "、".join])
+    totals = totals.join(gone.rename(columns={"size": "closed_outlets", "join": "closed_outlet_names"}), how="outer")
+    totals["closed_outlets"] = totals["closed_outlets"].fillna(0).astype("int64")
+    totals["closed_outlet_names"] = totals["closed_outlet_names"].fillna("")
+    totals["outlets"] = totals["outlets"].fillna(0).astype("int64")
+    return totals.fillna(0.0).reset_index()
 
 
 def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -85,6 +85,8 @@ def _domain_tables():
             ("r1", "a", "m1", D("2023-01-04"), "印章管理", D("2023-01-05"), True),
             ("r2", "a", "m1", D("2023-01-05"), "凭证管理", D("2023-01-06"), False),
             ("r3", "a", "m1", D("2023-01-06"), "凭证管理", None, None),
+            # on m2's last day at 甲, but stamped by the upstream system with the successor's id
+            ("r4", "a", "m1", D("2023-01-02"), "现金管理", D("2023-01-03"), False),
         ],
         columns=["event_id", "unit_id", "staff_id", "occurred_on", "category", "replied_on", "reply_accurate"],
     )
@@ -138,7 +140,15 @@ def _domain_tables():
         [("s1", "S-D01", D("2023-01-04"), "保密知识", True), ("s2", "S-D01", D("2023-01-05"), "反洗钱", False)],
         columns=["session_id", "unit_id", "held_on", "topic", "held"],
     )
-    tables["training_attendance"] = pd.DataFrame([("s1", "t1"), ("s1", "t2"), ("s2", "m1")], columns=["session_id", "staff_id"])
+    tables["training_session"] = pd.concat(
+        [
+            tables["training_session"],
+            pd.DataFrame([("s3", "a", D("2023-01-06"), "柜面业务", True)], columns=tables["training_session"].columns),
+        ]
+    )
+    tables["training_attendance"] = pd.DataFrame(
+        [("s1", "t1"), ("s1", "t2"), ("s2", "m1"), ("s3", "t1")], columns=["session_id", "staff_id"]
+    )
     tables["confidentiality_inspection"] = pd.DataFrame(
         [("i1", "S", D("2023-01-03"), 3, 2)], columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"]
     )
@@ -169,7 +179,10 @@ def test_operations_manager_spells_by_hand(frames):
     assert moved.months_served == 1  # 3–6 January
     before = om.loc[("m2", "a")]
     assert before.case_prevention_meetings == 1 and before.major_errors == 0 and before.no_major_error
-    assert pd.isna(before.reply_accuracy)  # no events, no accuracy — not 0%
+    # events belong to whoever managed the outlet that day, whatever id the upstream system stamped
+    assert (before.risk_events, before.replies, before.accurate_replies) == (1, 1, 0) and before.reply_accuracy == 0
+    elsewhere = om.loc[("m1", "c")]
+    assert elsewhere.risk_events == 0 and pd.isna(elsewhere.reply_accuracy)  # no events, no accuracy — not 0%
 
 
 def test_tellers_by_hand(frames):
@@ -224,7 +237,8 @@ def test_fixed_assets_and_training(frames):
     fa = frames["fixed_assets"].set_index("sub_branch_id").loc["S"]
     # f1 in use; f2 written off on 3 Jan; f3 acquired after the period
     assert (fa.assets_in_use, fa.assets_cost, fa.assets_written_off, fa.written_off_cost) == (1, 1000, 1, 500)
-    assert fa.staff_trained == 2  # s2 was planned, not held
+    # s2 was planned, not held; 王五 (t1) attended two sessions: 3 人次, 2 人
+    assert (fa.training_attendances, fa.staff_trained) == (3, 2)
 
 
 def test_confidentiality_by_hand(frames):

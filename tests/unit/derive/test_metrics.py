@@ -125,6 +125,29 @@ def test_outlet_figures_by_hand():
     assert pd.isna(o3.ebank_substitution_rate)
 
 
+def test_sub_branch_totals_leave_out_an_outlet_closed_before_period_end_and_name_it():
+    figures = pd.DataFrame(
+        {
+            "unit_id": ["o1", "o2", "o3", "o4"],
+            "outlet_name": ["解放路", "胜利路", "友谊路", "光明路"],
+            "sub_branch_id": ["s1", "s1", "s1", "s2"],
+            "sub_branch_name": ["城东支行", "城东支行", "城东支行", "高新支行"],
+            "branch_name": ["滨江分行"] * 4,
+            "closed_in_period": [None, date(2023, 5, 31), None, None],
+            "corporate_end": [1000.0, 400.0, 200.0, 50.0],
+            "corporate_growth": [100.0, -50.0, 200.0, 5.0],
+            "savings_end": [10.0, 4.0, 2.0, 1.0],
+            "savings_growth": [1.0, 1.0, 2.0, 0.0],
+        }
+    )
+    totals = metrics.sub_branch_totals(figures).set_index("sub_branch_id")
+    # 胜利路's last balance is its closing-day one: no longer there at 6月末
+    assert totals.loc["s1", "corporate_end"] == 1200.0 and totals.loc["s1", "corporate_growth"] == 300.0
+    assert totals.loc["s1", "outlets"] == 2 and totals.loc["s1", "closed_outlets"] == 1
+    assert totals.loc["s1", "closed_outlet_names"] == "胜利路"
+    assert totals.loc["s2", "closed_outlets"] == 0 and totals.loc["s2", "closed_outlet_names"] == ""
+
+
 def test_sub_branch_totals_sum_their_outlets():
     totals = metrics.sub_branch_totals(metrics.outlet_figures(_frames(), H1)).set_index("sub_branch_id")
     assert totals.loc["s1", "outlets"] == 2

@@ -174,6 +174,8 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
         "corporate_growth": 1e8,
         "savings_end": 1e9,
         "savings_growth": -1e7,
+        "closed_outlets": 1,
+        "closed_outlet_names": "胜利路网点",
     }
     outlets = [_outlet(unit_id=f"o{i}") for i in range(3)]
     parts = [
@@ -184,6 +186,7 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
     assert text.startswith("= 2023年滨江分行城东支行//上半年工作总结与计划（汇总11篇）")
     assert "== 城东支行上半年工作总结与计划篇十一" in text and "篇十二" not in text
     assert "各篇依次为网点工作总结、保密工作方案，" in text  # from the parts, in their order
+    assert "（胜利路网点已于期内撤并，不计入期末合计）" in text  # a closed outlet is named, not summed
     assert text.index("= 第9篇") < text.index("= 第10篇")
 
 
