@@ -29,7 +29,7 @@ from reportpack.periods import Period
 from reportpack.publish import pack
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
-from reportpack.render.documents import pdf_renditions, render_pack
+from reportpack.render.documents import part_subjects, pdf_renditions, render_pack
 from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quality_warning, quarantine, write_report
@@ -159,7 +159,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     definition = packdef.load(packdef.path_of(templates, state.pack), templates)
     derived = {p.stem: pd.read_parquet(p) for p in sorted(run.figures.glob("*.parquet"))}
     by_subject = subjects.build(derived)
-    keys = {part.kind: {s.key for s in by_subject[part.subject]} for part in definition.parts}
+    keys = {part.kind: {s.key for s in part_subjects(part, by_subject)} for part in definition.parts}
     owner_entries = inputs.load(run.pack / "inputs", definition, keys, shown_as=settings.input_dir / run.period.label)
     rules = commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     warnings = [w.model_dump() for w in state.validation.warnings]

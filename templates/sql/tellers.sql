@@ -1,6 +1,7 @@
 -- Grain: one row per teller per outlet worked in the period (篇六): days worked, transactions,
 -- customers served, remittances, praise, average appraisal score (0–100), errors found, major
--- errors, errors left uncorrected and penalties (元).
+-- errors, errors left uncorrected and penalties (元), and whether they still hold a teller post at the
+-- outlet on the period's last day (1/0: a teller who left gets no plan for the next period).
 -- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
 -- Tables: tellers (period), tellers_previous (previous period: 环比 of the error rate)
 with months as (
@@ -38,7 +39,12 @@ select
     coalesce(e.errors, 0) as errors,
     coalesce(e.major_errors, 0) as major_errors,
     coalesce(e.uncorrected_errors, 0) as uncorrected_errors,
-    coalesce(e.penalties, 0) as penalties
+    coalesce(e.penalties, 0) as penalties,
+    case when exists (
+        select 1 from staff_assignment a
+        where a.staff_id = m.staff_id and a.unit_id = m.unit_id and a.role = 'teller'
+          and a.start_date <= :period_end and (a.end_date is null or a.end_date >= :period_end)
+    ) then 1 else 0 end as in_post_at_period_end
 from months m
 join staff s on s.staff_id = m.staff_id
 left join errors e on e.staff_id = m.staff_id and e.unit_id = m.unit_id

@@ -51,13 +51,15 @@ f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.las
       from bounds x join org_unit s on s.unit_id = x.parent_id
       join e on e.unit_id = x.unit_id join y on y.unit_id = x.unit_id join a on a.unit_id = x.unit_id
       left join ly on ly.unit_id = x.unit_id
-      join m on m.unit_id = x.unit_id)
-select f.*,
-       rank() over (partition by parent_id order by c_growth desc) c_rank,
-       rank() over (partition by parent_id order by c_avg_inc desc) c_avg_rank,
-       rank() over (partition by parent_id order by s_growth desc) s_rank,
-       count(*) over (partition by parent_id) peers
-from f order by unit_id
+      join m on m.unit_id = x.unit_id),
+-- only outlets open the whole half year are ranked (a new one has no 年初, a closed one no 6月末)
+r as (select f.*, case when first_day = '2023-01-01' and last_day = '2023-06-30' then 1 else 0 end ranked from f)
+select r.*,
+       case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_growth desc) end c_rank,
+       case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_avg_inc desc) end c_avg_rank,
+       case when ranked = 1 then rank() over (partition by parent_id, ranked order by s_growth desc) end s_rank,
+       sum(ranked) over (partition by parent_id) peers
+from r order by unit_id
 """
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|(?<![A-Za-z])(?:xxx|none|nan)(?![A-Za-z])", re.IGNORECASE)
 
@@ -129,15 +131,12 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
         change = ("新增" if r["c_growth"] >= 0 else "减少") + yi(abs(r["c_growth"]))
         expected = [
             f"对公存款余额为{yi(r['c_end'])}，较年初{change}",
-            f"增量列{peers}第{r['c_rank']}位",
             f"对公存款日均{yi(r['c_avg'])}",
-            f"列{peers}第{r['c_avg_rank']}位",
             f"新开对公账户{count(r['accounts'])}户",
             f"收回个人贷款{wan(r['loans'])}",
             f"收回不良贷款{wan(r['npl'])}",
             f"各项贷款余额{yi(r['loans_end'])}，不良贷款率{pct(r['npl_ratio'])}",
             f"储蓄存款余额{yi(r['s_end'])}，较年初{'增加' if r['s_growth'] >= 0 else '减少'}{wan(abs(r['s_growth']))}",
-            f"增量列{peers}第{r['s_rank']}位",
             f"储蓄存款日均{yi(r['s_avg'])}",
             f"代发工资客户新增{count(r['payroll'])}户",
             f"银行卡有效消费额{wan(r['cards'])}",
@@ -149,6 +148,10 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             if rate is not None:  # the outlet existed all of 2022H1
                 word = "增长" if rate >= 0 else "下降"
                 expected.append(f"同比{word}{pct(abs(rate))}")
+        if r["ranked"]:
+            expected += [f"增量列{peers}第{r['c_rank']}位", f"列{peers}第{r['c_avg_rank']}位", f"增量列{peers}第{r['s_rank']}位"]
+        else:  # opened or closed in the half year: out of the rankings, and it says so
+            assert "增量列" not in body and "不参与所辖网点排名" in body, r["unit_id"]
         for sentence in expected:
             assert sentence in body, (r["unit_id"], sentence)
 
@@ -160,7 +163,7 @@ def test_outlets_open_part_of_the_period_say_so(airflow_pack, truth):
     for r in partial:
         (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
         body = "".join(t for _, t in texts(doc))
-        assert f"日均按营业{r['days']}天计算，排名仅就营业期间比较" in body
+        assert f"日均按营业{r['days']}天计算，不参与所辖网点排名" in body
 
 
 def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pack, truth):
@@ -195,7 +198,8 @@ def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
             t for t in titles if t.endswith("2023年上半年工作总结") and t.removesuffix("2023年上半年工作总结") in names
         ]
         assert outlet_titles == [f"{r['name']}2023年上半年工作总结" for r in members]
-        assert sum(t.endswith("大堂管理工作计划") for t in titles) == len(members)
+        # a lobby plan for every outlet still open at 6月末: a closed one plans nothing
+        assert sum(t.endswith("大堂管理工作计划") for t in titles) == sum(m["last_day"] == "2023-06-30" for m in members)
 
 
 def test_no_placeholder_or_missing_value_in_any_document(airflow_pack):

@@ -58,13 +58,17 @@ def test_every_kind_of_the_pack_definition_is_there(built, sample_figures):
     _, manifest, _ = built
     definition = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")
     counts = {p.kind: len(_docx(manifest, p.kind)) for p in definition.parts}
+    outlets, tellers = sample_figures["outlets"], sample_figures["tellers"]
+    open_at_end = set(outlets.loc[outlets["closed_in_period"].isna(), "unit_id"])
+    in_post = tellers[(tellers["in_post_at_period_end"] == 1) & tellers["unit_id"].isin(open_at_end)]
+    assert len(open_at_end) < len(outlets) and len(in_post) < len(tellers), "the sample should close an outlet in 2023H1"
     assert counts == {
         "ops_manager_summary": len(sample_figures["ops_managers"]),
-        "outlet_half_year_summary": len(sample_figures["outlets"]),
-        "lobby_plan": len(sample_figures["outlets"]),
+        "outlet_half_year_summary": len(outlets),  # a closed outlet still reports its half year …
+        "lobby_plan": len(open_at_end),  # … but plans nothing for the next one
         "accounting_plan": len(sample_figures["sub_branches"]),
         "finance_plan": len(sample_figures["sub_branches"]),
-        "teller_plan": len(sample_figures["tellers"]),
+        "teller_plan": len(in_post),  # nor does a teller who has left
         "confidentiality_plan": 1,
     }
     assert len(_docx(manifest, "compilation")) == len(sample_figures["sub_branches"])

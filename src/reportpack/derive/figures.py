@@ -42,8 +42,10 @@ def derive(
     derived = _figures(frames, period, templates_dir / "indicators.yaml")
     rules_path = templates_dir / "targets.yaml"
     rules = owner_targets.load(rules_path)
-    by_rule = targets.from_rules(rules, records(derived["outlets"]), {"p": period.numbers()}, rules_path)
-    units = set(derived["outlets"]["unit_id"])
+    # A closed outlet gets no targets for the next period (and no plan): only outlets open at period end.
+    open_outlets = derived["outlets"][derived["outlets"]["closed_in_period"].isna()]
+    by_rule = targets.from_rules(rules, records(open_outlets), {"p": period.numbers()}, rules_path)
+    units = set(open_outlets["unit_id"])
     by_owner = owner_targets.overrides(overrides, rules, units, overrides_shown_as)
     derived["next_targets"] = targets.described(targets.merge(by_rule, by_owner), derived["outlets"], rules)
     derived["plan_results"] = targets.completion(derived["outlets"], frames["period_targets"], rules)

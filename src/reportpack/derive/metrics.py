@@ -76,10 +76,13 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     bal = frames["outlet_balances"].set_index("unit_id").reindex(outlets.index)
     biz = frames["outlet_business"].set_index("unit_id").reindex(outlets.index)
     out = outlets[["outlet_name", "sub_branch_id", "sub_branch_name", "branch_name"]].copy()
-    out["peers"] = out.groupby("sub_branch_id")["outlet_name"].transform("size").astype("int64")
     opened, closed = pd.to_datetime(outlets["opened_on"]), pd.to_datetime(outlets["closed_on"])
     out["opened_in_period"] = opened.where(opened > pd.Timestamp(period.start)).dt.date
     out["closed_in_period"] = closed.where(closed < pd.Timestamp(period.end)).dt.date
+    # Only outlets open the whole period are ranked: a closed one has no period-end figures, a new
+    # one no 年初; comparing them with the others would push every other outlet down a place.
+    out["ranked"] = out["opened_in_period"].isna() & out["closed_in_period"].isna()
+    out["peers"] = out.groupby("sub_branch_id")["ranked"].transform("sum").astype("int64")
     out["open_days"] = bal["open_days"]
     out["partial_period"] = bal["open_days"] < period.days
     for column in BALANCES:
@@ -93,8 +96,8 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_growth_rate"] = growth_rate(end - base, base)
         out[f"{p}_daily_avg"] = avg
         out[f"{p}_avg_increase"] = avg - base
-        out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"], out["sub_branch_id"])
-        out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"], out["sub_branch_id"])
+        out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"].where(out["ranked"]), out["sub_branch_id"])
+        out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"].where(out["ranked"]), out["sub_branch_id"])
     last = frames["outlet_balances_last_year"].set_index("unit_id").reindex(outlets.index)
     for column in BALANCES:
         p = column.removesuffix("_deposit")

@@ -21,6 +21,7 @@ class Subject:
     sub_branch_name: str | None
     context: dict = field(compare=False)
     grouped: bool = False  # its files go in one folder per sub-branch (outlets, managers, tellers)
+    active: bool = True  # still there at period end: an outlet not closed, a teller still in post
 
     def path(self, folder: str) -> str:
         """Where its document goes inside the pack, under the part's ``folder``."""
@@ -56,8 +57,8 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     budget = records(figures["budget"])
     bank = records(figures["confidentiality"])
 
-    def outlet_subject(o: dict, key: str, name: str, stem: str, context: dict) -> Subject:
-        return Subject(key, name, stem, o["sub_branch_id"], o["sub_branch_name"], context, grouped=True)
+    def outlet_subject(o: dict, key: str, name: str, stem: str, context: dict, active: bool = True) -> Subject:
+        return Subject(key, name, stem, o["sub_branch_id"], o["sub_branch_name"], context, grouped=True, active=active)
 
     result: dict[str, list[Subject]] = {
         "outlet": [
@@ -73,6 +74,7 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
                     "plan": plan.get(o["unit_id"], []),
                     "next_targets": next_targets.get(o["unit_id"], []),
                 },
+                active=o["closed_in_period"] is None,
             )
             for o in outlets
         ],
@@ -101,6 +103,7 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
                 t["staff_name"],
                 f"{t['unit_id']}_{t['staff_id']}_{t['staff_name']}",
                 {"t": t, "o": o, "colleagues": tellers_of[t["unit_id"]]},
+                active=bool(t["in_post_at_period_end"]) and o["closed_in_period"] is None,
             )
         )
     for sub in subs:

@@ -37,6 +37,7 @@ class Part:
     folder: str  # where its files go inside the pack
     slots: tuple[str, ...] = ()  # sections owners may add text to (inputs/<period>/*.yaml)
     in_compilation: bool = True
+    at_period_end: bool = False  # only for subjects still there at period end (plans for the next period)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class PartSpec(OwnerModel):
     folder: Text | None = None
     slots: list[Slot] = []
     in_compilation: Annotated[bool, Field(strict=True)] = True
+    at_period_end: Annotated[bool, Field(strict=True)] = False
 
 
 class NumberingSpec(OwnerModel):
@@ -167,6 +169,7 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
                 folder=raw.folder or raw.kind,
                 slots=tuple(raw.slots),
                 in_compilation=raw.in_compilation,
+                at_period_end=raw.at_period_end,
             )
         )
     return PackDefinition(

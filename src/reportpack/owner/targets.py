@@ -101,7 +101,10 @@ class Override(OwnerModel):
     def _known(self, info) -> Override:
         units, indicators = info.context["units"], info.context["indicators"]
         if self.unit not in units:
-            raise owner_rule(f"unit {self.unit!r} is not an outlet of this period", f"机构 {self.unit} 不是本期的网点")
+            raise owner_rule(
+                f"unit {self.unit!r} is not an outlet open at the end of this period",
+                f"机构 {self.unit} 不是本期期末仍在营业的网点",
+            )
         if self.indicator not in indicators:
             raise owner_rule(
                 f"indicator {self.indicator!r} has no target rule ({sorted(indicators)})",

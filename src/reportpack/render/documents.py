@@ -24,6 +24,12 @@ class Rendered:
     text: str
 
 
+def part_subjects(part: Part, by_subject: dict[str, list[subjects.Subject]]) -> list[subjects.Subject]:
+    """The subjects that get a document of ``part``: with ``at_period_end`` (plans for the next
+    period), only those still there at period end — no plan for a closed outlet or a teller who left."""
+    return [s for s in by_subject[part.subject] if s.active or not part.at_period_end]
+
+
 def render_pack(
     pack_dir: Path,
     templates_dir: Path,
@@ -42,7 +48,7 @@ def render_pack(
     explained: dict[str, list[dict]] = {}
     rendered: list[Rendered] = []
     for part in definition.parts:
-        for subject in by_subject[part.subject]:
+        for subject in part_subjects(part, by_subject):
             owner = inputs.for_document(owner_entries, part.kind, subject.key, part.slots)
             context, found = document_context(base, part, subject, rules, owner)
             text = templating.render(templates_dir, part.template, context)

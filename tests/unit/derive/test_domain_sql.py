@@ -37,7 +37,7 @@ def _domain_tables():
             ("m1", "a", "operations_manager", D("2023-01-03"), None),
             ("m2", "a", "operations_manager", D("2020-01-01"), D("2023-01-02")),
             ("t1", "a", "teller", D("2020-01-01"), None),
-            ("t2", "a", "teller", D("2020-01-01"), None),
+            ("t2", "a", "teller", D("2020-01-01"), D("2023-01-04")),  # leaves before the period ends
         ],
         columns=["staff_id", "unit_id", "role", "start_date", "end_date"],
     )
@@ -187,6 +187,7 @@ def test_operations_manager_spells_by_hand(frames):
 
 def test_tellers_by_hand(frames):
     t = operations.teller_figures(frames).set_index("staff_id")
+    assert (t.loc["t1", "in_post_at_period_end"], t.loc["t2", "in_post_at_period_end"]) == (1, 0)
     assert (t.loc["t1", "transactions"], t.loc["t1", "working_days"], t.loc["t1", "transactions_per_day"]) == (4000, 20, 200)
     assert (t.loc["t1", "errors"], t.loc["t1", "major_errors"], t.loc["t1", "uncorrected_errors"], t.loc["t1", "penalties"]) == (
         2,
@@ -244,9 +245,9 @@ def test_fixed_assets_and_training(frames):
 def test_confidentiality_by_hand(frames):
     c = confidentiality.confidentiality_figures(frames).iloc[0]
     assert (c.inspections, c.risks_found, c.risks_fixed, c.incidents) == (1, 3, 2, 0)
-    assert c.staff_in_post == 3  # m1 (now at 甲), t1, t2; m2's spell ended on 2 Jan
-    assert c.pledged == 1 and c.trained == 2  # m1 signed last year
-    assert c.pledge_rate == pytest.approx(1 / 3) and c.fix_rate == pytest.approx(2 / 3)
+    assert c.staff_in_post == 2  # m1 (now at 甲), t1; m2's spell ended on 2 Jan, t2 left on 4 Jan
+    assert c.pledged == 1 and c.trained == 1  # m1 signed last year; t2 was trained but is gone
+    assert c.pledge_rate == pytest.approx(1 / 2) and c.fix_rate == pytest.approx(2 / 3)
 
 
 def test_plan_targets_for_the_year_of_the_period(frames):

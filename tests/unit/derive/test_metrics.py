@@ -110,17 +110,19 @@ def test_outlet_figures_by_hand():
     # o2 opened in March: 年初 counts as zero, 日均 over its 122 open days
     assert o2.corporate_year_start == 0 and o2.corporate_growth == 500 and pd.isna(o2.corporate_growth_rate)
     assert o2.corporate_daily_avg == pytest.approx(300) and o2.partial_period and o2.opened_in_period == date(2023, 3, 1)
-    # within 东: o2 grew 500 > o1 300; 西 has only o3
-    assert (o1.corporate_growth_rank, o2.corporate_growth_rank, o3.corporate_growth_rank) == (2, 1, 1)
-    assert (o1.corporate_avg_increase_rank, o2.corporate_avg_increase_rank) == (2, 1)
-    assert o1.savings_growth == 60 and o1.savings_growth_rank == 1 and o2.savings_growth_rank == 2  # 60 > 50
+    # only outlets open the whole period are ranked: o2 (opened in March, growth from a 年初 of zero)
+    # would otherwise come first in 东 and push o1 down; o3 (closed) has no period-end figure
+    assert o1.ranked and not o2.ranked and not o3.ranked
+    assert o1.corporate_growth_rank == 1 and pd.isna(o2.corporate_growth_rank) and pd.isna(o3.corporate_growth_rank)
+    assert o1.corporate_avg_increase_rank == 1 and pd.isna(o2.corporate_avg_increase_rank)
+    assert o1.savings_growth == 60 and o1.savings_growth_rank == 1 and pd.isna(o2.savings_growth_rank)
     assert o3.closed_in_period == date(2023, 5, 31) and o3.open_days == 151 and not o1.partial_period
     assert o1.npl_ratio == pytest.approx(0.015) and pd.isna(o2.npl_ratio)
     # 同比: o1 existed a year earlier; o2 did not
     assert o1.corporate_yoy_growth == 300 and o1.corporate_yoy_rate == pytest.approx(0.3)
     assert o1.corporate_daily_avg_yoy_rate == pytest.approx(0.2) and o1.savings_daily_avg_yoy_rate == pytest.approx(0.06)
     assert pd.isna(o2.corporate_yoy_rate) and pd.isna(o2.corporate_daily_avg_yoy_rate)
-    assert o1.peers == 2 and o3.peers == 1
+    assert o1.peers == 1 and o3.peers == 0  # the outlets ranked in the sub-branch
     assert o1.ebank_substitution_rate == pytest.approx(0.9) and o2.ebank_substitution_rate == pytest.approx(0.75)
     assert pd.isna(o3.ebank_substitution_rate)
 

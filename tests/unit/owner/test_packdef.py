@@ -56,7 +56,7 @@ GOOD_PART = "  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subj
         ),
         (
             "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subject: outlet, colour: red}\n",
-            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation\)",
+            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation, at_period_end\)",
         ),
         (
             "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts: []\n",

@@ -21,6 +21,7 @@ TP = BASE["p"]["time_progress"]  # 181/365
 OUTLET = dict(
     outlet_name="解放路分理处",
     sub_branch_name="城东支行",
+    ranked=True,
     peers=8,
     corporate_growth_rank=3,
     corporate_growth=1e7,
@@ -179,6 +180,7 @@ def test_findings_are_ordered_capped_and_one_per_topic():
     assert fell.text == "对公存款出现流失，较年初减少0.50亿元，增量列城东支行所辖8个网点第8位，需逐户分析流失原因。"
     assert fell.figures == {
         "o.corporate_growth": -5e7,
+        "o.ranked": True,
         "o.sub_branch_name": "城东支行",
         "o.peers": 8,
         "o.corporate_growth_rank": 8,

@@ -73,6 +73,7 @@ def _outlet(**over):
         partial_period=False,
         opened_in_period=None,
         closed_in_period=None,
+        ranked=True,
         loans_end=3e8,
         npl_end=3e6,
         npl_ratio=0.01,
@@ -209,10 +210,22 @@ def test_a_validation_warning_is_quoted_in_chinese():
 
 def test_an_outlet_closed_in_the_period_says_so():
     text = templating.render(
-        ROOT / "templates", OUTLET_TEMPLATE, _context(closed_in_period=date(2023, 5, 31), open_days=151, partial_period=True)
+        ROOT / "templates",
+        OUTLET_TEMPLATE,
+        _context(
+            closed_in_period=date(2023, 5, 31),
+            open_days=151,
+            partial_period=True,
+            ranked=False,
+            corporate_growth_rank=None,
+            savings_growth_rank=None,
+            corporate_avg_increase_rank=None,
+        ),
     )
     assert "该网点已于2023年5月31日撤并" in text and "日均按营业151天计算" in text
     assert "截至撤并日，对公存款余额为" in text
+    # out of the rankings, and never praised or blamed for a place it does not hold
+    assert "不参与所辖网点排名" in text and "增量列" not in text and "| 不参与排名 |" in text
 
 
 def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
