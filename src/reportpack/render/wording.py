@@ -51,6 +51,21 @@ def wan(amount_yuan, digits: int = 2) -> str:
     return _fmt(round_half_up(_number(amount_yuan, "wan") / Decimal(10) ** 4, digits)) + "万元"
 
 
+# 亿元 from 1000万元 up (the smallest amount it shows is 0.10亿元); below, 万元; an amount that would
+# print as 0.00万元 (under 50元) in 元. So no non-zero amount prints as 0.00, and 49728.08万元 reads 4.97亿元.
+MONEY_YI_FROM = 10**7
+
+
+def money(amount_yuan, digits: int = 2) -> str:
+    """元 → 亿元, 万元 or 元, whichever the size calls for (see ``MONEY_YI_FROM``)."""
+    value = _number(amount_yuan, "money")
+    if abs(value) >= MONEY_YI_FROM:
+        return yi(amount_yuan, digits)
+    if round_half_up(value / Decimal(10) ** 4, digits) != 0 or value == 0:
+        return wan(amount_yuan, digits)
+    return _fmt(round_half_up(value, digits)) + "元"
+
+
 def pct(rate, digits: int = 2) -> str:
     """0.1234 → "12.34%"."""
     return _fmt(round_half_up(_number(rate, "pct") * 100, digits)) + "%"
@@ -121,6 +136,7 @@ def month_end(day: date) -> str:
 FILTERS = {
     "yi": yi,
     "wan": wan,
+    "money": money,
     "pct": pct,
     "pp": pp,
     "yoy": yoy,

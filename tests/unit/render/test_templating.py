@@ -334,3 +334,9 @@ def test_a_template_error_names_template_and_line_in_english_and_chinese(tmp_pat
         templating.render(tmp_path, "t.md.j2", {"o": {"outlet_name": "解放路"}})
     assert english in str(caught.value)
     assert chinese in caught.value.chinese and caught.value.chinese.startswith("文件 t.md.j2")
+
+
+def test_a_negative_completion_is_worded_not_printed_as_a_negative_percentage():
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(completion_corporate_growth=-0.2027))
+    assert "-20.27%" not in text and "完成年度计划的-" not in text
+    assert "对公存款较年初减少，年度新增计划尚未起步" in text

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from reportpack.render import wording
 from reportpack.render.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi, yoy
 
 
@@ -78,3 +79,20 @@ def test_chinese_numerals_refuse_what_they_cannot_say(n):
 @pytest.mark.parametrize("rate,text", [(0.0312, "同比增长3.12%"), (-0.03125, "同比下降3.13%"), (0.0, "同比增长0.00%")])
 def test_year_on_year_is_worded_with_its_direction(rate, text):
     assert yoy(rate) == text
+
+
+@pytest.mark.parametrize(
+    ("yuan", "text"),
+    [
+        (372_900, "37.29万元"),  # was "0.00亿元" where a change was printed in 亿元
+        (497_280_800, "4.97亿元"),  # was "49728.08万元" where printed in 万元
+        (9_999_949, "999.99万元"),
+        (10_000_000, "0.10亿元"),
+        (58_123_456, "0.58亿元"),
+        (40, "40.00元"),  # under 0.01万元: in 元, never 0.00
+        (0, "0.00万元"),
+        (-372_900, "-37.29万元"),
+    ],
+)
+def test_money_picks_the_unit_by_size_so_no_non_zero_amount_prints_as_zero(yuan, text):
+    assert wording.money(yuan) == text
