@@ -29,6 +29,7 @@ SHIFTS: dict[str, Callable[[Period], Period]] = {
     "period": lambda p: p,
     "same period last year": Period.same_last_year,
     "previous period": Period.previous,
+    "previous year": lambda p: Period.parse(str(p.year - 1)),
 }
 
 
@@ -85,9 +86,7 @@ def tables(sql_dir: Path) -> tuple[Table, ...]:
             m = _TABLE.match(item)
             shift = (m.group(2) or "period").split(":")[0].strip() if m else ""
             if not m or shift not in SHIFTS:
-                raise InputError(
-                    f"{path}: '-- Tables:' item {item!r}: a table name, then (period), (same period last year) or (previous period)"
-                )
+                raise InputError(f"{path}: '-- Tables:' item {item!r}: a table name, then ({', '.join(SHIFTS)})")
             found.append(Table(m.group(1), path, shift, dates, header["Grain"]))
     names = [t.name for t in found]
     if len(set(names)) != len(names):

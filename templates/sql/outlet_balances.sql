@@ -3,7 +3,8 @@
 -- suite checks (rows, distinct days, negative rows, day-on-day jumps). Amounts in 元. Aggregated here, in the
 -- database: a 20,000-outlet year is never pulled into pandas row by row.
 -- Bound parameters: period_start, period_end, year_start_date (dates).
--- Tables: outlet_balances (period), outlet_balances_last_year (same period last year: 同比; empty where the warehouse does not reach back)
+-- Tables: outlet_balances (period), outlet_balances_last_year (same period last year: 同比; empty where the warehouse does not reach back),
+--   outlet_balances_previous_year (previous year: 上年全年日均, what 日均 is compared with)
 -- Dates: first_day, last_day, first_negative_date, first_duplicate_date
 with bounds as (
     select

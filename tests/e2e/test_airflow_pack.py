@@ -36,6 +36,7 @@ y as (select x.unit_id, coalesce(b.c, 0) c0, coalesce(b.s, 0) s0
       from bounds x left join b on b.unit_id = x.unit_id and b.biz_date = '2022-12-31'),
 a as (select x.unit_id, sum(b.c) * 1.0 / count(*) c_avg, sum(b.s) * 1.0 / count(*) s_avg, count(*) days
       from bounds x join b on b.unit_id = x.unit_id and b.biz_date between x.first_day and x.last_day group by x.unit_id),
+py as (select unit_id, sum(c) * 1.0 / count(*) c_avg_py from b where biz_date between '2022-01-01' and '2022-12-31' group by unit_id),
 ly as (select unit_id, sum(c) * 1.0 / count(*) c_avg_ly, sum(s) * 1.0 / count(*) s_avg_ly
        from b where biz_date between '2022-01-01' and '2022-06-30' group by unit_id having count(*) = 181),
 m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_recovered) loans,
@@ -46,11 +47,11 @@ m as (select unit_id, sum(new_corporate_accounts) accounts, sum(personal_loans_r
       from monthly_business where month between '2023-01' and '2023-06' group by unit_id),
 f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.last_day, e.loans_end, e.npl_ratio,
              e.c_end, e.c_end - y.c0 c_growth,
-             a.c_avg, a.c_avg - y.c0 c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days,
+             a.c_avg, a.c_avg - py.c_avg_py c_avg_inc, e.s_end, e.s_end - y.s0 s_growth, a.s_avg, a.days,
              a.c_avg / ly.c_avg_ly - 1 c_yoy, a.s_avg / ly.s_avg_ly - 1 s_yoy, m.*
       from bounds x join org_unit s on s.unit_id = x.parent_id
       join e on e.unit_id = x.unit_id join y on y.unit_id = x.unit_id join a on a.unit_id = x.unit_id
-      left join ly on ly.unit_id = x.unit_id
+      left join ly on ly.unit_id = x.unit_id left join py on py.unit_id = x.unit_id
       join m on m.unit_id = x.unit_id),
 -- only outlets open the whole half year are ranked (a new one has no 年初, a closed one no 6月末)
 r as (select f.*, case when first_day = '2023-01-01' and last_day = '2023-06-30' then 1 else 0 end ranked from f)
@@ -148,6 +149,8 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             if rate is not None:  # the outlet existed all of 2022H1
                 word = "增长" if rate >= 0 else "下降"
                 expected.append(f"同比{word}{pct(abs(rate))}")
+        if r["c_avg_inc"] is not None:  # 日均 against last year's 日均, never against the 31 Dec balance
+            expected.append(f"较上年日均{'增加' if r['c_avg_inc'] >= 0 else '减少'}{money(abs(r['c_avg_inc']))}")
         if r["ranked"]:
             expected += [f"增量列{peers}第{r['c_rank']}位", f"列{peers}第{r['c_avg_rank']}位", f"增量列{peers}第{r['s_rank']}位"]
         else:  # opened or closed in the half year: out of the rankings, and it says so

@@ -13,8 +13,11 @@ rendering. Rates are fractions (0.1234 = 12.34%).
   outlet that opened or closed during the period is averaged over the days it was open, and its
   documents say so. The day-weighted sums are computed in the database
   (``templates/sql/outlet_balances.sql``).
-- 日均较年初增加 = 日均 − 年初.
-- 排名 among the outlets of the same sub-branch: largest first, ties share the best rank (1, 1, 3).
+- 日均较上年日均 (``*_avg_increase``) = 日均 − 上年全年日均: 日均 is compared with 日均, never with the
+  31 December balance (year-end balances are window-dressed). Missing for an outlet without a last
+  year; 同比 (``*_daily_avg_yoy_rate``) compares with the same period of last year.
+- 排名 among the outlets of the same sub-branch open the whole period: largest first, ties share the
+  best rank (1, 1, 3); on the figure the sentence names.
 - 不良贷款率 = (次级 + 可疑 + 损失) ÷ 各项贷款, at period end.
 - 电子银行柜面替代率 = electronic transactions ÷ (electronic + counter) over the period; ATM
   transactions count as electronic.
@@ -75,6 +78,7 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     outlets = frames["outlets"].set_index("unit_id")
     bal = frames["outlet_balances"].set_index("unit_id").reindex(outlets.index)
     biz = frames["outlet_business"].set_index("unit_id").reindex(outlets.index)
+    year_before = frames["outlet_balances_previous_year"].set_index("unit_id").reindex(outlets.index)
     out = outlets[["outlet_name", "sub_branch_id", "sub_branch_name", "branch_name"]].copy()
     opened, closed = pd.to_datetime(outlets["opened_on"]), pd.to_datetime(outlets["closed_on"])
     out["opened_in_period"] = opened.where(opened > pd.Timestamp(period.start)).dt.date
@@ -95,7 +99,8 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_growth"] = end - base
         out[f"{p}_growth_rate"] = growth_rate(end - base, base)
         out[f"{p}_daily_avg"] = avg
-        out[f"{p}_avg_increase"] = avg - base
+        out[f"{p}_daily_avg_last_year"] = daily_average(year_before[f"{p}_day_sum"], year_before["covered_days"])
+        out[f"{p}_avg_increase"] = avg - out[f"{p}_daily_avg_last_year"]
         out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"].where(out["ranked"]), out["sub_branch_id"])
         out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"].where(out["ranked"]), out["sub_branch_id"])
     last = frames["outlet_balances_last_year"].set_index("unit_id").reindex(outlets.index)

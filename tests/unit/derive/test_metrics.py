@@ -93,11 +93,20 @@ def _frames(balances=None):
             "covered_days": [181],
         }
     )
+    year_before = pd.DataFrame(  # 2022 as a whole: o1's 日均 was 1100 and 500; o2 did not exist
+        {
+            "unit_id": ["o1"],
+            "corporate_day_sum": [365 * 1100],
+            "savings_day_sum": [365 * 500],
+            "covered_days": [365],
+        }
+    )
     return {
         "outlets": outlets,
         "outlet_balances": pd.DataFrame(balances),
         "outlet_business": business,
         "outlet_balances_last_year": last_year,
+        "outlet_balances_previous_year": year_before,
     }
 
 
@@ -106,7 +115,9 @@ def test_outlet_figures_by_hand():
     o1, o2, o3 = f.loc["o1"], f.loc["o2"], f.loc["o3"]
     assert o1.corporate_end == 1300 and o1.corporate_year_start == 1000
     assert o1.corporate_growth == 300 and o1.corporate_growth_rate == pytest.approx(0.3)
-    assert o1.corporate_daily_avg == pytest.approx(1200) and o1.corporate_avg_increase == pytest.approx(200)
+    # 日均 against 日均: 1200 this half year against 1100 over last year (not against the 31 Dec 1000)
+    assert o1.corporate_daily_avg == pytest.approx(1200) and o1.corporate_daily_avg_last_year == pytest.approx(1100)
+    assert o1.corporate_avg_increase == pytest.approx(100)
     # o2 opened in March: 年初 counts as zero, 日均 over its 122 open days
     assert o2.corporate_year_start == 0 and o2.corporate_growth == 500 and pd.isna(o2.corporate_growth_rate)
     assert o2.corporate_daily_avg == pytest.approx(300) and o2.partial_period and o2.opened_in_period == date(2023, 3, 1)

@@ -153,7 +153,8 @@ def test_outlet_template_renders_the_sample_context():
     assert "三档分别有3户、2户、1户" in text and "500万元以上的3户" in text
     assert "各项贷款余额3.00亿元，不良贷款率1.00%" in text
     assert "列城东支行所辖8个网点第3位，同比下降3.12%" in text
-    assert "储蓄存款日均4.90亿元。" in text  # no 同比 without last year's data
+    assert "对公存款日均" in text and "较上年日均增加0.50亿元，日均增量列城东支行所辖8个网点第3位" in text
+    assert "储蓄存款日均4.90亿元，较上年日均增加0.10亿元。" in text  # no 同比 without last year's data
     assert "电子银行柜面替代率为87.00%，低于90%" in text  # a problem drafted from the data
 
 
