@@ -146,11 +146,14 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             f"个人网银有效新增客户{count(r['online'])}户",
         ]
         for _name, rate in (("对公", r["c_yoy"]), ("储蓄", r["s_yoy"])):
-            if rate is not None:  # the outlet existed all of 2022H1
+            if rate is not None and r["ranked"]:  # open all of 2022H1 and all of 2023H1: whole periods only
                 word = "增长" if rate >= 0 else "下降"
                 expected.append(f"同比{word}{pct(abs(rate))}")
         if r["c_avg_inc"] is not None:  # 日均 against last year's 日均, never against the 31 Dec balance
             expected.append(f"较上年日均{'增加' if r['c_avg_inc'] >= 0 else '减少'}{money(abs(r['c_avg_inc']))}")
+        if not r["ranked"]:  # part of the half year only: no 同比 against a whole one
+            sentence = body.split(f"对公存款日均{yi(r['c_avg'])}", 1)[1].split("。", 1)[0]
+            assert "同比" not in sentence, (r["unit_id"], sentence)
         if r["ranked"]:
             expected += [f"增量列{peers}第{r['c_rank']}位", f"列{peers}第{r['c_avg_rank']}位", f"增量列{peers}第{r['s_rank']}位"]
         else:  # opened or closed in the half year: out of the rankings, and it says so

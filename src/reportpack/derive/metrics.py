@@ -15,7 +15,8 @@ rendering. Rates are fractions (0.1234 = 12.34%).
   (``templates/sql/outlet_balances.sql``).
 - 日均较上年日均 (``*_avg_increase``) = 日均 − 上年全年日均: 日均 is compared with 日均, never with the
   31 December balance (year-end balances are window-dressed). Missing for an outlet without a last
-  year; 同比 (``*_daily_avg_yoy_rate``) compares with the same period of last year.
+  year; 同比 (``*_daily_avg_yoy_rate``) compares with the same period of last year, only where both
+  periods are whole (the outlet open throughout both).
 - 排名 among the outlets of the same sub-branch open the whole period: largest first, ties share the
   best rank (1, 1, 3); on the figure the sentence names.
 - 不良贷款率 = (次级 + 可疑 + 损失) ÷ 各项贷款, at period end.
@@ -104,10 +105,13 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"].where(out["ranked"]), out["sub_branch_id"])
         out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"].where(out["ranked"]), out["sub_branch_id"])
     last = frames["outlet_balances_last_year"].set_index("unit_id").reindex(outlets.index)
+    # 同比 only between whole periods: a closed outlet's January–May is not compared with last year's
+    # January–June, nor a new outlet's months with days it did not exist.
+    comparable = out["ranked"] & (last["covered_days"] == period.same_last_year().days)
     for column in BALANCES:
         p = column.removesuffix("_deposit")
-        ly_end = last[f"{p}_end"]
-        ly_avg = daily_average(last[f"{p}_day_sum"], last["covered_days"])
+        ly_end = last[f"{p}_end"].where(comparable)
+        ly_avg = daily_average(last[f"{p}_day_sum"], last["covered_days"]).where(comparable)
         out[f"{p}_end_last_year"] = ly_end
         out[f"{p}_yoy_growth"] = out[f"{p}_end"] - ly_end
         out[f"{p}_yoy_rate"] = growth_rate(out[f"{p}_end"] - ly_end, ly_end)

@@ -82,15 +82,15 @@ def _frames(balances=None):
             "online_banking_customers_added": [4, 0, 0],
         }
     )
-    last_year = pd.DataFrame(
+    last_year = pd.DataFrame(  # o3 was open all of 2022H1, but closes on 31 May 2023
         {
-            "unit_id": ["o1"],
-            "open_days": [181],
-            "corporate_end": [1000],
-            "savings_end": [400],
-            "corporate_day_sum": [181 * 1000],
-            "savings_day_sum": [181 * 500],
-            "covered_days": [181],
+            "unit_id": ["o1", "o3"],
+            "open_days": [181, 181],
+            "corporate_end": [1000, 20],
+            "savings_end": [400, 10],
+            "corporate_day_sum": [181 * 1000, 181 * 20],
+            "savings_day_sum": [181 * 500, 181 * 10],
+            "covered_days": [181, 181],
         }
     )
     year_before = pd.DataFrame(  # 2022 as a whole: o1's 日均 was 1100 and 500; o2 did not exist
@@ -133,6 +133,8 @@ def test_outlet_figures_by_hand():
     assert o1.corporate_yoy_growth == 300 and o1.corporate_yoy_rate == pytest.approx(0.3)
     assert o1.corporate_daily_avg_yoy_rate == pytest.approx(0.2) and o1.savings_daily_avg_yoy_rate == pytest.approx(0.06)
     assert pd.isna(o2.corporate_yoy_rate) and pd.isna(o2.corporate_daily_avg_yoy_rate)
+    # o3's January–May 2023 is not compared with its January–June 2022
+    assert pd.isna(o3.corporate_daily_avg_yoy_rate) and pd.isna(o3.savings_yoy_rate)
     assert o1.peers == 1 and o3.peers == 0  # the outlets ranked in the sub-branch
     assert o1.ebank_substitution_rate == pytest.approx(0.9) and o2.ebank_substitution_rate == pytest.approx(0.75)
     assert pd.isna(o3.ebank_substitution_rate)
