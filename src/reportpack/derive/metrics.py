@@ -135,18 +135,23 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
     """One row per sub-branch: period-end totals (元) over the outlets still open at period end.
 
     An outlet closed during the period (``closed_in_period``) has no period-end balance — its last
-    one is its closing day's — so it is left out of the totals and named instead
-    (``closed_outlets``, ``closed_outlet_names`` joined with 、)."""
+    one is its closing day's — so it is left out of the period-end totals and named instead
+    (``closed_outlets``, ``closed_outlet_names`` joined with 、). 较年初 is the sub-branch's: its
+    period-end total minus its 年初 total, which still holds the closed outlet's 年初 balance (its
+    deposits left that outlet during the year, whether they moved to a sibling or left the bank)."""
     keys = ["sub_branch_id", "sub_branch_name", "branch_name"]
     closed = figures["closed_in_period"].notna()
     sums = {
         "outlets": ("unit_id", "size"),
         "corporate_end": ("corporate_end", "sum"),
-        "corporate_growth": ("corporate_growth", "sum"),
         "savings_end": ("savings_end", "sum"),
-        "savings_growth": ("savings_growth", "sum"),
     }
     totals = figures[~closed].groupby(keys, sort=True).agg(**sums)
+    year_start = figures.groupby(keys, sort=True)[["corporate_year_start", "savings_year_start"]].sum()
+    totals = totals.join(year_start, how="outer")
+    for p in ("corporate", "savings"):
+        totals[f"{p}_end"] = totals[f"{p}_end"].fillna(0.0)
+        totals[f"{p}_growth"] = totals[f"{p}_end"] - totals.pop(f"{p}_year_start")
     gone = figures[closed].groupby(keys, sort=True)["outlet_name"].agg(["size", "、".join])
     totals = totals.join(gone.rename(columns={"size": "closed_outlets", "join": "closed_outlet_names"}), how="outer")
     totals["closed_outlets"] = totals["closed_outlets"].fillna(0).astype("int64")

@@ -150,14 +150,15 @@ def test_sub_branch_totals_leave_out_an_outlet_closed_before_period_end_and_name
             "branch_name": ["滨江分行"] * 4,
             "closed_in_period": [None, date(2023, 5, 31), None, None],
             "corporate_end": [1000.0, 400.0, 200.0, 50.0],
-            "corporate_growth": [100.0, -50.0, 200.0, 5.0],
+            "corporate_year_start": [900.0, 450.0, 0.0, 45.0],  # 友谊路 opened in the year
             "savings_end": [10.0, 4.0, 2.0, 1.0],
-            "savings_growth": [1.0, 1.0, 2.0, 0.0],
+            "savings_year_start": [9.0, 3.0, 0.0, 1.0],
         }
     )
     totals = metrics.sub_branch_totals(figures).set_index("sub_branch_id")
-    # 胜利路's last balance is its closing-day one: no longer there at 6月末
-    assert totals.loc["s1", "corporate_end"] == 1200.0 and totals.loc["s1", "corporate_growth"] == 300.0
+    # 胜利路's last balance is its closing-day one: no longer there at 6月末; its 年初 still was
+    assert totals.loc["s1", "corporate_end"] == 1200.0 and totals.loc["s1", "corporate_growth"] == 1200.0 - 1350.0
+    assert totals.loc["s1", "savings_end"] == 12.0 and totals.loc["s1", "savings_growth"] == 0.0
     assert totals.loc["s1", "outlets"] == 2 and totals.loc["s1", "closed_outlets"] == 1
     assert totals.loc["s1", "closed_outlet_names"] == "胜利路"
     assert totals.loc["s2", "closed_outlets"] == 0 and totals.loc["s2", "closed_outlet_names"] == ""
