@@ -227,6 +227,7 @@ def test_an_outlet_closed_in_the_period_says_so():
     assert "截至撤并日，对公存款余额为" in text
     # out of the rankings, and never praised or blamed for a place it does not hold
     assert "不参与所辖网点排名" in text and "增量列" not in text and "| 不参与排名 |" in text
+    assert "截至6月末" not in text  # every figure of a closed outlet stops at its closing day
 
 
 def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
