@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from reportpack.errors import InputError
 
-# plugins/reportpack/settings.py → the checkout root (templates/, expectations/ live there).
+# src/reportpack/settings.py → the checkout root (templates/, expectations/ live there).
 _DEFAULT_HOME = Path(__file__).resolve().parents[2]
 
 

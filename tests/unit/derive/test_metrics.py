@@ -1,5 +1,5 @@
 """Every derived figure on tiny tables computed by hand (pure pandas; the database's part is in
-test_extract_sql.py)."""
+test_extract.py)."""
 
 from datetime import date
 
