@@ -342,3 +342,22 @@ def test_a_negative_completion_is_worded_not_printed_as_a_negative_percentage():
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(completion_corporate_growth=-0.2027))
     assert "-20.27%" not in text and "完成年度计划的-" not in text
     assert "对公存款较年初减少，年度新增计划尚未起步" in text
+
+
+def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_not_ranked():
+    text = templating.render(
+        ROOT / "templates",
+        OUTLET_TEMPLATE,
+        _context(
+            opened_in_period=date(2023, 3, 1),
+            open_days=122,
+            partial_period=True,
+            ranked=False,
+            corporate_year_start=0,
+            corporate_growth_rank=None,
+            savings_growth_rank=None,
+            corporate_avg_increase_rank=None,
+        ),
+    )
+    assert "该网点于2023年3月1日开业" in text and "不参与所辖网点排名" in text
+    assert "开业以来新增" in text and "较年初新增" not in text and "增量列" not in text
