@@ -139,25 +139,25 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
     (``closed_outlets``, ``closed_outlet_names`` joined with 、). 较年初 is the sub-branch's: its
     period-end total minus its 年初 total, which still holds the closed outlet's 年初 balance (its
     deposits left that outlet during the year, whether they moved to a sibling or left the bank)."""
-    keys = ["sub_branch_id", "sub_branch_name", "branch_name"]
     closed = figures["closed_in_period"].notna()
-    sums = {
-        "outlets": ("unit_id", "size"),
-        "corporate_end": ("corporate_end", "sum"),
-        "savings_end": ("savings_end", "sum"),
-    }
-    totals = figures[~closed].groupby(keys, sort=True).agg(**sums)
-    year_start = figures.groupby(keys, sort=True)[["corporate_year_start", "savings_year_start"]].sum()
-    totals = totals.join(year_start, how="outer")
+    frame = figures.assign(
+        still_open=~closed,
+        corporate_end=figures["corporate_end"].where(~closed, 0.0),
+        savings_end=figures["savings_end"].where(~closed, 0.0),
+        closed_name=figures["outlet_name"].where(closed),
+    )
+    totals = frame.groupby(["sub_branch_id", "sub_branch_name", "branch_name"], sort=True).agg(
+        outlets=("still_open", "sum"),
+        corporate_end=("corporate_end", "sum"),
+        corporate_year_start=("corporate_year_start", "sum"),
+        savings_end=("savings_end", "sum"),
+        savings_year_start=("savings_year_start", "sum"),
+        closed_outlets=("closed_name", "count"),
+        closed_outlet_names=("closed_name", lambda names: "、".join(names.dropna())),
+    )
     for p in ("corporate", "savings"):
-        totals[f"{p}_end"] = totals[f"{p}_end"].fillna(0.0)
         totals[f"{p}_growth"] = totals[f"{p}_end"] - totals.pop(f"{p}_year_start")
-    gone = figures[closed].groupby(keys, sort=True)["outlet_name"].agg(["size", "、".join])
-    totals = totals.join(gone.rename(columns={"size": "closed_outlets", "join": "closed_outlet_names"}), how="outer")
-    totals["closed_outlets"] = totals["closed_outlets"].fillna(0).astype("int64")
-    totals["closed_outlet_names"] = totals["closed_outlet_names"].fillna("")
-    totals["outlets"] = totals["outlets"].fillna(0).astype("int64")
-    return totals.fillna(0.0).reset_index()
+    return totals.astype({"outlets": "int64", "closed_outlets": "int64"}).reset_index()
 
 
 def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -228,6 +228,8 @@ def test_an_outlet_closed_in_the_period_says_so():
     # out of the rankings, and never praised or blamed for a place it does not hold
     assert "不参与所辖网点排名" in text and "增量列" not in text and "| 不参与排名 |" in text
     assert "截至6月末" not in text  # every figure of a closed outlet stops at its closing day
+    # and it plans nothing for the next half year
+    assert "该网点已于2023年5月31日撤并，不再制定下半年工作计划和目标。" in text and "下半年工作措施" not in text
 
 
 def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
