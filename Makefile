@@ -5,7 +5,7 @@
 #   make lint   ruff: lint and format check (CI runs it); `make format` rewrites the files
 #   make golden rewrite tests/golden/<kind>.txt from the sample; review with `git diff tests/golden`
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
-#   make docs   re-render docs/images: page 1 of a compilation and of one document of each kind (LibreOffice)
+#   make docs   re-render docs/images (page 1 of a compilation and of one document of each kind) and docs/source-rules.md
 #   make lock   re-resolve requirements.lock from pyproject.toml (then commit both)
 
 SHELL := /bin/bash
@@ -75,6 +75,7 @@ bench: install
 
 docs: pack
 	$(BIN)/reportpack preview --period $(PERIOD) --out docs/images
+	$(BIN)/reportpack rules > docs/source-rules.md
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \

@@ -10,8 +10,10 @@ Publishing also stores the targets the plans set for the next half in the wareho
 Trigger with `{"period": "2023H1"}` to (re)build a given half year, `{"pack": "outlet_summaries"}`
 for another pack definition. The warehouse is the
 connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`.
-Only an unreachable warehouse is retried. A validation failure fails the run at once and publishes
-nothing; the offending rows are in the run folder's `quarantine/`.
+Only an unreachable warehouse is retried. The warehouse's rows are checked where they live, at their
+own grain (`check_source`: the suites in `expectations/source/`), before anything is extracted; the
+extracted tables are checked again (`validate`). A validation failure fails the run at once and
+publishes nothing; the offending rows are in the run folder's `quarantine/` (`quarantine/source/`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ def reportpack_half_year():
         label = params.get("period") or Period.last_half_before(local_day).label
         return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=params.get("pack") or pipeline.DEFAULT_PACK).ref()
 
+    @task  # retried only while the warehouse is unreachable: bad rows fail at once
+    def check_source(run: dict) -> dict:
+        """The source-grain suites (expectations/source/), run in the warehouse before extraction."""
+        from reportpack.airflow_support import run_validation_phase
+
+        return run_validation_phase("check_source", run)
+
     @task
     def extract(run: dict) -> dict:
         from reportpack import pipeline, settings
@@ -76,16 +85,9 @@ def reportpack_half_year():
 
     @task(retries=0)  # bad data does not get better by retrying
     def validate(run: dict) -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
+        from reportpack.airflow_support import run_validation_phase
 
-        from reportpack import pipeline, settings
-        from reportpack.validate import ValidationFailed
-
-        try:
-            pipeline.validate(settings.load(), pipeline.Run.from_ref(run))
-        except ValidationFailed as exc:
-            raise AirflowFailException(str(exc)) from exc
-        return run
+        return run_validation_phase("validate", run)
 
     @task
     def derive(run: dict) -> dict:
@@ -109,7 +111,7 @@ def reportpack_half_year():
         print(f"Pack published: {path}")
         return str(path)
 
-    publish(render(derive(validate(extract(plan())))))
+    publish(render(derive(validate(extract(check_source(plan()))))))
 
 
 reportpack_half_year()

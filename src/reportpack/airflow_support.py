@@ -30,3 +30,19 @@ def warehouse_url(settings: Settings) -> str:
     uri = conn.get_uri()
     scheme, sep, rest = uri.partition("://")
     return f"{_SCHEMES.get(scheme, scheme)}{sep}{rest}"
+
+
+def run_validation_phase(name: str, run_ref: dict) -> dict:
+    """Run the validation phase ``name`` of ``pipeline`` (``check_source`` or ``validate``): bad data
+    fails the task at once (``AirflowFailException``: never retried); an unreachable warehouse
+    raises as it is, for the DAG's retry policy."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from reportpack import pipeline, settings
+    from reportpack.validate import ValidationFailed
+
+    try:
+        getattr(pipeline, name)(settings.load(), pipeline.Run.from_ref(run_ref))
+    except ValidationFailed as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return run_ref

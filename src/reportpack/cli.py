@@ -72,13 +72,22 @@ def cmd_validate(args) -> int:
 
     s = _settings(args)
     run = pipeline.start(s, args.period.label, f"validate-{int(time.time())}")
-    pipeline.extract(s, run)
     try:
+        pipeline.check_source(s, run)
+        pipeline.extract(s, run)
         status = pipeline.validate(s, run)
     except ValidationFailed as exc:
         exc.add_note(f"report and quarantined rows kept in {run.folder}")
         raise
     print(f"validation {status}; report in {run.pack / 'validation'}")
+    return ExitCode.OK
+
+
+def cmd_rules(args) -> int:
+    """Every source-grain rule by table, as Markdown (what a data engineer reviews)."""
+    from reportpack.validate import rules_markdown, source_suites
+
+    print(rules_markdown(source_suites(_settings(args).expectations_dir / "source")), end="")
     return ExitCode.OK
 
 
@@ -283,10 +292,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     url_opt(p)
 
-    p = add("validate", cmd_validate, "extract and validate one period; exit 1 on a critical failure")
+    p = add(
+        "validate",
+        cmd_validate,
+        "check the warehouse rows of one period in the database, then extract and validate; exit 1 on a critical failure",
+    )
     period_opt(p)
     url_opt(p)
     out_opt(p)
+
+    add("rules", cmd_rules, "list every source-grain validation rule by table (expectations/source/), as Markdown")
 
     p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
     period_opt(p)

@@ -1,4 +1,4 @@
-"""The pack run in phases — start → extract → validate → derive → render → publish — as thin calls
+"""The pack run in phases — start → check_source → extract → validate → derive → render → publish — as thin calls
 into the phase modules.
 
 Each phase reads and writes files in the run's private folder (``<output>/.runs/<period>-<run id>``)
@@ -30,11 +30,13 @@ from reportpack.publish import pack
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.documents import part_subjects, pdf_renditions, render_pack
-from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationState, now, write_state
+from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quality_warning, quarantine, write_report
 from reportpack.validate import validate as run_suites
+from reportpack.validate import validate_source as run_source_suites
 from reportpack.warehouse.connect import connect
+from reportpack.warehouse.schema import metadata as warehouse_schema
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,18 @@ def start(
 
 
 @_phase
+def check_source(settings: Settings, run: Run) -> str:
+    """The source-grain suites, run in the warehouse before anything is aggregated; a critical
+    failure quarantines the rows (``quarantine/source/<table>.csv``) and raises ``ValidationFailed``."""
+    check_warehouse(run.warehouse_url)  # unreachable → WarehouseUnreachable (retried), not a GX error
+    outcome = run_source_suites(
+        run.warehouse_url, run.period, settings.expectations_dir / "source", tables=list(warehouse_schema.tables)
+    )
+    _record_validation(run, outcome, "source")
+    return outcome.status
+
+
+@_phase
 def extract(settings: Settings, run: Run) -> dict[str, int]:
     with connect(run.warehouse_url) as conn:
         frames = extract_frames(conn, run.period, settings.templates_dir / "sql")
@@ -116,22 +130,31 @@ def extract(settings: Settings, run: Run) -> dict[str, int]:
 
 @_phase
 def validate(settings: Settings, run: Run) -> str:
-    """Run every suite; a critical failure quarantines rows and raises ``ValidationFailed``."""
+    """Run every suite on the extracted tables; a critical failure quarantines rows and raises
+    ``ValidationFailed``."""
     outcome = run_suites(load_frames(run.data), settings.expectations_dir)
-    write_report(outcome, run.pack / "validation")
-    quarantined = quarantine(outcome, run.quarantine)
-    run.update(
-        validation=ValidationState(
-            status=outcome.status,
-            expectations=outcome.expectation_counts,
-            warnings=[quality_warning(f) for f in outcome.warnings],
-            critical=[f.describe() for f in outcome.critical],
-            quarantine=str(quarantined) if quarantined else None,
-        )
+    _record_validation(run, outcome, "extracted")
+    return outcome.status
+
+
+def _record_validation(run: Run, outcome, layer: str) -> None:
+    """Write the layer's report and quarantine (under ``source/`` for the source layer, whose suites
+    are named ``source/<table>``) and record its outcome in the run state beside the other layer's."""
+    folder = "source" if layer == "source" else ""
+    prefix = f"{folder}/" if folder else ""
+    write_report(outcome, run.pack / "validation" / folder)
+    quarantined = quarantine(outcome, run.quarantine / folder)
+    recorded = ValidationLayer(
+        status=outcome.status,
+        expectations={prefix + k: v for k, v in outcome.expectation_counts.items()},
+        warnings=[quality_warning(f, prefix) for f in outcome.warnings],
+        critical=[f.describe() for f in outcome.critical],
+        quarantine=str(quarantined) if quarantined else None,
     )
+    before = run.state.validation
+    run.update(validation=ValidationState.of({**(before.layers if before else {}), layer: recorded}))
     if outcome.critical:
         raise ValidationFailed(outcome, quarantined)
-    return outcome.status
 
 
 @_phase
@@ -205,6 +228,7 @@ def run_all(
 ) -> Path:
     """The whole flow in one process (the CLI's ``reportpack pack``)."""
     run = start(settings, period_label, run_id or f"manual-{now()}", pack_name=pack_name)
+    check_source(settings, run)
     extract(settings, run)
     validate(settings, run)
     derive(settings, run)

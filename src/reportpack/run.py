@@ -33,14 +33,38 @@ class QualityWarning(_Strict):
     units: list[str]  # the units whose rows broke the rule; empty = the whole table (every document)
     rule: dict[str, Any]  # min_value / max_value as the suite states them (int stays int)
     unit_values: dict[str, dict[str, Any]]  # the broken columns' values per unit, for review comments
+    rule_zh: str = ""  # source-grain rules (suite "source/<table>") carry their rule in Chinese
 
 
-class ValidationState(_Strict):
+class ValidationLayer(_Strict):
+    """One layer's outcome: ``source`` (the warehouse's rows, in the database) or ``extracted``."""
+
     status: str  # passed | passed with warnings | failed
-    expectations: dict[str, int]  # counts by severity
+    expectations: dict[str, int]  # suite → number of expectations
     warnings: list[QualityWarning]
     critical: list[str]  # one message per failed critical expectation
     quarantine: str | None  # folder of the offending rows
+
+
+class ValidationState(ValidationLayer):
+    """Both layers together (what documents and the manifest read), and each layer as recorded —
+    a re-run of one layer replaces its own outcome."""
+
+    layers: dict[str, ValidationLayer] = {}
+
+    @classmethod
+    def of(cls, layers: dict[str, ValidationLayer]) -> ValidationState:
+        ordered = [layers[name] for name in ("source", "extracted") if name in layers]
+        warnings = [w for layer in ordered for w in layer.warnings]
+        critical = [c for layer in ordered for c in layer.critical]
+        return cls(
+            status="failed" if critical else ("passed with warnings" if warnings else "passed"),
+            expectations={k: v for layer in ordered for k, v in layer.expectations.items()},
+            warnings=warnings,
+            critical=critical,
+            quarantine=next((layer.quarantine for layer in reversed(ordered) if layer.quarantine), None),
+            layers=layers,
+        )
 
 
 class Failure(_Strict):

@@ -106,9 +106,12 @@ day_changes as (
     group by unit_id
 ),
 year_start as (
-    select unit_id, corporate_deposit, savings_deposit, loans
-    from daily_balance
-    where biz_date = :year_start_date
+    -- the base growth is counted from: 年初 (the previous year's 31 December), or, for an outlet
+    -- opened after it, its balance at the end of its opening day (较开业: never from zero)
+    select d.unit_id, d.corporate_deposit, d.savings_deposit, d.loans
+    from daily_balance d
+    join bounds b on b.unit_id = d.unit_id
+    where d.biz_date = case when b.opened_on > :year_start_date then b.opened_on else :year_start_date end
 )
 select
     b.unit_id,
@@ -127,7 +130,7 @@ select
     coalesce(k.npl_over_loans_rows, 0) as npl_over_loans_rows,
     k.first_negative_date,
     dup.first_duplicate_date,
-    -- 年初 must exist for every outlet already open on 年初 (later openings start from zero)
+    -- 年初 must exist for every outlet already open on 年初 (a later opening counts from its opening day)
     case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing,
     coalesce(j.corporate_max_day_change, 0) as corporate_max_day_change,
     coalesce(j.savings_max_day_change, 0) as savings_max_day_change,

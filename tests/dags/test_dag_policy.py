@@ -85,7 +85,7 @@ def test_half_year_dag_reads_as_the_flow(parse_log):
         downstream = list(task.downstream_list)
         assert len(downstream) <= 1
         task = downstream[0] if downstream else None
-    assert order == ["plan", "extract", "validate", "derive", "render", "publish"]
+    assert order == ["plan", "check_source", "extract", "validate", "derive", "render", "publish"]
 
 
 # --- What Airflow's plugin manager loads ----------------------------------------------------------

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 # Figures for one outlet, computed straight from the warehouse tables (not through reportpack's
 # extraction SQL or pandas code). The sample has a row for every day, so 日均 is a plain average.
 INDEPENDENT_SQL = """
-with bounds as (select unit_id, name, parent_id,
+with bounds as (select unit_id, name, parent_id, opened_on,
                        case when opened_on > '2023-01-01' then opened_on else '2023-01-01' end first_day,
                        case when closed_on < '2023-06-30' then closed_on else '2023-06-30' end last_day
                 from org_unit where level = 'outlet' and opened_on <= '2023-06-30'
@@ -32,8 +32,10 @@ b as (select unit_id, biz_date, corporate_deposit c, savings_deposit s, loans,
              npl_substandard + npl_doubtful + npl_loss npl from daily_balance),
 e as (select x.unit_id, b.c c_end, b.s s_end, b.loans loans_end, b.npl * 1.0 / b.loans npl_ratio
       from bounds x join b on b.unit_id = x.unit_id and b.biz_date = x.last_day),
-y as (select x.unit_id, coalesce(b.c, 0) c0, coalesce(b.s, 0) s0
-      from bounds x left join b on b.unit_id = x.unit_id and b.biz_date = '2022-12-31'),
+-- growth counts from 年初 (31 December), or from the opening day's balance of a later opening (较开业)
+y as (select x.unit_id, b.c c0, b.s s0
+      from bounds x join b on b.unit_id = x.unit_id
+       and b.biz_date = case when x.opened_on > '2022-12-31' then x.opened_on else '2022-12-31' end),
 a as (select x.unit_id, sum(b.c) * 1.0 / count(*) c_avg, sum(b.s) * 1.0 / count(*) s_avg, count(*) days
       from bounds x join b on b.unit_id = x.unit_id and b.biz_date between x.first_day and x.last_day group by x.unit_id),
 py as (select unit_id, sum(c) * 1.0 / count(*) c_avg_py from b where biz_date between '2022-01-01' and '2022-12-31' group by unit_id),
@@ -130,7 +132,7 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
         body = "".join(t for _, t in texts(doc))
         peers = f"{r['sub_name']}所辖{r['peers']}个网点"
         change = ("新增" if r["c_growth"] >= 0 else "减少") + money(abs(r["c_growth"]))
-        since = "开业以来" if r["first_day"] > "2023-01-01" else "较年初"  # a new outlet has no 年初
+        since = "开业以来" if r["first_day"] > "2023-01-01" else "较年初"  # a new outlet counts from its opening
         expected = [
             f"对公存款余额为{yi(r['c_end'])}，{since}{change}",
             f"对公存款日均{yi(r['c_avg'])}",

@@ -2,7 +2,8 @@
 
 Which indicators, their weights, scoring and thresholds live in ``templates/indicators.yaml``;
 this module only evaluates them. 完成率 = year-to-date actual ÷ the year's target; it is compared
-with 时序进度 (days elapsed ÷ days in the year) in 个百分点.
+with the outlet's 时序进度 (days elapsed ÷ days in the year, counted from the opening day for an
+outlet opened during the year) in 个百分点.
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ def completion(figures: pd.DataFrame, targets: pd.DataFrame, indicators: Indicat
     for ind in indicators.indicators:
         if ind.scoring != "target":
             continue
-        frame = figures[["unit_id", ind.figure]].rename(columns={ind.figure: "actual"})
+        frame = figures[["unit_id", ind.figure, "time_progress"]].rename(columns={ind.figure: "actual"})
         frame["indicator"] = ind.id
         frame["name"] = ind.name
         frame["target"] = [t.get((u, ind.target), np.nan) for u in frame["unit_id"]]
         rows.append(frame)
     out = pd.concat(rows, ignore_index=True)
     out["completion"] = ratio(out["actual"], out["target"])
-    out["time_progress"] = period.time_progress
-    out["progress_gap"] = out["completion"] - period.time_progress  # >0: 超序时进度
+    # 时序进度 per outlet: from 1 January, or from the opening day of an outlet opened in the year
+    out["progress_gap"] = out["completion"] - out["time_progress"]  # >0: 超序时进度
     return out
 
 
@@ -43,8 +44,7 @@ def scores(figures: pd.DataFrame, comp: pd.DataFrame, indicators: IndicatorSet) 
         value = figures[ind.figure]
         if ind.scoring == "target":
             c = comp[comp["indicator"] == ind.id].set_index("unit_id")["completion"].reindex(figures["unit_id"]).to_numpy()
-            progress = comp["time_progress"].iloc[0] if len(comp) else np.nan
-            score = full * np.clip(c / progress, 0, 1)
+            score = full * np.clip(c / figures["time_progress"].to_numpy(), 0, 1)
         elif ind.scoring == "rank":
             rank = value.groupby(figures["sub_branch_id"]).rank(method="min", ascending=False)
             score = full * (peers - rank + 1) / peers

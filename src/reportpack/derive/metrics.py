@@ -5,7 +5,8 @@ rendering. Rates are fractions (0.1234 = 12.34%).
 
 - 月末余额 (period-end balance): the balance on the period's last day (for an outlet closed during
   the period, on its closing day); a day without a row keeps the previous day's balance.
-- 年初: the balance on the previous year's 31 December (zero for an outlet opened after it).
+- 年初: the balance on the previous year's 31 December; an outlet opened after it counts from its
+  opening day's balance (较开业), never from zero.
 - 较年初新增 = 月末余额 − 年初; 增幅 = 较年初新增 ÷ 年初.
 - 同比: against the same period one year earlier (余额 at its end, 日均 over it); missing where the
   warehouse does not reach back that far or the outlet did not exist.
@@ -26,8 +27,6 @@ rendering. Rates are fractions (0.1234 = 12.34%).
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
 from reportpack.periods import Period
@@ -44,10 +43,13 @@ FLOW_SUMS = (
 )
 
 
-def year_start(values: pd.Series, opened_on: pd.Series, year_start_date: date) -> pd.Series:
-    """年初 balances; an outlet opened after 年初 starts from zero (missing otherwise stays missing)."""
-    opened_later = pd.to_datetime(opened_on) > pd.Timestamp(year_start_date)
-    return values.where(values.notna() | ~opened_later, 0)
+def time_progress(opened_on: pd.Series, period: Period) -> pd.Series:
+    """时序进度 of each outlet: the share of its year elapsed at period end — from 1 January, or from
+    its opening day for an outlet opened during the year (its annual plan covers the days it is open)."""
+    year_end = pd.Timestamp(period.end.year, 12, 31)
+    first = pd.to_datetime(opened_on).clip(lower=pd.Timestamp(period.end.year, 1, 1))
+    elapsed = (pd.Timestamp(period.end) - first).dt.days + 1
+    return (elapsed / ((year_end - first).dt.days + 1)).astype(float)
 
 
 def daily_average(day_sums: pd.Series, covered_days: pd.Series) -> pd.Series:
@@ -83,17 +85,20 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     out = outlets[["outlet_name", "sub_branch_id", "sub_branch_name", "branch_name"]].copy()
     opened, closed = pd.to_datetime(outlets["opened_on"]), pd.to_datetime(outlets["closed_on"])
     out["opened_in_period"] = opened.where(opened > pd.Timestamp(period.start)).dt.date
+    out["opened_in_year"] = opened.where(opened > pd.Timestamp(period.year_start_balance_date)).dt.date
     out["closed_in_period"] = closed.where(closed < pd.Timestamp(period.end)).dt.date
-    # Only outlets open the whole period are ranked: a closed one has no period-end figures, a new
-    # one no 年初; comparing them with the others would push every other outlet down a place.
-    out["ranked"] = out["opened_in_period"].isna() & out["closed_in_period"].isna()
+    # Only outlets open the whole year to date are ranked: a closed one has no period-end figures, a
+    # new one no 年初 (its growth counts from its opening day); comparing them with the others would
+    # push every other outlet down a place.
+    out["ranked"] = out["opened_in_year"].isna() & out["closed_in_period"].isna()
+    out["time_progress"] = time_progress(outlets["opened_on"], period)
     out["peers"] = out.groupby("sub_branch_id")["ranked"].transform("sum").astype("int64")
     out["open_days"] = bal["open_days"]
     out["partial_period"] = bal["open_days"] < period.days
     for column in BALANCES:
         p = column.removesuffix("_deposit")
         end = bal[f"{p}_end"]
-        base = year_start(bal[f"{p}_year_start"], outlets["opened_on"], period.year_start_balance_date)
+        base = bal[f"{p}_year_start"]  # 年初, or the opening day's balance of a later opening
         avg = daily_average(bal[f"{p}_day_sum"], bal["covered_days"])
         out[f"{p}_end"] = end
         out[f"{p}_year_start"] = base
@@ -138,12 +143,17 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
     one is its closing day's — so it is left out of the period-end totals and named instead
     (``closed_outlets``, ``closed_outlet_names`` joined with 、). 较年初 is the sub-branch's: its
     period-end total minus its 年初 total, which still holds the closed outlet's 年初 balance (its
-    deposits left that outlet during the year, whether they moved to a sibling or left the bank)."""
+    deposits left that outlet during the year, whether they moved to a sibling or left the bank);
+    an outlet opened during the year had no 年初 in the sub-branch's books, so it adds nothing to the
+    年初 total (its own growth counts from its opening day, the sub-branch's from 年初)."""
     closed = figures["closed_in_period"].notna()
+    opened = figures["opened_in_year"].notna() if "opened_in_year" in figures else pd.Series(False, index=figures.index)
     frame = figures.assign(
         still_open=~closed,
         corporate_end=figures["corporate_end"].where(~closed, 0.0),
         savings_end=figures["savings_end"].where(~closed, 0.0),
+        corporate_year_start=figures["corporate_year_start"].where(~opened, 0.0),
+        savings_year_start=figures["savings_year_start"].where(~opened, 0.0),
         closed_name=figures["outlet_name"].where(closed),
     )
     totals = frame.groupby(["sub_branch_id", "sub_branch_name", "branch_name"], sort=True).agg(

@@ -160,12 +160,14 @@ def _organisation(spec: SampleSpec) -> pd.DataFrame:
         rows.append((f"{sid}-D01", f"{name}会计结算部", "department", sid, founded, None))
         rows.append((f"{sid}-D02", f"{name}财务部", "department", sid, founded, None))
     # In the last year of the range, one outlet in 25 is merged into a neighbour (撤并) at the end
-    # of May and another opens in March: reports must rank them for the days they were open.
+    # of May and another opens in March: reports must rank them for the days they were open. A
+    # sub-branch's first outlet never closes, so no sub-branch is left without an open outlet (with
+    # many sub-branches, every outlet of one would otherwise share o % 25).
     closes, opens = date(spec.end.year, 5, 31), date(spec.end.year, 3, 1)
     for o in range(spec.outlets):
         parent = f"{BRANCH_ID}-S{o % spec.n_sub_branches + 1:03d}"
         opened, closed = founded, None
-        if o % 25 == 5 and spec.start < closes < spec.end:
+        if o % 25 == 5 and o >= spec.n_sub_branches and spec.start < closes < spec.end:
             closed = closes
         elif o % 25 == 11 and spec.start < opens < spec.end:
             opened = opens
@@ -523,7 +525,8 @@ def _lobby(ids, seq, size, cal, months, m_of_day, open_day, open_month, work_day
     acquired = pd.Timestamp(2012, 1, 1) + pd.to_timedelta(rng.integers(0, 4000, len(owner)), unit="D")
     off = rng.random(len(owner)) < 0.06
     written = pd.Series(pd.NaT, index=range(len(owner)), dtype="datetime64[s]")
-    written[off] = pd.Timestamp(cal.dates[0]) + pd.to_timedelta(rng.integers(1, len(cal.dates), off.sum()), unit="D")
+    drawn = pd.Timestamp(cal.dates[0]) + pd.to_timedelta(rng.integers(1, len(cal.dates), off.sum()), unit="D")
+    written[off] = np.maximum(drawn, acquired[off] + pd.Timedelta(days=30))  # never before it was acquired
     yield (
         "fixed_asset",
         pd.DataFrame(

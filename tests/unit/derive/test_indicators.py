@@ -78,6 +78,7 @@ indicators:
             "growth": [60.0, 120.0, 10.0],
             "size": [3, 2, 1],
             "errors": [0.5, 1.75, 9.0],
+            "time_progress": [181 / 365, 181 / 365, 181 / 365],
         }
     )
     targets = pd.DataFrame({"unit_id": ["a", "b", "c"], "indicator": ["g", "g", "g"], "target": [120.0, 100.0, 0.0]})

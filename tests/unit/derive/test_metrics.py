@@ -14,11 +14,20 @@ from reportpack.periods import Period
 H1 = Period.parse("2023H1")
 
 
-def test_year_start_is_zero_only_for_outlets_opened_after_it():
-    values = pd.Series([100.0, None, None])
-    opened = pd.Series([date(2005, 1, 1), date(2023, 3, 1), date(2005, 1, 1)])
-    got = metrics.year_start(values, opened, date(2022, 12, 31))
-    assert got[0] == 100 and got[1] == 0 and pd.isna(got[2])  # missing for an old outlet stays missing
+def test_time_progress_runs_from_the_opening_day_of_an_outlet_opened_in_the_year():
+    opened = pd.Series([date(2005, 1, 1), date(2023, 3, 1)])
+    got = metrics.time_progress(opened, H1)
+    assert got[0] == pytest.approx(181 / 365)  # 1 January … 30 June
+    assert got[1] == pytest.approx(122 / 306)  # 1 March … 30 June of 1 March … 31 December
+
+
+def test_a_new_outlet_grows_from_its_opening_balance_not_from_zero(sample_figures):
+    """友谊路 opened 1 March 2023 with 8.60亿元 of corporate deposits: its growth is counted from
+    that (开业以来), not from a 年初 of zero — the audit's "完成目标的2873.03%" came from zero."""
+    o = sample_figures["outlets"].set_index("unit_id").loc["BR01-S003-O00012"]
+    assert o["corporate_year_start"] == 859919643 and o["corporate_growth"] == 917226768 - 859919643
+    assert not o["ranked"] and o["time_progress"] == pytest.approx(122 / 306)
+    assert o["completion_corporate_growth"] < 1  # 0.57亿 of an annual 1.32亿, not 693 %
 
 
 def test_daily_average_divides_day_weighted_sums_by_days_covered():
@@ -60,9 +69,10 @@ def _frames(balances=None):
         "savings_end": [560, 50, 10],
         "loans_end": [1000, 0, 10],
         "npl_end": [15, 0, 1],
-        "corporate_year_start": [1000, None, 10],
-        "savings_year_start": [500, None, 10],
-        "loans_year_start": [900, None, 10],
+        # the SQL's base: 年初, or o2's balance on its opening day (1 March)
+        "corporate_year_start": [1000, 200, 10],
+        "savings_year_start": [500, 30, 10],
+        "loans_year_start": [900, 0, 10],
         "corporate_day_sum": [181 * 1200, 122 * 300, 151 * 15],
         "savings_day_sum": [181 * 530, 122 * 40, 151 * 10],
         "covered_days": [181, 122, 151],
@@ -118,10 +128,10 @@ def test_outlet_figures_by_hand():
     # 日均 against 日均: 1200 this half year against 1100 over last year (not against the 31 Dec 1000)
     assert o1.corporate_daily_avg == pytest.approx(1200) and o1.corporate_daily_avg_last_year == pytest.approx(1100)
     assert o1.corporate_avg_increase == pytest.approx(100)
-    # o2 opened in March: 年初 counts as zero, 日均 over its 122 open days
-    assert o2.corporate_year_start == 0 and o2.corporate_growth == 500 and pd.isna(o2.corporate_growth_rate)
+    # o2 opened in March: growth counts from its opening day's balance (开业以来), 日均 over its 122 open days
+    assert o2.corporate_year_start == 200 and o2.corporate_growth == 300 and o2.corporate_growth_rate == pytest.approx(1.5)
     assert o2.corporate_daily_avg == pytest.approx(300) and o2.partial_period and o2.opened_in_period == date(2023, 3, 1)
-    # only outlets open the whole period are ranked: o2 (opened in March, growth from a 年初 of zero)
+    # only outlets open the whole year to date are ranked: o2 (opened in March, growth from its opening)
     # would otherwise come first in 东 and push o1 down; o3 (closed) has no period-end figure
     assert o1.ranked and not o2.ranked and not o3.ranked
     assert o1.corporate_growth_rank == 1 and pd.isna(o2.corporate_growth_rank) and pd.isna(o3.corporate_growth_rank)
@@ -149,14 +159,16 @@ def test_sub_branch_totals_leave_out_an_outlet_closed_before_period_end_and_name
             "sub_branch_name": ["城东支行", "城东支行", "城东支行", "高新支行"],
             "branch_name": ["滨江分行"] * 4,
             "closed_in_period": [None, date(2023, 5, 31), None, None],
+            "opened_in_year": [None, None, date(2023, 3, 1), None],
             "corporate_end": [1000.0, 400.0, 200.0, 50.0],
-            "corporate_year_start": [900.0, 450.0, 0.0, 45.0],  # 友谊路 opened in the year
+            "corporate_year_start": [900.0, 450.0, 150.0, 45.0],  # 友谊路: its opening day's balance
             "savings_end": [10.0, 4.0, 2.0, 1.0],
-            "savings_year_start": [9.0, 3.0, 0.0, 1.0],
+            "savings_year_start": [9.0, 3.0, 1.0, 1.0],
         }
     )
     totals = metrics.sub_branch_totals(figures).set_index("sub_branch_id")
-    # 胜利路's last balance is its closing-day one: no longer there at 6月末; its 年初 still was
+    # 胜利路's last balance is its closing-day one: no longer there at 6月末; its 年初 still was.
+    # 友谊路 was not in the sub-branch's 年初 at all: its opening balance is not subtracted
     assert totals.loc["s1", "corporate_end"] == 1200.0 and totals.loc["s1", "corporate_growth"] == 1200.0 - 1350.0
     assert totals.loc["s1", "savings_end"] == 12.0 and totals.loc["s1", "savings_growth"] == 0.0
     assert totals.loc["s1", "outlets"] == 2 and totals.loc["s1", "closed_outlets"] == 1

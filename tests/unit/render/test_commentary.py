@@ -27,6 +27,7 @@ OUTLET = dict(
     corporate_growth=1e7,
     corporate_growth_rate=0.02,
     completion_corporate_growth=0.45,
+    time_progress=TP,
     savings_growth_rank=3,
     savings_growth=1e6,
     teller_error_rate_per_10k=0.5,

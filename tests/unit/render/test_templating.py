@@ -72,6 +72,7 @@ def _outlet(**over):
         open_days=181,
         partial_period=False,
         opened_in_period=None,
+        opened_in_year=None,
         closed_in_period=None,
         ranked=True,
         loans_end=3e8,
@@ -83,6 +84,7 @@ def _outlet(**over):
         composite=82.46,
         indicator_threshold=80,
         completion_corporate_growth=0.623,
+        time_progress=181 / 365,
         corporate_daily_avg_yoy_rate=-0.0312,
         savings_daily_avg_yoy_rate=None,
         tier_1m_5m=3,
@@ -352,14 +354,27 @@ def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_n
         OUTLET_TEMPLATE,
         _context(
             opened_in_period=date(2023, 3, 1),
+            opened_in_year=date(2023, 3, 1),
             open_days=122,
             partial_period=True,
             ranked=False,
-            corporate_year_start=0,
+            corporate_year_start=8.6e8,
             corporate_growth_rank=None,
             savings_growth_rank=None,
             corporate_avg_increase_rank=None,
+            time_progress=122 / 306,
+            completion_corporate_growth=0.43,
         ),
     )
-    assert "该网点于2023年3月1日开业" in text and "不参与所辖网点排名" in text
+    assert "该网点于2023年3月1日开业" in text and "不参与所辖网点排名" in text and "序时进度自开业日起算" in text
     assert "开业以来新增" in text and "较年初新增" not in text and "增量列" not in text
+    assert "完成年度计划的43.00%，超序时进度3.13个百分点" in text  # 122/306 = 39.87%, not 181/365
+
+
+def test_an_outlet_opened_earlier_in_the_year_still_counts_from_its_opening_in_the_second_half():
+    text = templating.render(
+        ROOT / "templates",
+        OUTLET_TEMPLATE,
+        _context(opened_in_year=date(2023, 3, 1), ranked=False, corporate_growth_rank=None, savings_growth_rank=None),
+    )
+    assert "该网点于2023年3月1日开业，存款增量按开业以来计" in text and "开业以来新增" in text and "较年初" not in text
