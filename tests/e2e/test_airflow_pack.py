@@ -256,7 +256,10 @@ def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sampl
         timeout=900,
     )
     assert proc.returncode == 1  # the data failed validation (not an input error, not a bug)
-    assert "expect_column_pair_values_to_be_equal" in proc.stderr and "rows_in_period" in proc.stderr
+    # caught by the check_source task, in the warehouse, at the duplicated row itself
+    assert "table daily_balance" in proc.stderr and "one row per unit_id, biz_date" in proc.stderr, proc.stderr
     assert "BR01-S003-O00003" in proc.stderr and "2023-02-14" in proc.stderr
     assert not (out / "2023H1").exists()
-    assert list(out.glob(".runs/2023H1-*/quarantine/outlet_balances.csv"))
+    (quarantined,) = out.glob(".runs/2023H1-*/quarantine/source/daily_balance.csv")
+    assert "BR01-S003-O00003,2023-02-14" in quarantined.read_text("utf-8")
+    assert not list(out.glob(".runs/2023H1-*/data/*"))  # nothing was extracted

@@ -126,9 +126,10 @@ def test_balances_by_hand(frames):
         100,
     ]
     assert b.loc["a", ["rows_in_period", "distinct_days"]].tolist() == [5, 5]  # a gap the suite will catch
-    # b opened on 3 Jan: four days, no 年初 row and none required
+    # b opened on 3 Jan: four days, no 年初 row and none required; its growth counts from its opening
+    # day's balance (50), never from zero
     assert b.loc["b", ["corporate_day_sum", "covered_days", "open_days", "corporate_end"]].tolist() == [260, 4, 4, 80]
-    assert pd.isna(b.loc["b", "corporate_year_start"]) and b.loc["b", "year_start_missing"] == 0
+    assert b.loc["b", "corporate_year_start"] == 50 and b.loc["b", "year_start_missing"] == 0
     # c closed on 5 Jan: 31 Dec's 40 carried to 1 Jan, 44 for 2–4 Jan, 50 on the 5th; the row after closing ignored
     assert b.loc["c", ["corporate_day_sum", "covered_days", "open_days", "corporate_end", "corporate_year_start"]].tolist() == [
         222,

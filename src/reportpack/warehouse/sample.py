@@ -159,17 +159,18 @@ def _organisation(spec: SampleSpec) -> pd.DataFrame:
         rows.append((sid, name, "sub_branch", BRANCH_ID, founded, None))
         rows.append((f"{sid}-D01", f"{name}会计结算部", "department", sid, founded, None))
         rows.append((f"{sid}-D02", f"{name}财务部", "department", sid, founded, None))
-    # In the last year of the range, one outlet in 25 is merged into a neighbour (撤并) at the end
-    # of May and another opens in March: reports must rank them for the days they were open. A
-    # sub-branch's first outlet never closes, so no sub-branch is left without an open outlet (with
-    # many sub-branches, every outlet of one would otherwise share o % 25).
+    # In the last year of the range, some outlets are merged into a neighbour (撤并) at the end of
+    # May and some open in March: reports must rank them for the days they were open. At most one
+    # of each per sub-branch (its 2nd outlet closes, its 4th opens, in one sub-branch of 25): with
+    # many sub-branches, a rule on o alone would close or open every outlet of some sub-branch.
     closes, opens = date(spec.end.year, 5, 31), date(spec.end.year, 3, 1)
     for o in range(spec.outlets):
         parent = f"{BRANCH_ID}-S{o % spec.n_sub_branches + 1:03d}"
         opened, closed = founded, None
-        if o % 25 == 5 and o >= spec.n_sub_branches and spec.start < closes < spec.end:
+        position = o // spec.n_sub_branches  # the outlet's place in its sub-branch, from 0
+        if o % 25 == 5 and position == 1 and spec.start < closes < spec.end:
             closed = closes
-        elif o % 25 == 11 and spec.start < opens < spec.end:
+        elif o % 25 == 11 and position == 3 and spec.start < opens < spec.end:
             opened = opens
         rows.append((f"{parent}-O{o + 1:05d}", _outlet_name(o), "outlet", parent, opened, closed))
     return pd.DataFrame(rows, columns=["unit_id", "name", "level", "parent_id", "opened_on", "closed_on"])

@@ -42,3 +42,27 @@ def test_balances_daily_from_year_start_and_never_negative(sample):
 def test_most_tellers_make_no_error_most_months(sample):
     months = len(sample["teller_month"])
     assert len(sample["teller_error"]) < 0.5 * months
+
+
+@pytest.mark.parametrize("outlets", [200, 20000])
+def test_at_scale_no_sub_branch_closes_or_opens_all_its_outlets(outlets):
+    """With 2,500 sub-branches, a closure rule on the outlet number alone closed all eight outlets
+    of one sub-branch in 25 (leaving it open with no ledger) and opened all of another's in March —
+    rows the source rules rightly reject. At most one of each per sub-branch."""
+    from reportpack.warehouse.sample import _organisation
+
+    org = _organisation(SampleSpec(outlets=outlets))
+    out = org[org["level"] == "outlet"]
+    per = out.groupby("parent_id").agg(
+        n=("unit_id", "size"),
+        closed=("closed_on", lambda c: int(c.notna().sum())),
+        new=("opened_on", lambda d: int((pd.to_datetime(d) > pd.Timestamp(2023, 1, 1)).sum())),
+    )
+    assert per["closed"].sum() >= 1 and per["new"].sum() >= 1
+    assert per["closed"].max() == 1 and per["new"].max() == 1
+
+
+def test_no_asset_is_written_off_before_it_was_acquired():
+    assets = build_frames(SampleSpec(outlets=400))["fixed_asset"]
+    off = assets.dropna(subset=["written_off_on"])
+    assert len(off) > 0 and (pd.to_datetime(off["written_off_on"]) > pd.to_datetime(off["acquired_on"])).all()
