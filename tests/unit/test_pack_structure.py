@@ -182,3 +182,21 @@ def test_problems_are_drafted_from_the_data_and_differ_between_outlets(built):
         assert len({f["text"] for f in findings[rel]}) == len(findings[rel])  # nothing said twice
         problem_sets.append(tuple(f["rule"] for f in drafted))
     assert len(set(problem_sets)) >= len(problem_sets) // 2, problem_sets  # outlets differ by their figures
+
+
+def test_findings_json_lists_only_what_the_document_prints(built):
+    """Every drafted 下一步 sentence is printed in section 四; a closed outlet prints none (no plan for
+    the next half year), so findings.json lists none for it either."""
+    import json
+
+    target, manifest, _ = built
+    findings = json.loads((target / "findings.json").read_text("utf-8"))
+    closed = 0
+    for rel in _docx(manifest, "outlet_half_year_summary"):
+        body = "\n".join(p.text for p in Document(str(target / rel)).paragraphs)
+        nexts = [f["text"] for f in findings[rel] if f["category"] == "下一步"]
+        assert all(t in body for t in nexts), rel
+        if "不再制定下半年工作计划和目标" in body:
+            closed += 1
+            assert nexts == [], rel
+    assert closed == 1  # 胜利路网点

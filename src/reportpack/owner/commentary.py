@@ -18,6 +18,7 @@ from reportpack.owner import files
 from reportpack.owner.files import OwnerModel
 
 Category = Literal["成效", "问题", "措施", "下一步"]
+NEXT_PERIOD: Category = "下一步"  # plans for the next period: none for a unit gone by period end
 CATEGORIES: tuple[str, ...] = Category.__args__
 Text = Annotated[str, Field(min_length=1)]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reportpack.derive.subjects import Subject
 from reportpack.owner import labels as owner_labels
+from reportpack.owner.commentary import NEXT_PERIOD
 from reportpack.owner.packdef import Part
 from reportpack.periods import Period
 from reportpack.render import commentary
@@ -39,5 +40,7 @@ def document_context(
     owner's text and the drafted findings — and the findings themselves (for findings.json)."""
     context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
     found = commentary.evaluate(rules, part.kind, context)
+    if not subject.active:  # closed by period end: it plans nothing, and findings.json says so too
+        found = {category: items for category, items in found.items() if category != NEXT_PERIOD}
     context["findings"] = {category: [f.text for f in items] for category, items in found.items()}
     return context, found
