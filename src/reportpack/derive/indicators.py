@@ -38,7 +38,7 @@ def completion(figures: pd.DataFrame, targets: pd.DataFrame, indicators: Indicat
 def scores(figures: pd.DataFrame, comp: pd.DataFrame, indicators: IndicatorSet) -> pd.DataFrame:
     """One row per outlet per indicator: value and score (0 … full marks)."""
     full = indicators.full_marks
-    peers = figures.groupby("sub_branch_id")["unit_id"].transform("size")
+    ranked = figures["ranked"].astype(bool) if "ranked" in figures else pd.Series(True, index=figures.index)
     parts = []
     for ind in indicators.indicators:
         value = figures[ind.figure]
@@ -46,8 +46,7 @@ def scores(figures: pd.DataFrame, comp: pd.DataFrame, indicators: IndicatorSet) 
             c = comp[comp["indicator"] == ind.id].set_index("unit_id")["completion"].reindex(figures["unit_id"]).to_numpy()
             score = full * np.clip(c / figures["time_progress"].to_numpy(), 0, 1)
         elif ind.scoring == "rank":
-            rank = value.groupby(figures["sub_branch_id"]).rank(method="min", ascending=False)
-            score = full * (peers - rank + 1) / peers
+            score = full * rank_share(value, figures["sub_branch_id"], ranked)
         else:
             span = ind.goal - ind.floor
             score = full * np.clip((value - ind.floor) / span, 0, 1)
@@ -64,6 +63,21 @@ def scores(figures: pd.DataFrame, comp: pd.DataFrame, indicators: IndicatorSet) 
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def rank_share(value: pd.Series, group: pd.Series, ranked: pd.Series) -> pd.Series:
+    """(peers − rank + 1) ÷ peers within each group, where rank and peers count only the ``ranked``
+    outlets (open the whole year to date). An outlet that is not ranked (new or closed) is placed
+    where its value would stand among them, without pushing any of them down a place."""
+    out = pd.Series(np.nan, index=value.index, dtype=float)
+    for _, idx in value.groupby(group).groups.items():
+        v, r = value.loc[idx], ranked.loc[idx]
+        peers = np.sort(v[r].to_numpy(dtype=float))
+        if len(peers) == 0:
+            continue
+        above = len(peers) - np.searchsorted(peers, v.to_numpy(dtype=float), side="right")  # strictly greater
+        out.loc[idx] = (len(peers) - above) / len(peers)
+    return out
 
 
 def summary(score_rows: pd.DataFrame, indicators: IndicatorSet) -> pd.DataFrame:

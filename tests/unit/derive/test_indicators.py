@@ -95,3 +95,31 @@ indicators:
     summary = indicators.summary(rows, ind).set_index("unit_id")
     assert summary.loc["a", "above_threshold"] == 3 and summary.loc["a", "full_marks"] == 3
     assert summary.loc["b", "full_marks"] == 1 and summary.loc["b", "composite"] == pytest.approx(50 + 25 * (2 / 3) + 12.5)
+
+
+def test_rank_scores_count_only_outlets_open_the_whole_year():
+    """A new outlet (not ranked) with the largest value used to take first place and push every
+    sibling down one: now the siblings are ranked among themselves, and it is placed among them."""
+    value = pd.Series([10.0, 5.0, 100.0, 1.0])
+    group = pd.Series(["s", "s", "s", "t"])
+    ranked = pd.Series([True, True, False, True])
+    share = indicators.rank_share(value, group, ranked)
+    assert share.tolist() == [1.0, 0.5, 1.0, 1.0]  # a first of 2, b second; c would stand first
+    tie = indicators.rank_share(pd.Series([7.0, 7.0, 3.0]), pd.Series(["s"] * 3), pd.Series([True] * 3))
+    assert tie.tolist() == [1.0, 1.0, 1 / 3]  # competition ranks: 1, 1, 3 of 3
+
+
+def test_a_new_outlet_does_not_push_its_siblings_down_in_the_indicator_scores(tmp_path):
+    ind = owner_indicators.load(
+        _write(
+            tmp_path,
+            "full_marks: 100\nthreshold: 80\nindicators:\n  - {id: size, name: 规模, figure: size, scoring: rank, weight: 100}\n",
+        )
+    )
+    figures = pd.DataFrame(
+        {"unit_id": ["new", "b", "c"], "sub_branch_id": ["s"] * 3, "size": [9.0, 5.0, 1.0], "ranked": [False, True, True]}
+    )
+    comp = pd.DataFrame(columns=["unit_id", "indicator", "completion"])
+    s = indicators.scores(figures, comp, ind).set_index("unit_id")["score"]
+    assert s["b"] == 100 and s["c"] == 50  # was 66.7 and 33.3 with the new outlet counted first
+    assert s["new"] == 100  # placed where its value stands among the ranked two
