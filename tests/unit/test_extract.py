@@ -177,3 +177,26 @@ def test_the_sample_warehouse_extracts_identically_on_both(pg_url, sample_url):
         engine.dispose()
     for name in got[0]:
         pd.testing.assert_frame_equal(got[0][name], got[1][name], obj=name)
+
+
+def test_a_new_outlets_customers_are_averaged_over_the_months_it_was_open(sample_url):
+    """友谊路 opened on 1 March 2023: its customers' 日均 is over March–June (122 days), not over the
+    181 days of the half year, so the tiers do not shrink by the months it did not exist."""
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:
+        tiers = extract(conn, Period.parse("2023H1"), SQL)["customer_tiers"].set_index("unit_id")
+        rows = pd.read_sql(
+            "select customer_id, month, avg_daily_balance from customer_month "
+            "where unit_id = 'BR01-S003-O00012' and month between '2023-01' and '2023-06'",
+            conn,
+        )
+    engine.dispose()
+    days = {"2023-03": 31, "2023-04": 30, "2023-05": 31, "2023-06": 30}
+    assert set(rows["month"]) == set(days)  # no rows before it opened (a source rule guarantees it)
+    rows["weighted"] = rows["avg_daily_balance"] * rows["month"].map(days)
+    avg = rows.groupby("customer_id")["weighted"].sum() / 122
+    t = tiers.loc["BR01-S003-O00012"]
+    assert t["customers"] == len(avg)
+    assert t["tier_10m_plus"] == int((avg >= 10_000_000).sum())
+    assert t["tier_1m_5m"] == int(((avg >= 1_000_000) & (avg < 5_000_000)).sum())
+    assert t["deposits_5m_plus"] == pytest.approx(avg[avg >= 5_000_000].sum())
