@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from docx import Document
 from sqlalchemy import create_engine, text
@@ -263,3 +264,52 @@ def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sampl
     (quarantined,) = out.glob(".runs/2023H1-*/quarantine/source/daily_balance.csv")
     assert "BR01-S003-O00003,2023-02-14" in quarantined.read_text("utf-8")
     assert not list(out.glob(".runs/2023H1-*/data/*"))  # nothing was extracted
+
+
+def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, sample_url):
+    """The oracle for 篇一, computed in pandas from the raw tables (not through the extraction SQL):
+    each operations manager's spell at an outlet, clipped to 2023H1; the monthly figures of the months
+    of the spell; risk events, replies and case-prevention meetings at that outlet between the spell's
+    first and last day — by unit and date, whoever's staff id the event carries."""
+    pack_dir, _ = airflow_pack
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:
+        read = lambda sql: pd.read_sql(text(sql), conn)  # noqa: E731
+        spells = read(
+            "select a.staff_id, a.unit_id, a.start_date, a.end_date, s.name from staff_assignment a "
+            "join staff s on s.staff_id = a.staff_id where a.role = 'operations_manager'"
+        )
+        monthly = read("select * from ops_manager_month")
+        events = read("select unit_id, occurred_on, replied_on, reply_accurate from risk_event")
+        meetings = read("select unit_id, held_on from meeting where kind = 'case_prevention'")
+    engine.dispose()
+    start, end = date(2023, 1, 1), date(2023, 6, 30)
+    day = lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)[:10])  # noqa: E731
+    checked = 0
+    for s in spells.itertuples():
+        first, last = max(day(s.start_date), start), min(end if pd.isna(s.end_date) else day(s.end_date), end)
+        if first > last:
+            continue
+        months = {f"{first.year}-{m:02d}" for m in range(first.month, last.month + 1)}
+        mine = monthly[(monthly.staff_id == s.staff_id) & (monthly.unit_id == s.unit_id) & monthly.month.isin(months)]
+        at = events[(events.unit_id == s.unit_id) & events.occurred_on.map(day).between(first, last)]
+        replied = at[at.replied_on.notna()]
+        held = meetings[(meetings.unit_id == s.unit_id) & meetings.held_on.map(day).between(first, last)]
+        (doc,) = pack_dir.glob(f"ops_managers/*/{s.unit_id}_*_{s.name}.docx")
+        body = "".join(t for _, t in texts(doc))
+        found, fixed = int(mine.errors_found.sum()), int(mine.errors_corrected.sum())
+        expected = [
+            f"现将{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日的履职情况总结如下",
+            f"期内我共审核业务授权{count(mine.authorisations_reviewed.sum())}笔，开展履职检查{count(mine.inspections_done.sum())}次",
+            f"发现柜员业务差错{count(found)}笔，已整改{count(fixed)}笔",
+            f"组织案防会议{count(len(held))}次",
+        ]
+        if len(replied):
+            accurate = int(replied.reply_accurate.astype(bool).sum())
+            expected.append(f"回复运营风险事件{count(len(replied))}笔，回复准确率{pct(accurate / len(replied))}")
+        else:
+            expected.append("期内无需回复的运营风险事件")
+        for phrase in expected:
+            assert phrase in body, (doc.name, phrase)
+        checked += 1
+    assert checked == len(list(pack_dir.glob("ops_managers/*/*.docx"))) >= 20
