@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 from sqlalchemy import create_engine, text
 
-from reportpack.render.wording import cn_numeral, count, money, pct, wan, yi
+from reportpack.render.wording import cn_numeral, count, fixed, money, pct, wan, yi
 from tests.conftest import ROOT, require_tool
 
 pytestmark = pytest.mark.e2e
@@ -313,3 +313,51 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
             assert phrase in body, (doc.name, phrase)
         checked += 1
     assert checked == len(list(pack_dir.glob("ops_managers/*/*.docx"))) >= 20
+
+
+def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
+    """The oracle for 篇六, in pandas from the raw tables: each teller's months at the outlet in
+    2023H1 and the errors found on them there; a plan only for a teller still in post on 30 June."""
+    pack_dir, _ = airflow_pack
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:
+        months = pd.read_sql(text("select * from teller_month where month between '2023-01' and '2023-06'"), conn)
+        errors = pd.read_sql(text("select staff_id, unit_id, occurred_on from teller_error"), conn)
+        posts = pd.read_sql(
+            text("select staff_id, unit_id, start_date, end_date from staff_assignment where role = 'teller'"), conn
+        )
+        names = pd.read_sql(text("select staff_id, name from staff"), conn).set_index("staff_id")["name"]
+    engine.dispose()
+    day = lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)[:10])  # noqa: E731
+    end = date(2023, 6, 30)
+    in_post = {
+        (p.staff_id, p.unit_id)
+        for p in posts.itertuples()
+        if day(p.start_date) <= end and (pd.isna(p.end_date) or day(p.end_date) >= end)
+    }
+    in_period = errors[errors.occurred_on.map(day).between(date(2023, 1, 1), end)]
+    planned = 0
+    for (staff, unit), m in months.groupby(["staff_id", "unit_id"]):
+        found = list(pack_dir.glob(f"teller_plans/*/{unit}_{staff}_*.docx"))
+        if (staff, unit) not in in_post:
+            assert not found, (staff, unit)  # left the post: no plan for the next half year
+            continue
+        (doc,) = found
+        body = "".join(t for _, t in texts(doc))
+        n_errors = int(((in_period.staff_id == staff) & (in_period.unit_id == unit)).sum())
+        expected = [
+            f"我叫{names[staff]}",
+            f"我出勤{count(m.working_days.sum())}天，办理业务{count(m.transactions.sum())}笔",
+            f"接待客户{count(m.customers_served.sum())}人次",
+            f"办理个人汇款{count(m.remittances.sum())}笔，收到客户表扬{count(m.praise.sum())}次",
+            f"考核得分{fixed(m.appraisal_score.mean())}分",
+        ]
+        if n_errors:
+            rate = n_errors / m.transactions.sum() * 10000
+            expected.append(f"期内发生业务差错{count(n_errors)}笔，差错率为每万笔{fixed(rate, 2)}笔")
+        else:
+            expected.append("期内未发生业务差错")
+        for phrase in expected:
+            assert phrase in body, (doc.name, phrase)
+        planned += 1
+    assert planned == len(list(pack_dir.glob("teller_plans/*/*.docx"))) >= 90
