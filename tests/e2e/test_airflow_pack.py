@@ -4,7 +4,6 @@ documents are reopened with python-docx and their figures compared with an indep
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from reportpack.render.wording import cn_numeral, count, fixed, money, pct, wan, yi
 from tests.conftest import ROOT, require_tool
+from tests.e2e.conftest import texts
 
 pytestmark = pytest.mark.e2e
 
@@ -69,36 +69,12 @@ LEFTOVER = re.compile(r"\{\{|\}\}|\{%|(?<![A-Za-z])(?:xxx|none|nan)(?![A-Za-z])"
 
 
 @pytest.fixture(scope="module")
-def airflow_pack(sample_url, tmp_path_factory):
-    """Run the DAG through Airflow once; returns (pack folder, CLI output)."""
-    out = tmp_path_factory.mktemp("output")
-    migrated = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    if not migrated.exists():
-        subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
-        migrated.touch()
-    cli = str(Path(sys.executable).with_name("reportpack"))
-    proc = subprocess.run(
-        [cli, "airflow-run", "--period", "2023H1", "--url", sample_url, "--output", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out / "2023H1", proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope="module")
 def truth(sample_url):
     engine = create_engine(sample_url)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(text(INDEPENDENT_SQL))]
     engine.dispose()
     return rows
-
-
-def texts(path: Path) -> list[tuple[str, str]]:
-    return [(p.style.name, p.text) for p in Document(str(path)).paragraphs]
 
 
 def test_the_run_prints_where_the_pack_was_published(airflow_pack):
