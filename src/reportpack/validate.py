@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportpack import gx_sql
 from reportpack.errors import DataFailedValidation, OwnerFileError
 from reportpack.periods import Period
 from reportpack.run import QualityWarning
@@ -156,7 +157,7 @@ def _build_suite(path: Path, data: dict):
     for i, exp in enumerate(data["expectations"]):
         try:
             config = ExpectationConfiguration(
-                type=exp["type"],
+                type=gx_sql.suite_type(exp["type"]),
                 kwargs=exp.get("kwargs", {}),
                 meta=exp.get("meta"),
                 severity=exp.get("severity", "critical"),
@@ -316,6 +317,8 @@ def validate_source(
     window = Window.of(period)
     context = _context()
     source = _sql_source(context, url)
+    queries = {window.query(t, data["meta"].get("window")) for t, data in suites.items()}
+    gx_sql.learn_columns_cheaply(source.get_execution_engine().engine, queries)
     failures: list[Failure] = []
     results: dict[str, dict] = {}
     for table, data in suites.items():
@@ -349,7 +352,7 @@ def validate_source(
             )
             failures += [_source_failure(table, meta, item) for item in detailed.results if not item.success]
             result = detailed if len(failed) == len(result.results) else _merged(result, detailed)
-        results[table] = result.to_json_dict()  # (no Data Docs page: 0.25 s a table, for pages nobody opens)
+        results[table] = _as_written(result.to_json_dict())  # (no Data Docs page: 0.25 s a table, for pages nobody opens)
         log.info("source rules of %s: %d checked in %.1f s", table, len(data["expectations"]), time.perf_counter() - started)
     # close the warehouse connections now, not when collected (GX opens one engine to test the
     # connection and another to run the rules)
@@ -370,6 +373,14 @@ def _merged(summary, detailed):
     details = {key(r): r for r in detailed.results}
     summary.results = [details.get(key(r), r) for r in summary.results]
     return summary
+
+
+def _as_written(result: dict) -> dict:
+    """A suite's results with each expectation's type as its suite file writes it."""
+    for item in result.get("results", []):
+        config = item.get("expectation_config") or {}
+        config["type"] = gx_sql.public_type(config.get("type", ""))
+    return result
 
 
 def _alias_batch(query: str) -> str:
@@ -396,7 +407,7 @@ def _source_failure(table: str, meta: dict, item) -> Failure:
     kwargs = dict(config.kwargs)
     columns = tuple(kwargs.get("column_list") or [kwargs[k] for k in ("column",) if k in kwargs])
     result = item.result or {}
-    if config.type == "unexpected_rows_expectation":
+    if gx_sql.public_type(config.type) == gx_sql.GX_TYPE:
         records = (result.get("details") or {}).get("unexpected_rows") or []
         count = result.get("observed_value")
     else:
@@ -411,7 +422,7 @@ def _source_failure(table: str, meta: dict, item) -> Failure:
     rule_meta = config.meta or {}
     return Failure(
         suite=table,
-        expectation=config.type,
+        expectation=gx_sql.public_type(config.type),
         # a rule that could not run checked nothing: that stops the pack whatever its severity
         severity="critical" if observed else str(getattr(config.severity, "value", config.severity)),
         columns=columns,
@@ -420,7 +431,7 @@ def _source_failure(table: str, meta: dict, item) -> Failure:
         element_count=int(result.get("element_count") or 0),
         observed=observed,
         rows=rows,
-        rule=rule_meta.get("rule", config.type),
+        rule=rule_meta.get("rule", gx_sql.public_type(config.type)),
         rule_zh=rule_meta.get("rule_zh", ""),
         keys=tuple(meta["key"]),
     )

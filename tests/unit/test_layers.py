@@ -13,10 +13,12 @@ SRC = ROOT / "src" / "reportpack"
 PHASES = ["owner", "extract", "validate", "derive", "render", "publish"]
 BASE = {"settings", "errors", "periods", "run", "warehouse"}  # used by every phase
 ORCHESTRATION = {"pipeline", "cli", "bench", "airflow_support", "__init__"}  # may import anything
+HELPERS = {"gx_sql": "validate"}  # a module of a phase that lives beside it
 
 
 def _phase_of(module: str) -> str:
-    return module.split(".")[1] if "." in module else module
+    name = module.split(".")[1] if "." in module else module
+    return HELPERS.get(name, name)
 
 
 def _imports(path: Path) -> set[str]:
@@ -35,7 +37,7 @@ MODULES = sorted(p for p in SRC.rglob("*.py"))
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
 def test_no_module_imports_a_later_phase(path):
-    own = path.relative_to(SRC).parts[0].removesuffix(".py")
+    own = _phase_of(path.relative_to(SRC).parts[0].removesuffix(".py"))
     if own in ORCHESTRATION or own in BASE:
         later = set(PHASES) if own in BASE else set()
     else:

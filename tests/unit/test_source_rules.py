@@ -6,11 +6,13 @@ warehouse and runs the one table's suite in the database (GX SQL engine)."""
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from reportpack import gx_sql
 from reportpack.periods import Period
 from reportpack.validate import SuiteError, Window, source_suites, validate_source
 from reportpack.warehouse.schema import metadata
@@ -45,6 +47,12 @@ CASES = [
     ("missing day", "daily_balance",
      [f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2023-06-30'"],
      "every day a unit is open in the window has a row", f"{OUTLET}   2023-06-30", "critical"),
+    # the completeness rule looks day by day only at units whose row count is off; a duplicate that
+    # makes the count right again breaks the key rule instead: the pack still stops, naming the row
+    ("missing day masked by a duplicated one", "daily_balance",
+     [f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2023-06-30'",
+      f"insert into daily_balance select * from daily_balance where unit_id = '{OUTLET}' and biz_date = '2023-01-10'"],
+     "one row per unit_id, biz_date", f"{OUTLET} 2023-01-10", "critical"),
     ("balance after closing", "daily_balance",
      [f"insert into daily_balance select unit_id, '2023-06-05', corporate_deposit, savings_deposit, loans, npl_substandard, "
       f"npl_doubtful, npl_loss from daily_balance where unit_id = '{CLOSED}' and biz_date = '2023-05-31'"],
@@ -227,7 +235,11 @@ def test_the_rules_run_on_postgresql_too(pg_url):
         conn.execute(text(f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2023-06-30'"))
         conn.execute(text("update teller_error set staff_id = 'E0000100' where error_id = 'TE00001000325'"))
     engine.dispose()
-    outcome = validate_source(pg_url, H1, SOURCE, only=["daily_balance", "teller_error"])
+    with sql_statements() as statements:
+        outcome = validate_source(pg_url, H1, SOURCE, only=["daily_balance", "teller_error"])
+    # GX learns a query asset's columns by running its query: here limited to no rows (gx_sql.py)
+    asset = " ".join(Window.of(H1).query("daily_balance", {"date": "biz_date"}).split())
+    assert asset not in statements and f"SELECT * FROM ({asset}) AS columns_only LIMIT 0" in statements
     assert {f.rule.split(" (")[0] for f in outcome.critical} == {
         "every day a unit is open in the window has a row",
         "the error's teller held a teller post at that outlet that day",
@@ -240,3 +252,41 @@ def test_the_rule_list_in_docs_is_current():
     from reportpack.validate import rules_markdown
 
     assert (ROOT / "docs" / "source-rules.md").read_text("utf-8") == rules_markdown(source_suites(SOURCE))
+
+
+@contextmanager
+def sql_statements():
+    """Every statement sent to a database meanwhile, whitespace collapsed."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "after_cursor_execute", seen)  # after: as the database received it
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "after_cursor_execute", seen)
+
+
+def test_a_yes_no_pass_runs_each_row_rule_once_and_fetches_rows_only_for_broken_ones(sample_url, tmp_path):
+    """GX would run an unexpected-rows rule's query twice on the yes/no pass (rows and count) and
+    fetch every broken row before keeping 200 (gx_sql.py says why that matters at 20,000 outlets)."""
+    url = _copy(sample_url, tmp_path, [f"update daily_balance set loans = -5 where unit_id = '{OUTLET}'"])
+    with sql_statements() as statements:
+        outcome = validate_source(url, H1, SOURCE, only=["daily_balance"])
+    npl = [s for s in statements if "npl_substandard + npl_doubtful + npl_loss > loans" in s]
+    # the NPL rule breaks on every row of the outlet (NPL > -5): counted on the yes/no pass, then
+    # counted and its first rows fetched, bounded by a LIMIT, on the second
+    assert len(npl) == 3, npl
+    (rows,) = [s for s in npl if not s.startswith("SELECT COUNT(*)")]
+    assert rows.endswith(f"LIMIT {gx_sql.ROWS_KEPT}"), rows
+    (f,) = [f for f in outcome.failures if "do not exceed loans" in f.rule]
+    assert f.unexpected_count > gx_sql.ROWS_KEPT and len(f.rows) == gx_sql.ROWS_KEPT
+    assert f.expectation == "unexpected_rows_expectation"  # as the suite file names it
+    # a rule that holds is counted once, its rows never asked for
+    calendar = [s for s in statements if "NOT EXISTS (SELECT 1 FROM calendar c WHERE c.cal_date = b.biz_date)" in s]
+    assert len(calendar) == 1 and calendar[0].startswith("SELECT COUNT(*)"), calendar

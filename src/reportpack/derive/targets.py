@@ -71,11 +71,14 @@ def described(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRul
 def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple[TargetRule, ...]) -> pd.DataFrame:
     """Per outlet and target set for this period: the actual figure, the target, 完成率 (higher is
     better: actual ÷ target) or whether it was met (lower is better), and the rank by 完成率 among the
-    sub-branch's outlets that had the same target."""
+    sub-branch's outlets that had the same target and were open the whole period (``ranked``: an
+    outlet opened or closed in it is measured against its own target but not ranked, as for 增量)."""
     t = _with_rules(period_targets, outlets, rules, "actual", "inner")
     t["completion"] = ratio(t["actual"], t["target"]).where(t["better"] == "higher")
     t["met"] = (t["actual"] >= t["target"]).where(t["better"] == "higher", t["actual"] <= t["target"])
-    groups = t.groupby(["sub_branch_id", "indicator"])["completion"]
+    flags = outlets.set_index("unit_id")["ranked"] if "ranked" in outlets else pd.Series(True, index=outlets["unit_id"])
+    whole_period = t["unit_id"].map(flags).fillna(False).astype(bool)
+    groups = t["completion"].where(whole_period).groupby([t["sub_branch_id"], t["indicator"]])
     t["completion_rank"] = groups.rank(method="min", ascending=False).astype("Int64")
     t["ranked"] = groups.transform("count")
     return t

@@ -167,6 +167,13 @@ def test_completion_by_hand():
     )
     assert pd.isna(got.loc[("A", "teller_error_rate_per_10k"), "completion"])  # lower is better: met or not
 
+    # B opened during the period: measured against its own target, ranked with nobody; A and C
+    # are ranked between themselves
+    got = targets.completion(outlets.assign(ranked=[True, False, True]), set_before, RULES)
+    got = got.set_index(["unit_id", "indicator"]).xs("corporate_growth", level="indicator")
+    assert got.loc["B", "completion"] == 1.25 and pd.isna(got.loc["B", "completion_rank"])
+    assert list(got.loc[["A", "C"], "completion_rank"]) == [1, 2] and list(got["ranked"]) == [2, 2, 2]
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_warehouse(request, tmp_path):

@@ -315,12 +315,20 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": plan, "next_targets": nxt})
     assert (
         "对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1.00亿元，完成目标的125.00%，"
-        "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际为负（-0.10亿元），未完成目标，"
+        "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际减少0.10亿元，未完成目标，"
         "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
     ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
     assert "| 储蓄存款较年初新增 | 2000.00万元 | 不低于1500.00万元 |" in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
+    # a new outlet: its targets are measured from its opening (开业以来), and it is not ranked
+    ctx = _context()
+    ctx["o"] = {**ctx["o"], "opened_in_year": date(2023, 3, 1), "ranked": False}
+    unranked = [{**r, "completion_rank": None} for r in plan]
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**ctx, "plan": unranked, "next_targets": nxt})
+    assert "所定目标：对公存款开业以来新增目标0.80亿元，实际1.00亿元，完成目标的125.00%；" in text
+    assert "| 储蓄存款开业以来新增 | 2000.00万元 | 不低于1500.00万元 |" in text
+    assert "较年初新增" not in text and "完成率在" not in text
 
 
 @pytest.mark.parametrize(
