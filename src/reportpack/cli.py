@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--period",
             type=_period,
             default=default_period(),
-            help="2023-06, 2023Q2, 2023H1 or 2023 (default: the last complete half year, now %(default)s)",
+            help=f"2023-06, 2023Q2, 2023H1 or 2023 (default: the last complete half year, now {default_period().label})",
         )
 
     def url_opt(p) -> None:

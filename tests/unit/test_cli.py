@@ -141,13 +141,16 @@ def test_a_bug_is_4_with_the_traceback_kept_in_a_file(home, sample_url, capsys, 
 
 
 def test_help_of_every_command_lists_the_exit_codes(capsys):
-    from reportpack.cli import build_parser
+    from reportpack.cli import build_parser, default_period
 
     commands = build_parser()._subparsers._group_actions[0].choices
     for name in ["", *commands]:
         code, out, _ = _run(capsys, *([name] if name else []), "--help")
         assert code == 0
         assert "exit codes:" in out and "3  the warehouse cannot be reached" in out, name
+        assert "Period(" not in out and "datetime" not in out, (name, out)  # a label, not Python's repr
+        if "--period" in out:
+            assert f"now {default_period().label})" in " ".join(out.split()), (name, out)
 
 
 def test_version(capsys):
