@@ -104,7 +104,8 @@ def _runs(doc, para, text: str) -> None:
     for piece, comment in segments(text):
         run = para.add_run(piece)
         if comment:
-            doc.add_comment(run, text=comment, author=REVIEWER, initials="RP")
+            note = doc.add_comment(run, text=comment, author=REVIEWER, initials="RP")
+            note._comment_elm.date = FIXED_TIME  # python-docx stamps the current time: same input, same bytes
 
 
 def _chart(doc, block: Block, page_break: bool, styled) -> None:
