@@ -65,6 +65,7 @@ select r.*,
        sum(ranked) over (partition by parent_id) peers
 from r order by unit_id
 """
+PRAISE = ("增长显著", "稳中有进", "较好完成", "稳步增长")
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|(?<![A-Za-z])(?:xxx|none|nan)(?![A-Za-z])", re.IGNORECASE)
 
 
@@ -163,6 +164,10 @@ def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pac
         assert h1[2] == "三、存在的问题"
         h2 = [t for s, t in paras if s == "Heading 2"]
         assert h2[0].startswith("（一）公司类指标") and h2[1].startswith("（二）个金类指标")
+        # no heading praises a figure ranked last among its peers (commentary.yaml, category 标题)
+        for heading, rank in ((h2[0], r["c_rank"]), (h2[1], r["s_rank"])):
+            if r["ranked"] and rank == r["peers"]:
+                assert not any(word in heading for word in PRAISE), (r["unit_id"], heading)
         assert paras[-2:] == [("Signature", r["name"]), ("Signature", "2023年6月30日")]
 
 

@@ -17,8 +17,10 @@ from reportpack.errors import OwnerFileError
 from reportpack.owner import files
 from reportpack.owner.files import OwnerModel
 
-Category = Literal["成效", "问题", "措施", "下一步"]
+# 标题: the evaluative word of a heading; one per topic (the heading's name), the most urgent that holds
+Category = Literal["成效", "问题", "措施", "下一步", "标题"]
 NEXT_PERIOD: Category = "下一步"  # plans for the next period: none for a unit gone by period end
+HEADING: Category = "标题"
 CATEGORIES: tuple[str, ...] = Category.__args__
 Text = Annotated[str, Field(min_length=1)]
 

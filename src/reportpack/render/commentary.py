@@ -58,11 +58,13 @@ class Finding:
     priority: int
     text: str
     figures: dict = field(compare=False)
+    topic: str = ""
 
     def as_json(self) -> dict:
         return {
             "rule": self.rule,
             "category": self.category,
+            "topic": self.topic,
             "priority": self.priority,
             "text": self.text,
             "figures": self.figures,
@@ -171,7 +173,7 @@ def evaluate(rules: RuleSet, kind: str, context: dict) -> dict[str, list[Finding
             text = rule.sentence.render(context).strip()
         except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
             raise CommentaryError(f"{rules.path}: rule {rule.id}: text: {exc}") from exc
-        out[rule.category].append(Finding(rule.id, rule.category, rule.priority, text, _values(rule, context)))
+        out[rule.category].append(Finding(rule.id, rule.category, rule.priority, text, _values(rule, context), rule.topic))
     return out
 
 

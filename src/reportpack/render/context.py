@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reportpack.derive.subjects import Subject
 from reportpack.owner import labels as owner_labels
-from reportpack.owner.commentary import NEXT_PERIOD
+from reportpack.owner.commentary import HEADING, NEXT_PERIOD
 from reportpack.owner.packdef import Part
 from reportpack.periods import Period
 from reportpack.render import commentary
@@ -42,5 +42,14 @@ def document_context(
     found = commentary.evaluate(rules, part.kind, context)
     if not subject.active:  # closed by period end: it plans nothing, and findings.json says so too
         found = {category: items for category, items in found.items() if category != NEXT_PERIOD}
-    context["findings"] = {category: [f.text for f in items] for category, items in found.items()}
+    context.update(drafted(found))
     return context, found
+
+
+def drafted(found: dict[str, list[commentary.Finding]]) -> dict:
+    """What a template sees of the findings: ``findings`` (sentences by category) and ``headings``
+    (a heading's name → its evaluative word, category 标题)."""
+    return {
+        "findings": {category: [f.text for f in items] for category, items in found.items() if category != HEADING},
+        "headings": {f.topic: f.text for f in found.get(HEADING, [])},
+    }

@@ -27,6 +27,9 @@ OUTLET = dict(
     corporate_growth=1e7,
     corporate_growth_rate=0.02,
     completion_corporate_growth=0.45,
+    completion_savings_growth=0.45,
+    corporate_avg_increase=None,
+    savings_avg_increase=None,
     time_progress=TP,
     savings_growth_rank=3,
     savings_growth=1e6,
@@ -136,8 +139,48 @@ ALWAYS = {
 }
 
 
+# The evaluative word of a heading (category 标题): exactly one rule per heading holds. Each case:
+# what the outlet's figures are → the word chosen for 公司类指标 and 个金类指标.
+H = "标题"
+HEADING_CASES = [
+    # top half, ahead of 序时进度, 日均 up: praise
+    ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_avg_increase": 1.0,
+      "savings_avg_increase": 1.0, "corporate_growth_rank": 4, "savings_growth_rank": 4}, "增长显著", "较好完成"),
+    # growing, on time, but ranked in the lower half: steady, not 显著
+    ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_growth_rank": 5,
+      "savings_growth_rank": 5}, "稳中有进", "稳步增长"),
+    # ranked last of 8 (滨河路's savings): no praise, however the rest looks
+    ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_growth_rank": 8,
+      "savings_growth_rank": 8}, "有所增长，仍需加力", "有所增长，仍需加力"),
+    # behind 序时进度 (the quiet outlet: 45 % at 49.6 %)
+    ({}, "有所增长，仍需加力", "有所增长，仍需加力"),
+    # on time but 日均 falling against last year's 日均
+    ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_avg_increase": -1.0,
+      "savings_avg_increase": -1.0}, "有所增长，仍需加力", "有所增长，仍需加力"),
+    # falling
+    ({"corporate_growth": -1.0, "savings_growth": 0.0}, "有待提升", "有待加强"),
+    # a new outlet (not ranked), on time: steady at best
+    ({"ranked": False, "completion_corporate_growth": TP, "completion_savings_growth": TP}, "稳中有进", "稳步增长"),
+]  # fmt: skip
+HEADINGS = {r.id for r in RULES.rules if r.category == H}
+
+
+@pytest.mark.parametrize(("o", "corporate", "savings"), HEADING_CASES)
+def test_a_heading_word_follows_the_figures_it_evaluates(o, corporate, savings):
+    found = commentary.evaluate(RULES, S, _context(o=o))
+    assert {f.topic: f.text for f in found[H]} == {"公司类指标": corporate, "个金类指标": savings}
+
+
+def test_every_heading_rule_is_chosen_by_some_case():
+    chosen = set()
+    for o, _, _ in HEADING_CASES:
+        context = _context(o=o)
+        chosen |= {f.rule for f in commentary.evaluate(RULES, S, context)[H]}
+    assert chosen == HEADINGS
+
+
 def test_every_shipped_rule_has_a_case_here():
-    assert {r.id for r in RULES.rules} == set(CASES) | ALWAYS
+    assert {r.id for r in RULES.rules} == set(CASES) | ALWAYS | HEADINGS
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
@@ -152,7 +195,7 @@ def test_a_rule_fires_on_its_case_and_not_on_its_near_miss(rule_id):
 
 
 def test_standing_sentences_hold_for_everyone():
-    held = _holding(S) | _holding(M)
+    held = (_holding(S) | _holding(M)) - HEADINGS
     assert held >= ALWAYS
     assert held - ALWAYS == set()  # the quiet outlet triggers nothing else
 
@@ -209,7 +252,7 @@ def _write(tmp_path, body):
         ),
         (
             "rules:\n  - {id: a, documents: [lobby_plan], category: 意见, text: t}\n",
-            r"rule a \(line 2\): category: Input should be '成效', '问题', '措施' or '下一步'",
+            r"rule a \(line 2\): category: Input should be '成效', '问题', '措施', '下一步' or '标题'",
         ),
         (
             "rules:\n  - {id: a, documents: [annual], category: 问题, text: t}\n",

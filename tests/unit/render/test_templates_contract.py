@@ -68,7 +68,7 @@ def test_owner_text_of_every_slot_reaches_the_document(kind, by_subject, base):
 
 
 def _context_names(part, by_subject, base) -> set[str]:
-    return set(base) | set(by_subject[part.subject][0].context) | {"owner", "findings"}
+    return set(base) | set(by_subject[part.subject][0].context) | {"owner", "findings", "headings"}
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -103,5 +103,11 @@ def test_a_missing_figure_fails_naming_template_and_line(kind, record, field, by
         templating.render(
             TEMPLATES,
             part.template,
-            {**base, **broken, "owner": {s: [] for s in part.slots}, "findings": {c: [] for c in commentary.CATEGORIES}},
+            {
+                **base,
+                **broken,
+                "owner": {s: [] for s in part.slots},
+                "findings": {c: [] for c in commentary.CATEGORIES},
+                "headings": {},
+            },
         )

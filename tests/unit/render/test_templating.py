@@ -5,7 +5,7 @@ import pytest
 
 from reportpack.periods import Period
 from reportpack.render import commentary, templating
-from reportpack.render.context import base_context
+from reportpack.render.context import base_context, drafted
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTLET_TEMPLATE = "documents/outlet_half_year_summary.md.j2"
@@ -142,7 +142,7 @@ def _context(**over):
         "next_targets": [],
     }
     found = commentary.evaluate(RULES, "outlet_half_year_summary", ctx)
-    return {**ctx, "findings": {c: [f.text for f in items] for c, items in found.items()}}
+    return {**ctx, **drafted(found)}
 
 
 def test_outlet_template_renders_the_sample_context():
