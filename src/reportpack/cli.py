@@ -91,6 +91,28 @@ def cmd_rules(args) -> int:
     return ExitCode.OK
 
 
+def cmd_boilerplate(args) -> int:
+    """Per document kind of a published pack: how much of the prose every document repeats."""
+    from sqlalchemy import text
+
+    from reportpack.boilerplate import measure, table
+    from reportpack.warehouse.connect import connect
+
+    s = _settings(args)
+    pack_dir = s.output_dir / args.period.label
+    if not (pack_dir / "manifest.json").exists():
+        raise InputError(f"no published pack at {pack_dir} (build it with `reportpack pack --period {args.period.label}`)")
+    with connect(s.warehouse_url) as conn:  # the names to mask: every unit and person the warehouse knows
+        names = [r[0] for r in conn.execute(text("select name from org_unit union select name from staff"))]
+    report = measure(pack_dir, names)
+    print(table(report))
+    out = s.output_dir / "bench" / "boilerplate.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"period": args.period.label, "kinds": report}, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"written {out}")
+    return ExitCode.OK
+
+
 def cmd_pack(args) -> int:
     from reportpack import pipeline
 
@@ -302,6 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
     out_opt(p)
 
     add("rules", cmd_rules, "list every source-grain validation rule by table (expectations/source/), as Markdown")
+
+    p = add(
+        "boilerplate",
+        cmd_boilerplate,
+        "measure a published pack's boilerplate: per document kind, the share of sentences every document repeats "
+        "(numbers and names masked); writes output/bench/boilerplate.json",
+    )
+    period_opt(p)
+    url_opt(p)
+    out_opt(p)
 
     p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
     period_opt(p)

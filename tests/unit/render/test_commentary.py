@@ -151,12 +151,12 @@ HEADING_CASES = [
       "savings_growth_rank": 5}, "稳中有进", "稳步增长"),
     # ranked last of 8 (滨河路's savings): no praise, however the rest looks
     ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_growth_rank": 8,
-      "savings_growth_rank": 8}, "有所增长，仍需加力", "有所增长，仍需加力"),
+      "savings_growth_rank": 8}, "有所增长，仍需加力", "有所增长，尚需努力"),
     # behind 序时进度 (the quiet outlet: 45 % at 49.6 %)
-    ({}, "有所增长，仍需加力", "有所增长，仍需加力"),
+    ({}, "有所增长，仍需加力", "有所增长，尚需努力"),
     # on time but 日均 falling against last year's 日均
     ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_avg_increase": -1.0,
-      "savings_avg_increase": -1.0}, "有所增长，仍需加力", "有所增长，仍需加力"),
+      "savings_avg_increase": -1.0}, "有所增长，仍需加力", "有所增长，尚需努力"),
     # falling
     ({"corporate_growth": -1.0, "savings_growth": 0.0}, "有待提升", "有待加强"),
     # a new outlet (not ranked), on time: steady at best

@@ -1,0 +1,82 @@
+"""How much of a pack's prose is the same in every document of a kind (#12's measure of boilerplate).
+
+A reviewer reads a sub-branch's documents side by side: a sentence that is fine in one document is
+boilerplate when every document of its kind says it. Each document's paragraphs (tables left out:
+they are figures) are split into sentences at 。；！？ and masked — every number becomes ``#``, every
+name the warehouse knows (units, staff) ``〇`` — so "解放路分理处上半年累计营业1040小时" and "滨河路分理处上半年
+累计营业1036小时" count as the same sentence. Per document kind:
+
+- ``in_every_document``: the distinct masked sentences found in every document of the kind;
+- ``share_in_every_document``: of a document's sentences, the share found in every document of the
+  kind (mean over documents) — the body of text a reviewer reads again in each;
+- ``share_repeated``: of a document's sentences, the share found in at least one other document
+  (mean over documents).
+
+Compilations are left out (they hold the other documents).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from docx import Document
+
+SENTENCE_END = re.compile(r"(?<=[。；！？])")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def sentences(path: Path, names: list[str]) -> list[str]:
+    """The masked sentences of a document's paragraphs, in order."""
+    out = []
+    for para in Document(str(path)).paragraphs:
+        for sentence in SENTENCE_END.split(para.text):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            for name in names:  # longest first: 城东支行 before 城东
+                sentence = sentence.replace(name, "〇")
+            out.append(NUMBER.sub("#", sentence))
+    return out
+
+
+def measure(pack_dir: Path, names: list[str]) -> dict[str, dict]:
+    """Per document kind of the pack's manifest: documents, sentences and the shares above."""
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
+    by_kind: dict[str, list[list[str]]] = {}
+    for entry in manifest["files"]:
+        if entry["path"].endswith(".docx") and entry["kind"] != "compilation":
+            by_kind.setdefault(entry["kind"], []).append(sentences(pack_dir / entry["path"], names))
+    report = {}
+    for kind, docs in sorted(by_kind.items()):
+        # in how many documents each masked sentence appears
+        spread = Counter(s for doc in docs for s in set(doc))
+        every = {s for s, n in spread.items() if n == len(docs)}
+        repeated = {s for s, n in spread.items() if n > 1}
+        report[kind] = {
+            "documents": len(docs),
+            "sentences_per_document": round(sum(map(len, docs)) / len(docs), 1),
+            "in_every_document": len(every) if len(docs) > 1 else 0,
+            "share_in_every_document": _mean(docs, every) if len(docs) > 1 else 0.0,
+            "share_repeated": _mean(docs, repeated),
+        }
+    return report
+
+
+def _mean(docs: list[list[str]], found: set[str]) -> float:
+    """The mean over documents of the share of a document's sentences in ``found``."""
+    shares = [sum(s in found for s in doc) / len(doc) for doc in docs if doc]
+    return round(sum(shares) / len(shares), 3) if shares else 0.0
+
+
+def table(report: dict[str, dict]) -> str:
+    rows = [f"{'kind':<26}{'docs':>6}{'sent/doc':>10}{'in every doc':>14}{'share in every':>16}{'share repeated':>16}"]
+    for kind, r in report.items():
+        rows.append(
+            f"{kind:<26}{r['documents']:>6}{r['sentences_per_document']:>10}{r['in_every_document']:>14}"
+            f"{r['share_in_every_document']:>16.1%}{r['share_repeated']:>16.1%}"
+        )
+    return "\n".join(rows)
