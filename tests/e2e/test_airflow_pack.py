@@ -205,7 +205,7 @@ def test_no_placeholder_or_missing_value_in_any_document(airflow_pack):
 
 @pytest.mark.libreoffice
 def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tmp_path):
-    require_tool("soffice", "pdffonts")
+    require_tool("soffice", "pdffonts", "pdfinfo", "pdftotext")
     from reportpack.render.pdf import to_pdf
 
     pack_dir, _ = airflow_pack
@@ -213,6 +213,11 @@ def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tm
     pdfs = to_pdf(docs, tmp_path, ROOT / "templates" / "fonts" / "fonts.conf")
     for pdf in pdfs:
         assert pdf.exists() and pdf.stat().st_size > 10_000, pdf
+    for pdf in pdfs:  # GB/T 9704: the 落款 is kept with the last body lines, never alone on a page
+        pages = int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(pdf))).group(1))
+        last = [line.strip() for line in _run("pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-").splitlines()]
+        words = [line for line in last if line and not re.fullmatch(r"[—-]\s*\d+\s*[—-]", line)]  # not the page number
+        assert len(words) > 3, (pdf.name, words)
     fonts = subprocess.run(["pdffonts", str(pdfs[0])], capture_output=True, text=True, check=True).stdout
     # 仿宋 → UMing, 楷体 → UKai, 黑体 → Noto Sans CJK, 小标宋 → Noto Serif CJK: four distinct faces
     for face in ("UMingCN", "UKaiCN", "NotoSansCJK", "NotoSerifCJK"):
@@ -342,3 +347,7 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
             assert phrase in body, (doc.name, phrase)
         planned += 1
     assert planned == len(list(pack_dir.glob("teller_plans/*/*.docx"))) >= 90
+
+
+def _run(*cmd: str) -> str:
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

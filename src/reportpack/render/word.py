@@ -42,21 +42,28 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
 
     pending_break = False
     previous = ""
+    last_body: list = []  # the paragraphs of the last body block (a table's: its last row's)
     for block in blocks:
         if block.kind == "page_break":
             pending_break = True
             continue
         if block.kind == "table":
-            _table(doc, block.cells, styled)
+            table = _table(doc, block.cells, styled)
+            last_body, previous = [q for cell in table.rows[-1].cells for q in cell.paragraphs], "table"
             continue
         if block.kind == "chart":
             _chart(doc, block, pending_break, styled)
-            pending_break = False
+            pending_break, last_body, previous = False, [], "chart"
             continue
         style = f"Heading {block.level}" if block.kind == "heading" else _STYLE_OF[block.kind]
         para = styled(doc.add_paragraph(), style)
-        if block.kind == "signature" and previous != "signature":
-            para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
+        if block.kind == "signature":
+            if previous != "signature":
+                para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
+            # the 落款 stays on the page of the last body lines: never a page holding only the date
+            for kept in last_body:
+                kept.paragraph_format.keep_with_next = True
+        last_body = [para]
         previous = block.kind
         if pending_break:
             para.paragraph_format.page_break_before = True
@@ -83,7 +90,7 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
     return normalise_zip(buffer.getvalue())
 
 
-def _table(doc, rows: tuple[tuple[str, ...], ...], styled) -> None:
+def _table(doc, rows: tuple[tuple[str, ...], ...], styled):
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -97,6 +104,7 @@ def _table(doc, rows: tuple[tuple[str, ...], ...], styled) -> None:
         tr_pr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
         if r == 0:
             tr_pr.append(OxmlElement("w:tblHeader"))  # the header row repeats on every page
+    return table
 
 
 def _runs(doc, para, text: str) -> None:

@@ -111,3 +111,26 @@ def test_a_missing_figure_fails_naming_template_and_line(kind, record, field, by
                 "headings": {},
             },
         )
+
+
+def _with(subject, name: str, **changes):
+    """``subject`` with its record ``name`` changed."""
+    from dataclasses import replace
+
+    return replace(subject, context={**subject.context, name: {**subject.context[name], **changes}})
+
+
+@pytest.mark.parametrize(
+    ("rate", "wording"), [(1.0, "首问解决率保持100%。"), (0.9, "首问解决率不低于90.00%。"), (0.5, "首问解决率不低于80.00%。")]
+)
+def test_a_lobby_target_never_asks_for_what_is_already_reached(by_subject, base, rate, wording):
+    part = DEFAULT.part("lobby_plan")
+    text = _render(part, _with(by_subject[part.subject][0], "lobby", first_contact_rate=rate), base)
+    assert wording in text and "不低于100.00%" not in text
+
+
+@pytest.mark.parametrize(("held", "wording"), [(6, None), (4, "上半年未举办的2期培训在下半年补齐")])
+def test_an_accounting_plan_makes_up_training_only_when_some_was_not_held(by_subject, base, held, wording):
+    part = DEFAULT.part("accounting_plan")
+    text = _render(part, _with(by_subject[part.subject][0], "sub", sessions_planned=6, sessions_held=held), base)
+    assert ("补齐" in text) == (wording is not None) and (wording is None or wording in text)

@@ -217,3 +217,16 @@ def test_a_long_title_breaks_inside_its_paragraph_at_the_mark():
     )
     title = doc.paragraphs[0]
     assert title.style.name == "Title" and title.text == "解放路分理处\n2023年下半年大堂管理工作计划"
+
+
+def test_the_signature_is_kept_with_the_last_body_lines():
+    """GB/T 9704: the 落款 never stands alone on a page — the last body block (a paragraph, or a
+    table's last row) and every 落款 line but the last keep with the next."""
+    text = "= 标题\n正文一。\n正文二。\n| 指标 | 期末 |\n| 对公存款 | 7.93亿元 |\n>> 某网点\n>> 2023年6月30日\n"
+    doc = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a")))
+    keep = [p.paragraph_format.keep_with_next for p in doc.paragraphs]
+    assert [p.text for p in doc.paragraphs][-2:] == ["某网点", "2023年6月30日"]
+    assert keep[-2] and not keep[-1] and not keep[-3]  # 正文二 is followed by the table, not the 落款
+    last_row = doc.tables[0].rows[-1]
+    assert all(p.paragraph_format.keep_with_next for cell in last_row.cells for p in cell.paragraphs)
+    assert not any(p.paragraph_format.keep_with_next for cell in doc.tables[0].rows[0].cells for p in cell.paragraphs)
