@@ -200,8 +200,8 @@ def _check_chart(block: Block, source: str) -> None:
 def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
     """Blocks with heading and item labels assigned by position.
 
-    Headings: 一、 / （一） / ``level3`` (GB/T 9704 writes "1."; many bank documents "1、") / （1）.
-    A heading resets the counters of deeper levels and of items; items count on until the next
+    Headings: 一、 / （一） / ``level3`` (GB/T 9704 writes "1."; many bank documents "1、") / （1）;
+    numbered items (``1.`` lines) take the third level's form too. A heading resets the counters of deeper levels and of items; items count on until the next
     heading or non-item block.
     """
     formats = {
@@ -225,7 +225,7 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
             out.append(replace(block, number=f"{cn_numeral(enum_n)}是"))
         elif block.kind == "numbered_item":
             numbered_n += 1
-            out.append(replace(block, number=f"{numbered_n}、"))
+            out.append(replace(block, number=level3.format(n=numbered_n)))  # a numbered item is the third level
         else:
             if block.kind != "signature":
                 enum_n = numbered_n = 0

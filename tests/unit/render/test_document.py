@@ -60,14 +60,14 @@ def test_numbering_by_level_and_items():
         "1.细目",
         "（1）更细",
         "二、第二部分",
-        "1、计划一",
-        "2、计划二",
+        "1.计划一",  # GB/T 9704's third level, for numbered items as for level-3 headings
+        "2.计划二",
     ]
 
 
 def test_level_three_format_is_a_setting():
-    blocks = number(parse("# a\n## b\n### c"), level3="{n}、")
-    assert blocks[-1].full_text == "1、c"
+    blocks = number(parse("# a\n## b\n### c\n1. 甲\n1. 乙"), level3="{n}、")
+    assert [b.full_text for b in blocks[-3:]] == ["1、c", "1、甲", "2、乙"]
 
 
 def test_dropping_a_section_leaves_no_gap():
