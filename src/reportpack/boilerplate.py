@@ -28,28 +28,25 @@ SENTENCE_END = re.compile(r"(?<=[。；！？])")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def sentences(path: Path, names: list[str]) -> list[str]:
+def sentences(path: Path, names: re.Pattern) -> list[str]:
     """The masked sentences of a document's paragraphs, in order."""
     out = []
     for para in Document(str(path)).paragraphs:
         for sentence in SENTENCE_END.split(para.text):
-            sentence = sentence.strip()
-            if not sentence:
-                continue
-            for name in names:  # longest first: 城东支行 before 城东
-                sentence = sentence.replace(name, "〇")
-            out.append(NUMBER.sub("#", sentence))
+            if sentence := sentence.strip():
+                out.append(NUMBER.sub("#", names.sub("〇", sentence)))
     return out
 
 
 def measure(pack_dir: Path, names: list[str]) -> dict[str, dict]:
     """Per document kind of the pack's manifest: documents, sentences and the shares above."""
-    names = sorted({n for n in names if n}, key=len, reverse=True)
+    # one pattern, longest name first (城东支行 before 城东): a 20,000-outlet pack has 100,000 names
+    pattern = re.compile("|".join(map(re.escape, sorted({n for n in names if n}, key=len, reverse=True))) or "(?!)")
     manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
     by_kind: dict[str, list[list[str]]] = {}
     for entry in manifest["files"]:
         if entry["path"].endswith(".docx") and entry["kind"] != "compilation":
-            by_kind.setdefault(entry["kind"], []).append(sentences(pack_dir / entry["path"], names))
+            by_kind.setdefault(entry["kind"], []).append(sentences(pack_dir / entry["path"], pattern))
     report = {}
     for kind, docs in sorted(by_kind.items()):
         # in how many documents each masked sentence appears

@@ -201,8 +201,8 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
     """Blocks with heading and item labels assigned by position.
 
     Headings: 一、 / （一） / ``level3`` (GB/T 9704 writes "1."; many bank documents "1、") / （1）;
-    numbered items (``1.`` lines) take the third level's form too. A heading resets the counters of deeper levels and of items; items count on until the next
-    heading or non-item block.
+    numbered items (``1.`` lines) take the third level's form too. A heading resets the counters of
+    deeper levels and of items; items count on until the next heading or non-item block.
     """
     formats = {
         1: lambda n: f"{cn_numeral(n)}、",
