@@ -178,11 +178,11 @@ def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
         sub = members[0]["sub_name"]
         (path,) = pack_dir.glob(f"2023年江城银行滨江分行{sub}上半年工作总结与计划（汇总*篇）.docx")
         paras = texts(path)
-        # a title too long for one line breaks after the unit's name (GB/T 9704: where the meaning allows)
-        assert paras[0] == ("Title", path.stem.replace(sub, sub + "\n", 1))
+        # the cover title breaks after the unit's name and before the count (where the meaning allows)
+        assert paras[0] == ("Cover Title", path.stem.replace(sub, sub + "\n", 1).replace("（汇总", "\n（汇总"))
         n = int(path.stem.rsplit("汇总", 1)[1].removesuffix("篇）"))
         parts = [t for s, t in paras if s == "Subtitle"]
-        assert parts == [f"{sub}上半年工作总结与计划篇{cn_numeral(i)}" for i in range(1, n + 1)]
+        assert len(parts) == n and parts[1] == f"篇{cn_numeral(2)}　网点工作总结"
         titles = [t for s, t in paras[1:] if s == "Title"]
         names = {r["name"] for r in members}
         outlet_titles = [

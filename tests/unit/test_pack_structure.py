@@ -82,6 +82,7 @@ def _check_numbering(path: str, doc) -> None:
         name = p.style.name
         if name == "Title":  # a compilation numbers each part afresh
             expected = {1: 0, 2: 0, 3: 0, 4: 0}
+        name = name.removeprefix("Compilation ")  # a compilation's headings, one outline level deeper
         if not name.startswith("Heading "):
             continue
         level = int(name[-1])
@@ -104,19 +105,35 @@ def test_documents_number_by_level_carry_a_chart_and_hide_nothing_raw(built):
         assert doc.paragraphs[-1].style.name == "Signature", rel
 
 
-def test_each_compilation_counts_and_numbers_its_parts_in_definition_order(built):
+def test_each_compilation_is_one_document_its_parts_the_kinds_in_definition_order(built):
     target, manifest, _ = built
+    definition = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")
     for rel in _docx(manifest, "compilation"):
         doc = Document(str(target / rel))
-        title = doc.paragraphs[0].text
-        m = re.fullmatch(r"2023年江城银行滨江分行(.+支行)\n上半年工作总结与计划（汇总(\d+)篇）", title)
-        assert m, title
-        parts = [p.text for p in doc.paragraphs if p.style.name == "Subtitle"]
-        assert len(parts) == int(m.group(2))
-        assert parts == [f"{m.group(1)}上半年工作总结与计划篇{cn_numeral(i)}" for i in range(1, len(parts) + 1)]
-        titles = [p.text.replace("\n", "") for p in doc.paragraphs if p.style.name == "Title"][1:]
-        assert titles[0].endswith("营业经理履职总结") and titles[-1].endswith("保密工作方案")
-        assert Path(rel).stem == title.replace("\n", "")
+        cover = doc.paragraphs[0]
+        m = re.fullmatch(r"2023年江城银行滨江分行(.+支行)\n上半年工作总结与计划\n（汇总(\d+)篇）", cover.text)
+        assert cover.style.name == "Cover Title" and m, cover.text
+        assert Path(rel).stem == cover.text.replace("\n", "")
+        sub = m.group(1)
+        # one part per kind, in the definition's (the seed's) order, each holding that kind's documents
+        grouped: list[tuple[str, list[str]]] = []
+        for p in doc.paragraphs:
+            if p.style.name == "Subtitle":
+                grouped.append((p.text, []))
+            elif p.style.name == "Title" and grouped:
+                grouped[-1][1].append(p.text.replace("\n", ""))
+        assert [name for name, _ in grouped] == [f"篇{cn_numeral(i)}　{part.name}" for i, part in enumerate(definition.parts, 1)]
+        assert int(m.group(2)) == len(grouped)
+        for part, (_, titles) in zip(definition.parts, grouped, strict=True):
+            mine = [d for d in _docx(manifest, part.kind) if sub in d or part.subject == "bank"]
+            expected = [Document(str(target / d)).paragraphs[0].text.replace("\n", "") for d in mine]
+            assert sorted(titles) == sorted(expected), (sub, part.kind)  # in unit order, not file-name order
+        # the 目录 lists the foreword, then every part and document, each with a page number
+        entries = [p.text for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2")]
+        listed = ["编印说明"] + [t for name, titles in grouped for t in (name, *titles)]
+        assert [e.rsplit("\t", 1)[0] for e in entries] == listed
+        pages = [int(e.rsplit("\t", 1)[1]) for e in entries] if shutil.which("soffice") else []
+        assert pages == sorted(pages) and (not pages or pages[0] == 1)
 
 
 def test_owner_input_lands_in_the_named_document_only(built):
@@ -200,3 +217,29 @@ def test_findings_json_lists_only_what_the_document_prints(built):
             closed += 1
             assert nexts == [], rel
     assert closed == 1  # 胜利路网点
+
+
+@pytest.mark.libreoffice
+def test_the_contents_give_the_page_libreoffice_prints_each_part_and_document_on(built, tmp_path):
+    """The 目录's page numbers are the printed ones: the page footed "— n —" carries the entry's title;
+    the cover and the 目录 itself carry no page number."""
+    import subprocess
+
+    from reportpack.render.pdf import to_pdf
+    from tests.conftest import require_tool
+
+    require_tool("soffice", "pdftotext")
+    target, manifest, _ = built
+    rel = max(_docx(manifest, "compilation"), key=lambda r: (target / r).stat().st_size)
+    entries = [p.text.rsplit("\t", 1) for p in Document(str(target / rel)).paragraphs if p.style.name in ("toc 1", "toc 2")]
+    (pdf,) = to_pdf([target / rel], tmp_path, ROOT / "templates" / "fonts" / "fonts.conf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1]
+    footers = [re.search(r"—\s*(\d+)\s*—\s*$", page.strip()) for page in pages]
+    front = footers.index(next(f for f in footers if f))
+    assert front >= 2 and not any(footers[:front]) and all(footers[front:])  # cover and 目录 unnumbered
+    printed = {int(f.group(1)): re.sub(r"\s+", "", page) for f, page in zip(footers[front:], pages[front:], strict=True)}
+    assert sorted(printed) == list(range(1, len(printed) + 1))
+    assert len(entries) > 20
+    for title, page in entries:
+        assert re.sub(r"\s+", "", title) in printed[int(page)], (title, page)

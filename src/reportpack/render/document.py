@@ -16,6 +16,12 @@ A template renders to plain text a report owner can read and edit::
                             column names the categories, each further column is a series
     [[数字||批注]]          inline: a Word review comment anchored on "数字"
     ---                     page break
+    @cover 标题             cover page title (a compilation's); "//" breaks it as in a title
+    @cover-note 文字        a centred line under the cover title (the unit, the date)
+    @toc 目录               a table of contents of the parts and documents that follow: a Word TOC
+                            field with its entries filled in
+    @section                ends the front matter (cover, foreword, contents: no page numbers);
+                            the pages after it are numbered from 1
     any other text          body paragraph; consecutive lines join, a blank line ends it
 
 Numbers are assigned here, by level, so dropping a section never leaves a gap.
@@ -35,7 +41,7 @@ class Block:
     """One paragraph-level element.
 
     ``kind``: table | chart | part | title | heading | paragraph | enum_item | numbered_item | signature
-    | page_break. ``level``: 1–4 for headings. ``number``: the label the renderer prints before
+    | page_break | cover | cover_note | toc | section. ``level``: 1–4 for headings. ``number``: the label the renderer prints before
     ``text``. ``chart``: bar | line for a chart (``text`` is its caption, ``cells`` its data).
     ``text`` may hold review-comment marks ``[[figure||comment]]``; ``plain`` is the text a reader sees.
     """
@@ -107,6 +113,10 @@ class DocumentSyntaxError(OwnerFileError):
 
 
 _HEADING = re.compile(r"^(#{1,4})\s+(\S.*)$")
+# "@chart" is parsed on its own (it takes a kind and owns the table below it); the others here.
+_DIRECTIVE = re.compile(r"^@(?!chart\b)([a-z][a-z-]*)(?:\s+(.*))?$")
+_DIRECTIVES = {"cover": ("cover", True), "cover-note": ("cover_note", True), "toc": ("toc", True), "section": ("section", False)}
+_DIRECTIVE_HELP = "write '@cover 标题', '@cover-note 文字', '@toc 目录' or '@section'"
 _NUMBERED = re.compile(r"^\d+\.\s+(\S.*)$")
 # Placeholders and missing values must never reach a reader. ASCII look-arounds, not \b: in
 # "余额nan亿元" the CJK neighbours count as word characters, so \bnan\b would not match.
@@ -156,6 +166,13 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
         elif line == "---":
             flush()
             blocks.append(Block("page_break"))
+        elif m := _DIRECTIVE.match(line):
+            flush()
+            kind, takes_text = _DIRECTIVES.get(m.group(1), ("", False))
+            arg = (m.group(2) or "").strip()
+            if not kind or bool(arg) != takes_text:
+                raise DocumentSyntaxError(f"{source}: line {lineno}: {_DIRECTIVE_HELP}, got {line!r}")
+            blocks.append(Block(kind, arg))
         elif line.startswith("== "):
             flush()
             blocks.append(Block("part", line[3:].strip()))

@@ -4,6 +4,8 @@ compilation per sub-branch gathering the already-rendered texts (each document i
 from __future__ import annotations
 
 import json
+import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +13,12 @@ from reportpack.derive import subjects
 from reportpack.owner import inputs
 from reportpack.owner.packdef import PackDefinition, Part
 from reportpack.periods import Period
-from reportpack.render import commentary, document, templating
+from reportpack.render import commentary, document, templating, toc
 from reportpack.render.context import base_context, document_context
 from reportpack.render.styles import load_base
 from reportpack.render.word import to_docx
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,25 +61,68 @@ def render_pack(
             write_document(pack_dir / rel, text, part.template, subject.name, definition, style)
             kinds[rel] = part.kind
             rendered.append(Rendered(part, subject, text))
+    compilations: list[Compilation] = []
     for sub in by_subject["sub_branch"]:
-        parts = [
-            {"name": r.part.name, "kind": r.part.kind, "text": r.text}
-            for r in rendered
-            if r.part.in_compilation and r.subject.sub_branch_id in (None, sub.key)
-        ]
-        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
+        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": _parts(definition, rendered, sub.key)}
         text = templating.render(templates_dir, definition.compilation_template, context)
-        title = document.parse(text, definition.compilation_template)[0].plain
-        rel = f"{title}.docx"
-        write_document(pack_dir / rel, text, definition.compilation_template, sub.name, definition, style)
-        kinds[rel] = "compilation"
+        blocks = _blocks(text, definition.compilation_template, definition)
+        title = blocks[0].plain
+        compilations.append(Compilation(pack_dir / f"{title}.docx", blocks, title, sub.name))
+        kinds[f"{title}.docx"] = "compilation"
+    for c in compilations:
+        c.write(style)
+    if compilations:
+        _fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", style)
     (pack_dir / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
     kinds["findings.json"] = "findings"
     return kinds
 
 
+def _parts(definition: PackDefinition, rendered: list[Rendered], sub_key: str) -> list[dict]:
+    """A compilation's parts: one per document kind of the definition (in its order) that has
+    documents for the sub-branch, holding them; the bank's own documents go into every compilation."""
+    parts = []
+    for part in definition.parts:
+        texts = [r.text for r in rendered if r.part is part and r.subject.sub_branch_id in (None, sub_key)]
+        if part.in_compilation and texts:
+            parts.append({"name": part.name, "kind": part.kind, "documents": texts})
+    return parts
+
+
+@dataclass(frozen=True)
+class Compilation:
+    path: Path
+    blocks: list[document.Block]
+    title: str
+    author: str
+
+    def write(self, style: bytes, pages: dict[str, int] | None = None) -> None:
+        self.path.write_bytes(to_docx(self.blocks, title=self.title, author=self.author, base=style, pages=pages))
+
+
+def _fill_contents_pages(compilations: list[Compilation], fonts_conf: Path, style: bytes) -> None:
+    """Write each compilation again with its 目录's page numbers, read from LibreOffice's layout of
+    it (one LibreOffice call for all). Without LibreOffice the 目录 lists the parts and documents
+    without page numbers (Word fills them when the field is updated) and the log says so."""
+    from reportpack.render import pdf
+
+    try:
+        pdf.soffice()
+    except pdf.LibreOfficeMissing:
+        log.warning("目录页码未填：本机未安装LibreOffice，汇编的目录只列篇目和文稿（在Word中更新目录即得页码）")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        laid_out = pdf.to_pdf([c.path for c in compilations], Path(tmp), fonts_conf)
+        for c, made in zip(compilations, laid_out, strict=True):
+            c.write(style, toc.page_numbers(toc.entries(c.blocks), pdf.outline(made)))
+
+
+def _blocks(text: str, source: str, definition: PackDefinition) -> list[document.Block]:
+    return document.number(document.parse(text, source), level3=definition.level3)
+
+
 def write_document(path: Path, text: str, source: str, author: str, definition: PackDefinition, style: bytes) -> None:
-    blocks = document.number(document.parse(text, source), level3=definition.level3)
+    blocks = _blocks(text, source, definition)
     title = next((b.plain for b in blocks if b.kind == "title"), path.stem)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(to_docx(blocks, title=title, author=author, base=style))

@@ -55,3 +55,22 @@ def page_png(doc: Path, png: Path, fonts_conf: Path, page: int = 1, dpi: int = 8
         png.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(stem.with_suffix(".png"), png)
     return png
+
+
+def outline(pdf: Path) -> list[tuple[str, int]]:
+    """(title, page from 1) of every bookmark of ``pdf`` in document order, nested ones included.
+    LibreOffice writes one per paragraph with an outline level."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    items: list[tuple[str, int]] = []
+
+    def walk(nodes) -> None:
+        for node in nodes:
+            if isinstance(node, list):
+                walk(node)
+            else:
+                items.append((node.title, reader.get_destination_page_number(node) + 1))
+
+    walk(reader.outline)
+    return items

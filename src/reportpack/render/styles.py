@@ -17,7 +17,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
@@ -38,6 +38,7 @@ TITLE_PT = 22  # 2号
 PAGE_NUMBER_PT = 14  # 4号
 LINE_TWIPS = 579  # 225 mm ÷ 22 lines ≈ 28.95 pt, fixed
 CHAR_TWIPS = BODY_PT * 20  # one 3号 character = 320 twips
+TEXT_WIDTH_TWIPS = 11906 - 1588 - 1474  # A4 width less the 28 mm and 26 mm margins: the 156 mm line
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class StyleSpec:
     line_twips: int = LINE_TWIPS
     space_after_twips: int = 0
     keep_with_next: bool = False
+    space_before_twips: int = 0
+    toc_tab: bool = False  # a right tab at the line's end with a dotted leader (table of contents)
 
 
 STYLES: dict[str, StyleSpec] = {
@@ -72,6 +75,16 @@ STYLES: dict[str, StyleSpec] = {
         space_after_twips=LINE_TWIPS // 2,
         keep_with_next=True,
     ),
+    # A compilation's cover and table of contents (templates/documents/compilation.md.j2).
+    "Cover Title": StyleSpec(
+        XIAOBIAOSONG, 26, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=900, space_before_twips=5 * LINE_TWIPS
+    ),
+    "Cover Note": StyleSpec(KAITI, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0),
+    "TOC Heading": StyleSpec(
+        XIAOBIAOSONG, TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=700, space_after_twips=LINE_TWIPS
+    ),
+    "toc 1": StyleSpec(HEITI, BODY_PT, first_line_chars=0, toc_tab=True),  # Word's own names: it uses them on F9
+    "toc 2": StyleSpec(FANGSONG, BODY_PT, first_line_chars=0, toc_tab=True),
     "Heading 1": StyleSpec(HEITI, BODY_PT, keep_with_next=True),
     "Heading 2": StyleSpec(KAITI, BODY_PT, keep_with_next=True),
     "Heading 3": StyleSpec(FANGSONG, BODY_PT, bold=True, keep_with_next=True),
@@ -139,7 +152,7 @@ def _apply(doc, name: str, spec: StyleSpec) -> None:
         rpr.append(spacing)
     pf = style.paragraph_format
     pf.alignment = spec.align
-    pf.space_before = Twips(0)
+    pf.space_before = Twips(spec.space_before_twips)
     pf.space_after = Twips(spec.space_after_twips)
     if name == "Signature":  # the unit name sits two characters in from the right margin
         pf.right_indent = Twips(2 * CHAR_TWIPS)
@@ -150,6 +163,10 @@ def _apply(doc, name: str, spec: StyleSpec) -> None:
         pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
     pf.first_line_indent = Twips(int(spec.first_line_chars * CHAR_TWIPS))
     pf.keep_with_next = spec.keep_with_next
+    if spec.toc_tab:
+        pf.tab_stops.add_tab_stop(Twips(TEXT_WIDTH_TWIPS), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+    if name == "toc 2":  # a document under its part: two characters in
+        pf.left_indent = Twips(2 * CHAR_TWIPS)
     ppr = style.element.get_or_add_pPr()
     ind = ppr.find(qn("w:ind"))
     if ind is not None and spec.first_line_chars:

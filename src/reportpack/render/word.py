@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import io
+from collections.abc import Mapping
 
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm, Twips
 
+from reportpack.render import toc
 from reportpack.render.charts import WIDTH_MM, chart_png
 from reportpack.render.deterministic import FIXED_TIME, normalise_zip
 from reportpack.render.document import Block, segments, title_lines
@@ -21,15 +26,32 @@ _STYLE_OF = {
     "enum_item": "Normal",
     "numbered_item": "Normal",
     "signature": "Signature",
+    "cover": "Cover Title",
+    "cover_note": "Cover Note",
+    "toc": "TOC Heading",
 }
+# pPr children that come after w:outlineLvl (the schema fixes the order; Word refuses others)
+_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 
 REVIEWER = "ReportPack 数据校验"
 
 
-def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = None) -> bytes:
-    """The Word document for numbered ``blocks`` on the style base ``base`` (.docx bytes)."""
+def to_docx(
+    blocks: list[Block], title: str, author: str, base: bytes | None = None, pages: Mapping[str, int] | None = None
+) -> bytes:
+    """The Word document for numbered ``blocks`` on the style base ``base`` (.docx bytes).
+
+    A compilation (blocks holding parts) gives its parts outline level 1 and its documents' titles
+    level 2, and its documents' headings the levels below, so Word's navigation pane shows parts,
+    documents and sections as a tree. ``pages``: bookmark → printed page for the entries of a
+    ``toc`` block (``toc.page_numbers``); without it the entries are written with no page number."""
     doc = new_document(base)
+    compilation = any(b.kind == "part" for b in blocks)
+    if compilation:
+        _outline(doc.styles["Subtitle"].element, 0)
+        _outline(doc.styles["Title"].element, 1)
+    entries = {e.index: e for e in toc.entries(blocks)}
     # python-docx looks a style up by name on every paragraph, scanning all styles each time (over a
     # third of the render time); resolve each style's id once per document and set it directly.
     style_ids: dict[str, str] = {}
@@ -43,7 +65,7 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
     pending_break = False
     previous = ""
     last_body: list = []  # the paragraphs of the last body block (a table's: its last row's)
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if block.kind == "page_break":
             pending_break = True
             continue
@@ -55,8 +77,17 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
             _chart(doc, block, pending_break, styled)
             pending_break, last_body, previous = False, [], "chart"
             continue
-        style = f"Heading {block.level}" if block.kind == "heading" else _STYLE_OF[block.kind]
+        if block.kind == "section":
+            _end_front_matter(doc)
+            pending_break, last_body, previous = False, [], "section"  # a new section starts a new page
+            continue
+        if block.kind == "heading":
+            style = _nested_heading(doc, block.level) if compilation else f"Heading {block.level}"
+        else:
+            style = _STYLE_OF[block.kind]
         para = styled(doc.add_paragraph(), style)
+        if block.kind == "cover_note" and previous == "cover":
+            para.paragraph_format.space_before = Twips(9 * LINE_TWIPS)  # the unit and date low on the cover
         if block.kind == "signature":
             if previous != "signature":
                 para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
@@ -70,7 +101,13 @@ def to_docx(blocks: list[Block], title: str, author: str, base: bytes | None = N
             pending_break = False
         if block.number:
             para.add_run(block.number)
-        if block.kind in ("title", "part"):
+        if block.kind == "toc":
+            para.add_run(block.text)
+            _toc_field(doc, styled, list(entries.values()), pages or {})
+            continue
+        if i in entries:
+            _bookmark(para, entries[i])
+        if block.kind in ("title", "part", "cover"):
             lines = title_lines(block.text)
             for i, line in enumerate(lines):
                 run = para.add_run(line)
@@ -121,3 +158,113 @@ def _chart(doc, block: Block, page_break: bool, styled) -> None:
     para.paragraph_format.page_break_before = page_break or None
     para.add_run().add_picture(io.BytesIO(chart_png(block.chart, block.cells)), width=Mm(WIDTH_MM))
     styled(doc.add_paragraph(block.plain), "Caption")
+
+
+def _outline(element, level: int) -> None:
+    """Outline level ``level`` (0 = level 1) on a style or paragraph element."""
+    ppr = element.get_or_add_pPr()
+    old = ppr.find(qn("w:outlineLvl"))
+    if old is not None:
+        ppr.remove(old)
+    lvl = OxmlElement("w:outlineLvl")
+    lvl.set(qn("w:val"), str(level))
+    ppr.insert_element_before(lvl, *_AFTER_OUTLINE)
+
+
+def _nested_heading(doc, level: int) -> str:
+    """A style that looks like ``Heading {level}`` one outline level per part and document deeper.
+    Word fixes the outline level of its built-in heading styles (Heading 1 is always level 1), so in
+    a compilation a document's headings take these instead, or the navigation pane would list every
+    "一、" beside the part names."""
+    name = f"Compilation Heading {level}"
+    try:
+        doc.styles[name]
+    except KeyError:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles[f"Heading {level}"]
+        _outline(style.element, level + 1)
+    return name
+
+
+def _bookmark(para, entry: toc.Entry) -> None:
+    """A bookmark around the paragraph's text: the table of contents links to it and quotes its page."""
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), str(entry.number))
+    start.set(qn("w:name"), entry.bookmark)
+    end.set(qn("w:id"), str(entry.number))
+    para._p.append(start)
+    para._p.append(end)
+
+
+def _field_runs(instruction: str, result: str) -> list:
+    runs = []
+    for kind in ("begin", "instr", "separate", "result", "end"):
+        run = OxmlElement("w:r")
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {instruction} "
+        elif kind == "result":
+            el = OxmlElement("w:t")
+            el.text = result
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        run.append(el)
+        if kind != "result" or result:
+            runs.append(run)
+    return runs
+
+
+def _toc_field(doc, styled, entries: list[toc.Entry], pages: Mapping[str, int]) -> None:
+    """A Word TOC field whose result is already written, as Word writes it after F9: one paragraph per
+    entry, each a link to the entry's bookmark with a PAGEREF field for its page. Word shows it as
+    is until the field is updated, LibreOffice likewise; updating rebuilds it from the outline levels
+    (\\o "1-2" \\u), which give the same entries."""
+    begin, instr, separate, *_, end = _field_runs(toc.INSTRUCTION, "")
+    for n, entry in enumerate(entries):
+        para = styled(doc.add_paragraph(), f"toc {entry.level}")
+        if n == 0:
+            para._p.extend([begin, instr, separate])
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), entry.bookmark)
+        link.set(qn("w:history"), "1")
+        text, tab = OxmlElement("w:r"), OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = entry.text
+        text.append(t)
+        tab.append(OxmlElement("w:tab"))
+        page = pages.get(entry.bookmark)
+        link.extend([text, tab, *_field_runs(f"PAGEREF {entry.bookmark} \\h", str(page) if page else "")])
+        para._p.append(link)
+        if n == len(entries) - 1:
+            para._p.append(end)
+
+
+def _end_front_matter(doc) -> None:
+    """Close the front matter as a section of its own: a copy of the page set-up with no footer (no
+    page numbers on the cover and contents); the body's numbering starts again at 1."""
+    body_sect = doc.sections[-1]._sectPr
+    front = copy.deepcopy(body_sect)
+    for ref in front.findall(qn("w:headerReference")) + front.findall(qn("w:footerReference")):
+        front.remove(ref)
+    body = doc.element.body
+    last = body[-2] if len(body) > 1 and body[-2].tag == qn("w:p") else doc.add_paragraph()._p
+    last.get_or_add_pPr().insert_element_before(front, "w:pPrChange")
+    if body_sect.find(qn("w:pgNumType")) is None:
+        start = OxmlElement("w:pgNumType")
+        start.set(qn("w:start"), "1")
+        body_sect.insert_element_before(
+            start,
+            "w:cols",
+            "w:formProt",
+            "w:vAlign",
+            "w:noEndnote",
+            "w:titlePg",
+            "w:textDirection",
+            "w:bidi",
+            "w:rtlGutter",
+            "w:docGrid",
+            "w:printerSettings",
+            "w:sectPrChange",
+        )

@@ -147,3 +147,22 @@ def test_a_long_title_breaks_only_at_its_marks_and_only_when_too_long():
     assert block.plain == "解放路分理处2023年下半年大堂管理工作计划"  # 20 characters wide: too long for one line of 2号
     assert title_lines(block.text) == ["解放路分理处", "2023年下半年大堂管理工作计划"]
     assert title_lines("林婷//2023年下半年个人工作计划") == ["林婷2023年下半年个人工作计划"]  # fits: one line
+
+
+def test_front_matter_directives():
+    blocks = parse("@cover 2023年某支行//工作总结（汇总2篇）\n@cover-note 某支行\n---\n@toc 目录\n@section\n= 编印说明\n")
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("cover", "2023年某支行//工作总结（汇总2篇）"),
+        ("cover_note", "某支行"),
+        ("page_break", ""),
+        ("toc", "目录"),
+        ("section", ""),
+        ("title", "编印说明"),
+    ]
+    assert blocks[0].plain == "2023年某支行工作总结（汇总2篇）"
+
+
+@pytest.mark.parametrize("line", ["@cover", "@toc", "@section 多余", "@contents 目录", "@cover-notes 某支行"])
+def test_a_directive_without_its_text_or_unknown_names_the_line(line):
+    with pytest.raises(DocumentSyntaxError, match=r"t\.j2: line 2: write '@cover 标题'"):
+        parse(f"= 标题\n{line}", source="t.j2")

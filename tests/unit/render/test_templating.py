@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 from reportpack.periods import Period
-from reportpack.render import commentary, templating
+from reportpack.render import commentary, document, templating
 from reportpack.render.context import base_context, drafted
+from reportpack.render.wording import cn_numeral
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTLET_TEMPLATE = "documents/outlet_half_year_summary.md.j2"
@@ -170,7 +171,7 @@ def test_outlet_template_refuses_a_missing_figure():
         templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(savings_daily_avg=None))
 
 
-def test_compilation_template_lists_parts_in_chinese_numerals():
+def test_compilation_template_groups_documents_into_parts_after_a_cover_and_contents():
     sub = {
         "sub_branch_name": "城东支行",
         "branch_name": "滨江分行",
@@ -181,17 +182,31 @@ def test_compilation_template_lists_parts_in_chinese_numerals():
         "closed_outlets": 1,
         "closed_outlet_names": "胜利路网点",
     }
-    outlets = [_outlet(unit_id=f"o{i}") for i in range(3)]
+    outlets = [_outlet(unit_id="o0", closed_in_period=date(2023, 3, 31)), _outlet(unit_id="o1"), _outlet(unit_id="o2")]
+    outlets.append(_outlet(unit_id="o3", outlet_name="新区分理处", opened_in_period=date(2023, 4, 1)))
+    names = ["营业经理履职总结", "网点工作总结", "柜员个人工作计划", "保密工作方案", "大堂管理工作计划", "会计结算部工作计划",
+             "财务工作计划", "其他", "其他二", "其他三", "其他四"]  # fmt: skip
     parts = [
-        {"name": "网点工作总结" if i < 10 else "保密工作方案", "kind": "k", "text": f"= 第{i}篇\n\n正文\n"} for i in range(11)
+        {"name": name, "kind": f"k{i}", "documents": [f"= 第{i}篇之{j}\n\n正文\n" for j in range(i + 1)]}
+        for i, name in enumerate(names)
     ]
     ctx = {**_context(), "sub": sub, "outlets": outlets, "parts": parts, "pack": {"title": "工作总结与计划"}}
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
-    assert text.startswith("= 2023年滨江分行城东支行//上半年工作总结与计划（汇总11篇）")
-    assert "== 城东支行上半年工作总结与计划篇十一" in text and "篇十二" not in text
-    assert "各篇依次为网点工作总结、保密工作方案，" in text  # from the parts, in their order
-    assert "（胜利路网点已于期内撤并，不计入期末合计）" in text  # a closed outlet is named, not summed
-    assert text.index("= 第9篇") < text.index("= 第10篇")
+    assert text.startswith("@cover 2023年滨江分行城东支行//上半年工作总结与计划//（汇总11篇）\n")
+    blocks = document.parse(text)
+    kinds = [b.kind for b in blocks]
+    # cover, contents, then the body numbered from page 1: the foreword, then the parts
+    assert kinds.index("toc") < kinds.index("section") < kinds.index("title") < kinds.index("part")
+    assert [b.text for b in blocks if b.kind == "part"] == [f"篇{cn_numeral(i)}　{n}" for i, n in enumerate(names, start=1)]
+    # each part holds its documents, in order, each from a new page
+    titles = [b.text for b in blocks if b.kind == "title"]
+    assert titles[0] == "编印说明" and titles[1:] == [f"第{i}篇之{j}" for i in range(11) for j in range(i + 1)]
+    assert text.index("== 篇十一") < text.index("= 第10篇之0") and text.count("\n---\n") == 1 + sum(range(1, 12))
+    foreword = " ".join(b.text for b in blocks if b.kind == "paragraph")
+    assert "本汇编共11篇、66份文稿：篇一营业经理履职总结1份；" in foreword and "篇十一其他四11份。" in foreword
+    assert "所辖3个网点" in foreword  # open at period end: the closed one is not counted …
+    assert "胜利路网点已于期内撤并" in foreword  # … but named
+    assert "新区分理处为年内新开网点" in foreword
 
 
 def test_a_validation_warning_is_quoted_in_chinese():

@@ -8,6 +8,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, Twips
 
+from reportpack.render import toc
 from reportpack.render.document import number, parse
 from reportpack.render.word import to_docx
 
@@ -230,3 +231,86 @@ def test_the_signature_is_kept_with_the_last_body_lines():
     last_row = doc.tables[0].rows[-1]
     assert all(p.paragraph_format.keep_with_next for cell in last_row.cells for p in cell.paragraphs)
     assert not any(p.paragraph_format.keep_with_next for cell in doc.tables[0].rows[0].cells for p in cell.paragraphs)
+
+
+COMPILATION = (
+    "@cover 2023年某支行//工作总结（汇总2篇）\n@cover-note 某支行\n---\n@toc 目录\n@section\n= 编印说明\n说明。\n"
+    "---\n== 篇一　甲\n= 甲网点总结\n# 主要指标\n## 公司类\n正文。\n---\n= 乙网点总结\n# 主要指标\n正文。\n"
+)
+
+
+@pytest.fixture(scope="module")
+def compilation():
+    blocks = number(parse(COMPILATION))
+    pages = {e.bookmark: p for e, p in zip(toc.entries(blocks), (1, 2, 2, 5), strict=True)}
+    return Document(io.BytesIO(to_docx(blocks, title="t", author="a", pages=pages)))
+
+
+def _outline_level(doc, para):
+    """The outline level Word applies: the paragraph's own, else its style's (following basedOn)."""
+    for element in [para._p, *_style_chain(doc, para.style)]:
+        ppr = element.find(qn("w:pPr"))
+        lvl = ppr.find(qn("w:outlineLvl")) if ppr is not None else None
+        if lvl is not None:
+            return None if lvl.get(qn("w:val")) == "9" else int(lvl.get(qn("w:val")))  # 9: body text
+    return None
+
+
+def _style_chain(doc, style):
+    while style is not None:
+        yield style.element
+        style = style.base_style
+
+
+def test_a_compilation_shows_parts_documents_and_sections_as_an_outline(compilation):
+    levels = [
+        (p.text, _outline_level(compilation, p)) for p in compilation.paragraphs if _outline_level(compilation, p) is not None
+    ]
+    assert levels == [
+        ("编印说明", 1),
+        ("篇一　甲", 0),
+        ("甲网点总结", 1),
+        ("一、主要指标", 2),
+        ("（一）公司类", 3),
+        ("乙网点总结", 1),
+        ("一、主要指标", 2),
+    ]
+    # Word pins its built-in Heading n at level n: a compilation's headings take styles of their own
+    assert compilation.paragraphs[-2].style.name == "Compilation Heading 1"
+    assert compilation.paragraphs[-2].style.base_style.name == "Heading 1"
+
+
+def test_the_contents_are_a_toc_field_already_filled_with_links_and_pages(compilation):
+    paras = [p for p in compilation.paragraphs if p.style.name.startswith("toc ")]
+    assert [(p.style.name, p.text) for p in paras] == [
+        ("toc 2", "编印说明\t1"),
+        ("toc 1", "篇一　甲\t2"),
+        ("toc 2", "甲网点总结\t2"),
+        ("toc 2", "乙网点总结\t5"),
+    ]
+    instructions = [t.text.strip() for p in paras for t in p._p.iter(qn("w:instrText"))]
+    assert instructions[0] == toc.INSTRUCTION and instructions[1:] == [f"PAGEREF _Toc{n:05d} \\h" for n in range(1, 5)]
+    anchors = [h.get(qn("w:anchor")) for p in paras for h in p._p.iter(qn("w:hyperlink"))]
+    bookmarks = [b.get(qn("w:name")) for b in compilation.element.body.iter(qn("w:bookmarkStart"))]
+    assert anchors == bookmarks == [f"_Toc{n:05d}" for n in range(1, 5)]
+    kinds = [f.get(qn("w:fldCharType")) for p in paras for f in p._p.iter(qn("w:fldChar"))]
+    assert kinds[:3] == ["begin", "separate", "begin"] and kinds[-2:] == ["end", "end"]  # one TOC field around all
+    assert kinds.count("begin") == kinds.count("end") == 5
+
+
+def test_the_front_matter_has_no_page_numbers_and_the_body_counts_from_one(compilation):
+    front, body = compilation.sections
+    assert not front._sectPr.findall(qn("w:footerReference")) and body._sectPr.findall(qn("w:footerReference"))
+    assert body._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+    last_front = next(p for p in compilation.paragraphs if p._p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None)
+    assert last_front.style.name == "toc 2" and last_front.text.startswith("乙网点总结")
+
+
+def test_contents_without_a_layout_list_entries_without_page_numbers():
+    doc = Document(io.BytesIO(to_docx(number(parse(COMPILATION)), title="t", author="a")))
+    assert [p.text for p in doc.paragraphs if p.style.name.startswith("toc ")] == [
+        "编印说明\t",
+        "篇一　甲\t",
+        "甲网点总结\t",
+        "乙网点总结\t",
+    ]
