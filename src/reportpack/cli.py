@@ -195,9 +195,10 @@ def _show(target: Path) -> None:
 
 
 def cmd_preview(args) -> int:
-    """PNG of page 1 of the first compilation and of the first document of each kind (docs/images)."""
+    """PNGs of the first compilation (cover, 目录, a middle page) and of the first document of each
+    kind (page 1 and a middle page), for docs/images."""
     from reportpack.publish.pack import read_manifest
-    from reportpack.render.pdf import page_png
+    from reportpack.render.pdf import page_pngs
 
     s = _settings(args)
     target = s.output_dir / args.period.label
@@ -209,10 +210,13 @@ def cmd_preview(args) -> int:
     picks: dict[str, dict] = {}
     for f in sorted(files, key=lambda f: f["path"]):
         if f["path"].endswith(".docx"):
-            picks.setdefault(f"{f['kind']}-page1.png", f)
-    for name, f in picks.items():
-        page_png(target / f["path"], out / name, s.templates_dir / "fonts" / "fonts.conf")
-        print(f"{out / name}  ← {f['path']}")
+            picks.setdefault(f["kind"], f)
+    for kind, f in picks.items():
+        pages: dict[Path, int | None] = {out / f"{kind}-page1.png": 1, out / f"{kind}-middle.png": None}
+        if kind == "compilation":
+            pages[out / "compilation-contents.png"] = 2  # the 目录 follows the cover
+        for png, page in page_pngs(target / f["path"], pages, s.templates_dir / "fonts" / "fonts.conf").items():
+            print(f"{png}  ← {f['path']} page {page}")
     return ExitCode.OK
 
 
@@ -356,7 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     period_opt(p)
     out_opt(p)
 
-    p = add("preview", cmd_preview, "render page 1 of a compilation and of one document of each kind to PNG (LibreOffice)")
+    p = add(
+        "preview",
+        cmd_preview,
+        "render page 1 and a middle page of a compilation (and its 目录) and of one document of each kind to PNG (LibreOffice)",
+    )
     period_opt(p)
     out_opt(p)
     p.add_argument("--out", default="docs/images", help="folder for the PNG files (default %(default)s)")

@@ -38,6 +38,7 @@ class Part:
     slots: tuple[str, ...] = ()  # sections owners may add text to (inputs/<period>/*.yaml)
     in_compilation: bool = True
     at_period_end: bool = False  # only for subjects still there at period end (plans for the next period)
+    condensed: str | None = None  # template of the one document standing for all of them in a compilation
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class PartSpec(OwnerModel):
     slots: list[Slot] = []
     in_compilation: Annotated[bool, Field(strict=True)] = True
     at_period_end: Annotated[bool, Field(strict=True)] = False
+    condensed: Text | None = None
 
 
 class NumberingSpec(OwnerModel):
@@ -170,6 +172,7 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
                 slots=tuple(raw.slots),
                 in_compilation=raw.in_compilation,
                 at_period_end=raw.at_period_end,
+                condensed=None if raw.condensed is None else template(raw.condensed, ("parts", i, "condensed"), where),
             )
         )
     return PackDefinition(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,9 +19,14 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
+from reportpack.render.document import width  # noqa: E402
+
 DPI = 300  # print resolution
 WIDTH_MM, HEIGHT_MM = 150, 70  # inside the 156 mm type area
 # Greys and one accent: charts in bank reports are printed in black and white as often as in colour.
+LABEL_PT = 8  # category labels
+MM_PER_PT = 25.4 / 72
+AXES_SHARE = 0.99 - 0.08  # of the figure's width: the plot between the left and right margins below
 COLOURS = ["#1f3b73", "#9aa5b8", "#c0392b", "#5d6d7e"]
 
 
@@ -39,7 +45,8 @@ def chart_png(kind: str, cells: tuple[tuple[str, ...], ...]) -> bytes:
     """``cells``: header row then data rows; column 1 names categories, each further column a series.
     The caption is not drawn: it is a Word paragraph under the picture, searchable and editable."""
     header, rows = cells[0], cells[1:]
-    categories = [r[0] for r in rows]
+    categories = wrapped([r[0] for r in rows])
+    lines = max(c.count("\n") + 1 for c in categories)
     series = {name: [float(r[i]) for r in rows] for i, name in enumerate(header[1:], start=1)}
     font = cjk_font()
     with plt.rc_context({"font.family": font.get_name(), "axes.unicode_minus": False, "svg.hashsalt": "reportpack"}):
@@ -49,17 +56,32 @@ def chart_png(kind: str, cells: tuple[tuple[str, ...], ...]) -> bytes:
             ax.spines[["top", "right"]].set_visible(False)
             ax.grid(axis="y", color="#dddddd", linewidth=0.6)
             ax.set_axisbelow(True)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=LABEL_PT)
             ax.margins(y=0.12)  # room for the value labels
             if len(series) > 1:  # below the axis, never over a bar
-                ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(series))
+                below = -0.1 - 0.07 * (lines - 1)
+                ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, below), ncol=len(series))
             # fixed margins, not tight_layout(): it draws the figure an extra time
-            fig.subplots_adjust(left=0.08, right=0.99, top=0.95, bottom=0.24 if len(series) > 1 else 0.14)
+            bottom = (0.24 if len(series) > 1 else 0.14) + 0.06 * (lines - 1)
+            fig.subplots_adjust(left=0.08, right=0.99, top=0.95, bottom=bottom)
             out = io.BytesIO()
             fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
         finally:
             plt.close(fig)
     return out.getvalue()
+
+
+def wrapped(labels: list[str]) -> list[str]:
+    """Category labels that fit the room each has under the axis: a label wider than its share is
+    broken into equal lines ("解放路/分理处"), never left to run into its neighbours."""
+    room_mm = WIDTH_MM * AXES_SHARE / max(len(labels), 1) * 0.9
+    per_line = max(2, int(room_mm / (LABEL_PT * MM_PER_PT)))  # a CJK character is as wide as the type size
+    out = []
+    for label in labels:
+        n = math.ceil(width(label) / per_line)
+        size = math.ceil(len(label) / n) if n > 1 else len(label)
+        out.append("\n".join(label[i : i + size] for i in range(0, len(label), size)))
+    return out
 
 
 def _draw(ax, kind: str, categories: list[str], series: dict[str, list[float]]) -> None:

@@ -26,6 +26,7 @@ class Rendered:
     part: Part
     subject: subjects.Subject
     text: str
+    context: dict | None = None  # what its template saw: kept only for a kind condensed in compilations
 
 
 def part_subjects(part: Part, by_subject: dict[str, list[subjects.Subject]]) -> list[subjects.Subject]:
@@ -60,10 +61,11 @@ def render_pack(
             explained[rel] = [f.as_json() for items in found.values() for f in items]
             write_document(pack_dir / rel, text, part.template, subject.name, definition, style)
             kinds[rel] = part.kind
-            rendered.append(Rendered(part, subject, text))
+            rendered.append(Rendered(part, subject, text, context if part.condensed else None))
     compilations: list[Compilation] = []
     for sub in by_subject["sub_branch"]:
-        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": _parts(definition, rendered, sub.key)}
+        parts = _parts(templates_dir, definition, rendered, {**base, **sub.context}, sub.key)
+        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
         text = templating.render(templates_dir, definition.compilation_template, context)
         blocks = _blocks(text, definition.compilation_template, definition)
         title = blocks[0].plain
@@ -78,14 +80,23 @@ def render_pack(
     return kinds
 
 
-def _parts(definition: PackDefinition, rendered: list[Rendered], sub_key: str) -> list[dict]:
+def _parts(templates_dir: Path, definition: PackDefinition, rendered: list[Rendered], sub: dict, sub_key: str) -> list[dict]:
     """A compilation's parts: one per document kind of the definition (in its order) that has
-    documents for the sub-branch, holding them; the bank's own documents go into every compilation."""
+    documents for the sub-branch, holding them; the bank's own documents go into every compilation.
+    A kind with a ``condensed`` template is one document instead, rendered from what each of its
+    documents' templates saw (``documents``), e.g. every teller's targets in one table per outlet."""
     parts = []
     for part in definition.parts:
-        texts = [r.text for r in rendered if r.part is part and r.subject.sub_branch_id in (None, sub_key)]
-        if part.in_compilation and texts:
-            parts.append({"name": part.name, "kind": part.kind, "documents": texts})
+        mine = [r for r in rendered if r.part is part and r.subject.sub_branch_id in (None, sub_key)]
+        if not (part.in_compilation and mine):
+            continue
+        if part.condensed:
+            texts = [templating.render(templates_dir, part.condensed, {**sub, "documents": [r.context for r in mine]})]
+        else:
+            texts = [r.text for r in mine]
+        parts.append(
+            {"name": part.name, "kind": part.kind, "documents": texts, "originals": len(mine), "condensed": bool(part.condensed)}
+        )
     return parts
 
 

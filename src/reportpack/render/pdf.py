@@ -45,16 +45,26 @@ def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path) -> list[Path]:
     return [out_dir / (d.stem + ".pdf") for d in docs]
 
 
-def page_png(doc: Path, png: Path, fonts_conf: Path, page: int = 1, dpi: int = 80) -> Path:
+def page_pngs(doc: Path, pages: dict[Path, int | None], fonts_conf: Path, dpi: int = 80) -> dict[Path, int]:
+    """PNGs of pages of ``doc`` (one LibreOffice conversion): ``pages`` maps each PNG to write to its
+    page number, ``None`` for the middle page. Returns each PNG's page number."""
+    from pypdf import PdfReader
+
+    done: dict[Path, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         pdf = to_pdf([doc], Path(tmp), fonts_conf)[0]
-        stem = Path(tmp) / "page"
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(stem)], check=True
-        )
-        png.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(stem.with_suffix(".png"), png)
-    return png
+        count = len(PdfReader(pdf).pages)
+        for png, page in pages.items():
+            page = min(page, count) if page else (count + 1) // 2
+            stem = Path(tmp) / f"page{page}"
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(stem)],
+                check=True,
+            )
+            png.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(stem.with_suffix(".png"), png)
+            done[png] = page
+    return done
 
 
 def outline(pdf: Path) -> list[tuple[str, int]]:

@@ -17,7 +17,8 @@ from reportpack.render import toc
 from reportpack.render.charts import WIDTH_MM, chart_png
 from reportpack.render.deterministic import FIXED_TIME, normalise_zip
 from reportpack.render.document import Block, segments, title_lines
-from reportpack.render.styles import LINE_TWIPS, new_document
+from reportpack.render.layout import column_widths, signature_indents
+from reportpack.render.styles import CHAR_TWIPS, LINE_TWIPS, TEXT_WIDTH_TWIPS, new_document
 
 _STYLE_OF = {
     "part": "Subtitle",
@@ -30,6 +31,8 @@ _STYLE_OF = {
     "cover_note": "Cover Note",
     "toc": "TOC Heading",
 }
+TABLE_CHAR_TWIPS = 12 * 20  # tables are set in 小四 (12 pt): one character is 240 twips
+KEEP_TOGETHER_ROWS = 15  # a table up to this many rows (header included) is never split across pages
 # pPr children that come after w:outlineLvl (the schema fixes the order; Word refuses others)
 _AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
@@ -52,6 +55,7 @@ def to_docx(
         _outline(doc.styles["Subtitle"].element, 0)
         _outline(doc.styles["Title"].element, 1)
     entries = {e.index: e for e in toc.entries(blocks)}
+    indents = _signature_indents(blocks)
     # python-docx looks a style up by name on every paragraph, scanning all styles each time (over a
     # third of the render time); resolve each style's id once per document and set it directly.
     style_ids: dict[str, str] = {}
@@ -89,6 +93,7 @@ def to_docx(
         if block.kind == "cover_note" and previous == "cover":
             para.paragraph_format.space_before = Twips(9 * LINE_TWIPS)  # the unit and date low on the cover
         if block.kind == "signature":
+            para.paragraph_format.right_indent = Twips(round(indents[i] * CHAR_TWIPS))
             if previous != "signature":
                 para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
             # the 落款 stays on the page of the last body lines: never a page holding only the date
@@ -127,14 +132,36 @@ def to_docx(
     return normalise_zip(buffer.getvalue())
 
 
+def _signature_indents(blocks: list[Block]) -> dict[int, float]:
+    """Block index → right indent (characters) of every 落款 line, each run of lines laid out together."""
+    indents: dict[int, float] = {}
+    run: list[int] = []
+    for i, block in enumerate([*blocks, Block("end")]):
+        if block.kind == "signature":
+            run.append(i)
+            continue
+        if run:
+            indents.update(zip(run, signature_indents([blocks[j].plain for j in run]), strict=True))
+            run = []
+    return indents
+
+
 def _table(doc, rows: tuple[tuple[str, ...], ...], styled):
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False  # the widths below, not Word's guess after the fact
+    widths = [Twips(round(w * TABLE_CHAR_TWIPS)) for w in column_widths(rows, TEXT_WIDTH_TWIPS / TABLE_CHAR_TWIPS)]
+    for c, column in enumerate(table.columns):
+        column.width = widths[c]  # the grid LibreOffice reads …
+    keep = len(rows) <= KEEP_TOGETHER_ROWS
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            para = table.cell(r, c).paragraphs[0]
+            cell = table.cell(r, c)
+            cell.width = widths[c]  # … and each cell's width, which Word reads
+            para = cell.paragraphs[0]
             styled(para, "Table Header" if r == 0 else "Table Text")
+            para.paragraph_format.keep_with_next = (keep and r < len(rows) - 1) or None  # a short table on one page
             _runs(doc, para, text)
     for r, row in enumerate(table.rows):
         tr_pr = row._tr.get_or_add_trPr()

@@ -56,7 +56,7 @@ GOOD_PART = "  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subj
         ),
         (
             "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subject: outlet, colour: red}\n",
-            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation, at_period_end\)",
+            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation, at_period_end, condensed\)",
         ),
         (
             "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts: []\n",
@@ -82,3 +82,16 @@ def test_a_malformed_definition_names_file_part_and_rule(tmp_path, body, message
 def test_an_unknown_pack_lists_the_known_ones():
     with pytest.raises(packdef.PackDefinitionError, match="known: half_year, outlet_summaries"):
         packdef.load(packdef.path_of(TEMPLATES, "quarterly"), TEMPLATES)
+
+
+def test_a_condensed_template_must_exist(tmp_path):
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).resolve().parents[3] / "templates", templates)
+    path = templates / "packs" / "half_year.yaml"
+    path.write_text(path.read_text("utf-8").replace("teller_plans_condensed.md.j2", "nope.md.j2"), "utf-8")
+    with pytest.raises(
+        packdef.PackDefinitionError, match=r"part 6 \(teller_plan\).*template 'documents/nope.md.j2' does not exist"
+    ):
+        packdef.load(path, templates)

@@ -187,9 +187,16 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
     names = ["营业经理履职总结", "网点工作总结", "柜员个人工作计划", "保密工作方案", "大堂管理工作计划", "会计结算部工作计划",
              "财务工作计划", "其他", "其他二", "其他三", "其他四"]  # fmt: skip
     parts = [
-        {"name": name, "kind": f"k{i}", "documents": [f"= 第{i}篇之{j}\n\n正文\n" for j in range(i + 1)]}
+        {
+            "name": name,
+            "kind": f"k{i}",
+            "documents": [f"= 第{i}篇之{j}\n\n正文\n" for j in range(i + 1)],
+            "originals": i + 1,
+            "condensed": False,
+        }
         for i, name in enumerate(names)
     ]
+    parts[2].update(documents=["= 第2篇汇总\n\n正文\n"], originals=38, condensed=True)  # e.g. teller plans as one table
     ctx = {**_context(), "sub": sub, "outlets": outlets, "parts": parts, "pack": {"title": "工作总结与计划"}}
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
     assert text.startswith("@cover 2023年滨江分行城东支行//上半年工作总结与计划//（汇总11篇）\n")
@@ -200,10 +207,12 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
     assert [b.text for b in blocks if b.kind == "part"] == [f"篇{cn_numeral(i)}　{n}" for i, n in enumerate(names, start=1)]
     # each part holds its documents, in order, each from a new page
     titles = [b.text for b in blocks if b.kind == "title"]
-    assert titles[0] == "编印说明" and titles[1:] == [f"第{i}篇之{j}" for i in range(11) for j in range(i + 1)]
-    assert text.index("== 篇十一") < text.index("= 第10篇之0") and text.count("\n---\n") == 1 + sum(range(1, 12))
+    held = [f"第{i}篇之{j}" for i in range(11) for j in range(i + 1)]
+    assert titles[0] == "编印说明" and titles[1:] == held[:3] + ["第2篇汇总"] + held[6:]
+    assert text.index("== 篇十一") < text.index("= 第10篇之0") and text.count("\n---\n") == 1 + sum(range(1, 12)) - 2
     foreword = " ".join(b.text for b in blocks if b.kind == "paragraph")
-    assert "本汇编共11篇、66份文稿：篇一营业经理履职总结1份；" in foreword and "篇十一其他四11份。" in foreword
+    assert "本汇编共11篇、101份文稿：篇一营业经理履职总结1份；" in foreword and "篇十一其他四11份。" in foreword
+    assert "篇三柜员个人工作计划38份（汇编中合为一篇汇总，全文见报告包）；" in foreword
     assert "所辖3个网点" in foreword  # open at period end: the closed one is not counted …
     assert "胜利路网点已于期内撤并" in foreword  # … but named
     assert "新区分理处为年内新开网点" in foreword

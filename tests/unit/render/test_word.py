@@ -8,7 +8,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, Twips
 
-from reportpack.render import toc
+from reportpack.render import charts, toc
 from reportpack.render.document import number, parse
 from reportpack.render.word import to_docx
 
@@ -142,8 +142,6 @@ def test_a_chart_is_embedded_at_print_resolution_with_a_caption(chart_data):
 
 
 def test_chart_bytes_are_deterministic_and_follow_the_data():
-    from reportpack.render import charts
-
     cells = (("指标", "完成率"), ("对公存款", "23.9"))
     first = charts.chart_png("bar", cells)
     charts.chart_png.cache_clear()
@@ -223,14 +221,44 @@ def test_a_long_title_breaks_inside_its_paragraph_at_the_mark():
 def test_the_signature_is_kept_with_the_last_body_lines():
     """GB/T 9704: the 落款 never stands alone on a page — the last body block (a paragraph, or a
     table's last row) and every 落款 line but the last keep with the next."""
-    text = "= 标题\n正文一。\n正文二。\n| 指标 | 期末 |\n| 对公存款 | 7.93亿元 |\n>> 某网点\n>> 2023年6月30日\n"
+    rows = "".join(f"| 网点{i} | {i}.00亿元 |\n" for i in range(20))  # a long table: it may break between rows
+    text = f"= 标题\n正文一。\n正文二。\n| 指标 | 期末 |\n{rows}>> 某网点\n>> 2023年6月30日\n"
     doc = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a")))
     keep = [p.paragraph_format.keep_with_next for p in doc.paragraphs]
     assert [p.text for p in doc.paragraphs][-2:] == ["某网点", "2023年6月30日"]
     assert keep[-2] and not keep[-1] and not keep[-3]  # 正文二 is followed by the table, not the 落款
     last_row = doc.tables[0].rows[-1]
     assert all(p.paragraph_format.keep_with_next for cell in last_row.cells for p in cell.paragraphs)
-    assert not any(p.paragraph_format.keep_with_next for cell in doc.tables[0].rows[0].cells for p in cell.paragraphs)
+    assert not any(p.paragraph_format.keep_with_next for cell in doc.tables[0].rows[1].cells for p in cell.paragraphs)
+
+
+def test_a_short_table_is_kept_on_one_page():
+    """Its rows keep with each other; the paragraph before it does not keep with it (a four-line
+    paragraph dragged to the next page would leave a third of a page empty)."""
+    text = "= 标题\n下表列示。\n| 指标 | 期末 |\n| 对公存款 | 7.93亿元 |\n| 储蓄存款 | 4.46亿元 |\n\n表后正文。\n"
+    doc = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a")))
+    assert doc.paragraphs[1].text == "下表列示。" and not doc.paragraphs[1].paragraph_format.keep_with_next
+    keep = [all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs) for row in doc.tables[0].rows]
+    assert keep == [True, True, False]  # every row with the next, the last with nothing
+    assert not doc.paragraphs[-1].paragraph_format.keep_with_next
+
+
+def test_columns_are_as_wide_as_their_content_and_fill_the_line():
+    text = "= 标题\n| 指标 | 上半年实际 | 下半年目标 |\n| 对公存款较年初新增 | 4.80亿元 | 不低于5.20亿元 |\n"
+    table = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a"))).tables[0]
+    grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.iter(qn("w:gridCol"))]
+    assert abs(sum(grid) - 8844) <= 3  # the 156 mm line
+    assert grid[0] > grid[2] > grid[1]  # the long label widest, the bare amount narrowest
+    assert [c.width.twips for c in table.rows[1].cells] == grid  # Word reads the cells' widths
+    assert grid[0] >= (9 + 1) * 240  # "对公存款较年初新增" on one line at 小四 (no "较年初新/增")
+
+
+def test_the_date_starts_two_characters_right_of_the_signature():
+    text = "= 标题\n正文。\n>> 解放路分理处\n>> 2023年6月30日\n"
+    doc = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a")))
+    name, date = doc.paragraphs[-2:]
+    # name 6 characters, date 6.5 (digits are half width): the date ends at the margin, the name 2.5 in
+    assert name.paragraph_format.right_indent.twips == round(2.5 * 320) and date.paragraph_format.right_indent.twips == 0
 
 
 COMPILATION = (
@@ -314,3 +342,25 @@ def test_contents_without_a_layout_list_entries_without_page_numbers():
         "甲网点总结\t",
         "乙网点总结\t",
     ]
+
+
+def test_the_font_table_declares_the_chinese_faces_with_their_fallbacks(data):
+    """Word substitutes a missing face by what the font table says of it: GB2312, serif or sans, and
+    its other names (Windows 10 has 仿宋 and 楷体, not 仿宋_GB2312 and 楷体_GB2312)."""
+    from lxml import etree
+
+    fonts = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/fontTable.xml"))
+    declared = {f.get(qn("w:name")): f for f in fonts.iter(qn("w:font"))}
+    for face, alternatives in (("仿宋_GB2312", "仿宋"), ("楷体_GB2312", "楷体"), ("黑体", "SimHei"), ("方正小标宋简体", "宋体")):
+        font = declared[face]
+        assert font.find(qn("w:charset")).get(qn("w:val")) == "86", face
+        assert alternatives in font.find(qn("w:altName")).get(qn("w:val")).split(","), face
+    assert not any("ＭＳ" in name for name in declared)  # no Japanese faces left from python-docx's template
+
+
+def test_chart_labels_too_wide_for_their_share_break_into_lines():
+    outlets = [f"{name}分理处" for name in ("解放路", "建设路", "长江路", "新华路", "青年路", "湖滨路", "富民路", "滨河路")]
+    assert charts.wrapped(outlets) == [f"{o[:3]}\n{o[3:]}" for o in outlets]  # 8 labels: no room for 6 characters
+    assert charts.wrapped(["本人", "本网点平均", "本网点最高"]) == ["本人", "本网点平均", "本网点最高"]  # 3: room enough
+    cells = (("网点", "差错率"), *((o, "0.5") for o in outlets))
+    assert charts.chart_png("bar", cells).startswith(b"\x89PNG")
