@@ -272,3 +272,30 @@ def test_no_number_is_split_across_lines(laid_out):
         if re.search(r"[\u4e00-\u9fff].*\d\.?$", a) and re.match(r"[\d.%]", b)
     ]
     assert len(lines) > 1000 and not split, split[:5]
+
+
+def _amount(text: str) -> float:
+    """ "1.70亿元" / "530.68万元" / "89.68%" / "每万笔0.57笔" → a number on one scale per unit."""
+    number = float(re.search(r"-?[\d.]+", text).group(0))
+    return number * (1e8 if "亿元" in text else 1e4 if "万元" in text else 1)
+
+
+def test_next_targets_are_never_below_what_was_achieved_and_the_text_quotes_the_table(built):
+    """One stored target per indicator: the plan's table and its sentences print the same figure, and
+    a target for more (不低于) is never below the half year's actual."""
+    target, manifest, _ = built
+    checked = quoted = 0
+    for rel in _docx(manifest, "outlet_half_year_summary"):
+        doc = Document(str(target / rel))
+        plans = [t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["目标项目", "上半年实际", "下半年目标"]]
+        rows = [[c.text for c in r.cells] for t in plans for r in t.rows[1:]]
+        for name, actual, goal in rows:
+            if goal.startswith("不低于") and actual != "—":
+                assert _amount(goal) >= _amount(actual) - 1e-9, (rel, name, actual, goal)
+                checked += 1
+        body = "\n".join(p.text for p in doc.paragraphs)
+        if m := re.search(r"力争差错率回落到每万笔([\d.]+)笔以下", body):
+            (goal,) = [g for n, _, g in rows if n == "柜面业务差错率"]
+            assert goal == f"不高于每万笔{m.group(1)}笔", (rel, goal)
+            quoted += 1
+    assert checked > 20 and quoted >= 3

@@ -33,6 +33,7 @@ class PeriodNames(OwnerModel):
 class Labels(OwnerModel):
     tables: dict[str, TableLabel]
     columns: dict[str, Text]
+    percent_columns: list[Text] = []  # ratios: a review comment prints them, and their limits, as percentages
     rules: dict[str, Text]
     periods: PeriodNames
 

@@ -38,6 +38,10 @@ def round_half_up(value, digits: int = 2) -> Decimal:
 
 
 def _fmt(value: Decimal) -> str:
+    """A rounded figure as printed: a whole value without its zero decimals (356万元, 100%, 90分, not
+    356.00万元, 100.00%, 90.0分), any other with all its decimals (4.80亿元, 12.50%)."""
+    if value == value.to_integral_value():
+        return f"{value.to_integral_value():f}"
     return f"{value:f}"
 
 
@@ -77,7 +81,7 @@ def pp(delta, digits: int = 2) -> str:
 
 
 def fixed(value, digits: int = 1) -> str:
-    """A plain number to ``digits`` decimals, e.g. a score: 54.197 → "54.2"."""
+    """A plain number to ``digits`` decimals, e.g. a score: 54.197 → "54.2", 90.0 → "90"."""
     return _fmt(round_half_up(value, digits))
 
 
@@ -98,6 +102,12 @@ def count(value) -> str:
 def rank(position) -> str:
     """3 → "第3位"."""
     return f"第{count(position)}位"
+
+
+def rounded(value, digits: int = 2) -> Decimal:
+    """The figure as printed to ``digits`` decimals, for arithmetic a reader can redo on the printed
+    figures: a rate of change from two rounded figures, not from their unrounded values."""
+    return round_half_up(value, digits)
 
 
 def magnitude(value):
@@ -144,6 +154,7 @@ FILTERS = {
     "fixed": fixed,
     "rank": rank,
     "magnitude": magnitude,
+    "rounded": rounded,
     "cn": cn_numeral,
     "cn_date": cn_date,
     "month_end": month_end,

@@ -23,12 +23,15 @@ def _outlet(**over):
     base = dict(
         unit_id="O1",
         corporate_year_start=1e9,
-        corporate_end=1.1e9,
+        corporate_end=1.04e9,
+        corporate_growth=4e7,
         corporate_growth_rate_sub_median=0.03,
         savings_year_start=5e8,
-        savings_end=5.2e8,
+        savings_end=5.1e8,
+        savings_growth=1e7,
         savings_growth_rate_sub_median=0.01,
         teller_error_rate_per_10k=0.6,
+        teller_error_rate_per_10k_previous=0.55,
         ebank_substitution_rate=0.895,
     )
     return {**base, **over}
@@ -47,9 +50,21 @@ def test_first_half_plans_set_year_targets_by_hand():
     assert got["ebank_substitution_rate"] == pytest.approx(0.905)  # one point up, at least 90%
 
 
+def test_a_year_target_is_never_below_what_the_first_half_achieved():
+    got = _targets(_outlet(corporate_end=1.1e9, corporate_growth=1e8, savings_end=5.4e8, savings_growth=4e7))
+    assert got["corporate_growth"] == pytest.approx(1e8)  # 10% done beats 2 × the 3% median
+    assert got["savings_growth"] == pytest.approx(4e7)
+
+
+def test_an_error_rate_up_by_a_fifth_or_more_is_to_fall_back_to_the_previous_one():
+    assert _targets(_outlet(teller_error_rate_per_10k_previous=0.4))["teller_error_rate_per_10k"] == pytest.approx(0.4)
+    assert _targets(_outlet(teller_error_rate_per_10k_previous=0.5))["teller_error_rate_per_10k"] == pytest.approx(0.6)
+    assert _targets(_outlet(teller_error_rate_per_10k_previous=None))["teller_error_rate_per_10k"] == pytest.approx(0.6)
+
+
 def test_second_half_plans_set_next_first_half_targets_on_the_year_end_balance():
     got = _targets(_outlet(corporate_growth_rate_sub_median=0.08), base=H2)
-    assert got["corporate_growth"] == pytest.approx(0.04 * 1.1e9)  # half the annual median, on 年末余额
+    assert got["corporate_growth"] == pytest.approx(0.04 * 1.04e9)  # half the annual median, on 年末余额
 
 
 def test_an_outlet_without_a_base_gets_no_growth_target():
@@ -95,7 +110,7 @@ def test_a_malformed_target_rule_names_file_rule_and_reason(tmp_path, body, mess
 
 def test_a_target_that_is_not_a_number_names_the_rule_and_unit(tmp_path):
     path = _write(tmp_path, "targets:\n  - {id: neg, indicator: x, name: X, value: 'o.corporate_end * -1'}\n")
-    with pytest.raises(owner_targets.TargetError, match=r"target rule neg: unit O1: target -1100000000.0 is not a number ≥ 0"):
+    with pytest.raises(owner_targets.TargetError, match=r"target rule neg: unit O1: target -1040000000.0 is not a number ≥ 0"):
         targets.from_rules(owner_targets.load(path), [_outlet()], H1, path)
 
 

@@ -59,9 +59,19 @@ LOBBY = dict(complaints=5, first_contact_rate=0.8)
 BUDGET = dict(annual_progress=TP, progress_gap=0.0)
 
 
-def _context(o=None, m=None, lobby=None, budget_total=None):
+ERROR_TARGET = {
+    "indicator": "teller_error_rate_per_10k",
+    "name": "柜面业务差错率",
+    "target": 0.4,
+    "better": "lower",
+    "unit": "per_10k",
+}
+
+
+def _context(o=None, m=None, lobby=None, budget_total=None, next_targets=(ERROR_TARGET,)):
     return {
         **BASE,
+        "next_targets": list(next_targets),
         "o": {**OUTLET, **(o or {})},
         "m": {**MANAGER, **(m or {})},
         "lobby": {**LOBBY, **(lobby or {})},
@@ -300,3 +310,13 @@ def test_limits_cap_each_category(tmp_path):
     capped = replace(RULES, limits={**RULES.limits, "问题": 1})
     found = commentary.evaluate(capped, S, _context(o={"ebank_substitution_rate": 0.8}))
     assert [f.rule for f in found["问题"]] == ["ebank_substitution_low"]
+
+
+def test_the_next_step_on_teller_errors_quotes_the_stored_target():
+    """The sentence and the plan's table print one figure: the target stored for the next period
+    (targets.yaml, or the owner's); with none stored there is no sentence promising one."""
+    rising = {"o": {"teller_error_rate_per_10k": 0.61}}
+    found = commentary.evaluate(RULES, S, _context(**rising, next_targets=[{**ERROR_TARGET, "target": 0.3449}]))
+    (sentence,) = [f.text for f in found["下一步"] if f.rule == "next_teller_errors"]
+    assert sentence.endswith("力争差错率回落到每万笔0.34笔以下。")
+    assert "next_teller_errors" not in {r.id for r in commentary.holding(RULES, S, _context(**rising, next_targets=[]))}

@@ -149,16 +149,16 @@ def _context(**over):
 def test_outlet_template_renders_the_sample_context():
     templating.environment.cache_clear()
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
-    assert "对公存款余额为12.00亿元，较年初新增1.00亿元" in text
+    assert "对公存款余额为12亿元，较年初新增1亿元" in text
     assert "列城东支行所辖8个网点第2位" in text
     assert "14项可比指标中9项超过80分，5项得到满分，综合得分82.5分" in text
     assert "完成年度计划的62.30%，超序时进度12.71个百分点" in text  # 181/365 = 49.59%
     assert "三档分别有3户、2户、1户" in text and "500万元以上的3户" in text
-    assert "各项贷款余额3.00亿元，不良贷款率1.00%" in text
+    assert "各项贷款余额3亿元，不良贷款率1%" in text
     assert "列城东支行所辖8个网点第3位，同比下降3.12%" in text
     assert "对公存款日均" in text and "较上年日均增加0.50亿元，日均增量列城东支行所辖8个网点第3位" in text
     assert "储蓄存款日均4.90亿元，较上年日均增加0.10亿元。" in text  # no 同比 without last year's data
-    assert "电子银行柜面替代率为87.00%，低于90%" in text  # a problem drafted from the data
+    assert "电子银行柜面替代率为87%，低于90%" in text  # a problem drafted from the data
 
 
 def test_outlet_template_words_a_decrease_without_a_minus_sign():
@@ -272,10 +272,11 @@ def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
     ctx = {**_context(), **base_context(ROOT / "templates", Period.parse("2023H1"), [warning])}
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
     assert (
-        "对公存款余额为[[12.00亿元||数据校验提示（警告级）：网点存款余额数据中本单位的“对公存款单日最大变动幅度”为0.62，"
-        "应不超过0.5。请核实后再签发。]]"
+        # a ratio and its limit as percentages (labels.yaml: percent_columns), not "0.62 … 应不超过0.5"
+        "对公存款余额为[[12亿元||数据校验提示（警告级）：网点存款余额数据中本单位的“对公存款单日最大变动幅度”为62%，"
+        "应不超过50%。请核实后再签发。]]"
     ) in text
-    assert "储蓄存款余额5.00亿元" in text  # a figure the warning does not touch stays unmarked
+    assert "储蓄存款余额5亿元" in text  # a figure the warning does not touch stays unmarked
     other = {**ctx, "o": _outlet(unit_id="o2")}  # another outlet: no comment
     assert "[[" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, other)
 
@@ -291,7 +292,7 @@ def test_owner_text_lands_in_its_section():
 def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it():
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     assert (
-        "@chart line 图1 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7.00 |"
+        "@chart line 图1 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7 |"
         in text
     )
     partial = [MONTHLY[0], {**MONTHLY[1], "corporate_avg_last_year": None}]
@@ -338,20 +339,20 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
     nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 1.5e7, "current": 2e7}]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": plan, "next_targets": nxt})
     assert (
-        "对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1.00亿元，完成目标的125.00%，"
+        "对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1亿元，完成目标的125%，"
         "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际减少0.10亿元，未完成目标，"
         "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
     ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
-    assert "| 储蓄存款较年初新增 | 2000.00万元 | 不低于1500.00万元 |" in text
+    assert "| 储蓄存款较年初新增 | 2000万元 | 不低于1500万元 |" in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     # a new outlet: its targets are measured from its opening (开业以来), and it is not ranked
     ctx = _context()
     ctx["o"] = {**ctx["o"], "opened_in_year": date(2023, 3, 1), "ranked": False}
     unranked = [{**r, "completion_rank": None} for r in plan]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**ctx, "plan": unranked, "next_targets": nxt})
-    assert "所定目标：对公存款开业以来新增目标0.80亿元，实际1.00亿元，完成目标的125.00%；" in text
-    assert "| 储蓄存款开业以来新增 | 2000.00万元 | 不低于1500.00万元 |" in text
+    assert "所定目标：对公存款开业以来新增目标0.80亿元，实际1亿元，完成目标的125%；" in text
+    assert "| 储蓄存款开业以来新增 | 2000万元 | 不低于1500万元 |" in text
     assert "较年初新增" not in text and "完成率在" not in text
 
 
@@ -400,7 +401,7 @@ def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_n
     )
     assert "该网点于2023年3月1日开业" in text and "不参与所辖网点排名" in text and "序时进度自开业日起算" in text
     assert "开业以来新增" in text and "较年初新增" not in text and "增量列" not in text
-    assert "完成年度计划的43.00%，超序时进度3.13个百分点" in text  # 122/306 = 39.87%, not 181/365
+    assert "完成年度计划的43%，超序时进度3.13个百分点" in text  # 122/306 = 39.87%, not 181/365
 
 
 def test_an_outlet_opened_earlier_in_the_year_still_counts_from_its_opening_in_the_second_half():

@@ -14,8 +14,8 @@ from reportpack.render.wording import FigureError, cn_date, cn_numeral, count, m
         (1_234_500_000, "12.35亿元"),  # half up, not half even
         (1_233_500_000, "12.34亿元"),  # half up (half even would give 12.34 too; see next)
         (1_232_500_000, "12.33亿元"),  # half even would print 12.32
-        (0, "0.00亿元"),
-        (-149_999, "0.00亿元"),  # no "-0.00"
+        (0, "0亿元"),
+        (-149_999, "0亿元"),  # no "-0", no ".00"
     ],
 )
 def test_yi_two_decimals_round_half_up(yuan, text):
@@ -76,7 +76,7 @@ def test_chinese_numerals_refuse_what_they_cannot_say(n):
         cn_numeral(n)
 
 
-@pytest.mark.parametrize("rate,text", [(0.0312, "同比增长3.12%"), (-0.03125, "同比下降3.13%"), (0.0, "同比增长0.00%")])
+@pytest.mark.parametrize("rate,text", [(0.0312, "同比增长3.12%"), (-0.03125, "同比下降3.13%"), (0.0, "同比增长0%")])
 def test_year_on_year_is_worded_with_its_direction(rate, text):
     assert yoy(rate) == text
 
@@ -89,10 +89,33 @@ def test_year_on_year_is_worded_with_its_direction(rate, text):
         (9_999_949, "999.99万元"),
         (10_000_000, "0.10亿元"),
         (58_123_456, "0.58亿元"),
-        (40, "40.00元"),  # under 0.01万元: in 元, never 0.00
-        (0, "0.00万元"),
+        (40, "40元"),  # under 0.01万元: in 元, never 0.00万元
+        (0, "0万元"),
         (-372_900, "-37.29万元"),
     ],
 )
 def test_money_picks_the_unit_by_size_so_no_non_zero_amount_prints_as_zero(yuan, text):
     assert wording.money(yuan) == text
+
+
+@pytest.mark.parametrize(
+    "call,text",
+    [
+        (lambda: wording.wan(3_560_000), "356万元"),
+        (lambda: wording.yi(480_000_000), "4.80亿元"),  # a non-zero decimal keeps both places
+        (lambda: wording.pct(1), "100%"),
+        (lambda: wording.pct(0.125), "12.50%"),
+        (lambda: wording.pp(0.01), "1个百分点"),
+        (lambda: wording.fixed(90.0), "90"),
+        (lambda: wording.fixed(214.5), "214.5"),
+    ],
+)
+def test_whole_figures_print_without_zero_decimals(call, text):
+    assert call() == text
+
+
+def test_a_rate_of_change_can_be_recomputed_from_the_printed_figures():
+    now, before = 0.5749, 0.2849  # printed 0.57 and 0.28
+    rate = wording.rounded(now) / wording.rounded(before) - 1
+    assert wording.fixed(now, 2) == "0.57" and wording.fixed(before, 2) == "0.28"
+    assert wording.pct(rate) == "103.57%"  # 0.57 / 0.28 − 1, not 101.79% from the unrounded figures
