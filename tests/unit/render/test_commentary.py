@@ -47,8 +47,11 @@ OUTLET = dict(
     indicator_threshold=80,
 )
 MANAGER = dict(
-    errors_found=3,
-    errors_corrected=3,
+    errors_found=5,
+    errors_corrected=5,
+    authorisations_reviewed=3600,
+    inspections_done=120,
+    moved=False,
     major_errors=0,
     replies=10,
     reply_accuracy=0.96,
@@ -68,9 +71,25 @@ ERROR_TARGET = {
 }
 
 
-def _context(o=None, m=None, lobby=None, budget_total=None, next_targets=(ERROR_TARGET,)):
+TELLER = dict(
+    errors=1,
+    error_rate_per_10k=0.3,
+    transactions_per_day=200.0,
+    rank_in_outlet=2,
+    tellers_in_outlet=3,
+    appraisal_score=90.0,
+    praise=5,
+    remittances=100,
+)
+COLLEAGUES = [dict(transactions_per_day=190.0, remittances=100), dict(transactions_per_day=210.0, remittances=100)]
+
+
+def _context(o=None, m=None, lobby=None, budget_total=None, next_targets=(ERROR_TARGET,), t=None):
+    teller = {**TELLER, **(t or {})}
     return {
         **BASE,
+        "t": teller,
+        "colleagues": [teller, *COLLEAGUES],
         "next_targets": list(next_targets),
         "o": {**OUTLET, **(o or {})},
         "m": {**MANAGER, **(m or {})},
@@ -83,7 +102,7 @@ def _holding(kind, **over):
     return {rule.id for rule in commentary.holding(RULES, kind, _context(**over))}
 
 
-S, M, L, F = "outlet_half_year_summary", "ops_manager_summary", "lobby_plan", "finance_plan"
+S, M, L, F, T = "outlet_half_year_summary", "ops_manager_summary", "lobby_plan", "finance_plan", "teller_plan"
 # rule id: (document kind, what makes it fire, the near miss that must not)
 CASES = {
     "corporate_growth_first": (S, {"o": {"corporate_growth_rank": 1}}, {"o": {"corporate_growth_rank": 2}}),
@@ -108,10 +127,25 @@ CASES = {
     "next_teller_errors": (S, {"o": {"teller_error_rate_per_10k": 0.61}}, {"o": {"teller_error_rate_per_10k": 0.59}}),
     "next_complaints": (S, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
     "next_ebank": (S, {"o": {"ebank_substitution_rate": 0.899}}, {"o": {"ebank_substitution_rate": 0.9}}),
-    "manager_errors_open": (M, {"m": {"errors_corrected": 2}}, {"m": {"errors_corrected": 3}}),
+    "manager_errors_open": (M, {"m": {"errors_corrected": 4}}, {"m": {"errors_corrected": 5}}),
+    "manager_moved": (M, {"m": {"moved": True}}, {"m": {"moved": False}}),
+    "manager_errors_many": (
+        M,
+        {"m": {"errors_found": 8, "errors_corrected": 8}},
+        {"m": {"errors_found": 7, "errors_corrected": 7}},
+    ),
+    "manager_errors_few": (
+        M,
+        {"m": {"errors_found": 3, "errors_corrected": 3}},
+        {"m": {"errors_found": 4, "errors_corrected": 4}},
+    ),
+    "manager_authorisations_heavy": (M, {"m": {"authorisations_reviewed": 6000}}, {"m": {"authorisations_reviewed": 5999}}),
+    "manager_authorisations_light": (M, {"m": {"authorisations_reviewed": 2400}}, {"m": {"authorisations_reviewed": 2401}}),
+    "manager_inspections_dense": (M, {"m": {"inspections_done": 132}}, {"m": {"inspections_done": 131}}),
+    "manager_inspections_sparse": (M, {"m": {"inspections_done": 108}}, {"m": {"inspections_done": 109}}),
     "manager_major_errors": (M, {"m": {"major_errors": 1}}, {"m": {"major_errors": 0}}),
     "manager_reply_accuracy": (M, {"m": {"reply_accuracy": 0.94}}, {"m": {"reply_accuracy": 0.95}}),
-    "manager_next_errors": (M, {"m": {"errors_corrected": 2}}, {"m": {"errors_corrected": 3}}),
+    "manager_next_errors": (M, {"m": {"errors_corrected": 4}}, {"m": {"errors_corrected": 5}}),
     "manager_monthly_meetings": (
         M,
         {"m": {"case_prevention_meetings": 5}},
@@ -125,6 +159,14 @@ CASES = {
     "lobby_complaints": (L, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
     "lobby_first_contact": (L, {"lobby": {"first_contact_rate": 0.79}}, {"lobby": {"first_contact_rate": 0.8}}),
     "lobby_ebank": (L, {"o": {"ebank_substitution_rate": 0.899}}, {"o": {"ebank_substitution_rate": 0.9}}),
+    "teller_errors_many": (T, {"t": {"errors": 3}}, {"t": {"errors": 2}}),
+    "teller_errors_few": (T, {"t": {"errors": 2, "error_rate_per_10k": 0.5}}, {"t": {"errors": 2, "error_rate_per_10k": 0.49}}),
+    "teller_errors_none": (T, {"t": {"errors": 0}}, {"t": {"errors": 1}}),
+    "teller_volume_below_outlet": (T, {"t": {"transactions_per_day": 199.9}}, {"t": {"transactions_per_day": 200.0}}),
+    "teller_volume_top": (T, {"t": {"rank_in_outlet": 1}}, {"t": {"rank_in_outlet": 1, "tellers_in_outlet": 1}}),
+    "teller_appraisal_low": (T, {"t": {"appraisal_score": 84.9}}, {"t": {"appraisal_score": 85.0}}),
+    "teller_praise_none": (T, {"t": {"praise": 0}}, {"t": {"praise": 1}}),
+    "teller_remittances": (T, {"t": {"remittances": 101}}, {"t": {"remittances": 100}}),
     "budget_behind_time": (
         F,
         {"budget_total": {"progress_gap": -0.051, "annual_progress": TP - 0.051}},
