@@ -285,7 +285,11 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
         body = "".join(t for _, t in texts(doc))
         found, fixed = int(mine.errors_found.sum()), int(mine.errors_corrected.sum())
         expected = [
-            f"现将{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日的履职情况总结如下",
+            # the span served, where it is not the whole half year (in the opening, or for a manager
+            # who moved in, in the sentence announcing the summary)
+            f"{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日"
+            if (first, last) != (start, end)
+            else "现将上半年的履职情况总结如下",
             f"期内我共审核业务授权{count(mine.authorisations_reviewed.sum())}笔，开展履职检查{count(mine.inspections_done.sum())}次",
             f"发现柜员业务差错{count(found)}笔，已整改{count(fixed)}笔",
             f"组织案防会议{count(len(held))}次",

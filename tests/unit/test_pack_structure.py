@@ -201,7 +201,7 @@ def test_problems_are_drafted_from_the_data_and_differ_between_outlets(built):
         drafted = [f for f in findings[rel] if f["category"] == "问题"]
         # every drafted problem is printed as 一是…二是… in rule order, and explained by its rule and figures
         assert [p for p in problems if "春天行动" not in p] == [f"{'一二三四五'[i]}是{f['text']}" for i, f in enumerate(drafted)]
-        assert all(f["rule"] and (f["figures"] or f["rule"] in {"high_end_customers", "customer_managers"}) for f in drafted)
+        assert all(f["rule"] and (f["figures"] or f["rule"] == "customer_managers") for f in drafted)
         assert len({f["text"] for f in findings[rel]}) == len(findings[rel])  # nothing said twice
         problem_sets.append(tuple(f["rule"] for f in drafted))
     assert len(set(problem_sets)) >= len(problem_sets) // 2, problem_sets  # outlets differ by their figures
@@ -299,3 +299,16 @@ def test_next_targets_are_never_below_what_was_achieved_and_the_text_quotes_the_
             assert goal == f"不高于每万笔{m.group(1)}笔", (rel, goal)
             quoted += 1
     assert checked > 20 and quoted >= 3
+
+
+def test_completion_rates_are_in_a_plausible_range(built):
+    """Plans and targets on one base give rates a bank would see: none of the 411–1,233 % the
+    independent sample targets produced (13 of 60 above 200 %)."""
+    target, manifest, _ = built
+    last_period, annual = [], []
+    for rel in _docx(manifest, "outlet_half_year_summary"):
+        body = "\n".join(p.text for p in Document(str(target / rel)).paragraphs)
+        last_period += [float(m) for m in re.findall(r"完成目标的([\d.]+)%", body)]
+        annual += [float(m) for m in re.findall(r"新增完成年度计划的([\d.]+)%", body)]
+    assert len(last_period) > 40 and len(annual) > 20
+    assert max(last_period) <= 200 and max(annual) <= 150, (sorted(last_period)[-5:], sorted(annual)[-5:])

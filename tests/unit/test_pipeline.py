@@ -113,7 +113,7 @@ def test_a_warning_renders_and_reaches_the_document(warehouse, tmp_path):
     # The day of −1 also breaks the (warning-level) plausibility of daily changes: the 储蓄存款余额
     # figure carries a Word review comment with the value and the rule, next to the number.
     comments = list(Document(str(doc)).comments)
-    assert any("“储蓄存款单日最大变动幅度”为" in c.text and "应不超过0.5" in c.text for c in comments), [c.text for c in comments]
+    assert any("“储蓄存款单日最大变动幅度”为" in c.text and "应不超过50%" in c.text for c in comments), [c.text for c in comments]
     (other,) = target.glob("outlets/*/BR01-S001-O00001_*.docx")  # not affected: no note, no comment
     assert not any("数据质量说明" in p.text for p in Document(str(other)).paragraphs)
     assert not list(Document(str(other)).comments)
@@ -226,7 +226,7 @@ def test_first_half_plans_set_targets_that_second_half_summaries_complete(wareho
         body = "\n".join(p.text for p in Document(str(doc)).paragraphs)
         assert "上期计划目标完成情况" in body and "对照上期工作计划为下半年所定目标：" in body, u
     (mine,) = h2.glob(f"outlets/*/{unit}_*.docx")
-    assert "对公存款较年初新增目标1.00亿元" in "\n".join(p.text for p in Document(str(mine)).paragraphs)
+    assert "对公存款较年初新增目标1亿元" in "\n".join(p.text for p in Document(str(mine)).paragraphs)
 
 
 def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys, monkeypatch):

@@ -26,6 +26,7 @@ PEER_MEDIANS = (
     "teller_error_rate_per_10k",
     "ebank_substitution_rate",
     "composite",
+    "tier_10m_plus",  # customers of 1000万元 and more: "高端客户" is a problem only where they are few
 )
 
 

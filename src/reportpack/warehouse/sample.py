@@ -122,15 +122,20 @@ def generate(spec: SampleSpec) -> Iterator[tuple[str, pd.DataFrame]]:
     outlets = org[org["level"] == "outlet"].reset_index(drop=True)
     parent = outlets.set_index("unit_id")["parent_id"]
     ledger = []  # the sub-branches' own daily totals, summed over their outlets' batches
+    basis = []  # per outlet and year: what its annual plan is set from (never written to the warehouse)
     for first in range(0, len(outlets), BATCH):
         rng = np.random.default_rng([spec.seed, first // BATCH])
         for name, frame in _outlet_batch(outlets.iloc[first : first + BATCH].reset_index(drop=True), cal, spec, rng):
+            if name == PLAN_BASIS:
+                basis.append(frame)
+                continue
             if name == "daily_balance":
                 ledger.append(frame.assign(unit_id=frame["unit_id"].map(parent)).groupby(["unit_id", "biz_date"]).sum())
             yield name, frame
     totals = pd.concat(ledger).groupby(level=[0, 1]).sum().reset_index()
     yield "daily_balance", totals[["unit_id", "biz_date", *[c for c in totals.columns if c not in ("unit_id", "biz_date")]]]
-    yield from _sub_branch_tables(org, cal, spec, np.random.default_rng([spec.seed, 10**6]))
+    plan_basis = pd.concat(basis).set_index(["unit_id", "year"])
+    yield from _sub_branch_tables(org, cal, spec, np.random.default_rng([spec.seed, 10**6]), plan_basis)
 
 
 def build_frames(spec: SampleSpec) -> dict[str, pd.DataFrame]:
@@ -139,6 +144,9 @@ def build_frames(spec: SampleSpec) -> dict[str, pd.DataFrame]:
     for name, frame in generate(spec):
         pieces.setdefault(name, []).append(frame)
     return {name: pd.concat(frames, ignore_index=True) for name, frames in pieces.items()}
+
+
+PLAN_BASIS = "_plan_basis"  # an internal piece of generate(): what the plans are set from
 
 
 def _outlet_name(i: int) -> str:
@@ -212,9 +220,12 @@ def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: 
     month_end = np.asarray(cal.days.is_month_end)[:, None]
     quarter_end = np.asarray(cal.days.is_quarter_end)[:, None]
 
+    trends: list[np.ndarray] = []  # each balance's yearly growth trend, which the outlet's plans follow
+
     def balance(level: float, growth_mean: float, growth_sd: float, noise: float) -> np.ndarray:
         base = level * size * np.exp(rng.normal(0, 0.35, n))
         growth = rng.normal(growth_mean, growth_sd, n)
+        trends.append(growth)
         walk = np.cumsum(rng.normal(0, noise / np.sqrt(365), (n_days, n)), axis=0)
         spike = 1 + 0.012 * month_end + 0.015 * quarter_end * rng.uniform(0.5, 1.5, n)
         return np.round(base * np.clip(1 + growth * t + walk, 0.05, None) * spike)
@@ -239,6 +250,22 @@ def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: 
     for col in daily.columns[2:]:
         daily[col] = daily[col].astype("int64")
     yield "daily_balance", daily
+    # What the sample's annual plans are set from: each year's opening balance (31 December before;
+    # none for an outlet not open that day) and the outlet's own growth trend, as a bank sets plans.
+    year_starts = [i for i, d in enumerate(cal.dates) if (d.month, d.day) == (12, 31)]
+    yield (
+        PLAN_BASIS,
+        pd.DataFrame(
+            {
+                "unit_id": np.tile(ids, len(year_starts)),
+                "year": np.repeat([cal.dates[i].year + 1 for i in year_starts], n),
+                "corporate_start": np.concatenate([np.where(open_day[i], corporate[i], np.nan) for i in year_starts]),
+                "savings_start": np.concatenate([np.where(open_day[i], savings[i], np.nan) for i in year_starts]),
+                "corporate_trend": np.tile(trends[0], len(year_starts)),
+                "savings_trend": np.tile(trends[1], len(year_starts)),
+            }
+        ),
+    )
 
     months = np.array(cal.month_labels)
     month_index = {m: i for i, m in enumerate(months)}
@@ -555,7 +582,7 @@ def _lobby(ids, seq, size, cal, months, m_of_day, open_day, open_month, work_day
     )
 
 
-def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: np.random.Generator):
+def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: np.random.Generator, plan_basis: pd.DataFrame):
     subs = org[org["level"] == "sub_branch"]["unit_id"].to_numpy()
     months = np.array(cal.month_labels)
     outlets = org[org["level"] == "outlet"]
@@ -601,8 +628,12 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
         "confidentiality_inspection",
         pd.DataFrame(inspections, columns=["inspection_id", "unit_id", "inspected_on", "risks_found", "risks_fixed"]),
     )
-    # Annual plan targets per outlet (the sample's "owner" plans).
+    # Annual plan targets per outlet (the sample's "owner" plans). A deposit plan is the outlet's
+    # opening balance times its own growth trend, give or take (the draw, as before, decides how
+    # much: 80–130 % of the trend, at least 3 %); an outlet not open on 31 December gets a plan in
+    # money, as a new outlet does. So 完成率 lands where a bank's would, not at 1,200 %.
     t_rows = []
+    annual: dict[tuple[str, int, str], float] = {}
     for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
             ("corporate_deposit_growth", 3e7, 2.5e8),
@@ -612,11 +643,20 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
             ("merchants_added", 20, 60),
             ("online_banking_customers_added", 500, 1500),
         ):
-            t_rows.append((uid, str(year), indicator, float(round(rng.uniform(low, high))), "owner", date(year, 1, 15)))
+            value = float(round(drawn := rng.uniform(low, high)))
+            kind = {"corporate_deposit_growth": "corporate", "savings_deposit_growth": "savings"}.get(indicator)
+            start = plan_basis[f"{kind}_start"].get((uid, year), np.nan) if kind else np.nan
+            if kind and np.isfinite(start):
+                share = 0.8 + 0.5 * (drawn - low) / (high - low)
+                value = float(round(start * max(plan_basis[f"{kind}_trend"][(uid, year)] * share, 0.03)))
+            annual[(uid, year, indicator)] = value
+            t_rows.append((uid, str(year), indicator, value, "owner", date(year, 1, 15)))
     # First-half targets as the previous year's second-half plans set them (templates/targets.yaml
-    # indicators), so a first-half summary has targets to report completion against. A generator of
+    # indicators), so a first-half summary has targets to report completion against: for deposits,
+    # half the year's plan (one base: the plan split into halves); the others drawn. A generator of
     # its own: the draws above stay what they were.
     plan_rng = np.random.default_rng([spec.seed, 6])
+    half_of = {"corporate_growth": "corporate_deposit_growth", "savings_growth": "savings_deposit_growth"}
     for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
             ("corporate_growth", 1e7, 6e7),
@@ -624,7 +664,9 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
             ("teller_error_rate_per_10k", 0.3, 0.8),
             ("ebank_substitution_rate", 0.88, 0.94),
         ):
-            value = plan_rng.uniform(low, high)
+            value = plan_rng.uniform(low, high)  # drawn for every indicator: the later draws stay put
             value = float(round(value)) if high > 1 else round(float(value), 4)
+            if indicator in half_of:
+                value = float(round(annual[(uid, year, half_of[indicator])] / 2))
             t_rows.append((uid, f"{year}H1", indicator, value, "owner", date(year - 1, 12, 31)))
     yield "plan_target", pd.DataFrame(t_rows, columns=["unit_id", "period", "indicator", "target", "source", "set_on"])

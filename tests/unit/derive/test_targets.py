@@ -33,6 +33,8 @@ def _outlet(**over):
         teller_error_rate_per_10k=0.6,
         teller_error_rate_per_10k_previous=0.55,
         ebank_substitution_rate=0.895,
+        target_corporate_growth=None,  # no annual plan: the peer formula
+        target_savings_growth=None,
     )
     return {**base, **over}
 
@@ -54,6 +56,14 @@ def test_a_year_target_is_never_below_what_the_first_half_achieved():
     got = _targets(_outlet(corporate_end=1.1e9, corporate_growth=1e8, savings_end=5.4e8, savings_growth=4e7))
     assert got["corporate_growth"] == pytest.approx(1e8)  # 10% done beats 2 × the 3% median
     assert got["savings_growth"] == pytest.approx(4e7)
+
+
+def test_with_an_annual_plan_the_year_target_is_the_plan_itself():
+    """One base: the target the first-half plan sets for the year is the annual plan its 完成率 is
+    measured against, not a second figure; still never below what the half year achieved."""
+    got = _targets(_outlet(target_corporate_growth=9e7, target_savings_growth=5e6))
+    assert got["corporate_growth"] == pytest.approx(9e7)
+    assert got["savings_growth"] == pytest.approx(1e7)  # the plan (5e6) is already exceeded: the achieved
 
 
 def test_an_error_rate_up_by_a_fifth_or_more_is_to_fall_back_to_the_previous_one():

@@ -45,6 +45,8 @@ OUTLET = dict(
     indicators=14,
     above_threshold=9,
     indicator_threshold=80,
+    tier_10m_plus=3,
+    tier_10m_plus_sub_median=3.0,
 )
 MANAGER = dict(
     errors_found=5,
@@ -123,6 +125,7 @@ CASES = {
     "complaints_above_median": (S, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
     "ebank_substitution_low": (S, {"o": {"ebank_substitution_rate": 0.899}}, {"o": {"ebank_substitution_rate": 0.9}}),
     "indicators_below_peers": (S, {"o": {"composite": 74.9}}, {"o": {"composite": 75.0}}),
+    "high_end_customers": (S, {"o": {"tier_10m_plus": 2}}, {"o": {"tier_10m_plus": 3}}),
     "next_deposit_rank": (S, {"o": {"corporate_growth_rank": 5}}, {"o": {"corporate_growth_rank": 4}}),
     "next_teller_errors": (S, {"o": {"teller_error_rate_per_10k": 0.61}}, {"o": {"teller_error_rate_per_10k": 0.59}}),
     "next_complaints": (S, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
@@ -180,7 +183,6 @@ CASES = {
 }
 # Standing sentences (no condition): they hold for everyone and fill in after the data-driven ones.
 ALWAYS = {
-    "high_end_customers",
     "customer_managers",
     "next_team",
     "next_keep_going",
@@ -285,7 +287,7 @@ def test_findings_are_ordered_capped_and_one_per_topic():
 
 def test_a_quiet_outlet_still_gets_its_standing_problems_and_steps():
     found = commentary.evaluate(RULES, S, _context())
-    assert [f.rule for f in found["问题"]] == ["high_end_customers", "customer_managers"]
+    assert [f.rule for f in found["问题"]] == ["customer_managers"]  # 高端客户 only where they are few
     assert [f.rule for f in found["下一步"]] == ["next_team", "next_keep_going"]
 
 

@@ -46,6 +46,8 @@ def test_every_subject_renders_with_the_sections_of_its_kind(kind, by_subject, b
         blocks = document.parse(_render(part, subject, base), part.template)  # refuses xxx, {{, None, nan
         sections = [b.plain for b in blocks if b.kind == "heading" and b.level == 1]
         expected = SUMMARY_SECTIONS if kind.endswith("_summary") else PLAN_SECTIONS
+        if not kind.endswith("_summary") and sections[:1] == ["存在的问题"]:
+            sections = sections[1:]  # a plan may open with the problems it answers (篇七, as the seed)
         assert len(sections) >= len(expected), (subject.key, sections)
         for want, got in zip(expected, sections):
             assert want in got, (subject.key, sections)

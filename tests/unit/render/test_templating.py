@@ -91,6 +91,7 @@ def _outlet(**over):
         tier_1m_5m=3,
         tier_5m_10m=2,
         tier_10m_plus=1,
+        tier_10m_plus_sub_median=2.0,
         completion_savings_growth=0.3,
         completion_new_corporate_accounts=0.5,
         completion_payroll_customers_added=0.4,
@@ -336,7 +337,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
             "ranked": 0,
         },
     ]
-    nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 1.5e7, "current": 2e7}]
+    nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 3.5e7, "current": 2e7}]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": plan, "next_targets": nxt})
     assert (
         "对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1亿元，完成目标的125%，"
@@ -344,7 +345,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
         "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
     ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
-    assert "| 储蓄存款较年初新增 | 2000万元 | 不低于1500万元 |" in text
+    assert "| 储蓄存款较年初新增 | 0.20亿元 | 不低于0.35亿元 |" in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     # a new outlet: its targets are measured from its opening (开业以来), and it is not ranked
     ctx = _context()
@@ -352,7 +353,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
     unranked = [{**r, "completion_rank": None} for r in plan]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**ctx, "plan": unranked, "next_targets": nxt})
     assert "所定目标：对公存款开业以来新增目标0.80亿元，实际1亿元，完成目标的125%；" in text
-    assert "| 储蓄存款开业以来新增 | 2000万元 | 不低于1500万元 |" in text
+    assert "| 储蓄存款开业以来新增 | 0.20亿元 | 不低于0.35亿元 |" in text
     assert "较年初新增" not in text and "完成率在" not in text
 
 

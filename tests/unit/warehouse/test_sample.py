@@ -66,3 +66,21 @@ def test_no_asset_is_written_off_before_it_was_acquired():
     assets = build_frames(SampleSpec(outlets=400))["fixed_asset"]
     off = assets.dropna(subset=["written_off_on"])
     assert len(off) > 0 and (pd.to_datetime(off["written_off_on"]) > pd.to_datetime(off["acquired_on"])).all()
+
+
+def test_first_half_deposit_targets_are_half_the_year_plan_and_plans_follow_the_outlet(sample):
+    """One base: the sample's owners split each annual deposit plan into halves, and size the plan
+    from the outlet's own balance (a plan of 33 % growth beside 3 % achieved made 1,200 % 完成率)."""
+    plans = sample["plan_target"].set_index(["unit_id", "period", "indicator"])["target"]
+    balances = sample["daily_balance"].set_index(["unit_id", "biz_date"])["corporate_deposit"]
+    halves = 0
+    for (unit, period, indicator), target in plans.items():
+        if period.endswith("H1") and indicator in ("corporate_growth", "savings_growth"):
+            year_plan = plans[(unit, period[:4], f"{indicator.split('_')[0]}_deposit_growth")]
+            assert target == pytest.approx(year_plan / 2, abs=1), (unit, period, indicator)
+            halves += 1
+    assert halves >= 80
+    for (unit, period, indicator), target in plans.items():
+        start = balances.get((unit, date(int(period) - 1, 12, 31))) if period.isdigit() else None
+        if indicator == "corporate_deposit_growth" and start:
+            assert 0.03 * start - 1 <= target <= 0.6 * start, (unit, period, target, start)
