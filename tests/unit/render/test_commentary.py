@@ -86,10 +86,19 @@ TELLER = dict(
 COLLEAGUES = [dict(transactions_per_day=190.0, remittances=100), dict(transactions_per_day=210.0, remittances=100)]
 
 
-def _context(o=None, m=None, lobby=None, budget_total=None, next_targets=(ERROR_TARGET,), t=None):
+SUB = dict(error_rate_per_10k=0.6, zero_error_share=0.3, appraisal_score=88.0, teller_errors=10, penalties=100)
+OUTLETS = [
+    dict(outlet_name="解放路分理处", teller_error_rate_per_10k=0.5),
+    dict(outlet_name="建设路分理处", teller_error_rate_per_10k=0.84),
+]
+
+
+def _context(o=None, m=None, lobby=None, budget_total=None, next_targets=(ERROR_TARGET,), t=None, sub=None, outlets=OUTLETS):
     teller = {**TELLER, **(t or {})}
     return {
         **BASE,
+        "sub": {**SUB, **(sub or {})},
+        "outlets": list(outlets),
         "t": teller,
         "colleagues": [teller, *COLLEAGUES],
         "next_targets": list(next_targets),
@@ -170,6 +179,11 @@ CASES = {
     "teller_appraisal_low": (T, {"t": {"appraisal_score": 84.9}}, {"t": {"appraisal_score": 85.0}}),
     "teller_praise_none": (T, {"t": {"praise": 0}}, {"t": {"praise": 1}}),
     "teller_remittances": (T, {"t": {"remittances": 101}}, {"t": {"remittances": 100}}),
+    "accounting_worst_outlet": ("accounting_plan", {"sub": {"error_rate_per_10k": 0.55}}, {"sub": {"error_rate_per_10k": 0.6}}),
+    "accounting_few_error_free": ("accounting_plan", {"sub": {"zero_error_share": 0.19}}, {"sub": {"zero_error_share": 0.2}}),
+    "accounting_many_error_free": ("accounting_plan", {"sub": {"zero_error_share": 0.5}}, {"sub": {"zero_error_share": 0.49}}),
+    "accounting_appraisal_low": ("accounting_plan", {"sub": {"appraisal_score": 84.9}}, {"sub": {"appraisal_score": 85.0}}),
+    "accounting_no_penalty": ("accounting_plan", {"sub": {"penalties": 0}}, {"sub": {"penalties": 0, "teller_errors": 0}}),
     "budget_behind_time": (
         F,
         {"budget_total": {"progress_gap": -0.051, "annual_progress": TP - 0.051}},

@@ -17,3 +17,25 @@ def test_a_summary_covers_every_subject_of_the_period_a_plan_only_those_there_at
     plan = Part("lobby_plan", "大堂管理工作计划", "t.md.j2", "outlet", "lobby_plans", at_period_end=True)
     assert [s.key for s in part_subjects(summary, SUBJECTS)] == ["open", "closed"]
     assert [s.key for s in part_subjects(plan, SUBJECTS)] == ["open"]
+
+
+def test_without_libreoffice_the_contents_list_entries_without_pages_and_the_log_says_so(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from docx import Document
+
+    from reportpack.render import document, documents, pdf
+    from reportpack.render.styles import load_base
+
+    def missing():
+        raise pdf.LibreOfficeMissing("LibreOffice not found")
+
+    monkeypatch.setattr(pdf, "soffice", missing)
+    text = "@cover 汇编\n@toc 目录\n@section\n= 编印说明\n说明。\n---\n== 篇一　甲\n= 甲网点总结\n正文。\n"
+    c = documents.Compilation(tmp_path / "c.docx", document.number(document.parse(text)), "汇编", "某支行")
+    c.write(load_base())
+    with caplog.at_level(logging.WARNING, logger="reportpack.render.documents"):
+        documents._fill_contents_pages([c], tmp_path / "fonts.conf", load_base())
+    entries = [p.text for p in Document(str(c.path)).paragraphs if p.style.name.startswith("toc ")]
+    assert entries == ["编印说明\t", "篇一　甲\t", "甲网点总结\t"]
+    assert any("目录页码未填" in r.message for r in caplog.records)
