@@ -86,19 +86,35 @@ TELLER = dict(
 COLLEAGUES = [dict(transactions_per_day=190.0, remittances=100), dict(transactions_per_day=210.0, remittances=100)]
 
 
-SUB = dict(error_rate_per_10k=0.6, zero_error_share=0.3, appraisal_score=88.0, teller_errors=10, penalties=100)
+SUB = dict(
+    error_rate_per_10k=0.6, zero_error_share=0.3, appraisal_score=88.0, teller_errors=10, penalties=100, assets_written_off=0
+)
 OUTLETS = [
     dict(outlet_name="解放路分理处", teller_error_rate_per_10k=0.5),
     dict(outlet_name="建设路分理处", teller_error_rate_per_10k=0.84),
 ]
 
 
-def _context(o=None, m=None, lobby=None, budget_total=None, next_targets=(ERROR_TARGET,), t=None, sub=None, outlets=OUTLETS):
+BUDGET_LINES = [dict(expense_line="办公费", execution_rate=0.95), dict(expense_line="差旅费", execution_rate=1.02)]
+
+
+def _context(
+    o=None,
+    m=None,
+    lobby=None,
+    budget_total=None,
+    next_targets=(ERROR_TARGET,),
+    t=None,
+    sub=None,
+    outlets=OUTLETS,
+    budget=BUDGET_LINES,
+):
     teller = {**TELLER, **(t or {})}
     return {
         **BASE,
         "sub": {**SUB, **(sub or {})},
         "outlets": list(outlets),
+        "budget": list(budget),
         "t": teller,
         "colleagues": [teller, *COLLEAGUES],
         "next_targets": list(next_targets),
@@ -184,6 +200,17 @@ CASES = {
     "accounting_many_error_free": ("accounting_plan", {"sub": {"zero_error_share": 0.5}}, {"sub": {"zero_error_share": 0.49}}),
     "accounting_appraisal_low": ("accounting_plan", {"sub": {"appraisal_score": 84.9}}, {"sub": {"appraisal_score": 85.0}}),
     "accounting_no_penalty": ("accounting_plan", {"sub": {"penalties": 0}}, {"sub": {"penalties": 0, "teller_errors": 0}}),
+    "budget_line_most_over": (
+        F,
+        {"budget": [dict(expense_line="差旅费", execution_rate=1.051)]},
+        {"budget": [dict(expense_line="差旅费", execution_rate=1.05)]},
+    ),
+    "budget_line_most_under": (
+        F,
+        {"budget": [dict(expense_line="办公费", execution_rate=0.899)]},
+        {"budget": [dict(expense_line="办公费", execution_rate=0.9)]},
+    ),
+    "assets_written_off": (F, {"sub": {"assets_written_off": 1}}, {"sub": {"assets_written_off": 0}}),
     "budget_behind_time": (
         F,
         {"budget_total": {"progress_gap": -0.051, "annual_progress": TP - 0.051}},
