@@ -63,8 +63,11 @@ def render_pack(
             kinds[rel] = part.kind
             rendered.append(Rendered(part, subject, text, context if part.condensed else None))
     compilations: list[Compilation] = []
+    grouped: dict[tuple[str, str | None], list[Rendered]] = {}  # (kind, sub-branch): one pass, not one per sub-branch
+    for r in rendered:
+        grouped.setdefault((r.part.kind, r.subject.sub_branch_id), []).append(r)
     for sub in by_subject["sub_branch"]:
-        parts = _parts(templates_dir, definition, rendered, {**base, **sub.context}, sub.key)
+        parts = _parts(templates_dir, definition, grouped, {**base, **sub.context}, sub.key)
         context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
         text = templating.render(templates_dir, definition.compilation_template, context)
         blocks = _blocks(text, definition.compilation_template, definition)
@@ -80,14 +83,20 @@ def render_pack(
     return kinds
 
 
-def _parts(templates_dir: Path, definition: PackDefinition, rendered: list[Rendered], sub: dict, sub_key: str) -> list[dict]:
+def _parts(
+    templates_dir: Path,
+    definition: PackDefinition,
+    grouped: dict[tuple[str, str | None], list[Rendered]],
+    sub: dict,
+    sub_key: str,
+) -> list[dict]:
     """A compilation's parts: one per document kind of the definition (in its order) that has
     documents for the sub-branch, holding them; the bank's own documents go into every compilation.
     A kind with a ``condensed`` template is one document instead, rendered from what each of its
     documents' templates saw (``documents``), e.g. every teller's targets in one table per outlet."""
     parts = []
     for part in definition.parts:
-        mine = [r for r in rendered if r.part is part and r.subject.sub_branch_id in (None, sub_key)]
+        mine = grouped.get((part.kind, None), []) + grouped.get((part.kind, sub_key), [])
         if not (part.in_compilation and mine):
             continue
         if part.condensed:

@@ -114,9 +114,9 @@ def to_docx(
             _bookmark(para, entries[i])
         if block.kind in ("title", "part", "cover"):
             lines = title_lines(block.text)
-            for i, line in enumerate(lines):
+            for n, line in enumerate(lines):
                 run = para.add_run(line)
-                if i < len(lines) - 1:
+                if n < len(lines) - 1:
                     run.add_break()  # a line break inside the title paragraph
         else:
             _runs(doc, para, block.text)
