@@ -74,6 +74,7 @@ class Period:
             "start": self.start,
             "end": self.end,
             "time_progress": self.time_progress,
+            "months": len(self.months()),
         }
 
     @property

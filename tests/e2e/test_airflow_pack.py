@@ -339,7 +339,8 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
             f"我叫{names[staff]}",
             f"我出勤{count(m.working_days.sum())}天，办理业务{count(m.transactions.sum())}笔",
             f"接待客户{count(m.customers_served.sum())}人次",
-            f"办理个人汇款{count(m.remittances.sum())}笔，收到客户表扬{count(m.praise.sum())}次",
+            f"办理个人汇款{count(m.remittances.sum())}笔，"
+            + (f"收到客户表扬{count(m.praise.sum())}次" if m.praise.sum() else "未收到客户表扬"),
             f"考核得分{fixed(m.appraisal_score.mean())}分",
         ]
         if n_errors:

@@ -84,7 +84,7 @@ def test_a_wrong_input_is_2_and_names_it(home, capsys, argv, says):
             "commentary.yaml",
             "category: 成效",
             "category: 成绩",
-            "rule corporate_growth_first (line 25): category: Input should be '成效'",
+            "rule corporate_growth_first (line 27): category: Input should be '成效'",
         ),
         (
             "targets.yaml",

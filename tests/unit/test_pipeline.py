@@ -241,7 +241,7 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
     monkeypatch.setenv("REPORTPACK_HOME", str(home))
     code = main(["pack", "--output", str(tmp_path / "out"), "--url", "sqlite:////nonexistent/never-opened.sqlite"])
     err = capsys.readouterr().err
-    assert code == 2 and "commentary.yaml: rule corporate_growth_first (line 25): category: Input should be '成效'" in err
+    assert code == 2 and "commentary.yaml: rule corporate_growth_first (line 27): category: Input should be '成效'" in err
     assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
 
 

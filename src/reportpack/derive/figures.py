@@ -28,6 +28,8 @@ PEER_MEDIANS = (
     "composite",
     "tier_10m_plus",  # customers of 1000万元 and more: "高端客户" is a problem only where they are few
 )
+# The same for the lobby plans (篇三): how busy, how well marked, how much referred against the peers.
+LOBBY_PEER_MEDIANS = ("transactions_per_hour", "service_score", "referrals")
 
 
 def derive(
@@ -83,6 +85,7 @@ def _figures(frames: dict[str, pd.DataFrame], period: Period, indicators_file: P
     outlets = outlets.join(wide, on="unit_id")
     outlets["indicator_threshold"] = ind.threshold
     outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
+    lobby = metrics.with_peer_medians(lobby.merge(outlets[["unit_id", "sub_branch_id"]], on="unit_id"), LOBBY_PEER_MEDIANS)
     subs = metrics.sub_branch_totals(outlets).merge(
         operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"]
     )

@@ -43,7 +43,9 @@ def teller_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def accounting_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per sub-branch (篇四): 整改率, 无差错柜员占比, 培训完成率, 差错率 (per 10,000)."""
+    """One row per sub-branch (篇四): 整改率, 无差错柜员占比, 培训完成率, 差错率 (per 10,000), 考核平均得分,
+    and the same five for the whole branch (``branch_<figure>``, from the branch's sums: what a
+    sub-branch is compared with, "高于全分行平均")."""
     a = frames["accounting"].copy()
     outlet_sub = frames["outlets"].set_index("unit_id")["sub_branch_id"]
     volume = frames["tellers"].assign(sub=lambda t: t["unit_id"].map(outlet_sub)).groupby("sub")["transactions"].sum()
@@ -52,4 +54,15 @@ def accounting_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     a["zero_error_share"] = ratio(a["tellers_without_error"], a["tellers"])
     a["training_completion"] = ratio(a["sessions_held"], a["sessions_planned"])
     a["error_rate_per_10k"] = per_10k(a["teller_errors"], a["teller_transactions"])
-    return a
+    branch_of = frames["outlets"].drop_duplicates("sub_branch_id").set_index("sub_branch_id")["branch_name"]
+    a["branch_name"] = a["sub_branch_id"].map(branch_of)
+    a["score_points"] = a["appraisal_score"] * a["tellers"]  # the branch's mean score weighs each teller once
+    sums = ["findings_rectified", "findings", "tellers_without_error", "tellers", "sessions_held", "sessions_planned"]
+    sums += ["teller_errors", "teller_transactions", "score_points"]
+    branch = a.groupby("branch_name")[sums].transform("sum")  # a sub-branch without outlets: no branch, NaN
+    a["branch_rectification_rate"] = ratio(branch["findings_rectified"], branch["findings"])
+    a["branch_zero_error_share"] = ratio(branch["tellers_without_error"], branch["tellers"])
+    a["branch_training_completion"] = ratio(branch["sessions_held"], branch["sessions_planned"])
+    a["branch_error_rate_per_10k"] = per_10k(branch["teller_errors"], branch["teller_transactions"])
+    a["branch_appraisal_score"] = ratio(branch["score_points"], branch["tellers"])
+    return a.drop(columns=["score_points", "branch_name"])  # the sub-branch totals carry the branch name

@@ -13,14 +13,19 @@ SIX_S = ["整理", "整顿", "清扫", "清洁", "素养", "安全"]
 
 
 def lobby_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per outlet: 投诉率 and 有效投诉率 per 10,000 transactions, 首问解决率, 6S scores
-    by dimension (columns ``six_s_<dimension>``), the weakest and strongest dimension."""
+    """One row per outlet: 投诉率 and 有效投诉率 per 10,000 transactions, 首问解决率, transactions
+    per opening hour (the tellers' transactions: how busy the hall is), 6S scores by dimension (columns ``six_s_<dimension>``),
+    the weakest and strongest dimension."""
     lobby = frames["lobby"].set_index("unit_id")
     volume = frames["outlet_business"].set_index("unit_id")["total_transactions"].reindex(lobby.index)
     out = lobby.copy()
     out["complaint_rate_per_10k"] = per_10k(lobby["complaints"], volume)
     out["valid_complaint_rate_per_10k"] = per_10k(lobby["valid_complaints"], volume)
     out["first_contact_rate"] = ratio(lobby["resolved_first_contact"], lobby["complaints"])
+    # the hall's own load: what its tellers handled (the figure the teller plans quote; e-banking
+    # transactions never pass through the hall)
+    counter = frames["tellers"].groupby("unit_id")["transactions"].sum().reindex(lobby.index)
+    out["transactions_per_hour"] = ratio(counter, lobby["opening_hours"])
     six = frames["six_s"].pivot(index="unit_id", columns="dimension", values="score").reindex(lobby.index)
     present = [d for d in SIX_S if d in six.columns]
     for dim in present:

@@ -1,6 +1,6 @@
 """The commentary rules file (``templates/commentary.yaml``) as report owners write it.
 
-Each rule names the document kinds it applies to, a category (成效 / 问题 / 措施 / 下一步), a
+Each rule names the document kinds it applies to, a category (成效 / 问题 / 措施 / 下一步 / 保障 / 标题), a
 priority (lower = more urgent), an optional ``topic``, a condition ``when`` and a sentence ``text``.
 Compiling the conditions and sentences is the render layer's (``reportpack.render.commentary``).
 """
@@ -18,8 +18,9 @@ from reportpack.owner import files
 from reportpack.owner.files import OwnerModel
 
 # 标题: the evaluative word of a heading; one per topic (the heading's name), the most urgent that holds
-Category = Literal["成效", "问题", "措施", "下一步", "标题"]
-NEXT_PERIOD: Category = "下一步"  # plans for the next period: none for a unit gone by period end
+# 保障: the 保障措施 of a plan, chosen by the unit's own figures like the measures
+Category = Literal["成效", "问题", "措施", "下一步", "保障", "标题"]
+NEXT_PERIOD: tuple[Category, ...] = ("下一步", "保障")  # plans for the next period: none for a unit gone by period end
 HEADING: Category = "标题"
 CATEGORIES: tuple[str, ...] = Category.__args__
 Text = Annotated[str, Field(min_length=1)]

@@ -41,7 +41,7 @@ def document_context(
     context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
     found = commentary.evaluate(rules, part.kind, context)
     if not subject.active:  # closed by period end: it plans nothing, and findings.json says so too
-        found = {category: items for category, items in found.items() if category != NEXT_PERIOD}
+        found = {category: [] if category in NEXT_PERIOD else items for category, items in found.items()}
     context.update(drafted(found))
     return context, found
 

@@ -12,6 +12,7 @@ OUTLETS = pd.DataFrame(
         "outlet_name": ["解放路", "中山路"],
         "sub_branch_id": ["S1", "S1"],
         "sub_branch_name": ["城东支行"] * 2,
+        "branch_name": ["滨江分行"] * 2,
     }
 )
 
@@ -71,6 +72,7 @@ def test_accounting_error_rate_uses_the_transactions_of_the_sub_branchs_tellers(
             "sessions_held": [5, 0],
             "sessions_planned": [6, 0],
             "teller_errors": [4, 0],
+            "appraisal_score": [90.0, 84.0],
         }
     )
     tellers = pd.DataFrame({"unit_id": ["O1", "O2"], "transactions": [30000, 10000]})
@@ -80,3 +82,37 @@ def test_accounting_error_rate_uses_the_transactions_of_the_sub_branchs_tellers(
     assert out.loc["S1", "rectification_rate"] == 0.9 and out.loc["S1", "zero_error_share"] == 0.75
     assert out.loc["S2", "teller_transactions"] == 0  # no teller of S2 among the rows: zero, not missing
     assert math.isnan(out.loc["S2", "error_rate_per_10k"]) and math.isnan(out.loc["S2", "training_completion"])
+
+
+def test_accounting_branch_figures_come_from_the_branchs_sums_not_a_mean_of_rates():
+    outlets = pd.concat(
+        [
+            OUTLETS,
+            pd.DataFrame(
+                {"unit_id": ["O3"], "sub_branch_id": ["S2"], "sub_branch_name": ["城西支行"], "branch_name": ["滨江分行"]}
+            ),
+        ]
+    )
+    a = pd.DataFrame(
+        {
+            "sub_branch_id": ["S1", "S2", "S9"],  # S9: no open outlet, so no branch to compare with
+            "findings": [10, 30, 5],
+            "findings_rectified": [10, 20, 5],
+            "tellers": [4, 1, 2],
+            "tellers_without_error": [2, 0, 2],
+            "sessions_held": [6, 2, 1],
+            "sessions_planned": [6, 6, 1],
+            "teller_errors": [2, 6, 0],
+            "appraisal_score": [90.0, 80.0, 70.0],
+        }
+    )
+    tellers = pd.DataFrame({"unit_id": ["O1", "O3"], "transactions": [20000, 20000]})
+    out = accounting_figures({"accounting": a, "outlets": outlets, "tellers": tellers}).set_index("sub_branch_id")
+    s1 = out.loc["S1"]
+    assert s1["branch_rectification_rate"] == 30 / 40  # not the mean of 100 % and 66.7 %
+    assert s1["branch_zero_error_share"] == 2 / 5
+    assert s1["branch_training_completion"] == 8 / 12
+    assert s1["branch_error_rate_per_10k"] == 2.0  # 8 errors in 40,000
+    assert s1["branch_appraisal_score"] == 88.0  # (4 × 90 + 1 × 80) ÷ 5 tellers
+    assert out.loc["S2", "branch_error_rate_per_10k"] == 2.0
+    assert math.isnan(out.loc["S9", "branch_error_rate_per_10k"])
