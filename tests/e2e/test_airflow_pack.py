@@ -15,7 +15,7 @@ import pytest
 from docx import Document
 from sqlalchemy import create_engine, text
 
-from reportpack.render.wording import cn_numeral, count, fixed, money, pct, wan, yi
+from reportpack.render.wording import cn_numeral, count, fixed, money, pct, yi
 from tests.conftest import ROOT, require_tool
 from tests.e2e.conftest import texts
 
@@ -115,13 +115,13 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             f"对公存款余额为{yi(r['c_end'])}，{since}{change}",
             f"对公存款日均{yi(r['c_avg'])}",
             f"新开对公账户{count(r['accounts'])}户",
-            f"收回个人贷款{wan(r['loans'])}",
-            f"收回不良贷款{wan(r['npl'])}",
+            f"收回个人贷款{money(r['loans'])}",
+            f"收回不良贷款{money(r['npl'])}" if r["npl"] else "期内未收回不良贷款",
             f"各项贷款余额{yi(r['loans_end'])}，不良贷款率{pct(r['npl_ratio'])}",
             f"储蓄存款余额{yi(r['s_end'])}，{since}{'增加' if r['s_growth'] >= 0 else '减少'}{money(abs(r['s_growth']))}",
             f"储蓄存款日均{yi(r['s_avg'])}",
             f"代发工资客户新增{count(r['payroll'])}户",
-            f"银行卡有效消费额{wan(r['cards'])}",
+            f"银行卡有效消费额{money(r['cards'])}",  # 1000万元 and more in 亿元
             f"新增特约商户{count(r['merchants'])}户",
             f"电子银行柜面替代率{pct(r['ebank'])}",
             f"个人网银有效新增客户{count(r['online'])}户",
@@ -291,12 +291,20 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
             if (first, last) != (start, end)
             else "现将上半年的履职情况总结如下",
             f"期内我共审核业务授权{count(mine.authorisations_reviewed.sum())}笔，开展履职检查{count(mine.inspections_done.sum())}次",
-            f"发现柜员业务差错{count(found)}笔，已整改{count(fixed)}笔",
-            f"组织案防会议{count(len(held))}次",
+            # the wording follows the figures: all corrected / replied accurately / monthly meetings
+            "未发现柜员业务差错"
+            if not found
+            else f"发现柜员业务差错{count(found)}笔，已全部整改"
+            if fixed == found
+            else f"发现柜员业务差错{count(found)}笔，已整改{count(fixed)}笔，整改率{pct(fixed / found)}",
+            f"坚持每月组织案防会议，共{count(len(held))}次" if len(held) >= len(months) else f"组织案防会议{count(len(held))}次",
         ]
         if len(replied):
             accurate = int(replied.reply_accurate.astype(bool).sum())
-            expected.append(f"回复运营风险事件{count(len(replied))}笔，回复准确率{pct(accurate / len(replied))}")
+            expected.append(
+                f"回复运营风险事件{count(len(replied))}笔，"
+                + ("回复全部准确" if accurate == len(replied) else f"回复准确率{pct(accurate / len(replied))}")
+            )
         else:
             expected.append("期内无需回复的运营风险事件")
         for phrase in expected:

@@ -99,6 +99,7 @@ def test_accounting_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
     sessions = in_period(raw("training_session", dates=("held_on",)), "held_on")
     sub_of = units.set_index("unit_id")["sub"]
     level = units.set_index("unit_id")["level"]
+    figures = {}
     for s in units[units.level == "sub_branch"].itertuples():
         mine = lambda f, sub=s.unit_id: f[f.unit_id.map(sub_of) == sub]  # noqa: E731
         m, o, t, e = mine(meetings), mine(om), mine(tm), mine(errors)
@@ -107,18 +108,47 @@ def test_accounting_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
         outlets = units[(units.parent_id == s.unit_id) & (units.level == "outlet")]
         outlets = outlets[(outlets.opened_on <= END) & (outlets.closed_on.isna() | (outlets.closed_on >= START))]
         tellers = t.groupby("staff_id").appraisal_score.mean()
-        without = sorted(set(tellers.index) - set(e.staff_id))
-        found, fixed_ = int(o.errors_found.sum()), int(o.errors_corrected.sum())
+        figures[s.unit_id] = dict(
+            s=s, m=m, o=o, t=t, e=e, tr=tr, outlets=outlets, tellers=tellers,
+            without=sorted(set(tellers.index) - set(e.staff_id)),
+            found=int(o.errors_found.sum()), fixed=int(o.errors_corrected.sum()),
+            held=int(tr.held.astype(bool).sum()),
+        )  # fmt: skip
+    # the whole branch (one in the sample), from its sums: what each sub-branch is compared with
+    every = list(figures.values())
+    branch_rectified = sum(f["fixed"] for f in every) / sum(f["found"] for f in every)
+    branch_score = sum(f["tellers"].sum() for f in every) / sum(len(f["tellers"]) for f in every)
+    branch_rate = sum(len(f["e"]) for f in every) / sum(f["t"].transactions.sum() for f in every) * 10000
+
+    def against(value, branch, shown):
+        return f"，{'高于' if value > branch else '低于' if value < branch else '持平于'}全分行（{shown}）"
+
+    for f in every:
+        s, m, o, t, e, tr, tellers, without = (f[k] for k in ("s", "m", "o", "t", "e", "tr", "tellers", "without"))
+        found, fixed_, held = f["found"], f["fixed"], f["held"]
         rate = len(e) / t.transactions.sum() * 10000
-        held = int(tr.held.astype(bool).sum())
+        rectified = (
+            "已全部整改"
+            if fixed_ >= found
+            else f"已整改{count(fixed_)}个，整改率{pct(fixed_ / found)}"
+            + against(fixed_ / found, branch_rectified, pct(branch_rectified))
+        )
+        penalty = f"，对差错人员经济处罚{count(e.penalty.sum())}元" if e.penalty.sum() else "，未对差错人员执行经济处罚"
+        training = (
+            f"计划组织培训{count(len(tr))}期，已全部按计划举办。"
+            if held >= len(tr)
+            else f"计划组织培训{count(len(tr))}期，实际举办{count(held)}期，完成{pct(held / len(tr))}，"
+            f"尚有{count(len(tr) - held)}期未办。"
+        )
         expected = (
             f"{s.name}会计结算部召开内控、制度、风险分析会议{count((m.kind == 'internal_control').sum())}次、"
-            f"银企座谈会{count((m.kind == 'bank_enterprise').sum())}次，对所辖{len(outlets)}个网点开展监督检查"
-            f"{count(o.inspections_done.sum())}次，发现问题{count(found)}个，已整改{count(fixed_)}个，"
-            f"整改率{pct(fixed_ / found)}。全辖{count(len(tellers))}名柜员考核平均得分{fixed(tellers.mean())}分，"
-            f"发生业务差错{count(len(e))}笔，差错率为每万笔{fixed(rate, 2)}笔，{count(len(without))}名柜员无差错"
-            f"（占{pct(len(without) / len(tellers))}），对差错人员经济处罚{count(e.penalty.sum())}元。"
-            f"计划组织培训{count(len(tr))}期，实际举办{count(held)}期，完成{pct(held / len(tr))}。"
+            f"银企座谈会{count((m.kind == 'bank_enterprise').sum())}次，对所辖{len(f['outlets'])}个网点开展监督检查"
+            f"{count(o.inspections_done.sum())}次，发现问题{count(found)}个，{rectified}。"
+            f"全辖{count(len(tellers))}名柜员考核平均得分{fixed(tellers.mean())}分"
+            f"{against(tellers.mean(), branch_score, fixed(branch_score) + '分')}；"
+            f"发生业务差错{count(len(e))}笔，差错率为每万笔{fixed(rate, 2)}笔"
+            f"{against(rate, branch_rate, '每万笔' + fixed(branch_rate, 2) + '笔')}；{count(len(without))}名柜员无差错"
+            f"（占{pct(len(without) / len(tellers))}）{penalty}。{training}"
         )
         (doc,) = pack_dir.glob(f"accounting_plans/{s.unit_id}_*.docx")
         assert expected in body(doc), (doc.name, expected)

@@ -68,22 +68,25 @@ def to_docx(
 
     pending_break = False
     previous = ""
-    last_body: list = []  # the paragraphs of the last body block (a table's: its last row's)
+    # what the 落款 keeps on its page: a table's last row, or the body paragraphs since the last
+    # table, chart or section (of which _kept_with_signature takes at least two lines' worth)
+    last_row: list = []
+    recent: list = []
     for i, block in enumerate(blocks):
         if block.kind == "page_break":
             pending_break = True
             continue
         if block.kind == "table":
             table = _table(doc, block.cells, styled)
-            last_body, previous = [q for cell in table.rows[-1].cells for q in cell.paragraphs], "table"
+            last_row, recent, previous = [q for cell in table.rows[-1].cells for q in cell.paragraphs], [], "table"
             continue
         if block.kind == "chart":
             _chart(doc, block, pending_break, styled)
-            pending_break, last_body, previous = False, [], "chart"
+            pending_break, last_row, recent, previous = False, [], [], "chart"
             continue
         if block.kind == "section":
             _end_front_matter(doc)
-            pending_break, last_body, previous = False, [], "section"  # a new section starts a new page
+            pending_break, last_row, recent, previous = False, [], [], "section"  # a new section starts a new page
             continue
         if block.kind == "heading":
             style = _nested_heading(doc, block.level) if compilation else f"Heading {block.level}"
@@ -96,10 +99,12 @@ def to_docx(
             para.paragraph_format.right_indent = Twips(round(indents[i] * CHAR_TWIPS))
             if previous != "signature":
                 para.paragraph_format.space_before = Twips(LINE_TWIPS)  # GB/T 9704: one blank line before the 落款
-            # the 落款 stays on the page of the last body lines: never a page holding only the date
-            for kept in last_body:
-                kept.paragraph_format.keep_with_next = True
-        last_body = [para]
+            # the 落款 stays on the page of the last body lines (never a page holding only the date);
+            # its lines but the last keep with the next
+            kept = recent[-1:] if previous == "signature" else last_row or _kept_with_signature(recent)
+            for q in kept:
+                q.paragraph_format.keep_with_next = True
+        last_row, recent = [], [*recent[-2:], para]
         previous = block.kind
         if pending_break:
             para.paragraph_format.page_break_before = True
@@ -130,6 +135,22 @@ def to_docx(
     buffer = io.BytesIO()
     doc.save(buffer)
     return normalise_zip(buffer.getvalue())
+
+
+# characters on one body line: 156 mm at 3号 (16 pt)
+LINE_CHARS = TEXT_WIDTH_TWIPS // CHAR_TWIPS
+
+
+def _kept_with_signature(recent: list) -> list:
+    """The last body paragraphs the 落款 keeps on its page: at least two lines of text (at most the
+    last three paragraphs), so no page holds the 落款 under one short closing line."""
+    kept, chars = [], 0
+    for para in reversed(recent[-3:]):
+        kept.append(para)
+        chars += len(para.text)
+        if chars >= 2 * LINE_CHARS:
+            break
+    return kept
 
 
 def _signature_indents(blocks: list[Block]) -> dict[int, float]:

@@ -10,7 +10,7 @@ from docx.shared import Emu, Pt, Twips
 
 from reportpack.render import charts, toc
 from reportpack.render.document import number, parse
-from reportpack.render.word import to_docx
+from reportpack.render.word import LINE_CHARS, to_docx
 
 TEXT = (
     "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n"
@@ -230,6 +230,21 @@ def test_the_signature_is_kept_with_the_last_body_lines():
     last_row = doc.tables[0].rows[-1]
     assert all(p.paragraph_format.keep_with_next for cell in last_row.cells for p in cell.paragraphs)
     assert not any(p.paragraph_format.keep_with_next for cell in doc.tables[0].rows[1].cells for p in cell.paragraphs)
+
+
+def test_a_short_closing_line_brings_the_paragraphs_before_it_to_the_signatures_page():
+    """A page never holds the 落款 under one short line: the paragraphs kept with it make at least
+    two lines (LINE_CHARS characters each), and no more than that needs."""
+    long = "长" * (2 * LINE_CHARS)
+    short = "- 人员转换要有交接手续。"
+    text = f"= 标题\n{long}\n\n{long}\n\n{short}\n{short}\n>> 某网点\n>> 2023年6月30日\n"
+    doc = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a")))
+    keep = [bool(p.paragraph_format.keep_with_next) for p in doc.paragraphs]
+    # title, long, long, short, short, 落款 ×2: the two short items and the second long paragraph
+    assert keep[1:] == [False, True, True, True, True, False]
+    text = f"= 标题\n{long}\n\n{long}\n>> 某网点\n>> 2023年6月30日\n"
+    doc = Document(io.BytesIO(to_docx(number(parse(text)), title="t", author="a")))
+    assert [bool(p.paragraph_format.keep_with_next) for p in doc.paragraphs][1:] == [False, True, True, False]
 
 
 def test_a_short_table_is_kept_on_one_page():
