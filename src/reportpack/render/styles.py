@@ -125,9 +125,16 @@ STYLES: dict[str, StyleSpec] = {
     # Tables: 4号 仿宋 would not fit five columns in 156 mm; 小四 (12 pt) as bank tables use.
     "Table Text": StyleSpec(FANGSONG, 12, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=400),
     "Table Header": StyleSpec(HEITI, 12, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=400),
-    # A picture needs automatic line spacing: a fixed 28.95 pt line would crop it to one line.
+    # A picture needs automatic line spacing: a fixed 28.95 pt line would crop it to one line. A
+    # little space above it: right under a table, LibreOffice drew the chart over the table's bottom rule.
     "Figure": StyleSpec(
-        FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=0, keep_with_next=True
+        FANGSONG,
+        BODY_PT,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        first_line_chars=0,
+        line_twips=0,
+        keep_with_next=True,
+        space_before_twips=LINE_TWIPS // 4,
     ),
     "Caption": StyleSpec(KAITI, 14, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, space_after_twips=LINE_TWIPS // 2),
 }

@@ -138,6 +138,8 @@ def test_a_chart_is_embedded_at_print_resolution_with_a_caption(chart_data):
         assert im.format == "PNG" and dpi >= 290, dpi
     picture_para, caption = doc.paragraphs[1], doc.paragraphs[2]
     assert picture_para.style.name == "Figure" and picture_para.paragraph_format.line_spacing is None
+    # space above the picture: under a table, LibreOffice drew the chart over the table's bottom rule
+    assert picture_para.style.paragraph_format.space_before.pt >= 6
     assert caption.style.name == "Caption" and caption.text == "图1 完成率（%）"
 
 
