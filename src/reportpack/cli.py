@@ -99,9 +99,7 @@ def cmd_boilerplate(args) -> int:
     from reportpack.warehouse.connect import connect
 
     s = _settings(args)
-    pack_dir = s.output_dir / args.period.label
-    if not (pack_dir / "manifest.json").exists():
-        raise InputError(f"no published pack at {pack_dir} (build it with `reportpack pack --period {args.period.label}`)")
+    pack_dir = _published(s, args.period.label)
     with connect(s.warehouse_url) as conn:  # the names to mask: every unit and person the warehouse knows
         names = [r[0] for r in conn.execute(text("select name from org_unit union select name from staff"))]
     report = measure(pack_dir, names)
@@ -125,6 +123,7 @@ def cmd_pack(args) -> int:
 def cmd_airflow_run(args) -> int:
     """Run the pack DAG through Airflow itself (``airflow dags test``) for one period."""
     from reportpack import pipeline
+    from reportpack.publish.pack import latest
 
     s = _settings(args)
     period = args.period
@@ -149,9 +148,9 @@ def cmd_airflow_run(args) -> int:
     ]
     print("$ " + " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, env=env)
-    target = s.output_dir / period.label
-    manifest = target / "manifest.json"
-    if proc.returncode != 0 or not manifest.exists() or manifest.stat().st_mtime < started:
+    target = latest(s.output_dir, period.label)
+    manifest = target / "manifest.json" if target else None
+    if proc.returncode != 0 or manifest is None or manifest.stat().st_mtime < started:
         print(f"\nthe DAG run did not publish a pack for {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
         return _explain_failed_run(s.output_dir / ".runs", period.label, started)
     _show(target)
@@ -175,12 +174,20 @@ def _explain_failed_run(runs: Path, label: str, since: float) -> int:
 
 
 def cmd_show(args) -> int:
-    s = _settings(args)
-    target = s.output_dir / args.period.label
-    if not (target / "manifest.json").exists():
-        raise InputError(f"no pack published for {args.period.label} at {target} (build it with `reportpack pack`)")
-    _show(target)
+    _show(_published(_settings(args), args.period.label))
     return ExitCode.OK
+
+
+def _published(s, label: str) -> Path:
+    """The folder of the period's latest published version; a clear error when there is none."""
+    from reportpack.publish.pack import latest
+
+    target = latest(s.output_dir, label)
+    if target is None:
+        raise InputError(
+            f"no pack published for {label} at {s.output_dir / label} (build it with `reportpack pack --period {label}`)"
+        )
+    return target
 
 
 def _show(target: Path) -> None:
@@ -190,8 +197,11 @@ def _show(target: Path) -> None:
     kinds: dict[str, int] = {}
     for f in m["files"]:
         kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
-    print(f"period {m['period']}, validation {m['validation']['status']}, files by kind: {kinds}")
-    print(f"Pack published: {target}")
+    version = (
+        f", version {m['version']}" + (f" (previous {m['previous']})" if m.get("previous") else "") if "version" in m else ""
+    )
+    print(f"period {m['period']}{version}, validation {m['validation']['status']}, files by kind: {kinds}")
+    print(f"Pack published: {target}" + (f" — latest: {target.parent / 'latest'}" if "version" in m else ""))
 
 
 def cmd_preview(args) -> int:
@@ -201,9 +211,7 @@ def cmd_preview(args) -> int:
     from reportpack.render.pdf import page_pngs
 
     s = _settings(args)
-    target = s.output_dir / args.period.label
-    if not (target / "manifest.json").exists():
-        raise InputError(f"no pack published for {args.period.label} at {target} (build it with `reportpack pack`)")
+    target = _published(s, args.period.label)
     files = read_manifest(target)["files"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -195,7 +195,8 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
 
 @_phase
 def publish(settings: Settings, run: Run) -> Path:
-    """Store the next period's targets, write the manifest and move the pack into ``<output>/<period>``."""
+    """Store the next period's targets, write the manifest and publish the pack as the period's next
+    version ``<output>/<period>/v<n>`` (``latest`` pointing at it)."""
     state = run.state
     meta = {
         "pack": state.pack,
@@ -216,10 +217,18 @@ def publish(settings: Settings, run: Run) -> Path:
     }
     next_targets = pd.read_parquet(run.figures / "next_targets.parquet")
     meta["targets"] = publish_targets.store(next_targets, run.pack, run.period, run.warehouse_url)
-    pack.write_manifest(run.pack, meta, {**state.documents, "targets.csv": "targets"})
-    target = pack.publish(run.pack, settings.output_dir, run.period.label)
+    previous = pack.latest(settings.output_dir, run.period.label)
+    version = pack.reserve(settings.output_dir, run.period.label)
+    try:
+        meta["version"] = version.name
+        meta["previous"] = previous.name if previous is not None and previous.parent == version.parent else None
+        pack.write_manifest(run.pack, meta, {**state.documents, "targets.csv": "targets"})
+        target = pack.publish(run.pack, version)
+    except BaseException:
+        pack.release(version)  # the number is free again; latest never moved
+        raise
     pack.discard(run.folder)
-    log.info("pack published: %s", target)
+    log.info("pack published: %s (%s)", target, target.parent / pack.LATEST)
     return target
 
 

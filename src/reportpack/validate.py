@@ -548,7 +548,8 @@ def quarantine(outcome: Outcome, folder: Path) -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     for suite, frames in parts.items():
         source = any(f.rule for f in outcome.failures if f.suite == suite)
-        pd.concat(frames).to_csv(folder / f"{suite}.csv", index=not source, index_label="row", encoding="utf-8")
+        # with a BOM, so Excel and WPS show the Chinese names and rules (see targets.csv)
+        pd.concat(frames).to_csv(folder / f"{suite}.csv", index=not source, index_label="row", encoding="utf-8-sig")
     return folder
 
 

@@ -29,7 +29,7 @@ def airflow_pack(sample_url, tmp_path_factory):
         timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out / "2023H1", proc.stdout + proc.stderr
+    return out / "2023H1" / "latest", proc.stdout + proc.stderr
 
 
 def texts(path: Path) -> list[tuple[str, str]]:

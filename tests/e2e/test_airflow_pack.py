@@ -79,8 +79,10 @@ def truth(sample_url):
 
 
 def test_the_run_prints_where_the_pack_was_published(airflow_pack):
-    pack_dir, stdout = airflow_pack
-    assert f"Pack published: {pack_dir}" in stdout
+    pack_dir, stdout = airflow_pack  # <output>/2023H1/latest
+    version = pack_dir.resolve()  # the first run of the period: v1, and latest points at it
+    assert version.name == "v1" and version.parent == pack_dir.parent
+    assert f"Pack published: {version} — latest: {pack_dir}" in stdout
 
 
 def test_a_good_run_logs_no_traceback_and_no_plugin_import_error(airflow_pack):

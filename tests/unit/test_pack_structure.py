@@ -54,6 +54,13 @@ def _texts(doc) -> list[str]:
     return [p.text for p in doc.paragraphs] + cells
 
 
+def test_targets_csv_opens_in_excel_with_its_chinese_names(built):
+    """Excel and WPS read a CSV in the machine's code page unless it starts with a UTF-8 BOM."""
+    raw = (built[0] / "targets.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "对公存款较年初新增" in raw.decode("utf-8-sig")
+
+
 def test_every_kind_of_the_pack_definition_is_there(built, sample_figures):
     _, manifest, _ = built
     definition = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")

@@ -1,6 +1,9 @@
 """Failure semantics of a run: nothing half-written, nothing lost, nothing published on bad data."""
 
+import json
+import os
 import shutil
+import zipfile
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -44,21 +47,64 @@ def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehou
     assert not (run / "pack" / "manifest.json").exists()
 
 
-def test_republishing_keeps_the_previous_pack_aside(warehouse, make_settings):
+def test_each_run_publishes_a_new_version_and_latest_follows(warehouse, make_settings):
     s = make_settings(warehouse)
-    pipeline.run_all(s, "2023H1", "one", pack_name=SMALL)
-    pipeline.run_all(s, "2023H1", "two", pack_name=SMALL)
-    assert pack.read_manifest(s.output_dir / "2023H1")["run_id"] == "two"
-    aside = list((s.output_dir / ".superseded").iterdir())
-    assert len(aside) == 1 and pack.read_manifest(aside[0])["run_id"] == "one"
+    one = pipeline.run_all(s, "2023H1", "one", pack_name=SMALL)
+    two = pipeline.run_all(s, "2023H1", "two", pack_name=SMALL)
+    period = s.output_dir / "2023H1"
+    assert (one.name, two.name) == ("v1", "v2") and one.parent == two.parent == period
+    assert pack.read_manifest(one)["run_id"] == "one"  # v1 is kept as it was
+    assert pack.read_manifest(two)["version"] == "v2" and pack.read_manifest(two)["previous"] == "v1"
+    assert pack.read_manifest(one)["previous"] is None
+    assert (period / "latest").is_symlink() and os.readlink(period / "latest") == "v2"
+    assert pack.latest(s.output_dir, "2023H1") == two.resolve()
+    with zipfile.ZipFile(period / "v2.zip") as z:  # the version, whole, in its own folder
+        names = set(z.namelist())
+    assert "v2/manifest.json" in names and {f"v2/{f['path']}" for f in pack.read_manifest(two)["files"]} <= names
+    assert not list(period.glob(".*"))  # no partial zip or link left behind
     assert not (s.output_dir / ".runs" / "2023H1-two").exists()  # the run folder is cleaned up
+
+
+def test_a_failed_run_leaves_latest_and_the_version_numbers_alone(warehouse, make_settings):
+    s = make_settings(warehouse)
+    first = pipeline.run_all(s, "2023H1", "first", pack_name=SMALL)
+    _sql(warehouse, "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S001-O00001'")
+    with pytest.raises(ValidationFailed):
+        pipeline.run_all(s, "2023H1", "second", pack_name=SMALL)
+    assert pack.versions(s.output_dir / "2023H1") == [1]
+    assert pack.latest(s.output_dir, "2023H1") == first.resolve()
+
+
+def test_a_version_number_is_never_shared_and_an_old_layout_pack_is_kept_aside(tmp_path):
+    out = tmp_path / "out"
+    (out / "2023H1").mkdir(parents=True)
+    (out / "2023H1" / "manifest.json").write_text("{}", "utf-8")  # published before versions existed
+    first = pack.reserve(out, "2023H1")
+    second = pack.reserve(out, "2023H1")  # another run reserving before the first published
+    assert (first.name, second.name) == ("v1", "v2")
+    (aside,) = (out / ".superseded").iterdir()
+    assert (aside / "manifest.json").read_text("utf-8") == "{}"
+    pack.release(first)  # never published: its number is free again, the other run's is not
+    assert pack.versions(out / "2023H1") == [2] and pack.reserve(out, "2023H1").name == "v3"
+
+
+def test_latest_never_moves_back_to_an_older_version(tmp_path):
+    out = tmp_path / "out"
+    older, newer = pack.reserve(out, "2023H1"), pack.reserve(out, "2023H1")
+    for version, folder in ((newer, "b"), (older, "a")):  # the newer run finishes first
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "manifest.json").write_text(json.dumps({"v": version.name}), "utf-8")
+        pack.publish(tmp_path / folder, version)
+    assert pack.latest(out, "2023H1") == newer.resolve()
+    assert (out / "2023H1" / "v1.zip").is_file() and (out / "2023H1" / "v2.zip").is_file()
 
 
 def test_an_incomplete_pack_is_never_published(tmp_path):
     (tmp_path / "pack").mkdir()
+    version = pack.reserve(tmp_path / "out", "2023H1")
     with pytest.raises(FileNotFoundError, match="incomplete"):
-        pack.publish(tmp_path / "pack", tmp_path / "out", "2023H1")
-    assert not (tmp_path / "out" / "2023H1").exists()
+        pack.publish(tmp_path / "pack", version)
+    assert pack.latest(tmp_path / "out", "2023H1") is None and not (version.parent / "latest").exists()
 
 
 def test_redact_hides_the_password():
@@ -253,4 +299,4 @@ def test_targets_that_cannot_be_stored_publish_nothing(warehouse, make_settings)
     _sql(warehouse, "alter table plan_target rename to plan_target_gone")  # e.g. no write permission
     with pytest.raises(Exception, match="plan_target"):
         pipeline.publish(s, run)
-    assert not (s.output_dir / "2023H1").exists()
+    assert pack.latest(s.output_dir, "2023H1") is None and not pack.versions(s.output_dir / "2023H1")

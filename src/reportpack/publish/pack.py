@@ -1,15 +1,24 @@
-"""The pack: manifest with sha256 of every file, and atomic publication.
+"""The pack: manifest with sha256 of every file, and atomic publication as immutable versions.
 
-A pack is assembled in the run's private folder and moved into ``<output>/<period>`` only when
-complete. A pack already published for the period is moved aside to ``<output>/.superseded/``,
-never deleted, so no signed-off version is lost.
+A pack is assembled in the run's private folder. Each run of a period that gets as far as publishing
+becomes a new version ``<output>/<period>/v<n>``, never changed afterwards, with ``v<n>.zip`` beside
+it; ``<output>/<period>/latest`` is a symbolic link to the newest version, switched atomically (a new
+link renamed over the old) only once the version and its zip are complete — a failed run never moves
+it, and a reader following ``latest`` sees either the old version or the new one, never half of one.
+
+Version numbers are reserved by creating the empty folder (``mkdir`` fails if another run took the
+number), so two runs of a period never share one; the pack folder is then renamed onto it. A pack
+published before versions existed (manifest directly in ``<output>/<period>``) is moved to
+``<output>/.superseded/`` on the next publication, never deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,19 +75,74 @@ def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str]) -> dict:
     return manifest
 
 
-def publish(pack_dir: Path, output_dir: Path, period_label: str) -> Path:
-    """Move the complete ``pack_dir`` to ``output_dir/period_label``; the old pack is kept aside."""
-    if not (pack_dir / MANIFEST).is_file():
-        raise FileNotFoundError(f"{pack_dir}: no {MANIFEST}; refusing to publish an incomplete pack")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    target = output_dir / period_label
-    if target.exists():
+LATEST = "latest"
+_VERSION = re.compile(r"v([1-9][0-9]*)")
+
+
+def versions(period_dir: Path) -> list[int]:
+    """The version numbers published (or reserved) under ``period_dir``, ascending."""
+    if not period_dir.is_dir():
+        return []
+    return sorted(int(m.group(1)) for p in period_dir.iterdir() if p.is_dir() and (m := _VERSION.fullmatch(p.name)))
+
+
+def latest(output_dir: Path, period_label: str) -> Path | None:
+    """The folder of the period's newest published version (``latest``), or ``None``; a pack published
+    before versions existed is its own folder."""
+    period_dir = output_dir / period_label
+    if (period_dir / LATEST / MANIFEST).is_file():
+        return (period_dir / LATEST).resolve()
+    if (period_dir / MANIFEST).is_file():
+        return period_dir
+    return None
+
+
+def reserve(output_dir: Path, period_label: str) -> Path:
+    """Reserve the period's next version: create ``<output>/<period>/v<n>`` empty (atomic: a number
+    another run took is skipped). A pack of the old layout is moved aside first."""
+    period_dir = output_dir / period_label
+    if (period_dir / MANIFEST).is_file():  # published before versions: kept, out of the way
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = output_dir / ".superseded" / f"{period_label}-{stamp}"
         aside.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(target, aside)
-    os.replace(pack_dir, target)  # same filesystem: the run folder lives under output_dir
-    return target
+        os.replace(period_dir, aside)
+    period_dir.mkdir(parents=True, exist_ok=True)
+    n = (versions(period_dir) or [0])[-1] + 1
+    while True:
+        try:
+            (period_dir / f"v{n}").mkdir()
+            return period_dir / f"v{n}"
+        except FileExistsError:
+            n += 1
+
+
+def publish(pack_dir: Path, version_dir: Path) -> Path:
+    """Move the complete ``pack_dir`` onto its reserved ``version_dir``, write ``v<n>.zip`` beside it
+    and point ``latest`` at it (unless a newer version was published meanwhile)."""
+    if not (pack_dir / MANIFEST).is_file():
+        raise FileNotFoundError(f"{pack_dir}: no {MANIFEST}; refusing to publish an incomplete pack")
+    os.replace(pack_dir, version_dir)  # onto the empty reserved folder; same filesystem as the run folder
+    period_dir = version_dir.parent
+    # the zip holds the version's folder (v<n>/…); built under a hidden name, renamed when complete
+    partial = shutil.make_archive(str(period_dir / f".{version_dir.name}-partial"), "zip", period_dir, version_dir.name)
+    os.replace(partial, period_dir / f"{version_dir.name}.zip")
+    current = latest(output_dir=period_dir.parent, period_label=period_dir.name)
+    if current is None or current.parent != period_dir or _number(current) < _number(version_dir):
+        link = period_dir / f".{LATEST}-{version_dir.name}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(version_dir.name, target_is_directory=True)  # relative: the zip and moves keep working
+        os.replace(link, period_dir / LATEST)
+    return version_dir
+
+
+def release(version_dir: Path) -> None:
+    """Give back a reserved version that was never published (its folder is still empty)."""
+    with contextlib.suppress(OSError):  # not empty: it was published after all, leave it
+        version_dir.rmdir()
+
+
+def _number(version_dir: Path) -> int:
+    return int(_VERSION.fullmatch(version_dir.name).group(1))
 
 
 def read_manifest(pack_dir: Path) -> dict:

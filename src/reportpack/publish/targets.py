@@ -23,7 +23,8 @@ def store(targets: pd.DataFrame, pack_dir: Path, period: Period, warehouse_url: 
     """Write the targets a run's plans set into the warehouse (``plan_target``, next period) and
     beside the documents (``targets.csv``). One transaction; a rerun replaces the same rows."""
     following = period.next()
-    targets.assign(period=following.label).to_csv(pack_dir / "targets.csv", index=False)
+    # with a BOM: Excel and WPS read a CSV without one in the machine's ANSI code page (garbled Chinese)
+    targets.assign(period=following.label).to_csv(pack_dir / "targets.csv", index=False, encoding="utf-8-sig")
     with connect(warehouse_url, transaction=True) as conn:
         written = write(conn, targets, following.label, period.end)
     log.info("stored %d targets for %s in %s", written, following.label, redact(warehouse_url))
