@@ -16,7 +16,7 @@ name the warehouse knows (units, staff) ``〇`` — so "解放路分理处上半
 - ``prose``: the same measures over body text only, leaving out the title, the numbered headings,
   captions and the 落款 (structure every document of a kind shares by design, as the seed's do).
 
-Compilations are left out (they hold the other documents).
+Compilations are left out (they hold the other documents), and so is the changes report.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def measure(pack_dir: Path, names: list[str]) -> dict[str, dict]:
     manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
     by_kind: dict[str, list[list[tuple[str, bool]]]] = {}
     for entry in manifest["files"]:
-        if entry["path"].endswith(".docx") and entry["kind"] != "compilation":
+        if entry["path"].endswith(".docx") and entry["kind"] not in ("compilation", "changes"):
             by_kind.setdefault(entry["kind"], []).append(sentences(pack_dir / entry["path"], pattern))
     report = {}
     for kind, docs in sorted(by_kind.items()):

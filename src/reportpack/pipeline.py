@@ -26,9 +26,10 @@ from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
-from reportpack.publish import pack
+from reportpack.publish import changes, pack
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
+from reportpack.render.context import base_context
 from reportpack.render.documents import part_subjects, pdf_renditions, render_pack
 from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
@@ -220,9 +221,14 @@ def publish(settings: Settings, run: Run) -> Path:
     previous = pack.latest(settings.output_dir, run.period.label)
     version = pack.reserve(settings.output_dir, run.period.label)
     try:
+        if previous is not None and previous.parent.resolve() != version.parent.resolve():
+            previous = None  # a pack of the layout before versions: not compared
         meta["version"] = version.name
-        meta["previous"] = previous.name if previous is not None and previous.parent == version.parent else None
-        pack.write_manifest(run.pack, meta, {**state.documents, "targets.csv": "targets"})
+        meta["previous"] = previous.name if previous is not None else None
+        written = _changes(settings, run, version, previous)
+        meta["changes"] = {r["against"]: {"nothing_changed": r["nothing_changed"]} for r in written}
+        kinds = {**state.documents, "targets.csv": "targets", changes.REPORT_JSON: "changes", changes.REPORT_DOCX: "changes"}
+        pack.write_manifest(run.pack, meta, kinds)
         target = pack.publish(run.pack, version)
     except BaseException:
         pack.release(version)  # the number is free again; latest never moved
@@ -230,6 +236,31 @@ def publish(settings: Settings, run: Run) -> Path:
     pack.discard(run.folder)
     log.info("pack published: %s (%s)", target, target.parent / pack.LATEST)
     return target
+
+
+def _changes(settings: Settings, run: Run, version: Path, previous: Path | None) -> list[dict]:
+    """Write the changes report of the version being published: against the previous version and,
+    when that is another, the last approved one (none for a period's first version)."""
+    state = run.state
+    warnings = [w.message for w in state.validation.warnings]
+    against = [previous] if previous is not None else []
+    approved = changes.last_approved(version.parent, pack.number(version))
+    if approved is not None and (previous is None or approved.resolve() != previous.resolve()):
+        against.append(approved)
+    reports = [changes.compare(run.pack, state.documents, warnings, folder) for folder in against]
+    templates = settings.templates_dir
+    definition = packdef.load(packdef.path_of(templates, state.pack), templates)
+    p = base_context(templates, run.period, [])["p"]
+    name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
+    context = {"period": name, "version": version.name, "end": run.period.end}
+    changes.write(run.pack, reports, context, templates, definition)
+    for r in reports:
+        log.info(
+            "changes against %s: %s",
+            r["against"],
+            "nothing changed" if r["nothing_changed"] else f"{len(r['documents_changed'])} documents changed",
+        )
+    return reports
 
 
 def run_all(

@@ -6,6 +6,7 @@ import shutil
 import zipfile
 
 import pytest
+from docx import Document
 from sqlalchemy import create_engine, text
 
 from reportpack import pipeline
@@ -63,6 +64,41 @@ def test_each_run_publishes_a_new_version_and_latest_follows(warehouse, make_set
     assert "v2/manifest.json" in names and {f"v2/{f['path']}" for f in pack.read_manifest(two)["files"]} <= names
     assert not list(period.glob(".*"))  # no partial zip or link left behind
     assert not (s.output_dir / ".runs" / "2023H1-two").exists()  # the run folder is cleaned up
+
+
+def test_a_rerun_reports_nothing_changed_and_a_changed_balance_is_named(warehouse, make_settings):
+    """#13's measure: the same period twice → v2 whose changes report says nothing changed; one
+    balance changed in the warehouse → v3 whose report names the outlet, the document and the figure."""
+    s = make_settings(warehouse)
+    v1 = pipeline.run_all(s, "2023H1", "one", pack_name=SMALL)
+    assert json.loads((v1 / "changes.json").read_text("utf-8")) == []  # a first version: nothing to compare
+    assert "第一个版本" in _text(v1 / "变更说明.docx")
+    v2 = pipeline.run_all(s, "2023H1", "two", pack_name=SMALL)
+    (report,) = json.loads((v2 / "changes.json").read_text("utf-8"))
+    assert report["against"] == "v1" and report["nothing_changed"]
+    assert pack.read_manifest(v2)["changes"] == {"v1": {"nothing_changed": True}}
+    assert "没有任何变化" in _text(v2 / "变更说明.docx")
+    _sql(
+        warehouse,
+        "update daily_balance set savings_deposit = savings_deposit + 1000000"  # the outlet and its sub-branch
+        " where unit_id in ('BR01-S001-O00001', 'BR01-S001') and biz_date = '2023-06-30'",
+    )
+    v3 = pipeline.run_all(s, "2023H1", "three", pack_name=SMALL)
+    (report,) = json.loads((v3 / "changes.json").read_text("utf-8"))
+    assert report["against"] == "v2" and not report["nothing_changed"]
+    changed = {d["path"]: d for d in report["documents_changed"]}
+    (summary,) = [p for p in changed if "BR01-S001-O00001_解放路分理处" in p]
+    balance = [f for f in changed[summary]["figures"] if f["where"] == "储蓄存款余额"]
+    assert balance and balance[0]["unit"] == "亿元" and balance[0]["old"] != balance[0]["new"]
+    text = _text(v3 / "变更说明.docx")
+    assert changed[summary]["title"] == "解放路分理处2023年上半年工作总结"
+    assert "解放路分理处2023年上半年工作总结" in text and "储蓄存款余额" in text
+    assert f"{balance[0]['old']}亿元" in text and f"{balance[0]['new']}亿元" in text
+
+
+def _text(path) -> str:
+    doc = Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
 
 
 def test_a_failed_run_leaves_latest_and_the_version_numbers_alone(warehouse, make_settings):
@@ -220,7 +256,7 @@ def test_the_same_inputs_give_byte_identical_documents(warehouse, make_settings,
     first = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "a"), "2023H1", "one"))
     second = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "b"), "2023H1", "two"))
     docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith(".docx")}  # noqa: E731
-    assert docs(first) == docs(second) and len(docs(first)) == 176  # every document and compilation
+    assert docs(first) == docs(second) and len(docs(first)) == 177  # every document, compilation and 变更说明
 
 
 def _stored_targets(url, period):

@@ -122,12 +122,12 @@ def publish(pack_dir: Path, version_dir: Path) -> Path:
     if not (pack_dir / MANIFEST).is_file():
         raise FileNotFoundError(f"{pack_dir}: no {MANIFEST}; refusing to publish an incomplete pack")
     os.replace(pack_dir, version_dir)  # onto the empty reserved folder; same filesystem as the run folder
-    period_dir = version_dir.parent
+    period_dir = version_dir.parent.resolve()
     # the zip holds the version's folder (v<n>/…); built under a hidden name, renamed when complete
     partial = shutil.make_archive(str(period_dir / f".{version_dir.name}-partial"), "zip", period_dir, version_dir.name)
     os.replace(partial, period_dir / f"{version_dir.name}.zip")
     current = latest(output_dir=period_dir.parent, period_label=period_dir.name)
-    if current is None or current.parent != period_dir or _number(current) < _number(version_dir):
+    if current is None or current.parent.resolve() != period_dir or number(current) < number(version_dir):
         link = period_dir / f".{LATEST}-{version_dir.name}"
         link.unlink(missing_ok=True)
         link.symlink_to(version_dir.name, target_is_directory=True)  # relative: the zip and moves keep working
@@ -141,7 +141,8 @@ def release(version_dir: Path) -> None:
         version_dir.rmdir()
 
 
-def _number(version_dir: Path) -> int:
+def number(version_dir: Path) -> int:
+    """3 for ``…/v3``."""
     return int(_VERSION.fullmatch(version_dir.name).group(1))
 
 
