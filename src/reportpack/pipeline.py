@@ -26,7 +26,7 @@ from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
-from reportpack.publish import changes, pack
+from reportpack.publish import changes, index, pack
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
@@ -225,10 +225,15 @@ def publish(settings: Settings, run: Run) -> Path:
             previous = None  # a pack of the layout before versions: not compared
         meta["version"] = version.name
         meta["previous"] = previous.name if previous is not None else None
-        written = _changes(settings, run, version, previous)
+        templates = settings.templates_dir
+        definition = packdef.load(packdef.path_of(templates, state.pack), templates)
+        p = base_context(templates, run.period, [])["p"]
+        period_name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
+        written = _changes(settings, run, version, previous, definition, period_name)
         meta["changes"] = {r["against"]: {"nothing_changed": r["nothing_changed"]} for r in written}
         kinds = {**state.documents, "targets.csv": "targets", changes.REPORT_JSON: "changes", changes.REPORT_DOCX: "changes"}
-        pack.write_manifest(run.pack, meta, kinds)
+        index.write(run.pack, meta, kinds, written, next_targets, definition, templates, period_name)
+        pack.write_manifest(run.pack, meta, {**kinds, index.INDEX: "index"})
         target = pack.publish(run.pack, version)
     except BaseException:
         pack.release(version)  # the number is free again; latest never moved
@@ -238,7 +243,9 @@ def publish(settings: Settings, run: Run) -> Path:
     return target
 
 
-def _changes(settings: Settings, run: Run, version: Path, previous: Path | None) -> list[dict]:
+def _changes(
+    settings: Settings, run: Run, version: Path, previous: Path | None, definition: packdef.PackDefinition, period_name: str
+) -> list[dict]:
     """Write the changes report of the version being published: against the previous version and,
     when that is another, the last approved one (none for a period's first version)."""
     state = run.state
@@ -248,12 +255,8 @@ def _changes(settings: Settings, run: Run, version: Path, previous: Path | None)
     if approved is not None and (previous is None or approved.resolve() != previous.resolve()):
         against.append(approved)
     reports = [changes.compare(run.pack, state.documents, warnings, folder) for folder in against]
-    templates = settings.templates_dir
-    definition = packdef.load(packdef.path_of(templates, state.pack), templates)
-    p = base_context(templates, run.period, [])["p"]
-    name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
-    context = {"period": name, "version": version.name, "end": run.period.end}
-    changes.write(run.pack, reports, context, templates, definition)
+    context = {"period": period_name, "version": version.name, "end": run.period.end}
+    changes.write(run.pack, reports, context, settings.templates_dir, definition)
     for r in reports:
         log.info(
             "changes against %s: %s",

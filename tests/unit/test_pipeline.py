@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import shutil
 import zipfile
+from urllib.parse import unquote
 
 import pytest
 from docx import Document
@@ -63,6 +65,13 @@ def test_each_run_publishes_a_new_version_and_latest_follows(warehouse, make_set
         names = set(z.namelist())
     assert "v2/manifest.json" in names and {f"v2/{f['path']}" for f in pack.read_manifest(two)["files"]} <= names
     assert not list(period.glob(".*"))  # no partial zip or link left behind
+    # index.html opens the version: Chinese, offline (no http anywhere), every link resolves
+    page = (two / "index.html").read_text("utf-8")
+    assert '<html lang="zh-CN">' in page and "2023年上半年" in page and "与v1相比：没有任何变化" in page
+    assert "http" not in page and "<script" not in page
+    links = re.findall(r'href="([^"]+)"', page)
+    assert len(links) > 20 and all((two / unquote(href)).resolve().is_file() for href in links), links
+    assert "../v2.zip" in links and any(unquote(h).startswith("outlets/") for h in links)
     assert not (s.output_dir / ".runs" / "2023H1-two").exists()  # the run folder is cleaned up
 
 
@@ -237,7 +246,7 @@ def test_pdf_renditions_sit_beside_the_documents_in_the_manifest(warehouse, make
     s = make_settings(warehouse)
     target = pipeline.run_all(s, "2023H1", "pdf", pdf=True, pack_name=SMALL)
     files = pack.read_manifest(target)["files"]
-    docs = [f["path"] for f in files if f["path"].endswith(".docx")]
+    docs = [f["path"] for f in files if f["path"].endswith(".docx") and f["kind"] != "changes"]  # the 变更说明 has none
     pdfs = {f["path"] for f in files if f["kind"] == "pdf"}
     assert pdfs == {"pdf/" + d.removesuffix(".docx") + ".pdf" for d in docs}
     assert all((target / p).read_bytes().startswith(b"%PDF") for p in pdfs)

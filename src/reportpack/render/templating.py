@@ -43,13 +43,17 @@ def touching(warnings: list[dict], *checks: str) -> list[dict]:
     return [w for w in warnings if {f"{w['suite']}.{c}" for c in w.get("columns", ())} & set(checks)]
 
 
+def _html(name: str | None) -> bool:
+    return bool(name) and name.endswith(".html.j2")
+
+
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader(str(templates_dir)),
         undefined=StrictUndefined,
         finalize=_refuse_missing,
-        autoescape=False,
+        autoescape=_html,  # only HTML pages (*.html.j2) escape: documents and rules are plain text
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

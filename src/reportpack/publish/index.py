@@ -1,0 +1,81 @@
+"""``index.html``: the page that opens a version of a pack (#13), in Chinese, for the report owner.
+
+Period, version and the one before it, approval state, validation outcome, what changed, every
+document grouped by kind (in the pack definition's order, compilations first) with the warnings that
+touch it, the next period's targets, and the pack's other files. One static file with its style
+inline and relative links only: it works from the folder, from the unpacked zip and offline (no CDN,
+no script).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+from reportpack.owner.packdef import PackDefinition
+from reportpack.render import templating
+
+INDEX = "index.html"
+TEMPLATE = "index.html.j2"
+APPROVAL_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已退回", "unattended": "未经审批（无人值守生成）"}
+VALIDATION_ZH = {"passed": "全部通过", "passed with warnings": "通过，有提示"}
+
+
+def groups(kinds: dict[str, str], definition: PackDefinition) -> list[dict]:
+    """The Word documents by kind: compilations, then the definition's parts in order."""
+    named = [("compilation", "支行汇编")] + [(p.kind, p.name) for p in definition.parts]
+    out = []
+    for kind, name in named:
+        paths = sorted(p for p, k in kinds.items() if k == kind and p.endswith(".docx"))
+        if paths:
+            out.append(
+                {"kind": kind, "name": name, "documents": [{"path": p, "href": quote(p), "name": _name(p)} for p in paths]}
+            )
+    return out
+
+
+def _name(path: str) -> str:
+    """What a reader calls a document: its file name without the unit id ("解放路分理处")."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".docx")
+    return stem.split("_", 1)[1].replace("_", " ") if "_" in stem else stem
+
+
+def write(
+    pack_dir: Path,
+    meta: dict,
+    kinds: dict[str, str],
+    reports: list[dict],
+    targets,
+    definition: PackDefinition,
+    templates_dir: Path,
+    period_name: str,
+) -> None:
+    """Write ``index.html`` into ``pack_dir`` (the version being published); ``targets``: the next
+    period's targets (a frame with ``name``), ``period_name``: e.g. 2023年上半年."""
+    warnings = meta["validation"].get("warnings", [])
+    grouped = groups(kinds, definition)
+    for group in grouped:
+        for doc in group["documents"]:  # a warning concerns a document when it names the document's unit
+            doc["warnings"] = [w["message"] for w in warnings if not w["units"] or any(u in doc["path"] for u in w["units"])]
+    files = [
+        (f, quote(f))
+        for f in ("变更说明.docx", "changes.json", "findings.json", "targets.csv", "manifest.json")
+        if f == "manifest.json" or (pack_dir / f).exists()
+    ]
+    docs_page = "validation/data-docs/index.html"
+    context = {
+        "title": f"{period_name}{definition.title}报告包",
+        "meta": meta,
+        "approval": APPROVAL_ZH.get(meta["approval"]["status"], meta["approval"]["status"]),
+        "validation": VALIDATION_ZH.get(meta["validation"]["status"], meta["validation"]["status"]),
+        "reports": reports,
+        "groups": grouped,
+        "documents": sum(len(g["documents"]) for g in grouped),
+        "warnings": warnings,
+        "targets": sorted(Counter(targets["name"]).items()) if len(targets) else [],
+        "files": files,
+        "data_docs": quote(docs_page) if (pack_dir / docs_page).exists() else None,
+        "zip": f"../{quote(meta['version'])}.zip",
+    }
+    (pack_dir / INDEX).write_text(templating.render(templates_dir, TEMPLATE, context), "utf-8")
