@@ -205,8 +205,9 @@ def _show(target: Path) -> None:
 
 
 def cmd_preview(args) -> int:
-    """PNGs of the first compilation (cover, 目录, a middle page) and of the first document of each
-    kind (page 1 and a middle page), for docs/images."""
+    """PNGs of the first compilation (cover, 目录, a middle page), of the first document of each
+    kind (page 1 and a middle page) and of the version's index.html (Chromium), for docs/images."""
+    from reportpack.publish import index
     from reportpack.publish.pack import read_manifest
     from reportpack.render.pdf import page_pngs
 
@@ -217,7 +218,7 @@ def cmd_preview(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     picks: dict[str, dict] = {}
     for f in sorted(files, key=lambda f: f["path"]):
-        if f["path"].endswith(".docx"):
+        if f["path"].endswith(".docx") and f["kind"] != "changes":  # the 变更说明 of a v1 says only that
             picks.setdefault(f["kind"], f)
     for kind, f in picks.items():
         pages: dict[Path, int | None] = {out / f"{kind}-page1.png": 1, out / f"{kind}-middle.png": None}
@@ -225,6 +226,10 @@ def cmd_preview(args) -> int:
             pages[out / "compilation-contents.png"] = 2  # the 目录 follows the cover
         for png, page in page_pngs(target / f["path"], pages, s.templates_dir / "fonts" / "fonts.conf").items():
             print(f"{png}  ← {f['path']} page {page}")
+    if index.screenshot(target / index.INDEX, out / "index.png"):
+        print(f"{out / 'index.png'}  ← {index.INDEX}")
+    else:
+        print("index.png not made: Chromium is not installed (apt-get install chromium)", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -9,6 +9,9 @@ no script).
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
@@ -79,3 +82,17 @@ def write(
         "zip": f"../{quote(meta['version'])}.zip",
     }
     (pack_dir / INDEX).write_text(templating.render(templates_dir, TEMPLATE, context), "utf-8")
+
+
+def screenshot(page: Path, png: Path, width: int = 1000, height: int = 1300) -> bool:
+    """A PNG of ``page`` as headless Chromium draws it (for the README); False without Chromium."""
+    browser = shutil.which("chromium")
+    if browser is None:
+        return False
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+             f"--window-size={width},{height}", f"--screenshot={png.resolve()}", page.resolve().as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+    return png.exists()
