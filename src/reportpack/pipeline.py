@@ -214,7 +214,8 @@ def publish(settings: Settings, run: Run) -> Path:
             "expectations_sha256": pack.tree_sha256(settings.expectations_dir),
         },
         "validation": state.validation.model_dump(),
-        "approval": {"status": "pending"},
+        # nobody is asked yet (#13: owners will answer in Airflow); say so instead of "pending" forever
+        "approval": {"status": "unattended", "by": None, "reason": "无人值守生成，未请负责人审批"},
     }
     next_targets = pd.read_parquet(run.figures / "next_targets.parquet")
     meta["targets"] = publish_targets.store(next_targets, run.pack, run.period, run.warehouse_url)

@@ -170,7 +170,8 @@ def test_owner_input_lands_in_the_named_document_only(built):
 def test_manifest_records_source_and_every_file_with_its_hash(built):
     target, m, warehouse = built
     assert m["source"]["url"] == f"sqlite:///{warehouse}" and m["source"]["rows"]["outlets"] == 22
-    assert m["validation"]["status"] == "passed" and m["approval"] == {"status": "pending"}
+    assert m["validation"]["status"] == "passed" and m["approval"]["status"] == "unattended"  # nobody was asked
+    assert m["approval"]["by"] is None
     for f in m["files"]:
         assert pack.sha256_file(target / f["path"]) == f["sha256"]
     on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} - {"manifest.json"}
