@@ -230,11 +230,12 @@ def publish(settings: Settings, run: Run) -> Path:
         definition = packdef.load(packdef.path_of(templates, state.pack), templates)
         p = base_context(templates, run.period, [])["p"]
         period_name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
-        written = _changes(settings, run, version, previous, definition, period_name)
+        hashes = pack.file_hashes(run.pack)  # read once: for the changes report and the manifest
+        written = _changes(settings, run, version, previous, definition, period_name, hashes)
         meta["changes"] = {r["against"]: {"nothing_changed": r["nothing_changed"]} for r in written}
         kinds = {**state.documents, "targets.csv": "targets", changes.REPORT_JSON: "changes", changes.REPORT_DOCX: "changes"}
         index.write(run.pack, meta, kinds, written, next_targets, definition, templates, period_name)
-        pack.write_manifest(run.pack, meta, {**kinds, index.INDEX: "index"})
+        pack.write_manifest(run.pack, meta, {**kinds, index.INDEX: "index"}, known=hashes)
         target = pack.publish(run.pack, version)
     except BaseException:
         pack.release(version)  # the number is free again; latest never moved
@@ -245,7 +246,13 @@ def publish(settings: Settings, run: Run) -> Path:
 
 
 def _changes(
-    settings: Settings, run: Run, version: Path, previous: Path | None, definition: packdef.PackDefinition, period_name: str
+    settings: Settings,
+    run: Run,
+    version: Path,
+    previous: Path | None,
+    definition: packdef.PackDefinition,
+    period_name: str,
+    hashes: dict[str, str],
 ) -> list[dict]:
     """Write the changes report of the version being published: against the previous version and,
     when that is another, the last approved one (none for a period's first version)."""
@@ -255,7 +262,7 @@ def _changes(
     approved = changes.last_approved(version.parent, pack.number(version))
     if approved is not None and (previous is None or approved.resolve() != previous.resolve()):
         against.append(approved)
-    reports = [changes.compare(run.pack, state.documents, warnings, folder) for folder in against]
+    reports = [changes.compare(run.pack, hashes, state.documents, warnings, folder) for folder in against]
     context = {"period": period_name, "version": version.name, "end": run.period.end}
     changes.write(run.pack, reports, context, settings.templates_dir, definition)
     for r in reports:

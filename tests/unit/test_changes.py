@@ -50,7 +50,7 @@ def test_a_changed_figure_is_named_with_its_document_its_words_and_both_values(t
     new = tmp_path / "new"
     for rel, (paragraphs, rows) in new_docs.items():
         _doc(new / rel, paragraphs, rows)
-    report = changes.compare(new, {SUMMARY: "outlet_half_year_summary"}, [], old)
+    report = changes.compare(new, pack.file_hashes(new), {SUMMARY: "outlet_half_year_summary"}, [], old)
     assert not report["nothing_changed"] and report["against"] == "v1"
     (changed,) = report["documents_changed"]  # the other outlet's summary is byte-identical
     assert changed["path"] == SUMMARY and changed["kind"] == "outlet_half_year_summary"
@@ -72,7 +72,7 @@ def test_reworded_added_and_removed_lines_documents_and_warnings(tmp_path):
         [("指标", "期末余额"), ("储蓄存款", "4.46亿元")],
     )
     _doc(new / "outlets/城东支行/O3_友谊路网点.docx", ["友谊路网点上半年工作总结。"])
-    report = changes.compare(new, {}, ["新的提示"], old)
+    report = changes.compare(new, pack.file_hashes(new), {}, ["新的提示"], old)
     (changed,) = report["documents_changed"]
     assert changed["figures"] == []
     assert changed["wording"] == [
@@ -90,7 +90,7 @@ def test_identical_documents_report_nothing_changed(tmp_path):
     for rel in BASE:
         (new / rel).parent.mkdir(parents=True, exist_ok=True)
         (new / rel).write_bytes((old / rel).read_bytes())
-    report = changes.compare(new, {}, [], old)
+    report = changes.compare(new, pack.file_hashes(new), {}, [], old)
     assert report["nothing_changed"] and report["documents_changed"] == []
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from docx import Document
 
 from reportpack.owner.packdef import PackDefinition
-from reportpack.publish.pack import MANIFEST, read_manifest, sha256_file
+from reportpack.publish.pack import MANIFEST, read_manifest
 from reportpack.render import templating
 from reportpack.render.documents import write_document
 from reportpack.render.styles import load_base
@@ -115,23 +115,18 @@ def compare_documents(old_path: Path, new_path: Path) -> dict:
     return {"figures": figures, "wording": wording}
 
 
-def _documents(folder: Path, files: list[dict] | None) -> dict[str, dict]:
-    """path → {sha256, kind} of a version's Word documents (from its manifest when it has one)."""
-    if files is not None:
-        return {f["path"]: f for f in files if f["path"].endswith(".docx") and f["path"] != REPORT_DOCX}
-    return {
-        p.relative_to(folder).as_posix(): {"path": p.relative_to(folder).as_posix(), "sha256": sha256_file(p), "kind": ""}
-        for p in sorted(folder.rglob("*.docx"))
-        if p.relative_to(folder).as_posix() != REPORT_DOCX
-    }
+def _documents(files: list[dict]) -> dict[str, dict]:
+    """path → manifest entry (sha256, kind) of a version's Word documents, the changes report left out."""
+    return {f["path"]: f for f in files if f["path"].endswith(".docx") and f["path"] != REPORT_DOCX}
 
 
-def compare(new_dir: Path, new_kinds: dict[str, str], new_warnings: list[str], old_dir: Path) -> dict:
-    """The changes of the pack being published in ``new_dir`` (documents ``new_kinds``: path → kind;
-    its validation warnings) against the published version ``old_dir``."""
+def compare(new_dir: Path, new_hashes: dict[str, str], new_kinds: dict[str, str], new_warnings: list[str], old_dir: Path) -> dict:
+    """The changes of the pack being published in ``new_dir`` (its files' hashes ``new_hashes``, its
+    documents ``new_kinds``: path → kind, its validation warnings) against the published version
+    ``old_dir``."""
     old_manifest = read_manifest(old_dir)
-    old_docs = _documents(old_dir, old_manifest["files"])
-    new_docs = _documents(new_dir, None)
+    old_docs = _documents(old_manifest["files"])
+    new_docs = _documents([{"path": p, "sha256": h} for p, h in new_hashes.items()])
     for path, entry in new_docs.items():
         entry["kind"] = new_kinds.get(path, "")
     changed = []

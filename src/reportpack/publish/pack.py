@@ -54,18 +54,29 @@ def tree_sha256(folder: Path, pattern: str = "**/*") -> str:
     return digest.hexdigest()
 
 
-def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str]) -> dict:
-    """Write ``manifest.json`` listing every file of ``pack_dir`` with its sha256.
+def file_hashes(pack_dir: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file of ``pack_dir`` but the manifest."""
+    return {
+        p.relative_to(pack_dir).as_posix(): sha256_file(p)
+        for p in sorted(pack_dir.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str], known: dict[str, str] | None = None) -> dict:
+    """Write ``manifest.json`` listing every file of ``pack_dir`` with its sha256 (``known``: hashes
+    already taken, e.g. by the changes report, not read again).
 
     ``kinds`` maps a relative path to its kind; other files take their top folder as kind
     (``validation/…`` → ``validation``)."""
+    known = known or {}
     files = []
     for path in sorted(p for p in pack_dir.rglob("*") if p.is_file() and p.name != MANIFEST):
         rel = path.relative_to(pack_dir).as_posix()
         files.append(
             {
                 "path": rel,
-                "sha256": sha256_file(path),
+                "sha256": known.get(rel) or sha256_file(path),
                 "bytes": path.stat().st_size,
                 "kind": kinds.get(rel, rel.split("/")[0] if "/" in rel else "other"),
             }
