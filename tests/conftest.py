@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -65,11 +66,11 @@ def make_settings(tmp_path):
     return make
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    """A private database on the PostgreSQL server (REPORTPACK_TEST_PG_URL, default the local one).
-
-    Skips on a developer machine without the server; fails under CI, where it must be running."""
+@contextlib.contextmanager
+def private_pg_database(prefix: str = "reportpack_test"):
+    """A new database on the PostgreSQL server (REPORTPACK_TEST_PG_URL, default the local one),
+    dropped afterwards. Skips on a developer machine without the server; fails under CI, where it
+    must be running."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -87,7 +88,7 @@ def pg_url():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    name = f"reportpack_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'create database "{name}"'))
     try:
@@ -96,6 +97,13 @@ def pg_url():
         with admin.connect() as conn:
             conn.execute(text(f'drop database if exists "{name}" with (force)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A private database on the PostgreSQL server for the warehouse tests."""
+    with private_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

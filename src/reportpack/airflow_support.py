@@ -46,3 +46,51 @@ def run_validation_phase(name: str, run_ref: dict) -> dict:
     except ValidationFailed as exc:
         raise AirflowFailException(str(exc)) from exc
     return run_ref
+
+
+# --- review by the pack's owners (#13) ------------------------------------------------------------
+
+PAGES_PREFIX = "/reportpack"  # where plugins/reportpack_pages.py serves the packs inside Airflow
+
+
+def pack_link(period: str, version: str) -> str | None:
+    """The version's index page as served inside Airflow (``[api] base_url`` + the plugin's prefix)."""
+    from airflow.configuration import conf
+
+    base = conf.get("api", "base_url", fallback=None)
+    return f"{base.rstrip('/')}{PAGES_PREFIX}/{period}/{version}/" if base else None
+
+
+def review_request(version_dir: str) -> dict[str, str]:
+    """Subject and body of the review request of a published version (``templates/review_request.md.j2``)."""
+    from pathlib import Path
+
+    from reportpack import settings
+    from reportpack.publish import approval
+
+    folder = Path(version_dir)
+    return approval.request(folder, settings.load().templates_dir, pack_link(folder.parent.name, folder.name))
+
+
+APPROVE, REJECT = "批准定稿", "退回修改"  # the options the owners choose from
+
+
+def record_answer(version_dir: str, answer: dict, warehouse: str) -> dict:
+    """Record the owner's answer (the review task's result: chosen_options, params_input,
+    responded_by_user, responded_at) in the version's manifest."""
+    from pathlib import Path
+
+    from reportpack import settings
+    from reportpack.publish import approval
+
+    (chosen,) = answer["chosen_options"]
+    at = answer.get("responded_at")
+    return approval.record(
+        Path(version_dir),
+        approve=chosen == APPROVE,
+        by=answer.get("responded_by_user") or {},
+        at=at.isoformat() if hasattr(at, "isoformat") else str(at),
+        reason=(answer.get("params_input") or {}).get("reason"),
+        templates_dir=settings.load().templates_dir,
+        warehouse_url=warehouse,
+    )

@@ -24,7 +24,7 @@ from reportpack import settings as settings_mod
 from reportpack.errors import EXIT_CODE_HELP, DataFailedValidation, ExitCode, InputError, ReportPackError
 from reportpack.periods import BANK_TIMEZONE, Period
 
-DAG_ID = "reportpack_half_year"
+DAG_PREFIX = "reportpack_"  # dags/reportpack_packs.py: one DAG per pack definition
 log = logging.getLogger("reportpack")
 
 
@@ -141,10 +141,10 @@ def cmd_airflow_run(args) -> int:
         str(Path(sys.executable).with_name("airflow")),
         "dags",
         "test",
-        DAG_ID,
+        DAG_PREFIX + args.pack,
         logical,
         "--conf",
-        json.dumps({"period": period.label, "pdf": args.pdf, "pack": args.pack}),
+        json.dumps({"period": period.label, "pdf": args.pdf, "review": args.review}),
     ]
     print("$ " + " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, env=env)
@@ -201,6 +201,12 @@ def _show(target: Path) -> None:
         f", version {m['version']}" + (f" (previous {m['previous']})" if m.get("previous") else "") if "version" in m else ""
     )
     print(f"period {m['period']}{version}, validation {m['validation']['status']}, files by kind: {kinds}")
+    approval = m.get("approval") or {}
+    if approval.get("status"):
+        by = approval.get("by") or {}
+        who = f" by {by.get('name') or by.get('id')} at {approval.get('at')}" if by else ""
+        why = f" ({approval['reason']})" if approval.get("reason") else ""
+        print(f"approval: {approval['status']}{who}{why}; next period's targets: {(m.get('targets') or {}).get('note', '-')}")
     print(f"Pack published: {target}" + (f" — latest: {target.parent / 'latest'}" if "version" in m else ""))
 
 
@@ -365,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     out_opt(p)
     pdf_opt(p)
     pack_opt(p)
+    p.add_argument(
+        "--review",
+        action="store_true",
+        help="ask the pack's owners to approve it and wait for their answer (Required Actions of an api-server "
+        "on the same metadata database); default: publish unattended, recorded as such",
+    )
 
     p = add("style-base", cmd_style_base, "write the built-in GB/T 9704 Word style base (templates/styles/gbt9704.docx)")
     p.add_argument("--out", help="where to write it (default: templates/styles/gbt9704.docx)")

@@ -19,14 +19,14 @@ import pandas as pd
 
 from reportpack import __version__
 from reportpack.derive import figures, subjects
-from reportpack.errors import ReportPackError
+from reportpack.errors import InputError, ReportPackError
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
-from reportpack.publish import changes, index, pack
+from reportpack.publish import approval, changes, index, pack
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
@@ -195,14 +195,25 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
 
 
 @_phase
-def publish(settings: Settings, run: Run) -> Path:
-    """Store the next period's targets, write the manifest and publish the pack as the period's next
-    version ``<output>/<period>/v<n>`` (``latest`` pointing at it)."""
+def publish(settings: Settings, run: Run, review: bool = False) -> Path:
+    """Write the manifest and publish the pack as the period's next version ``<output>/<period>/v<n>``
+    (``latest`` pointing at it).
+
+    With ``review`` the pack definition's owners are asked to approve it (the version is published
+    ``pending``; the DAG's ``review`` task asks them); without, it is published ``unattended``. The
+    next period's targets are stored in the warehouse as ``publish.approval`` decides."""
     state = run.state
+    templates = settings.templates_dir
+    definition = packdef.load(packdef.path_of(templates, state.pack), templates)
+    if review and not definition.owners:
+        raise InputError(f"{definition.path}: review requested but the pack definition names no owners (review.owners)")
+    p = base_context(templates, run.period, [])["p"]
+    period_name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
     meta = {
         "pack": state.pack,
         "inputs": state.inputs,
         "period": run.period.label,
+        "period_name": period_name,
         "period_start": run.period.start.isoformat(),
         "period_end": run.period.end.isoformat(),
         "run_id": state.run_id,
@@ -214,11 +225,14 @@ def publish(settings: Settings, run: Run) -> Path:
             "expectations_sha256": pack.tree_sha256(settings.expectations_dir),
         },
         "validation": state.validation.model_dump(),
-        # nobody is asked yet (#13: owners will answer in Airflow); say so instead of "pending" forever
-        "approval": {"status": "unattended", "by": None, "reason": "无人值守生成，未请负责人审批"},
+        "approval": (
+            approval.pending([{"id": o.id, "name": o.name} for o in definition.owners], now())
+            if review
+            else approval.unattended()
+        ),
     }
     next_targets = pd.read_parquet(run.figures / "next_targets.parquet")
-    meta["targets"] = publish_targets.store(next_targets, run.pack, run.period, run.warehouse_url)
+    meta["targets"] = publish_targets.write_csv(next_targets, run.pack, run.period)
     previous = pack.latest(settings.output_dir, run.period.label)
     version = pack.reserve(settings.output_dir, run.period.label)
     try:
@@ -226,10 +240,10 @@ def publish(settings: Settings, run: Run) -> Path:
             previous = None  # a pack of the layout before versions: not compared
         meta["version"] = version.name
         meta["previous"] = previous.name if previous is not None else None
-        templates = settings.templates_dir
-        definition = packdef.load(packdef.path_of(templates, state.pack), templates)
-        p = base_context(templates, run.period, [])["p"]
-        period_name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
+        store, why = approval.targets_decision(version.parent, pack.number(version), meta["approval"]["status"])
+        if store:
+            publish_targets.store_in_warehouse(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
+        meta["targets"].update(stored=store, note=why)
         hashes = pack.file_hashes(run.pack)  # read once: for the changes report and the manifest
         written = _changes(settings, run, version, previous, definition, period_name, hashes)
         meta["changes"] = {r["against"]: {"nothing_changed": r["nothing_changed"]} for r in written}

@@ -75,17 +75,29 @@ def test_every_dag_is_tagged_owned_retried_scheduled_and_documented(parse_log):
                 assert policy.evaluate(OperationalError("s", {}, Exception()), 1, 3).action.value == "retry"
 
 
-def test_half_year_dag_reads_as_the_flow(parse_log):
+def test_one_dag_per_pack_definition_each_reading_as_the_flow(parse_log):
     bag, _, _ = parse_log
-    dag = bag.dags["reportpack_half_year"]
-    order = []
-    task = dag.get_task("plan")
-    while task is not None:
-        order.append(task.task_id)
-        downstream = list(task.downstream_list)
-        assert len(downstream) <= 1
-        task = downstream[0] if downstream else None
-    assert order == ["plan", "check_source", "extract", "validate", "derive", "render", "publish"]
+    packs = sorted(p.stem for p in (ROOT / "templates" / "packs").glob("*.yaml"))
+    assert sorted(bag.dags) == [f"reportpack_{name}" for name in packs]
+    for dag in bag.dags.values():
+        order = [t.task_id for t in dag.topological_sort()]
+        assert order == [
+            "plan", "check_source", "extract", "validate", "derive", "render", "publish",
+            "ask_owners", "review", "record_decision",
+        ]  # fmt: skip
+        assert {t.task_id for t in dag.get_task("publish").downstream_list} == {"ask_owners", "record_decision"}
+        assert dag.get_task("review").upstream_task_ids == {"ask_owners"}
+
+
+def test_only_the_packs_owners_may_answer_its_review(parse_log):
+    from reportpack.owner import packdef
+
+    bag, _, _ = parse_log
+    for dag_id, dag in bag.dags.items():
+        definition = packdef.load(ROOT / "templates" / "packs" / f"{dag_id.removeprefix('reportpack_')}.yaml", ROOT / "templates")
+        review = dag.get_task("review")
+        assert review.assigned_users == [{"id": o.id, "name": o.name} for o in definition.owners] != []
+        assert review.options == ["批准定稿", "退回修改"]
 
 
 # --- What Airflow's plugin manager loads ----------------------------------------------------------

@@ -92,7 +92,7 @@ def test_a_wrong_input_is_2_and_names_it(home, capsys, argv, says):
             "better: more",
             "target rule corporate_growth_peers (line 15): better: Input should be 'higher' or 'lower'",
         ),
-        ("packs/half_year.yaml", "kind: ", "knd: ", "half_year.yaml: part 1 (line 21): knd: unknown key (allowed: kind, name,"),
+        ("packs/half_year.yaml", "kind: ", "knd: ", "half_year.yaml: part 1 (line 30): knd: unknown key (allowed: kind, name,"),
         (
             "documents/outlet_half_year_summary.md.j2",
             "{{ o.outlet_name }}",

@@ -345,3 +345,60 @@ def test_targets_that_cannot_be_stored_publish_nothing(warehouse, make_settings)
     with pytest.raises(Exception, match="plan_target"):
         pipeline.publish(s, run)
     assert pack.latest(s.output_dir, "2023H1") is None and not pack.versions(s.output_dir / "2023H1")
+
+
+def _publish(s, run_id, review):
+    run = pipeline.start(s, "2023H1", run_id, pack_name=SMALL)
+    for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
+        phase(s, run)
+    return pipeline.publish(s, run, review=review)
+
+
+def test_owners_approve_or_reject_and_only_a_final_version_sets_the_next_periods_targets(warehouse, make_settings):
+    from reportpack.publish import approval
+
+    s = make_settings(warehouse)
+    owner = {"id": "wangfang", "name": "王芳"}
+    answer = {"templates_dir": s.templates_dir, "warehouse_url": warehouse, "at": "2024-07-03T09:00:00+08:00"}
+
+    v1 = _publish(s, "one", review=True)  # owners asked: nothing stored until one of them approves
+    m1 = pack.read_manifest(v1)
+    assert m1["approval"]["status"] == "pending" and m1["approval"]["owners"] == [owner]
+    assert m1["targets"]["stored"] is False and _stored_targets(warehouse, "2023H2") == []
+    assert "待王芳在 Airflow 中批准或退回" in (v1 / "index.html").read_text("utf-8")
+    request = approval.request(v1, s.templates_dir, "http://airflow.example/reportpack/2023H1/v1/")
+    assert request["subject"] == "请审批：2023年上半年报告包 v1（25份文稿）"
+    assert "http://airflow.example/reportpack/2023H1/v1/" in request["body"] and "网点工作总结 22份" in request["body"]
+
+    approval.record(v1, True, owner, reason=None, **answer)
+    m1 = pack.read_manifest(v1)
+    assert m1["approval"] == {**m1["approval"], "status": "approved", "by": owner, "at": answer["at"], "reason": None}
+    csv = approval.read_targets(v1 / "targets.csv")
+    stored = _stored_targets(warehouse, "2023H2")
+    assert m1["targets"]["stored"] is True and len(stored) == len(csv) == m1["targets"]["rows"] > 22
+    page = (v1 / "index.html").read_text("utf-8")
+    assert "已批准（王芳，2024-07-03T09:00:00+08:00）" in page and "已写入数据仓库（本版本已批准）" in page
+    index_entry = next(f for f in m1["files"] if f["path"] == "index.html")  # the manifest follows the new page
+    assert index_entry["sha256"] == pack.sha256_file(v1 / "index.html")
+    with zipfile.ZipFile(v1.parent / "v1.zip") as z:  # and so does the zip
+        assert json.loads(z.read("v1/manifest.json"))["approval"]["status"] == "approved"
+    assert not list(v1.parent.glob(".*partial*")) and not list(v1.glob(".*"))
+    with pytest.raises(approval.ApprovalError, match="approval is 'approved', not 'pending'"):
+        approval.record(v1, False, owner, reason="again", **answer)  # answered once
+
+    _sql(warehouse, "update plan_target set target = target + 1 where period = '2023H2'")  # to see what rewrites it
+    changed = _stored_targets(warehouse, "2023H2")
+    v2 = _publish(s, "two", review=False)  # unattended after an approved version: the approved targets stay
+    m2 = pack.read_manifest(v2)
+    assert m2["approval"]["status"] == "unattended" and m2["approval"]["by"] is None
+    assert m2["targets"]["stored"] is False and "v1" in m2["targets"]["note"]
+    assert _stored_targets(warehouse, "2023H2") == changed
+
+    v3 = _publish(s, "three", review=True)
+    approval.record(v3, False, owner, reason="存款数据待核实", **answer)
+    m3 = pack.read_manifest(v3)
+    assert m3["approval"]["status"] == "rejected" and m3["approval"]["reason"] == "存款数据待核实"
+    assert m3["targets"]["stored"] is False and _stored_targets(warehouse, "2023H2") == changed
+    assert "已退回（王芳，2024-07-03T09:00:00+08:00；理由：存款数据待核实）" in (v3 / "index.html").read_text("utf-8")
+    # v3's changes were compared with v2 (the previous) and v1 (the last approved)
+    assert sorted(pack.read_manifest(v3)["changes"]) == ["v1", "v2"]

@@ -42,6 +42,16 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone the pack's runs involve: an owner who approves it (``id``: their Airflow user name)
+    or an engineer told when a run fails."""
+
+    name: str
+    email: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
 class PackDefinition:
     path: Path
     name: str
@@ -50,6 +60,8 @@ class PackDefinition:
     level3: str
     style_base: Path | None
     parts: tuple[Part, ...]
+    owners: tuple[Person, ...] = ()  # approve or reject each version in Airflow; told when one awaits review
+    engineers: tuple[Person, ...] = ()  # told when a run fails
 
     def part(self, kind: str) -> Part | None:
         return next((p for p in self.parts if p.kind == kind), None)
@@ -93,12 +105,33 @@ class CompilationSpec(OwnerModel):
     template: Text
 
 
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+UserId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]+$")]  # an Airflow user name
+
+
+class OwnerSpec(OwnerModel):
+    id: UserId
+    name: Text
+    email: Email | None = None
+
+
+class EngineerSpec(OwnerModel):
+    name: Text
+    email: Email
+
+
+class ReviewSpec(OwnerModel):
+    owners: Annotated[list[OwnerSpec], Field(min_length=1)]
+    engineers: list[EngineerSpec] = []
+
+
 class PackFile(OwnerModel):
     title: Text
     style_base: Text | None = None
     numbering: NumberingSpec = NumberingSpec()
     compilation: CompilationSpec
     parts: Annotated[list[PartSpec], Field(min_length=1)]
+    review: ReviewSpec | None = None
 
 
 @files.once_per_version
@@ -183,6 +216,8 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
         level3=spec.numbering.level3,
         style_base=style_base,
         parts=tuple(parts),
+        owners=tuple(Person(name=o.name, email=o.email, id=o.id) for o in spec.review.owners) if spec.review else (),
+        engineers=tuple(Person(name=e.name, email=e.email) for e in spec.review.engineers) if spec.review else (),
     )
 
 

@@ -9,6 +9,7 @@ no script).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +17,11 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+import pandas as pd
+
+from reportpack.owner import packdef
 from reportpack.owner.packdef import PackDefinition
+from reportpack.publish.pack import replace_text
 from reportpack.render import templating
 
 INDEX = "index.html"
@@ -81,7 +86,17 @@ def write(
         "data_docs": quote(docs_page) if (pack_dir / docs_page).exists() else None,
         "zip": f"../{quote(meta['version'])}.zip",
     }
-    (pack_dir / INDEX).write_text(templating.render(templates_dir, TEMPLATE, context), "utf-8")
+    replace_text(pack_dir / INDEX, templating.render(templates_dir, TEMPLATE, context))
+
+
+def rewrite(version_dir: Path, meta: dict, kinds: dict[str, str], templates_dir: Path) -> None:
+    """Write a published version's page again from its own files (after its approval changed)."""
+    changes_json = version_dir / "changes.json"
+    reports = json.loads(changes_json.read_text("utf-8")) if changes_json.is_file() else []
+    csv = version_dir / "targets.csv"
+    targets = pd.read_csv(csv, encoding="utf-8-sig", dtype=str) if csv.is_file() else pd.DataFrame({"name": []})
+    definition = packdef.load(packdef.path_of(templates_dir, meta["pack"]), templates_dir)
+    write(version_dir, meta, kinds, reports, targets, definition, templates_dir, meta.get("period_name") or meta["period"])
 
 
 def screenshot(page: Path, png: Path, width: int = 1000, height: int = 1300) -> bool:

@@ -71,7 +71,7 @@ def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str], known: dic
     (``validation/…`` → ``validation``)."""
     known = known or {}
     files = []
-    for path in sorted(p for p in pack_dir.rglob("*") if p.is_file() and p.name != MANIFEST):
+    for path in sorted(p for p in pack_dir.rglob("*") if p.is_file() and p.name != MANIFEST and not p.name.endswith(".partial")):
         rel = path.relative_to(pack_dir).as_posix()
         files.append(
             {
@@ -82,8 +82,16 @@ def write_manifest(pack_dir: Path, meta: dict, kinds: dict[str, str], known: dic
             }
         )
     manifest = {**meta, "files": files}
-    (pack_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    replace_text(pack_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write ``path`` whole: into a hidden file beside it, then renamed over it (a reader sees the
+    old file or the new one, never half of one)."""
+    aside = path.with_name(f".{path.name}.partial")
+    aside.write_text(text, "utf-8")
+    os.replace(aside, path)
 
 
 LATEST = "latest"
@@ -134,9 +142,7 @@ def publish(pack_dir: Path, version_dir: Path) -> Path:
         raise FileNotFoundError(f"{pack_dir}: no {MANIFEST}; refusing to publish an incomplete pack")
     os.replace(pack_dir, version_dir)  # onto the empty reserved folder; same filesystem as the run folder
     period_dir = version_dir.parent.resolve()
-    # the zip holds the version's folder (v<n>/…); built under a hidden name, renamed when complete
-    partial = shutil.make_archive(str(period_dir / f".{version_dir.name}-partial"), "zip", period_dir, version_dir.name)
-    os.replace(partial, period_dir / f"{version_dir.name}.zip")
+    zip_version(version_dir)
     current = latest(output_dir=period_dir.parent, period_label=period_dir.name)
     if current is None or current.parent.resolve() != period_dir or number(current) < number(version_dir):
         link = period_dir / f".{LATEST}-{version_dir.name}"
@@ -144,6 +150,16 @@ def publish(pack_dir: Path, version_dir: Path) -> Path:
         link.symlink_to(version_dir.name, target_is_directory=True)  # relative: the zip and moves keep working
         os.replace(link, period_dir / LATEST)
     return version_dir
+
+
+def zip_version(version_dir: Path) -> Path:
+    """(Re)write ``v<n>.zip`` beside the version: its folder (``v<n>/…``), built under a hidden name
+    and renamed when complete."""
+    period_dir = version_dir.parent.resolve()
+    partial = shutil.make_archive(str(period_dir / f".{version_dir.name}-partial"), "zip", period_dir, version_dir.name)
+    target = period_dir / f"{version_dir.name}.zip"
+    os.replace(partial, target)
+    return target
 
 
 def release(version_dir: Path) -> None:

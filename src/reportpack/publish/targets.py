@@ -19,21 +19,30 @@ log = logging.getLogger(__name__)
 OURS = ("rule:", "owner:")  # provenance prefixes of the rows ReportPack writes and may replace
 
 
-def store(targets: pd.DataFrame, pack_dir: Path, period: Period, warehouse_url: str) -> dict:
-    """Write the targets a run's plans set into the warehouse (``plan_target``, next period) and
-    beside the documents (``targets.csv``). One transaction; a rerun replaces the same rows."""
+FILE = "targets.csv"
+
+
+def write_csv(targets: pd.DataFrame, pack_dir: Path, period: Period) -> dict:
+    """Write the targets a run's plans set for the next period beside the documents (``targets.csv``);
+    returns the manifest's ``targets`` entry (not yet stored in the warehouse)."""
     following = period.next()
     # with a BOM: Excel and WPS read a CSV without one in the machine's ANSI code page (garbled Chinese)
-    targets.assign(period=following.label).to_csv(pack_dir / "targets.csv", index=False, encoding="utf-8-sig")
-    with connect(warehouse_url, transaction=True) as conn:
-        written = write(conn, targets, following.label, period.end)
-    log.info("stored %d targets for %s in %s", written, following.label, redact(warehouse_url))
+    targets.assign(period=following.label).to_csv(pack_dir / FILE, index=False, encoding="utf-8-sig")
     return {
         "period": following.label,
-        "rows": written,
-        "file": "targets.csv",
+        "rows": len(targets),
+        "file": FILE,
         "sources": dict(sorted(targets["source"].str.split(":").str[0].value_counts().items())),
     }
+
+
+def store_in_warehouse(targets: pd.DataFrame, period_label: str, set_on: date, warehouse_url: str) -> int:
+    """Store ``targets`` as ``period_label``'s targets (``plan_target``). One transaction; a rerun
+    replaces the rows an earlier ReportPack run wrote."""
+    with connect(warehouse_url, transaction=True) as conn:
+        written = write(conn, targets, period_label, set_on)
+    log.info("stored %d targets for %s in %s", written, period_label, redact(warehouse_url))
+    return written
 
 
 def write(conn, targets: pd.DataFrame, period_label: str, set_on: date) -> int:

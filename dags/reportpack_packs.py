@@ -1,0 +1,168 @@
+"""
+### ReportPack — one DAG per pack definition (`templates/packs/<pack>.yaml`)
+
+Every half year, after the month-end data has landed (2 January and 2 July, 06:00 Beijing time),
+build the pack for the half that just ended — the documents of the pack definition (for
+`reportpack_half_year` the seven kinds of the seed, 营业经理履职总结 … 保密工作方案) and a compilation
+per sub-branch — and publish it as the period's next version `REPORTPACK_OUTPUT_DIR/<period>/v<n>`
+(`latest` points at it), with a manifest, a changes report and an index page.
+
+Then the pack's owners (`review.owners` of the definition, by Airflow user name) are asked to approve
+or reject it (**Required Actions**; only they may answer). Approval makes the version final and writes
+the targets its plans set for the next period into the warehouse (`plan_target`); rejection keeps it
+as a draft with the reason in its manifest. The owners are mailed when a version awaits them, the
+engineers (`review.engineers`) when a task fails for good — through the Airflow connection
+`reportpack_smtp` when it exists (see `reportpack.notify`). Trigger with `{"review": false}` to publish unattended
+(recorded as such in the manifest: nobody approved it) — `make pack` does. A run waiting for an
+answer holds the DAG (one active run at a time): answer, or reject, before rebuilding.
+
+Trigger with `{"period": "2023H1"}` to (re)build a given half year. The warehouse is the connection
+`reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`. Only an unreachable warehouse is
+retried. The warehouse's rows are checked where they live, at their own grain (`check_source`: the
+suites in `expectations/source/`), before anything is extracted; the extracted tables are checked
+again (`validate`). A validation failure fails the run at once and publishes nothing; the offending
+rows are in the run folder's `quarantine/` (`quarantine/source/`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import CronTriggerTimetable, ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task
+
+from reportpack.notify import PackMail
+from reportpack.owner import packdef
+
+# The pack definitions beside this folder, read at parse time (files only: no database, no connection).
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+# Only an unreachable warehouse is worth retrying; bad data, a template error or a bug fail at once.
+TRANSIENT = RetryRule(
+    exception=[
+        "reportpack.errors.WarehouseUnreachable",
+        "sqlalchemy.exc.OperationalError",
+        "sqlalchemy.exc.InterfaceError",
+        "builtins.ConnectionError",
+        "builtins.TimeoutError",
+    ],
+    action=RetryAction.RETRY,
+    reason="warehouse unreachable",
+)
+APPROVE, REJECT = "批准定稿", "退回修改"  # = reportpack.airflow_support.APPROVE / REJECT
+
+
+def pack_dag(definition: packdef.PackDefinition):
+    @dag(
+        dag_id=f"reportpack_{definition.name}",
+        schedule=CronTriggerTimetable("0 6 2 1,7 *", timezone="Asia/Shanghai"),
+        start_date=pendulum.datetime(2023, 1, 1, tz="Asia/Shanghai"),
+        catchup=False,
+        max_active_runs=1,
+        tags=["reportpack", "half-year", definition.name],
+        default_args={
+            "owner": "reportpack",
+            "retries": 2,
+            "retry_delay": timedelta(minutes=5),
+            "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT], default=RetryAction.FAIL),
+            # the engineers hear of a task that failed for good (after its retries), with the first error line
+            "on_failure_callback": PackMail("mail/run_failed.html.j2", [e.email for e in definition.engineers]),
+        },
+        params={
+            "period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended"),
+            "pdf": Param(False, type="boolean", description="also write PDF renditions with LibreOffice"),
+            "review": Param(True, type="boolean", description="ask the pack's owners to approve (false: unattended)"),
+        },
+        doc_md=__doc__,
+    )
+    def pack():
+        @task
+        def plan(params=None, logical_date=None, run_id=None) -> dict:
+            from reportpack import pipeline, settings
+            from reportpack.airflow_support import warehouse_url
+            from reportpack.periods import BANK_TIMEZONE, Period
+
+            s = settings.load()
+            local_day = logical_date.astimezone(pendulum.timezone(BANK_TIMEZONE)).date()  # the bank's calendar
+            label = params.get("period") or Period.last_half_before(local_day).label
+            return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=definition.name).ref()
+
+        @task  # retried only while the warehouse is unreachable: bad rows fail at once
+        def check_source(run: dict) -> dict:
+            """The source-grain suites (expectations/source/), run in the warehouse before extraction."""
+            from reportpack.airflow_support import run_validation_phase
+
+            return run_validation_phase("check_source", run)
+
+        @task
+        def extract(run: dict) -> dict:
+            from reportpack import pipeline, settings
+
+            pipeline.extract(settings.load(), pipeline.Run.from_ref(run))
+            return run
+
+        @task(retries=0)  # bad data does not get better by retrying
+        def validate(run: dict) -> dict:
+            from reportpack.airflow_support import run_validation_phase
+
+            return run_validation_phase("validate", run)
+
+        @task
+        def derive(run: dict) -> dict:
+            from reportpack import pipeline, settings
+
+            pipeline.derive(settings.load(), pipeline.Run.from_ref(run))
+            return run
+
+        @task
+        def render(run: dict, params=None) -> dict:
+            from reportpack import pipeline, settings
+
+            pipeline.render(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
+            return run
+
+        @task
+        def publish(run: dict, params=None) -> dict:
+            from reportpack import pipeline, settings
+            from reportpack.airflow_support import review_request
+
+            review = bool(params.get("review"))
+            path = pipeline.publish(settings.load(), pipeline.Run.from_ref(run), review=review)
+            print(f"Pack published: {path}")
+            return {"path": str(path), "request": review_request(str(path)) if review else None}
+
+        @task.short_circuit
+        def ask_owners(published: dict) -> bool:
+            """Skip the review when the run publishes unattended (``review: false``)."""
+            return published["request"] is not None
+
+        review = HITLOperator(
+            task_id="review",
+            subject="{{ ti.xcom_pull(task_ids='publish')['request']['subject'] }}",
+            body="{{ ti.xcom_pull(task_ids='publish')['request']['body'] }}",
+            options=[APPROVE, REJECT],
+            params={"reason": Param("", type="string", title="理由", description="退回修改时请写明理由")},
+            assigned_users=[{"id": o.id, "name": o.name} for o in definition.owners] or None,
+            notifiers=[PackMail("mail/review_request.html.j2", [o.email for o in definition.owners if o.email])],
+        )
+
+        @task
+        def record_decision(published: dict, answer: dict) -> dict:
+            from reportpack import settings
+            from reportpack.airflow_support import record_answer, warehouse_url
+
+            decided = record_answer(published["path"], answer, warehouse_url(settings.load()))
+            print(f"{published['path']}: {decided['status']} by {decided['by']}")
+            return decided
+
+        published = publish(render(derive(validate(extract(check_source(plan()))))))
+        ask_owners(published) >> review
+        record_decision(published, review.output)
+
+    return pack()
+
+
+for _definition in (packdef.load(p, TEMPLATES) for p in sorted((TEMPLATES / "packs").glob("*.yaml"))):
+    globals()[f"reportpack_{_definition.name}"] = pack_dag(_definition)
