@@ -26,7 +26,7 @@ from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
-from reportpack.publish import approval, changes, index, pack
+from reportpack.publish import approval, changes, index, pack, validation_pages
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
@@ -244,6 +244,7 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
         if store:
             publish_targets.store_in_warehouse(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
         meta["targets"].update(stored=store, note=why)
+        validation_pages.write(run.pack, templates, state.validation.status)
         hashes = pack.file_hashes(run.pack)  # read once: for the changes report and the manifest
         written = _changes(settings, run, version, previous, definition, period_name, hashes)
         meta["changes"] = {r["against"]: {"nothing_changed": r["nothing_changed"]} for r in written}

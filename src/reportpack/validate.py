@@ -26,7 +26,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
@@ -97,7 +96,6 @@ class Outcome:
     failures: tuple[Failure, ...]
     results: dict[str, dict]  # suite name → GX result as JSON
     expectation_counts: dict[str, int]
-    html: dict[str, str] = field(default_factory=dict)  # suite name → GX Data Docs page
 
     @property
     def critical(self) -> tuple[Failure, ...]:
@@ -191,7 +189,6 @@ def validate(frames: dict[str, pd.DataFrame], expectations_dir: Path) -> Outcome
     source = context.data_sources.add_pandas("warehouse")
     failures: list[Failure] = []
     results: dict[str, dict] = {}
-    html: dict[str, str] = {}
     for name, frame in frames.items():
         frame = frame.reset_index(drop=True)
         suite = _build_suite(expectations_dir / f"{name}.json", suites[name])
@@ -199,14 +196,13 @@ def validate(frames: dict[str, pd.DataFrame], expectations_dir: Path) -> Outcome
         batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
         results[name] = result.to_json_dict()
-        html[name] = _data_docs_page(result)
         for item in result.results:
             if not item.success:
                 failures.append(_failure(name, item, frame))
     for f in failures:
         (log.info if f.severity == "info" else log.warning)("%s", f.describe())
     counts = {name: len(data["expectations"]) for name, data in suites.items()}
-    return Outcome(tuple(failures), results, counts, html)
+    return Outcome(tuple(failures), results, counts)
 
 
 #: Rows kept per failed rule, for the message and quarantine (the count is always the full count).
@@ -449,15 +445,6 @@ def _exception_message(info: dict | None) -> str | None:
     return None
 
 
-def _data_docs_page(result) -> str:
-    """GX's own Data Docs page for one validation result, rendered without a Data Docs site (the
-    context is ephemeral and private to the run)."""
-    from great_expectations.render.renderer import ValidationResultsPageRenderer
-    from great_expectations.render.view import DefaultJinjaPageView
-
-    return DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
-
-
 def _failure(suite: str, item, frame: pd.DataFrame) -> Failure:
     config = item.expectation_config
     kwargs = dict(config.kwargs)
@@ -505,27 +492,6 @@ def write_report(outcome: Outcome, folder: Path) -> None:
         ],
     }
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), "utf-8")
-    if outcome.html:
-        docs = folder / "data-docs"
-        docs.mkdir(exist_ok=True)
-        for name, page in outcome.html.items():
-            (docs / f"{name}.html").write_text(page, "utf-8")
-        (docs / "index.html").write_text(_index_page(outcome), "utf-8")
-
-
-def _index_page(outcome: Outcome) -> str:
-    """A plain index of the suites with their outcome, linking GX's pages."""
-    failed = {f.suite: f.severity for f in outcome.failures}
-    rows = "".join(
-        f'<tr><td><a href="{html_escape(n)}.html">{html_escape(n)}</a></td><td>{outcome.expectation_counts[n]}</td>'
-        f"<td>{html_escape(failed.get(n, 'passed'))}</td></tr>"
-        for n in outcome.results
-    )
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Validation</title></head><body>'
-        f"<h1>Validation: {html_escape(outcome.status)}</h1>"
-        f"<table><tr><th>suite</th><th>expectations</th><th>outcome</th></tr>{rows}</table></body></html>"
-    )
 
 
 def quarantine(outcome: Outcome, folder: Path) -> Path | None:

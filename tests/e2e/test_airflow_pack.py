@@ -376,19 +376,25 @@ def test_the_index_page_loads_in_a_real_browser_without_errors_and_every_link_re
     from urllib.parse import unquote
 
     pack_dir, _ = airflow_pack
-    page = pack_dir / "index.html"
-    proc = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-         "--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    dom = proc.stdout
-    assert "2023年上半年工作总结与计划报告包" in dom and "本期第一个版本" in dom and "网点工作总结" in dom
-    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]  # console.* messages, errors included
-    assert console == [], console
-    # Chromium does not log a missing file:// stylesheet or image, so every href and src of the DOM
-    # it built is checked here: each a file of the version (or its zip beside it), none from the network
-    links = re.findall(r'(?:href|src)="([^"]+)"', dom)
-    assert not [h for h in links if "//" in h], links
-    assert links and not [h for h in links if not (pack_dir / unquote(h)).resolve().is_file()]
+    expected = {
+        "index.html": ["2023年上半年工作总结与计划报告包", "本期第一个版本", "网点工作总结"],
+        "validation/index.html": ["数据校验结果：", "daily_balance", "outlet_balances"],  # replaces GX's CDN pages
+        "validation/source/daily_balance.html": ["corporate_deposit 不得为负", "通过"],
+    }
+    for name, words in expected.items():
+        page = pack_dir / name
+        proc = subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+             "--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        dom = proc.stdout
+        assert all(w in dom for w in words), (name, words)
+        console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]  # console.* messages, errors included
+        assert console == [], (name, console)
+        # Chromium does not log a missing file:// stylesheet or image, so every href and src of the DOM
+        # it built is checked here: each a file of the version (or its zip beside it), none from the network
+        links = re.findall(r'(?:href|src)="([^"]+)"', dom)
+        assert not [h for h in links if "//" in h], (name, links)
+        assert links and not [h for h in links if not (page.parent / unquote(h)).resolve().is_file()], name

@@ -4,6 +4,7 @@ each compilation, charts, owner input in place, and nothing a reader must never 
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from docx import Document
@@ -176,10 +177,18 @@ def test_manifest_records_source_and_every_file_with_its_hash(built):
         assert pack.sha256_file(target / f["path"]) == f["sha256"]
     on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} - {"manifest.json"}
     assert on_disk == {f["path"] for f in m["files"]}
-    # human-readable Data Docs, one GX page per suite and an index
-    index = (target / "validation" / "data-docs" / "index.html").read_text("utf-8")
-    assert "outlet_balances.html" in index and "passed" in index
-    assert "Great Expectations" in (target / "validation" / "data-docs" / "outlet_balances.html").read_text("utf-8")
+    # the validation results as pages in Chinese, offline: an index of both layers, a page per suite
+    index = (target / "validation" / "index.html").read_text("utf-8")
+    assert "数据校验结果：全部通过" in index and 'href="outlet_balances.html"' in index
+    assert 'href="source/daily_balance.html"' in index  # the warehouse tables, checked where they live
+    page = (target / "validation" / "outlet_balances.html").read_text("utf-8")
+    assert "unit_id 不得为空" in page and "通过" in page and "未通过" not in page
+    assert "corporate_deposit 不得为负" in (target / "validation" / "source" / "daily_balance.html").read_text("utf-8")
+    for html in (target / "validation").rglob("*.html"):  # offline: nothing from the network, every link resolves
+        text = html.read_text("utf-8")
+        assert "http" not in text and "<script" not in text, html
+        for href in re.findall(r'href="([^"]+)"', text):
+            assert (html.parent / unquote(href)).resolve().is_file(), (html, href)
 
 
 def test_libreoffice_opens_one_document_of_each_kind_in_chinese_faces(built, tmp_path):

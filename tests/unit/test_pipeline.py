@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 import zipfile
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from docx import Document
@@ -250,6 +250,16 @@ def test_pdf_renditions_sit_beside_the_documents_in_the_manifest(warehouse, make
     pdfs = {f["path"] for f in files if f["kind"] == "pdf"}
     assert pdfs == {"pdf/" + d.removesuffix(".docx") + ".pdf" for d in docs}
     assert all((target / p).read_bytes().startswith(b"%PDF") for p in pdfs)
+    # a page-1 thumbnail of each, shown on the index page with links to the Word file and the PDF
+    thumbs = {f["path"] for f in files if f["kind"] == "thumbnail"}
+    assert thumbs == {"thumbnails/" + d.removesuffix(".docx") + ".png" for d in docs}
+    assert all((target / t).read_bytes().startswith(b"\x89PNG") for t in thumbs)
+    page = (target / "index.html").read_text("utf-8")
+    for doc in docs[:3]:
+        stem = quote(doc.removesuffix(".docx"))
+        assert f'src="thumbnails/{stem}.png"' in page and f'href="pdf/{stem}.pdf"' in page
+    links = re.findall(r'(?:href|src)="([^"]+)"', page)
+    assert all((target / unquote(h)).resolve().is_file() for h in links)
 
 
 def test_bench_renders_real_documents_and_reports_a_ratio():
@@ -361,6 +371,7 @@ def test_owners_approve_or_reject_and_only_a_final_version_sets_the_next_periods
     owner = {"id": "wangfang", "name": "王芳"}
     answer = {"templates_dir": s.templates_dir, "warehouse_url": warehouse, "at": "2024-07-03T09:00:00+08:00"}
 
+    _sql(warehouse, "delete from plan_target where period = '2023H2'")  # the session's sample may hold some
     v1 = _publish(s, "one", review=True)  # owners asked: nothing stored until one of them approves
     m1 = pack.read_manifest(v1)
     assert m1["approval"]["status"] == "pending" and m1["approval"]["owners"] == [owner]
@@ -377,7 +388,7 @@ def test_owners_approve_or_reject_and_only_a_final_version_sets_the_next_periods
     stored = _stored_targets(warehouse, "2023H2")
     assert m1["targets"]["stored"] is True and len(stored) == len(csv) == m1["targets"]["rows"] > 22
     page = (v1 / "index.html").read_text("utf-8")
-    assert "已批准（王芳，2024-07-03T09:00:00+08:00）" in page and "已写入数据仓库（本版本已批准）" in page
+    assert "已批准（王芳，2024年7月3日 09:00）" in page and "已写入数据仓库，本版本已批准" in page
     index_entry = next(f for f in m1["files"] if f["path"] == "index.html")  # the manifest follows the new page
     assert index_entry["sha256"] == pack.sha256_file(v1 / "index.html")
     with zipfile.ZipFile(v1.parent / "v1.zip") as z:  # and so does the zip
@@ -399,6 +410,6 @@ def test_owners_approve_or_reject_and_only_a_final_version_sets_the_next_periods
     m3 = pack.read_manifest(v3)
     assert m3["approval"]["status"] == "rejected" and m3["approval"]["reason"] == "存款数据待核实"
     assert m3["targets"]["stored"] is False and _stored_targets(warehouse, "2023H2") == changed
-    assert "已退回（王芳，2024-07-03T09:00:00+08:00；理由：存款数据待核实）" in (v3 / "index.html").read_text("utf-8")
+    assert "已退回（王芳，2024年7月3日 09:00；理由：存款数据待核实）" in (v3 / "index.html").read_text("utf-8")
     # v3's changes were compared with v2 (the previous) and v1 (the last approved)
     assert sorted(pack.read_manifest(v3)["changes"]) == ["v1", "v2"]

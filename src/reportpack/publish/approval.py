@@ -70,11 +70,11 @@ def targets_decision(period_dir: Path, version: int, status: str) -> tuple[bool,
         newer = [n for n in approved if n > version]
         if newer:
             return False, f"未写入：v{newer[-1]} 已批准在先，下期目标以其为准"
-        return True, "已写入数据仓库（本版本已批准）"
+        return True, "已写入数据仓库，本版本已批准"
     if status == UNATTENDED:
         if approved:
             return False, f"未写入：本期已有批准的版本 v{approved[-1]}，下期目标以其为准"
-        return True, "已写入数据仓库（本期尚无批准的版本，以最新生成的版本为准）"
+        return True, "已写入数据仓库：本期尚无批准的版本，以最新生成的版本为准"
     if status == PENDING:
         return False, "待负责人批准后写入数据仓库"
     return False, "未写入：本版本已退回"

@@ -37,10 +37,21 @@ def groups(kinds: dict[str, str], definition: PackDefinition) -> list[dict]:
     for kind, name in named:
         paths = sorted(p for p, k in kinds.items() if k == kind and p.endswith(".docx"))
         if paths:
-            out.append(
-                {"kind": kind, "name": name, "documents": [{"path": p, "href": quote(p), "name": _name(p)} for p in paths]}
-            )
+            out.append({"kind": kind, "name": name, "documents": [_document(p, kinds) for p in paths]})
     return out
+
+
+def _document(path: str, kinds: dict[str, str]) -> dict:
+    """A Word document's links: itself, and its PDF and page-1 thumbnail when the pack has them (--pdf)."""
+    stem = path.removesuffix(".docx")
+    pdf, thumb = f"pdf/{stem}.pdf", f"thumbnails/{stem}.png"
+    return {
+        "path": path,
+        "href": quote(path),
+        "name": _name(path),
+        "pdf": quote(pdf) if pdf in kinds else None,
+        "thumb": quote(thumb) if thumb in kinds else None,
+    }
 
 
 def _name(path: str) -> str:
@@ -71,7 +82,7 @@ def write(
         for f in ("变更说明.docx", "changes.json", "findings.json", "targets.csv", "manifest.json")
         if f == "manifest.json" or (pack_dir / f).exists()
     ]
-    docs_page = "validation/data-docs/index.html"
+    docs_page = "validation/index.html"  # publish.validation_pages
     context = {
         "title": f"{period_name}{definition.title}报告包",
         "meta": meta,

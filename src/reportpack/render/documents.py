@@ -150,8 +150,9 @@ def write_document(path: Path, text: str, source: str, author: str, definition: 
 
 def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str]) -> dict[str, str]:
     """A PDF of every document under ``pdf/`` (LibreOffice, with the repository's font aliases so
-    the four Chinese faces stay distinct); returns path in the pack → "pdf"."""
-    from reportpack.render.pdf import to_pdf
+    the four Chinese faces stay distinct) and a thumbnail of its first page under ``thumbnails/``
+    (for the index page); returns path in the pack → "pdf" or "thumbnail"."""
+    from reportpack.render.pdf import thumbnail, to_pdf
 
     by_folder: dict[Path, list[Path]] = {}
     for rel in kinds:
@@ -163,4 +164,6 @@ def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str]) -> d
             if not made.exists():
                 raise RuntimeError(f"LibreOffice did not convert {made.with_suffix('.docx').name}")
             out[made.relative_to(pack_dir).as_posix()] = "pdf"
+            thumb = thumbnail(made, pack_dir / "thumbnails" / folder / (made.stem + ".png"))
+            out[thumb.relative_to(pack_dir).as_posix()] = "thumbnail"
     return out

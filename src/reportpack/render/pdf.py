@@ -67,6 +67,18 @@ def page_pngs(doc: Path, pages: dict[Path, int | None], fonts_conf: Path, dpi: i
     return done
 
 
+def thumbnail(pdf: Path, png: Path, width: int = 160) -> Path:
+    """A small PNG of page 1 of ``pdf`` (poppler's pdftoppm), for the pack's index page."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    stem = png.with_suffix("")
+    subprocess.run(
+        ["pdftoppm", "-png", "-f", "1", "-l", "1", "-scale-to", str(width), "-singlefile", str(pdf), str(stem)],
+        check=True,
+        capture_output=True,
+    )
+    return stem.with_suffix(".png")
+
+
 def outline(pdf: Path) -> list[tuple[str, int]]:
     """(title, page from 1) of every bookmark of ``pdf`` in document order, nested ones included.
     LibreOffice writes one per paragraph with an outline level."""

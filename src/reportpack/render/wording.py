@@ -143,7 +143,23 @@ def month_end(day: date) -> str:
     return f"{day.month}月末"
 
 
+def bank_time(stamp: str | None) -> str:
+    """ "2026-12-01T10:12:40.47+00:00" → "2026年12月1日 18:12" on the bank's clock (Asia/Shanghai);
+    a stamp without a zone is taken as UTC (how runs record time)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from reportpack.periods import BANK_TIMEZONE
+
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(ZoneInfo(BANK_TIMEZONE))
+    return f"{cn_date(moment.date())} {moment:%H:%M}"
+
+
 FILTERS = {
+    "bank_time": bank_time,
     "yi": yi,
     "wan": wan,
     "money": money,

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from reportpack.render import wording
-from reportpack.render.wording import FigureError, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi, yoy
+from reportpack.render.wording import FigureError, bank_time, cn_date, cn_numeral, count, month_end, pct, pp, rank, wan, yi, yoy
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,11 @@ def test_a_rate_of_change_can_be_recomputed_from_the_printed_figures():
     rate = wording.rounded(now) / wording.rounded(before) - 1
     assert wording.fixed(now, 2) == "0.57" and wording.fixed(before, 2) == "0.28"
     assert wording.pct(rate) == "103.57%"  # 0.57 / 0.28 − 1, not 101.79% from the unrounded figures
+
+
+def test_bank_time_is_the_banks_clock_in_chinese():
+    assert bank_time("2026-12-01T10:12:40.472001+00:00") == "2026年12月1日 18:12"
+    assert bank_time("2026-12-31T16:30:00Z") == "2027年1月1日 00:30"  # past midnight in Beijing: the next day
+    assert bank_time("2024-07-03T09:00:00+08:00") == "2024年7月3日 09:00"
+    assert bank_time("2024-07-03T01:00:00") == "2024年7月3日 09:00"  # no zone: UTC, as runs record time
+    assert bank_time(None) == ""
