@@ -154,6 +154,15 @@ def _record_validation(run: Run, outcome, layer: str) -> None:
     )
     before = run.state.validation
     run.update(validation=ValidationState.of({**(before.layers if before else {}), layer: recorded}))
+    log.info(
+        "validation of the %s: %s — %d rules on %d tables, %d warnings, %d critical",
+        "warehouse tables (source grain)" if layer == "source" else "extracted tables",
+        outcome.status,
+        sum(outcome.expectation_counts.values()),
+        len(outcome.expectation_counts),
+        len(recorded.warnings),
+        len(recorded.critical),
+    )
     if outcome.critical:
         raise ValidationFailed(outcome, quarantined)
 
@@ -171,7 +180,9 @@ def derive(settings: Settings, run: Run) -> dict[str, int]:
     run.figures.mkdir(exist_ok=True)
     for name, frame in derived.items():
         frame.to_parquet(run.figures / f"{name}.parquet", index=False)
-    return {name: len(frame) for name, frame in derived.items()}
+    rows = {name: len(frame) for name, frame in derived.items()}
+    log.info("derived the figures of %s: %s", run.period.label, ", ".join(f"{n} {r}" for n, r in rows.items()))
+    return rows
 
 
 @_phase
@@ -191,6 +202,7 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     if pdf:
         kinds.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", kinds))
     run.update(documents=kinds)
+    log.info("rendered %d Word documents into %s", sum(1 for p in kinds if p.endswith(".docx")), run.pack)
     return kinds
 
 

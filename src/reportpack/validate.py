@@ -36,6 +36,10 @@ from reportpack.periods import Period
 from reportpack.run import QualityWarning
 
 log = logging.getLogger(__name__)
+# GX logs its internals at INFO — about 1,600 lines a run ("_get_default_value called with key
+# 'row_condition'…", "Skipping registering function…") that bury the run's own progress in the task
+# log. Its warnings and errors still show.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 SAMPLE_ROWS = 5
 # Columns that identify a row, shown before the failing columns in a message.

@@ -94,6 +94,22 @@ def test_a_good_run_logs_no_traceback_and_no_plugin_import_error(airflow_pack):
     assert "state=success" in log
 
 
+def test_the_task_logs_tell_each_phases_progress_and_not_gxs_internals(airflow_pack):
+    _, log = airflow_pack
+    for line in (
+        "validation of the warehouse tables (source grain): passed",
+        "validation of the extracted tables: passed",
+        "derived the figures of 2023H1: ",
+        "rendered 网点工作总结 (outlet_half_year_summary): 22 documents in ",
+        "assembled 3 compilations (one per sub-branch)",
+        "stored ",  # the next period's targets
+        "pack published: ",
+    ):
+        assert line in log, line
+    gx = [line for line in log.splitlines() if "[great_expectations" in line]
+    assert gx == [], gx[:5]  # was ~1,600 lines of GX internals per run
+
+
 def test_manifest_lists_one_document_per_outlet_and_a_compilation_per_sub_branch(airflow_pack, truth):
     pack_dir, _ = airflow_pack
     manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def render_pack(
     explained: dict[str, list[dict]] = {}
     rendered: list[Rendered] = []
     for part in definition.parts:
+        started, done = time.perf_counter(), 0
         for subject in part_subjects(part, by_subject):
             owner = inputs.for_document(owner_entries, part.kind, subject.key, part.slots)
             context, found = document_context(base, part, subject, rules, owner)
@@ -62,6 +64,9 @@ def render_pack(
             write_document(pack_dir / rel, text, part.template, subject.name, definition, style)
             kinds[rel] = part.kind
             rendered.append(Rendered(part, subject, text, context if part.condensed else None))
+            done += 1
+        log.info("rendered %s (%s): %d documents in %.1f s", part.name, part.kind, done, time.perf_counter() - started)
+    started = time.perf_counter()
     compilations: list[Compilation] = []
     grouped: dict[tuple[str, str | None], list[Rendered]] = {}  # (kind, sub-branch): one pass, not one per sub-branch
     for r in rendered:
@@ -78,6 +83,7 @@ def render_pack(
         c.write(style)
     if compilations:
         _fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", style)
+    log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), time.perf_counter() - started)
     (pack_dir / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
     kinds["findings.json"] = "findings"
     return kinds
