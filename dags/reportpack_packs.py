@@ -1,11 +1,13 @@
 """
 ### ReportPack — one DAG per pack definition (`templates/packs/<pack>.yaml`)
 
-Every half year, after the month-end data has landed (2 January and 2 July, 06:00 Beijing time),
-build the pack for the half that just ended — the documents of the pack definition (for
-`reportpack_half_year` the seven kinds of the seed, 营业经理履职总结 … 保密工作方案) and a compilation
-per sub-branch — and publish it as the period's next version `REPORTPACK_OUTPUT_DIR/<period>/v<n>`
-(`latest` points at it), with a manifest, a changes report and an index page.
+At the pack definition's cadence (`cadence`: month, quarter, half or year), once the month-end data
+has landed (06:00 Beijing time on the 2nd of the month after the period), build the pack for the
+period that just ended — the documents of the pack definition (for `reportpack_half_year` the seven
+kinds of the seed, 营业经理履职总结 … 保密工作方案, every half year; for `reportpack_monthly_brief` a
+月度经营简报 per sub-branch, every month) and a compilation per sub-branch where the definition has one —
+and publish it as the period's next version `REPORTPACK_OUTPUT_DIR/<period>/v<n>` (`latest` points at
+it), with a manifest, a changes report and an index page.
 
 Then the pack's owners (`review.owners` of the definition, by Airflow user name) are asked to approve
 or reject it (**Required Actions**; only they may answer). Approval makes the version final and writes
@@ -16,7 +18,9 @@ engineers (`review.engineers`) when a task fails for good — through the Airflo
 (recorded as such in the manifest: nobody approved it) — `make pack` does. A run waiting for an
 answer holds the DAG (one active run at a time): answer, or reject, before rebuilding.
 
-Trigger with `{"period": "2023H1"}` to (re)build a given half year. The warehouse is the connection
+Trigger with `{"period": "2023H1"}` (a label of the DAG's cadence: 2023-06, 2023Q2, 2023H1, 2023)
+to (re)build a given period; backfill earlier periods with `airflow backfill create --dag-id <dag>
+--from-date … --to-date …`: each scheduled date in the range builds the period that ended before it. The warehouse is the connection
 `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`. Only an unreachable warehouse is
 retried. The warehouse's rows are checked where they live, at their own grain (`check_source`: the
 suites in `expectations/source/`), before anything is extracted; the extracted tables are checked
@@ -35,6 +39,7 @@ from airflow.sdk import CronTriggerTimetable, ExceptionRetryPolicy, Param, Retry
 
 from reportpack.notify import PackMail
 from reportpack.owner import packdef
+from reportpack.periods import EXAMPLE_LABELS, LABEL_PATTERNS, SCHEDULES
 
 # The pack definitions beside this folder, read at parse time (files only: no database, no connection).
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -57,11 +62,11 @@ APPROVE, REJECT = "批准定稿", "退回修改"  # = reportpack.airflow_support
 def pack_dag(definition: packdef.PackDefinition):
     @dag(
         dag_id=f"reportpack_{definition.name}",
-        schedule=CronTriggerTimetable("0 6 2 1,7 *", timezone="Asia/Shanghai"),
+        schedule=CronTriggerTimetable(SCHEDULES[definition.cadence], timezone="Asia/Shanghai"),
         start_date=pendulum.datetime(2023, 1, 1, tz="Asia/Shanghai"),
         catchup=False,
         max_active_runs=1,
-        tags=["reportpack", "half-year", definition.name],
+        tags=["reportpack", definition.cadence, definition.name],
         default_args={
             "owner": "reportpack",
             "retries": 2,
@@ -71,7 +76,12 @@ def pack_dag(definition: packdef.PackDefinition):
             "on_failure_callback": PackMail("mail/run_failed.html.j2", [e.email for e in definition.engineers]),
         },
         params={
-            "period": Param(None, type=["null", "string"], description="e.g. 2023H1; empty = the half that just ended"),
+            "period": Param(
+                None,
+                type=["null", "string"],
+                pattern=LABEL_PATTERNS[definition.cadence],
+                description=f"a {definition.cadence} such as {EXAMPLE_LABELS[definition.cadence]}; empty = the one that just ended",
+            ),
             "pdf": Param(False, type="boolean", description="also write PDF renditions with LibreOffice"),
             "review": Param(True, type="boolean", description="ask the pack's owners to approve (false: unattended)"),
         },
@@ -86,7 +96,7 @@ def pack_dag(definition: packdef.PackDefinition):
 
             s = settings.load()
             local_day = logical_date.astimezone(pendulum.timezone(BANK_TIMEZONE)).date()  # the bank's calendar
-            label = params.get("period") or Period.last_half_before(local_day).label
+            label = params.get("period") or Period.last_before(definition.cadence, local_day).label
             return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=definition.name).ref()
 
         @task  # retried only while the warehouse is unreachable: bad rows fail at once

@@ -111,11 +111,21 @@ def cmd_boilerplate(args) -> int:
     return ExitCode.OK
 
 
+def _pack_period(s, args) -> Period:
+    """``--period``, else the last complete period of the pack's cadence (a month for a monthly pack)."""
+    if args.period is not None:
+        return args.period
+    from reportpack.owner import packdef
+
+    definition = packdef.load(packdef.path_of(s.templates_dir, args.pack), s.templates_dir)
+    return Period.last_before(definition.cadence, datetime.now(ZoneInfo(BANK_TIMEZONE)).date())
+
+
 def cmd_pack(args) -> int:
     from reportpack import pipeline
 
     s = _settings(args)
-    path = pipeline.run_all(s, args.period.label, pdf=args.pdf, pack_name=args.pack)
+    path = pipeline.run_all(s, _pack_period(s, args).label, pdf=args.pdf, pack_name=args.pack)
     _show(path)
     return ExitCode.OK
 
@@ -126,7 +136,7 @@ def cmd_airflow_run(args) -> int:
     from reportpack.publish.pack import latest
 
     s = _settings(args)
-    period = args.period
+    period = _pack_period(s, args)
     # What the DAG's first tasks would refuse, refused here with the right exit code and no task log.
     pipeline.check_owner_files(s, period, args.pack)
     pipeline.check_warehouse(s.warehouse_url)
@@ -206,7 +216,9 @@ def _show(target: Path) -> None:
         by = approval.get("by") or {}
         who = f" by {by.get('name') or by.get('id')} at {approval.get('at')}" if by else ""
         why = f" ({approval['reason']})" if approval.get("reason") else ""
-        print(f"approval: {approval['status']}{who}{why}; next period's targets: {(m.get('targets') or {}).get('note', '-')}")
+        print(
+            f"approval: {approval['status']}{who}{why}; next period's targets: {(m.get('targets') or {}).get('note', 'none (this pack sets none)')}"
+        )
     print(f"Pack published: {target}" + (f" — latest: {target.parent / 'latest'}" if "version" in m else ""))
 
 
@@ -309,6 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"2023-06, 2023Q2, 2023H1 or 2023 (default: the last complete half year, now {default_period().label})",
         )
 
+    def pack_period_opt(p) -> None:
+        p.add_argument(
+            "--period",
+            type=_period,
+            default=None,
+            help="2023-06, 2023Q2, 2023H1 or 2023, of the pack's cadence (default: the last complete one on the "
+            f"bank's calendar, now {default_period().label} for a half-year pack)",
+        )
+
     def url_opt(p) -> None:
         p.add_argument("--url", help="warehouse SQLAlchemy URL (default: REPORTPACK_WAREHOUSE_URL, else the sample)")
 
@@ -359,14 +380,14 @@ def build_parser() -> argparse.ArgumentParser:
     out_opt(p)
 
     p = add("pack", cmd_pack, "build and publish the pack for one period in this process (no Airflow)")
-    period_opt(p)
+    pack_period_opt(p)
     url_opt(p)
     out_opt(p)
     pdf_opt(p)
     pack_opt(p)
 
     p = add("airflow-run", cmd_airflow_run, "build the pack by running the DAG through Airflow (airflow dags test)")
-    period_opt(p)
+    pack_period_opt(p)
     url_opt(p)
     out_opt(p)
     pdf_opt(p)

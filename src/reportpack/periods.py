@@ -119,9 +119,24 @@ class Period:
     @classmethod
     def last_half_before(cls, when: date) -> Period:
         """The half year that ended most recently before ``when`` (what a run on ``when`` reports)."""
-        if when.month >= 7:
-            return cls.parse(f"{when.year}H1")
-        return cls.parse(f"{when.year - 1}H2")
+        return cls.last_before("half", when)
+
+    @classmethod
+    def last_before(cls, kind: str, when: date) -> Period:
+        """The period of ``kind`` (month, quarter, half, year) that ended most recently before
+        ``when``: what a run on ``when`` reports (2023-07-02 → 2023-06, 2023Q2, 2023H1, 2022)."""
+        months = _MONTHS[kind]
+        index = when.year * 12 + when.month - 1  # the month ``when`` is in, counted from year 0
+        first = (index // months) * months - months  # the first month of the period before the current one
+        return cls.from_months(first // 12, first % 12 + 1, kind)
+
+
+CADENCES = tuple(_MONTHS)  # month, quarter, half, year
+# When a scheduled run fires (Beijing time): 06:00 on the 2nd of the month after the period ends,
+# once its month-end data has landed.
+SCHEDULES = {"month": "0 6 2 * *", "quarter": "0 6 2 1,4,7,10 *", "half": "0 6 2 1,7 *", "year": "0 6 2 1 *"}
+LABEL_PATTERNS = {kind: pattern.pattern for pattern, kind in _PATTERNS}  # for a DAG's period parameter
+EXAMPLE_LABELS = {"month": "2023-06", "quarter": "2023Q2", "half": "2023H1", "year": "2023"}
 
 
 def _month_end(year: int, month: int) -> date:

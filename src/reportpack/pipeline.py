@@ -25,12 +25,13 @@ from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
-from reportpack.periods import Period
+from reportpack.periods import EXAMPLE_LABELS, Period
 from reportpack.publish import approval, changes, index, pack, validation_pages
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
 from reportpack.render.documents import part_subjects, pdf_renditions, render_pack
+from reportpack.render.wording import cn_numeral
 from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quality_warning, quarantine, write_report
@@ -65,6 +66,11 @@ def check_owner_files(settings: Settings, period: Period, pack_name: str = DEFAU
     touched. Returns the pack definition."""
     templates = settings.templates_dir
     definition = packdef.load(packdef.path_of(templates, pack_name), templates)
+    if period.kind != definition.cadence:
+        raise InputError(
+            f"period {period.label} is a {period.kind}, but pack {pack_name} reports every {definition.cadence} "
+            f"(cadence in {definition.path.name}); e.g. {EXAMPLE_LABELS[definition.cadence]}"
+        )
     commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     owner_targets.load(templates / "targets.yaml")
     owner_labels.load(templates / "labels.yaml")
@@ -219,8 +225,7 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
     definition = packdef.load(packdef.path_of(templates, state.pack), templates)
     if review and not definition.owners:
         raise InputError(f"{definition.path}: review requested but the pack definition names no owners (review.owners)")
-    p = base_context(templates, run.period, [])["p"]
-    period_name = f"{p['year']}年{p['half_name']}" if p.get("half_name") else run.period.label
+    period_name = _period_name(base_context(templates, run.period, [])["p"])
     meta = {
         "pack": state.pack,
         "inputs": state.inputs,
@@ -244,7 +249,9 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
         ),
     }
     next_targets = pd.read_parquet(run.figures / "next_targets.parquet")
-    meta["targets"] = publish_targets.write_csv(next_targets, run.pack, run.period)
+    if not definition.sets_targets:  # e.g. a monthly brief: no plan in it sets the next period's targets
+        next_targets = next_targets.iloc[0:0]
+    meta["targets"] = publish_targets.write_csv(next_targets, run.pack, run.period) if definition.sets_targets else None
     previous = pack.latest(settings.output_dir, run.period.label)
     version = pack.reserve(settings.output_dir, run.period.label)
     try:
@@ -252,10 +259,11 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
             previous = None  # a pack of the layout before versions: not compared
         meta["version"] = version.name
         meta["previous"] = previous.name if previous is not None else None
-        store, why = approval.targets_decision(version.parent, pack.number(version), meta["approval"]["status"])
-        if store:
-            publish_targets.store_in_warehouse(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
-        meta["targets"].update(stored=store, note=why)
+        if meta["targets"] is not None:
+            store, why = approval.targets_decision(version.parent, pack.number(version), meta["approval"]["status"])
+            if store:
+                publish_targets.store_in_warehouse(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
+            meta["targets"].update(stored=store, note=why)
         validation_pages.write(run.pack, templates, state.validation.status)
         hashes = pack.file_hashes(run.pack)  # read once: for the changes report and the manifest
         written = _changes(settings, run, version, previous, definition, period_name, hashes)
@@ -270,6 +278,18 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
     pack.discard(run.folder)
     log.info("pack published: %s (%s)", target, target.parent / pack.LATEST)
     return target
+
+
+def _period_name(p: dict) -> str:
+    """How the index page and the review request name the period: 2023年上半年 (labels.yaml), 2023年6月,
+    2023年第二季度, 2023年."""
+    if p.get("half_name"):
+        return f"{p['year']}年{p['half_name']}"
+    return {
+        "month": f"{p['year']}年{p['end'].month}月",
+        "quarter": f"{p['year']}年第{cn_numeral(p['number'])}季度",
+        "year": f"{p['year']}年",
+    }.get(p["kind"], p["label"])
 
 
 def _changes(

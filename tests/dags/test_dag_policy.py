@@ -157,3 +157,21 @@ def test_no_library_module_is_named_after_a_dependency():
     taken = _third_party_top_level_names()
     named_like = [str(p.relative_to(ROOT)) for p in (ROOT / "src" / "reportpack").rglob("*.py") if p.stem in taken]
     assert named_like == []
+
+
+def test_each_dag_runs_at_its_packs_cadence_and_takes_only_its_kind_of_period(parse_log):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    from reportpack.periods import SCHEDULES
+
+    bag, _, _ = parse_log
+    cadences = {"reportpack_half_year": "half", "reportpack_outlet_summaries": "half", "reportpack_monthly_brief": "month"}
+    good = {"half": "2023H1", "month": "2023-06"}
+    for dag_id, cadence in cadences.items():
+        dag = bag.dags[dag_id]
+        assert dag.timetable.expression == SCHEDULES[cadence] and cadence in dag.tags
+        period = dag.params.get_param("period")
+        assert period.resolve(good[cadence]) == good[cadence] and period.resolve(None) is None
+        for wrong in [v for k, v in good.items() if k != cadence] + ["2023H3", "23H1", "2023-13"]:
+            with pytest.raises(ParamValidationError):
+                period.resolve(wrong)

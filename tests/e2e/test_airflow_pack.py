@@ -7,7 +7,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -414,3 +414,31 @@ def test_the_index_page_loads_in_a_real_browser_without_errors_and_every_link_re
         links = re.findall(r'(?:href|src)="([^"]+)"', dom)
         assert not [h for h in links if "//" in h], (name, links)
         assert links and not [h for h in links if not (page.parent / unquote(h)).resolve().is_file()], name
+
+
+def test_a_backfill_builds_each_earlier_period_of_the_packs_cadence():
+    """``airflow backfill create`` over Feb–Jul 2023 for the monthly pack: one run per month, and each
+    run's logical date (the 2nd, 06:00 Beijing time) names the month before it — what the DAG's
+    ``plan`` task computes (the bank's calendar, ``Period.last_before``)."""
+    from zoneinfo import ZoneInfo
+
+    from reportpack.periods import BANK_TIMEZONE, Period
+
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run([airflow, "dags", "reserialize"], check=True, capture_output=True, timeout=300)
+    proc = subprocess.run(
+        [airflow, "backfill", "create", "--dag-id", "reportpack_monthly_brief", "--from-date", "2023-02-01",
+         "--to-date", "2023-07-02", "--dry-run"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    stamps = re.findall(r"\| (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00) \|", proc.stdout)
+    days = [datetime.fromisoformat(s).astimezone(ZoneInfo(BANK_TIMEZONE)).date() for s in stamps]
+    assert [Period.last_before("month", d).label for d in days] == [
+        "2023-01",
+        "2023-02",
+        "2023-03",
+        "2023-04",
+        "2023-05",
+        "2023-06",
+    ]

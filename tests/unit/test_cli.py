@@ -60,7 +60,7 @@ def test_data_that_fails_validation_is_1(warehouse, tmp_path, capsys):
         (["pack", "--period", "2023H3"], "expected a label like 2023-06, 2023Q2, 2023H1 or 2023"),
         (
             ["pack", "--period", "2023H1", "--pack", "no_such_pack"],
-            "no such pack definition (known: half_year, outlet_summaries)",
+            "no such pack definition (known: half_year, monthly_brief, outlet_summaries)",
         ),
         (["pack", "--period", "2023H1", "--url", "sqlite:////nonexistent/w.sqlite"], "no such SQLite file"),
         (["pack", "--period", "2023H1", "--url", "not a url"], "is not a SQLAlchemy URL"),
@@ -150,7 +150,7 @@ def test_help_of_every_command_lists_the_exit_codes(capsys):
         assert "exit codes:" in out and "3  the warehouse cannot be reached" in out, name
         assert "Period(" not in out and "datetime" not in out, (name, out)  # a label, not Python's repr
         if "--period" in out:
-            assert f"now {default_period().label})" in " ".join(out.split()), (name, out)
+            assert f"now {default_period().label}" in " ".join(out.split()), (name, out)
 
 
 def test_version(capsys):

@@ -52,3 +52,21 @@ def test_months_of_a_half_year():
 )
 def test_a_run_reports_the_half_that_ended_before_it(when, label):
     assert Period.last_half_before(when).label == label
+
+
+@pytest.mark.parametrize(
+    "kind, when, label",
+    [
+        ("month", date(2023, 7, 2), "2023-06"),  # the scheduled run on the 2nd reports the month before
+        ("month", date(2023, 1, 2), "2022-12"),
+        ("quarter", date(2023, 7, 2), "2023Q2"),
+        ("quarter", date(2023, 1, 2), "2022Q4"),
+        ("quarter", date(2023, 6, 30), "2023Q1"),  # the last day of a quarter: still the one before
+        ("half", date(2024, 1, 2), "2023H2"),
+        ("year", date(2024, 1, 2), "2023"),
+        ("year", date(2023, 12, 31), "2022"),
+    ],
+)
+def test_a_run_reports_the_period_of_its_cadence_that_ended_before_it(kind, when, label):
+    assert Period.last_before(kind, when).label == label
+    assert Period.last_before(kind, when).end < when

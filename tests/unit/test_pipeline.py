@@ -413,3 +413,25 @@ def test_owners_approve_or_reject_and_only_a_final_version_sets_the_next_periods
     assert "已退回（王芳，2024年7月3日 09:00；理由：存款数据待核实）" in (v3 / "index.html").read_text("utf-8")
     # v3's changes were compared with v2 (the previous) and v1 (the last approved)
     assert sorted(pack.read_manifest(v3)["changes"]) == ["v1", "v2"]
+
+
+def test_a_monthly_pack_briefs_each_sub_branch_and_sets_no_targets(warehouse, make_settings):
+    s = make_settings(warehouse)
+    _sql(warehouse, "delete from plan_target where period = '2023-07'")
+    v1 = pipeline.run_all(s, "2023-06", "month", pack_name="monthly_brief")
+    m = pack.read_manifest(v1)
+    briefs = sorted(f["path"] for f in m["files"] if f["kind"] == "monthly_brief")
+    assert briefs == [
+        "monthly_briefs/BR01-S001_城东支行.docx",
+        "monthly_briefs/BR01-S002_城西支行.docx",
+        "monthly_briefs/BR01-S003_高新支行.docx",
+    ]
+    assert not [f for f in m["files"] if f["kind"] == "compilation"]  # one document per sub-branch: no compilation
+    assert m["targets"] is None and not (v1 / "targets.csv").exists()
+    assert _stored_targets(warehouse, "2023-07") == []  # a brief sets no targets for next month
+    text = _text(v1 / briefs[0])
+    assert "城东支行2023年6月经营简报" in text.replace("\n", "") and "截至6月末" in text
+    page = (v1 / "index.html").read_text("utf-8")
+    assert "2023年6月月度经营简报报告包" in page and "下期目标" not in page
+    with pytest.raises(Exception, match="period 2023H1 is a half, but pack monthly_brief reports every month"):
+        pipeline.run_all(s, "2023H1", "wrong", pack_name="monthly_brief")

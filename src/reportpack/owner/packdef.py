@@ -56,10 +56,12 @@ class PackDefinition:
     path: Path
     name: str
     title: str
-    compilation_template: str
+    compilation_template: str | None  # None: no compilation (e.g. a monthly brief that is one document per sub-branch)
     level3: str
     style_base: Path | None
     parts: tuple[Part, ...]
+    cadence: str = "half"  # month, quarter, half or year: which periods it reports, when its DAG runs
+    sets_targets: bool = True  # its plans set the next period's targets (targets.csv, plan_target)
     owners: tuple[Person, ...] = ()  # approve or reject each version in Airflow; told when one awaits review
     engineers: tuple[Person, ...] = ()  # told when a run fails
 
@@ -127,9 +129,11 @@ class ReviewSpec(OwnerModel):
 
 class PackFile(OwnerModel):
     title: Text
+    cadence: Literal["month", "quarter", "half", "year"] = "half"
+    sets_targets: Annotated[bool, Field(strict=True)] = True
     style_base: Text | None = None
     numbering: NumberingSpec = NumberingSpec()
-    compilation: CompilationSpec
+    compilation: CompilationSpec | None = None
     parts: Annotated[list[PartSpec], Field(min_length=1)]
     review: ReviewSpec | None = None
 
@@ -212,7 +216,11 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
         path=path,
         name=path.stem,
         title=spec.title,
-        compilation_template=template(spec.compilation.template, ("compilation", "template"), "compilation"),
+        compilation_template=(
+            template(spec.compilation.template, ("compilation", "template"), "compilation") if spec.compilation else None
+        ),
+        cadence=spec.cadence,
+        sets_targets=spec.sets_targets,
         level3=spec.numbering.level3,
         style_base=style_base,
         parts=tuple(parts),

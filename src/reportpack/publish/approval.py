@@ -130,16 +130,20 @@ def record(
     approval = {**before, "status": status, "by": who, "at": at}
     approval["reason"] = (reason or "").strip() or None
     store, why = targets_decision(version_dir.parent, pack.number(version_dir), status)
-    targets = dict(manifest.get("targets") or {})
-    if store and (version_dir / "targets.csv").is_file():
-        frame = read_targets(version_dir / "targets.csv")
-        period_end = date.fromisoformat(manifest["period_end"])
-        targets["rows"] = publish_targets.store_in_warehouse(frame, targets["period"], period_end, warehouse_url)
-    targets.update(stored=store, note=why)
     meta = {k: v for k, v in manifest.items() if k != "files"}
-    meta.update(approval=approval, targets=targets)
+    meta["approval"] = approval
+    if manifest.get("targets"):  # a pack whose plans set the next period's targets
+        targets = dict(manifest["targets"])
+        if store and (version_dir / "targets.csv").is_file():
+            frame = read_targets(version_dir / "targets.csv")
+            period_end = date.fromisoformat(manifest["period_end"])
+            targets["rows"] = publish_targets.store_in_warehouse(frame, targets["period"], period_end, warehouse_url)
+        targets.update(stored=store, note=why)
+        meta["targets"] = targets
     rewrite(version_dir, meta, manifest["files"], templates_dir)
-    log.info("%s %s by %s (%s); targets: %s", version_dir.name, status, approval["by"], at, why)
+    log.info(
+        "%s %s by %s (%s); targets: %s", version_dir.name, status, approval["by"], at, why if meta.get("targets") else "none"
+    )
     return approval
 
 

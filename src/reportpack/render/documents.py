@@ -71,7 +71,7 @@ def render_pack(
     grouped: dict[tuple[str, str | None], list[Rendered]] = {}  # (kind, sub-branch): one pass, not one per sub-branch
     for r in rendered:
         grouped.setdefault((r.part.kind, r.subject.sub_branch_id), []).append(r)
-    for sub in by_subject["sub_branch"]:
+    for sub in by_subject["sub_branch"] if definition.compilation_template else ():
         parts = _parts(templates_dir, definition, grouped, {**base, **sub.context}, sub.key)
         context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
         text = templating.render(templates_dir, definition.compilation_template, context)

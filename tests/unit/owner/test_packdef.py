@@ -80,7 +80,7 @@ def test_a_malformed_definition_names_file_part_and_rule(tmp_path, body, message
 
 
 def test_an_unknown_pack_lists_the_known_ones():
-    with pytest.raises(packdef.PackDefinitionError, match="known: half_year, outlet_summaries"):
+    with pytest.raises(packdef.PackDefinitionError, match="known: half_year, monthly_brief, outlet_summaries"):
         packdef.load(packdef.path_of(TEMPLATES, "quarterly"), TEMPLATES)
 
 
