@@ -18,6 +18,11 @@ engineers (`review.engineers`) when a task fails for good — through the Airflo
 (recorded as such in the manifest: nobody approved it) — `make pack` does. A run waiting for an
 answer holds the DAG (one active run at a time): answer, or reject, before rebuilding.
 
+It also runs when the bank's loader posts an event of the asset `reportpack_warehouse` (extra
+`{"period": "2023-06"}` or `{"through": "2023-06-30"}`): it then rebuilds the period of its cadence
+that the (re)load completes. `validate` announces each period's validated data as an asset
+(`reportpack://<pack>/<period>/validated`).
+
 Trigger with `{"period": "2023H1"}` (a label of the DAG's cadence: 2023-06, 2023Q2, 2023H1, 2023)
 to (re)build a given period; backfill earlier periods with `airflow backfill create --dag-id <dag>
 --from-date … --to-date …`: each scheduled date in the range builds the period that ended before it. The warehouse is the connection
@@ -35,8 +40,20 @@ from pathlib import Path
 
 import pendulum
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import CronTriggerTimetable, ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task
+from airflow.sdk import (
+    Asset,
+    AssetAlias,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    ExceptionRetryPolicy,
+    Param,
+    RetryAction,
+    RetryRule,
+    dag,
+    task,
+)
 
+from reportpack.airflow_support import WAREHOUSE_ASSET
 from reportpack.notify import PackMail
 from reportpack.owner import packdef
 from reportpack.periods import EXAMPLE_LABELS, LABEL_PATTERNS, SCHEDULES
@@ -57,12 +74,17 @@ TRANSIENT = RetryRule(
     reason="warehouse unreachable",
 )
 APPROVE, REJECT = "批准定稿", "退回修改"  # = reportpack.airflow_support.APPROVE / REJECT
+# The warehouse as an Airflow asset: the bank's loader posts an event when it (re)loads data, with
+# extra {"period": "2023-06"} or {"through": "2023-06-30"}; every pack whose period that completes runs.
+WAREHOUSE = Asset(name=WAREHOUSE_ASSET, uri="reportpack://warehouse")
 
 
 def pack_dag(definition: packdef.PackDefinition):
     @dag(
         dag_id=f"reportpack_{definition.name}",
-        schedule=CronTriggerTimetable(SCHEDULES[definition.cadence], timezone="Asia/Shanghai"),
+        schedule=AssetOrTimeSchedule(
+            timetable=CronTriggerTimetable(SCHEDULES[definition.cadence], timezone="Asia/Shanghai"), assets=WAREHOUSE
+        ),
         start_date=pendulum.datetime(2023, 1, 1, tz="Asia/Shanghai"),
         catchup=False,
         max_active_runs=1,
@@ -89,14 +111,26 @@ def pack_dag(definition: packdef.PackDefinition):
     )
     def pack():
         @task
-        def plan(params=None, logical_date=None, run_id=None) -> dict:
+        def plan(params=None, logical_date=None, run_id=None, triggering_asset_events=None, dag_run=None) -> dict:
+            """Which period: the ``period`` parameter; else, for a run the warehouse's asset event
+            started, the period of this cadence the (re)load completes; else the one that just ended."""
+            from airflow.sdk.exceptions import AirflowSkipException
+
             from reportpack import pipeline, settings
-            from reportpack.airflow_support import warehouse_url
+            from reportpack.airflow_support import reloaded_period, warehouse_url
             from reportpack.periods import BANK_TIMEZONE, Period
 
             s = settings.load()
-            local_day = logical_date.astimezone(pendulum.timezone(BANK_TIMEZONE)).date()  # the bank's calendar
-            label = params.get("period") or Period.last_before(definition.cadence, local_day).label
+            when = logical_date or dag_run.run_after  # an asset-triggered run has no logical date
+            local_day = when.astimezone(pendulum.timezone(BANK_TIMEZONE)).date()  # the bank's calendar
+            events = [e.extra or {} for evs in (triggering_asset_events or {}).values() for e in evs]
+            label = params.get("period")
+            if not label and events:
+                label = reloaded_period(definition.cadence, events, local_day)
+                if label is None:
+                    raise AirflowSkipException(f"the warehouse load {events} completes no {definition.cadence} yet")
+                print(f"warehouse reloaded ({events}): rebuilding {label}")
+            label = label or Period.last_before(definition.cadence, local_day).label
             return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=definition.name).ref()
 
         @task  # retried only while the warehouse is unreachable: bad rows fail at once
@@ -113,11 +147,21 @@ def pack_dag(definition: packdef.PackDefinition):
             pipeline.extract(settings.load(), pipeline.Run.from_ref(run))
             return run
 
-        @task(retries=0)  # bad data does not get better by retrying
-        def validate(run: dict) -> dict:
+        validated = AssetAlias(f"reportpack_{definition.name}_validated")
+
+        @task(retries=0, outlets=[validated])  # bad data does not get better by retrying
+        def validate(run: dict, outlet_events=None) -> dict:
+            """Validate; then announce the period's validated data as an asset of its own
+            (``reportpack://<pack>/<period>/validated``), for lineage and for whatever consumes it."""
             from reportpack.airflow_support import run_validation_phase
 
-            return run_validation_phase("validate", run)
+            run_validation_phase("validate", run)
+            period = Asset(
+                name=f"reportpack_{definition.name}_{run['period']}_validated",
+                uri=f"reportpack://{definition.name}/{run['period']}/validated",
+            )
+            outlet_events[validated].add(period, extra={"period": run["period"], "pack": definition.name})
+            return run
 
         @task
         def derive(run: dict) -> dict:

@@ -94,3 +94,37 @@ def record_answer(version_dir: str, answer: dict, warehouse: str) -> dict:
         templates_dir=settings.load().templates_dir,
         warehouse_url=warehouse,
     )
+
+
+# --- data-aware scheduling (#13) --------------------------------------------------------------------
+
+WAREHOUSE_ASSET = "reportpack_warehouse"  # updated by the bank's loader: POST /api/v2/assets/events
+
+
+def reloaded_period(cadence: str, extras: list[dict], today) -> str | None:
+    """The period of ``cadence`` a warehouse (re)load calls for: the loader's asset events say what
+    they loaded (``{"period": "2023-06"}`` or ``{"through": "2023-06-30"}``); the period of the
+    DAG's cadence that holds the newest of them is rebuilt — once it has ended (a reload of June
+    2023 rebuilds 2023-06, 2023Q2, 2023H1; the 2023 annual pack waits for the year to end).
+
+    Returns ``None`` when the events name nothing this DAG reports yet (skip the run); raises
+    ``ValueError`` naming the event when one says neither."""
+    from datetime import date
+
+    from reportpack.periods import Period
+
+    days = []
+    for extra in extras:
+        if extra.get("period"):
+            days.append(Period.parse(str(extra["period"])).end)
+        elif extra.get("through"):
+            days.append(date.fromisoformat(str(extra["through"])))
+        else:
+            raise ValueError(
+                f"asset event of {WAREHOUSE_ASSET} with extra {extra!r}: say what was loaded, "
+                '{"period": "2023-06"} or {"through": "2023-06-30"}'
+            )
+    if not days:
+        return None
+    period = Period.containing(cadence, max(days))
+    return period.label if period.end < today else None

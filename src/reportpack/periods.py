@@ -122,6 +122,13 @@ class Period:
         return cls.last_before("half", when)
 
     @classmethod
+    def containing(cls, kind: str, day: date) -> Period:
+        """The period of ``kind`` that ``day`` falls in (2023-06-30 → 2023H1 for a half)."""
+        months = _MONTHS[kind]
+        first = ((day.year * 12 + day.month - 1) // months) * months
+        return cls.from_months(first // 12, first % 12 + 1, kind)
+
+    @classmethod
     def last_before(cls, kind: str, when: date) -> Period:
         """The period of ``kind`` (month, quarter, half, year) that ended most recently before
         ``when``: what a run on ``when`` reports (2023-07-02 → 2023-06, 2023Q2, 2023H1, 2022)."""

@@ -169,7 +169,10 @@ def test_each_dag_runs_at_its_packs_cadence_and_takes_only_its_kind_of_period(pa
     good = {"half": "2023H1", "month": "2023-06"}
     for dag_id, cadence in cadences.items():
         dag = bag.dags[dag_id]
-        assert dag.timetable.expression == SCHEDULES[cadence] and cadence in dag.tags
+        # at its cadence, or when the bank's loader reports a (re)load of the warehouse
+        assert dag.timetable.timetable.expression == SCHEDULES[cadence] and cadence in dag.tags
+        assert dag.timetable.asset_condition.name == "reportpack_warehouse"
+        assert [o.name for o in dag.get_task("validate").outlets] == [f"{dag_id}_validated"]  # an asset per period
         period = dag.params.get_param("period")
         assert period.resolve(good[cadence]) == good[cadence] and period.resolve(None) is None
         for wrong in [v for k, v in good.items() if k != cadence] + ["2023H3", "23H1", "2023-13"]:

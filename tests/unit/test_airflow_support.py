@@ -23,3 +23,23 @@ def test_without_the_connection_the_environment_decides(monkeypatch):
     assert (
         warehouse_url(settings.load({"REPORTPACK_WAREHOUSE_URL": "sqlite:////elsewhere.sqlite"})) == "sqlite:////elsewhere.sqlite"
     )
+
+
+def test_a_warehouse_reload_rebuilds_the_period_it_completes():
+    from datetime import date
+
+    import pytest
+
+    from reportpack.airflow_support import reloaded_period
+
+    june = [{"period": "2023-06"}]
+    today = date(2023, 7, 3)
+    assert reloaded_period("month", june, today) == "2023-06"
+    assert reloaded_period("quarter", june, today) == "2023Q2"
+    assert reloaded_period("half", june, today) == "2023H1"
+    assert reloaded_period("year", june, today) is None  # 2023 has not ended: nothing to rebuild yet
+    assert reloaded_period("year", june, date(2024, 1, 2)) == "2023"
+    assert reloaded_period("half", [{"through": "2023-03-31"}, {"period": "2022-12"}], today) == "2023H1"  # the newest
+    assert reloaded_period("half", [], today) is None
+    with pytest.raises(ValueError, match=r"extra \{'tables': \['daily_balance'\]\}: say what was loaded"):
+        reloaded_period("half", [{"tables": ["daily_balance"]}], today)

@@ -70,3 +70,10 @@ def test_a_run_reports_the_half_that_ended_before_it(when, label):
 def test_a_run_reports_the_period_of_its_cadence_that_ended_before_it(kind, when, label):
     assert Period.last_before(kind, when).label == label
     assert Period.last_before(kind, when).end < when
+
+
+def test_the_period_containing_a_day():
+    assert Period.containing("half", date(2023, 6, 30)).label == "2023H1"
+    assert Period.containing("quarter", date(2023, 7, 1)).label == "2023Q3"
+    assert Period.containing("month", date(2023, 12, 31)).label == "2023-12"
+    assert Period.containing("year", date(2023, 1, 1)).label == "2023"
