@@ -1,36 +1,32 @@
 """
-### ReportPack — one DAG per pack definition (`templates/packs/<pack>.yaml`)
+### ReportPack — two DAGs per pack definition (`templates/packs/<pack>.yaml`)
 
-At the pack definition's cadence (`cadence`: month, quarter, half or year), once the month-end data
-has landed (06:00 Beijing time on the 2nd of the month after the period), build the pack for the
-period that just ended — the documents of the pack definition (for `reportpack_half_year` the seven
-kinds of the seed, 营业经理履职总结 … 保密工作方案, every half year; for `reportpack_monthly_brief` a
-月度经营简报 per sub-branch, every month) and a compilation per sub-branch where the definition has one —
-and publish it as the period's next version `REPORTPACK_OUTPUT_DIR/<period>/v<n>` (`latest` points at
-it), with a manifest, a changes report and an index page.
+**`reportpack_<pack>`** (checks) runs at the pack definition's cadence (`cadence`: month, quarter,
+half or year; 06:00 Beijing time on the 2nd of the month after the period, once the month-end data
+has landed) and whenever the bank's loader posts an event of the asset `reportpack_warehouse` (extra
+`{"period": "2023-06"}` or `{"through": "2023-06-30"}`: the period of the DAG's cadence that the
+(re)load completes is rebuilt). It checks the warehouse's rows where they live (`check_source`:
+`expectations/source/`), extracts, validates the extracted tables (`validate`), and announces the
+period's validated data as an asset of its own (`reportpack://<pack>/<period>/validated`, through the
+alias `reportpack_<pack>_validated`). A validation failure fails the run at once; the offending rows
+are in the run folder's `quarantine/`.
 
-Then the pack's owners (`review.owners` of the definition, by Airflow user name) are asked to approve
-or reject it (**Required Actions**; only they may answer). Approval makes the version final and writes
-the targets its plans set for the next period into the warehouse (`plan_target`); rejection keeps it
-as a draft with the reason in its manifest. The owners are mailed when a version awaits them, the
-engineers (`review.engineers`) when a task fails for good — through the Airflow connection
-`reportpack_smtp` when it exists (see `reportpack.notify`). Trigger with `{"review": false}` to publish unattended
-(recorded as such in the manifest: nobody approved it) — `make pack` does. A run waiting for an
-answer holds the DAG (one active run at a time): answer, or reject, before rebuilding.
+**`reportpack_<pack>_publish`** is scheduled on that asset: it derives the figures, renders the
+documents (for `reportpack_half_year` the seven kinds of the seed and a compilation per sub-branch;
+for `reportpack_monthly_brief` a 月度经营简报 per sub-branch) and publishes the period's next version
+`REPORTPACK_OUTPUT_DIR/<period>/v<n>` (`latest` points at it) with a manifest, a changes report and
+an index page. Then the pack's owners (`review.owners`, by Airflow user name) are asked to approve or
+reject it (**Required Actions**; only they may answer): approval makes the version final and writes
+the next period's targets into the warehouse (`plan_target`); rejection keeps it a draft, with the
+reason. Owners are mailed when a version awaits them, engineers (`review.engineers`) when a task
+fails for good, through the connection `reportpack_smtp` when it exists. `{"review": false}`
+publishes unattended (recorded as such) — `make pack` does. A run waiting for an answer holds the
+DAG (one active run at a time).
 
-It also runs when the bank's loader posts an event of the asset `reportpack_warehouse` (extra
-`{"period": "2023-06"}` or `{"through": "2023-06-30"}`): it then rebuilds the period of its cadence
-that the (re)load completes. `validate` announces each period's validated data as an asset
-(`reportpack://<pack>/<period>/validated`).
-
-Trigger with `{"period": "2023H1"}` (a label of the DAG's cadence: 2023-06, 2023Q2, 2023H1, 2023)
-to (re)build a given period; backfill earlier periods with `airflow backfill create --dag-id <dag>
---from-date … --to-date …`: each scheduled date in the range builds the period that ended before it. The warehouse is the connection
-`reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`. Only an unreachable warehouse is
-retried. The warehouse's rows are checked where they live, at their own grain (`check_source`: the
-suites in `expectations/source/`), before anything is extracted; the extracted tables are checked
-again (`validate`). A validation failure fails the run at once and publishes nothing; the offending
-rows are in the run folder's `quarantine/` (`quarantine/source/`).
+Trigger the checks DAG with `{"period": "2023H1"}` (a label of its cadence) to rebuild a period;
+backfill with `airflow backfill create --dag-id reportpack_<pack> --from-date … --to-date …`. The
+warehouse is the connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`; only
+an unreachable warehouse is retried.
 """
 
 from __future__ import annotations
@@ -79,24 +75,39 @@ APPROVE, REJECT = "批准定稿", "退回修改"  # = reportpack.airflow_support
 WAREHOUSE = Asset(name=WAREHOUSE_ASSET, uri="reportpack://warehouse")
 
 
-def pack_dag(definition: packdef.PackDefinition):
+def common(definition: packdef.PackDefinition) -> dict:
+    """What both DAGs of a pack share: start, no catch-up, one active run, tags, task defaults, docs."""
+    return {
+        "start_date": pendulum.datetime(2023, 1, 1, tz="Asia/Shanghai"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": ["reportpack", definition.cadence, definition.name],
+        "default_args": default_args(definition),
+        "doc_md": __doc__,
+    }
+
+
+def default_args(definition: packdef.PackDefinition) -> dict:
+    return {
+        "owner": "reportpack",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT], default=RetryAction.FAIL),
+        # the engineers hear of a task that failed for good (after its retries), with the first error line
+        "on_failure_callback": PackMail("mail/run_failed.html.j2", [e.email for e in definition.engineers]),
+    }
+
+
+def checks_dag(definition: packdef.PackDefinition, validated: AssetAlias):
+    """``reportpack_<pack>``: which period, then the warehouse checked, extracted and validated; the
+    period's validated data is announced as an asset (``validated``), which starts the publish DAG."""
+
     @dag(
         dag_id=f"reportpack_{definition.name}",
         schedule=AssetOrTimeSchedule(
             timetable=CronTriggerTimetable(SCHEDULES[definition.cadence], timezone="Asia/Shanghai"), assets=WAREHOUSE
         ),
-        start_date=pendulum.datetime(2023, 1, 1, tz="Asia/Shanghai"),
-        catchup=False,
-        max_active_runs=1,
-        tags=["reportpack", definition.cadence, definition.name],
-        default_args={
-            "owner": "reportpack",
-            "retries": 2,
-            "retry_delay": timedelta(minutes=5),
-            "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT], default=RetryAction.FAIL),
-            # the engineers hear of a task that failed for good (after its retries), with the first error line
-            "on_failure_callback": PackMail("mail/run_failed.html.j2", [e.email for e in definition.engineers]),
-        },
+        **common(definition),
         params={
             "period": Param(
                 None,
@@ -104,12 +115,9 @@ def pack_dag(definition: packdef.PackDefinition):
                 pattern=LABEL_PATTERNS[definition.cadence],
                 description=f"a {definition.cadence} such as {EXAMPLE_LABELS[definition.cadence]}; empty = the one that just ended",
             ),
-            "pdf": Param(False, type="boolean", description="also write PDF renditions with LibreOffice"),
-            "review": Param(True, type="boolean", description="ask the pack's owners to approve (false: unattended)"),
         },
-        doc_md=__doc__,
     )
-    def pack():
+    def checks():
         @task
         def plan(params=None, logical_date=None, run_id=None, triggering_asset_events=None, dag_run=None) -> dict:
             """Which period: the ``period`` parameter; else, for a run the warehouse's asset event
@@ -147,12 +155,10 @@ def pack_dag(definition: packdef.PackDefinition):
             pipeline.extract(settings.load(), pipeline.Run.from_ref(run))
             return run
 
-        validated = AssetAlias(f"reportpack_{definition.name}_validated")
-
         @task(retries=0, outlets=[validated])  # bad data does not get better by retrying
         def validate(run: dict, outlet_events=None) -> dict:
             """Validate; then announce the period's validated data as an asset of its own
-            (``reportpack://<pack>/<period>/validated``), for lineage and for whatever consumes it."""
+            (``reportpack://<pack>/<period>/validated``): the publish DAG is scheduled on it."""
             from reportpack.airflow_support import run_validation_phase
 
             run_validation_phase("validate", run)
@@ -160,8 +166,41 @@ def pack_dag(definition: packdef.PackDefinition):
                 name=f"reportpack_{definition.name}_{run['period']}_validated",
                 uri=f"reportpack://{definition.name}/{run['period']}/validated",
             )
-            outlet_events[validated].add(period, extra={"period": run["period"], "pack": definition.name})
+            # the run folder, not the run reference: an asset event is stored, and the URL may hold a password
+            outlet_events[validated].add(period, extra={"period": run["period"], "run_folder": run["folder"]})
+            print(f"validated: {run['folder']}")
             return run
+
+        validate(extract(check_source(plan())))
+
+    return checks()
+
+
+def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
+    """``reportpack_<pack>_publish``: scheduled on the period's validated data — figures derived,
+    documents rendered, the version published, the owners asked."""
+
+    @dag(
+        dag_id=f"reportpack_{definition.name}_publish",
+        schedule=validated,
+        **common(definition),
+        params={
+            "run_folder": Param(None, type=["null", "string"], description="a validated run folder (set by the asset event)"),
+            "period": Param(None, type=["null", "string"], description="its period (set by the asset event)"),
+            "pdf": Param(False, type="boolean", description="also write PDF renditions with LibreOffice"),
+            "review": Param(True, type="boolean", description="ask the pack's owners to approve (false: unattended)"),
+        },
+    )
+    def publishing():
+        @task
+        def receive(params=None, triggering_asset_events=None) -> dict:
+            """The validated run to publish: from the ``run_folder`` parameter, else from the newest
+            event of the validated-data asset that started this run."""
+            from reportpack import settings
+            from reportpack.airflow_support import validated_run, warehouse_url
+
+            events = [e.extra or {} for evs in (triggering_asset_events or {}).values() for e in evs]
+            return validated_run(params.get("run_folder"), params.get("period"), events, warehouse_url(settings.load()))
 
         @task
         def derive(run: dict) -> dict:
@@ -211,12 +250,14 @@ def pack_dag(definition: packdef.PackDefinition):
             print(f"{published['path']}: {decided['status']} by {decided['by']}")
             return decided
 
-        published = publish(render(derive(validate(extract(check_source(plan()))))))
+        published = publish(render(derive(receive())))
         ask_owners(published) >> review
         record_decision(published, review.output)
 
-    return pack()
+    return publishing()
 
 
 for _definition in (packdef.load(p, TEMPLATES) for p in sorted((TEMPLATES / "packs").glob("*.yaml"))):
-    globals()[f"reportpack_{_definition.name}"] = pack_dag(_definition)
+    _validated = AssetAlias(f"reportpack_{_definition.name}_validated")
+    globals()[f"reportpack_{_definition.name}"] = checks_dag(_definition, _validated)
+    globals()[f"reportpack_{_definition.name}_publish"] = publish_dag(_definition, _validated)

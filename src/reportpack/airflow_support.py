@@ -128,3 +128,22 @@ def reloaded_period(cadence: str, extras: list[dict], today) -> str | None:
         return None
     period = Period.containing(cadence, max(days))
     return period.label if period.end < today else None
+
+
+def validated_run(folder: str | None, period: str | None, events: list[dict], warehouse: str) -> dict:
+    """The run reference (``pipeline.Run.ref``) of the validated run a publish-DAG run publishes:
+    ``folder``/``period`` given as parameters, else the newest asset event's. Raises ``ValueError``
+    naming what is missing or not a validated run."""
+    from pathlib import Path
+
+    from reportpack.run import load_state
+
+    if not folder:
+        found = [e for e in events if e.get("run_folder")]
+        if not found:
+            raise ValueError("no validated run to publish: give run_folder and period, or let the checks DAG start this run")
+        folder, period = found[-1]["run_folder"], found[-1].get("period")
+    state = load_state(Path(folder))
+    if state is None or state.validation is None or not period:
+        raise ValueError(f"{folder}: not a validated run of ReportPack (period {period!r}); run the checks DAG first")
+    return {"folder": str(folder), "period": period, "warehouse_url": warehouse}

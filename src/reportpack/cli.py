@@ -24,7 +24,7 @@ from reportpack import settings as settings_mod
 from reportpack.errors import EXIT_CODE_HELP, DataFailedValidation, ExitCode, InputError, ReportPackError
 from reportpack.periods import BANK_TIMEZONE, Period
 
-DAG_PREFIX = "reportpack_"  # dags/reportpack_packs.py: one DAG per pack definition
+DAG_PREFIX = "reportpack_"  # dags/reportpack_packs.py: reportpack_<pack> (checks) and reportpack_<pack>_publish
 log = logging.getLogger("reportpack")
 
 
@@ -147,17 +147,20 @@ def cmd_airflow_run(args) -> int:
     after = period.end.toordinal() + 2
     logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
     started = time.time()
-    cmd = [
-        str(Path(sys.executable).with_name("airflow")),
-        "dags",
-        "test",
-        DAG_PREFIX + args.pack,
-        logical,
-        "--conf",
-        json.dumps({"period": period.label, "pdf": args.pdf, "review": args.review}),
-    ]
-    print("$ " + " ".join(cmd), flush=True)
-    proc = subprocess.run(cmd, env=env)
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    # 1. the checks DAG: the warehouse checked, extracted, validated (its run folder is kept)
+    checks = [airflow, "dags", "test", DAG_PREFIX + args.pack, logical, "--conf", json.dumps({"period": period.label})]
+    print("$ " + " ".join(checks), flush=True)
+    proc = subprocess.run(checks, env=env)
+    folder = _validated_folder(s.output_dir / ".runs", period.label, started)
+    if proc.returncode != 0 or folder is None:
+        print(f"\nthe DAG run did not validate {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
+        return _explain_failed_run(s.output_dir / ".runs", period.label, started)
+    # 2. the publish DAG, as the validated-data asset would start it in a deployment
+    conf = {"run_folder": str(folder), "period": period.label, "pdf": args.pdf, "review": args.review}
+    publishing = [airflow, "dags", "test", DAG_PREFIX + args.pack + "_publish", "--conf", json.dumps(conf)]
+    print("$ " + " ".join(publishing), flush=True)
+    proc = subprocess.run(publishing, env=env)
     target = latest(s.output_dir, period.label)
     manifest = target / "manifest.json" if target else None
     if proc.returncode != 0 or manifest is None or manifest.stat().st_mtime < started:
@@ -165,6 +168,17 @@ def cmd_airflow_run(args) -> int:
         return _explain_failed_run(s.output_dir / ".runs", period.label, started)
     _show(target)
     return ExitCode.OK
+
+
+def _validated_folder(runs: Path, label: str, since: float) -> Path | None:
+    """The run folder the checks DAG just validated (newest of ``label`` since ``since``), if it did."""
+    from reportpack.run import load_state
+
+    folders = sorted((p for p in runs.glob(f"{label}-*") if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
+    state = load_state(folders[-1]) if folders else None
+    if state is None or state.failed is not None or state.validation is None or "extracted" not in state.validation.layers:
+        return None
+    return folders[-1]
 
 
 def _explain_failed_run(runs: Path, label: str, since: float) -> int:

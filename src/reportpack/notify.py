@@ -59,7 +59,7 @@ def facts(context) -> dict:
     task_id = getattr(ti, "task_id", "")
     base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
     published = _pulled(ti, "publish") or {}
-    planned = _pulled(ti, "plan") or {}
+    planned = _pulled(ti, "plan") or _pulled(ti, "receive") or {}  # the checks DAG, or the publish DAG
     error = context.get("exception")
     lines = [line.strip() for line in str(error or "").splitlines() if line.strip()]
     first_line = lines[0] if lines else ""

@@ -428,7 +428,7 @@ def test_a_backfill_builds_each_earlier_period_of_the_packs_cadence():
     subprocess.run([airflow, "dags", "reserialize"], check=True, capture_output=True, timeout=300)
     proc = subprocess.run(
         [airflow, "backfill", "create", "--dag-id", "reportpack_monthly_brief", "--from-date", "2023-02-01",
-         "--to-date", "2023-07-02", "--dry-run"],
+         "--to-date", "2023-07-02", "--dry-run", "--reprocess-behavior", "completed"],  # runs done earlier included
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -28,7 +28,7 @@ from tests.conftest import private_pg_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-DAG = "reportpack_outlet_summaries"  # the small pack: one kind, 25 documents
+DAG = "reportpack_outlet_summaries_publish"  # the small pack (one kind, 25 documents): its publish DAG asks
 USERS = {"wangfang": "owner-pw", "lisi": "other-pw"}  # wangfang owns the pack (templates/packs/*.yaml)
 BIN = Path(sys.executable).parent
 
@@ -324,15 +324,20 @@ def test_a_warehouse_reload_re_triggers_the_pack_of_the_period_it_completes(airf
         _daemon(env, tmp_path / "dag-processor.log", "dag-processor"),
     ]
     try:
-        dag = "reportpack_monthly_brief"
-        # unpausing also starts the newest scheduled run (last month, which the sample warehouse does
-        # not hold: it fails, as it should); the reload's run waits for it (one active run at a time)
-        r = httpx.patch(f"{base}/api/v2/dags/{dag}", headers=owner, json={"is_paused": False}, timeout=30)
-        assert r.status_code == 200, r.text
+        checks, dag = "reportpack_monthly_brief", "reportpack_monthly_brief_publish"
+        # unpausing the checks DAG also starts its newest scheduled run (last month, which the sample
+        # warehouse does not hold: it fails, as it should); the reload's run waits for it
+        for name in (checks, dag):
+            deadline = time.time() + 180  # the dag-processor has parsed the DAGs
+            while httpx.get(f"{base}/api/v2/dags/{name}", headers=owner, timeout=30).status_code != 200:
+                assert time.time() < deadline, (tmp_path / "dag-processor.log").read_text()[-3000:]
+                time.sleep(2)
+            r = httpx.patch(f"{base}/api/v2/dags/{name}", headers=owner, json={"is_paused": False}, timeout=30)
+            assert r.status_code == 200, r.text
         (asset,) = httpx.get(
             f"{base}/api/v2/assets", params={"name_pattern": "reportpack_warehouse"}, headers=owner, timeout=30
         ).json()["assets"]
-        assert {d["dag_id"] for d in asset["scheduled_dags"]} >= {dag, "reportpack_half_year"}
+        assert {d["dag_id"] for d in asset["scheduled_dags"]} >= {checks, "reportpack_half_year"}
         r = httpx.post(
             f"{base}/api/v2/assets/events",
             headers=owner,
@@ -351,7 +356,14 @@ def test_a_warehouse_reload_re_triggers_the_pack_of_the_period_it_completes(airf
             time.sleep(2)
         assert request is not None, (tmp_path / "scheduler.log").read_text()[-3000:]
         run_id = request["task_instance"]["dag_run_id"]
-        assert run_id.startswith("asset_triggered__")  # started by the reload, not the clock
+        assert run_id.startswith("asset_triggered__")  # started by the validated data, not the clock
+        runs = httpx.get(f"{base}/api/v2/dags/{checks}/dagRuns", headers=owner, timeout=30).json()["dag_runs"]
+        assert [r["state"] for r in runs if r["run_type"] == "asset_triggered"] == ["success"]  # the reload's checks
+        events = httpx.get(f"{base}/api/v2/assets/events", params={"source_dag_id": checks}, headers=owner, timeout=30).json()[
+            "asset_events"
+        ]
+        # the checks announced June's validated data as an asset of its own: the event that started this run
+        assert [(e["name"], e["extra"]["period"]) for e in events] == [("reportpack_monthly_brief_2023-06_validated", "2023-06")]
         assert request["subject"] == "请审批：2023年6月报告包 v1（3份文稿）"
         assert _answer_dag(base, dag, request, "批准定稿").status_code == 200
         while time.time() < deadline:

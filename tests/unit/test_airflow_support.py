@@ -43,3 +43,27 @@ def test_a_warehouse_reload_rebuilds_the_period_it_completes():
     assert reloaded_period("half", [], today) is None
     with pytest.raises(ValueError, match=r"extra \{'tables': \['daily_balance'\]\}: say what was loaded"):
         reloaded_period("half", [{"tables": ["daily_balance"]}], today)
+
+
+def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asset_event(tmp_path):
+    from reportpack.airflow_support import validated_run
+    from reportpack.run import RunState, ValidationLayer, ValidationState, write_state
+
+    folder = tmp_path / "2023-06-manual"
+    folder.mkdir()
+    write_state(folder, RunState(run_id="r", started_at="t", pack="monthly_brief", inputs=[]))
+    with pytest.raises(ValueError, match="not a validated run"):  # extracted, perhaps, but never validated
+        validated_run(str(folder), "2023-06", [], "sqlite:///w")
+    layer = ValidationLayer(status="passed", expectations={}, warnings=[], critical=[], quarantine=None)
+    write_state(
+        folder,
+        RunState(
+            run_id="r", started_at="t", pack="monthly_brief", inputs=[], validation=ValidationState.of({"extracted": layer})
+        ),
+    )
+    ref = {"folder": str(folder), "period": "2023-06", "warehouse_url": "sqlite:///w"}
+    assert validated_run(str(folder), "2023-06", [], "sqlite:///w") == ref
+    events = [{"run_folder": "/elsewhere", "period": "2023-05"}, {"run_folder": str(folder), "period": "2023-06"}]
+    assert validated_run(None, None, events, "sqlite:///w") == ref  # the newest event
+    with pytest.raises(ValueError, match="no validated run to publish"):
+        validated_run(None, None, [], "sqlite:///w")
