@@ -4,7 +4,7 @@ each compilation, charts, owner input in place, and nothing a reader must never 
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from docx import Document
@@ -189,6 +189,19 @@ def test_manifest_records_source_and_every_file_with_its_hash(built):
         assert "http" not in text and "<script" not in text, html
         for href in re.findall(r'href="([^"]+)"', text):
             assert (html.parent / unquote(href)).resolve().is_file(), (html, href)
+
+
+def test_each_compilation_has_a_cover_thumbnail_on_the_index_page(built):
+    from tests.conftest import require_tool
+
+    require_tool("soffice", "pdftoppm")  # the 目录's page numbers come from LibreOffice's layout, the cover with them
+    target, m, _ = built
+    compilations = sorted(f["path"] for f in m["files"] if f["kind"] == "compilation")
+    thumbs = sorted(f["path"] for f in m["files"] if f["kind"] == "thumbnail")
+    assert thumbs == sorted(f"thumbnails/{c.removesuffix('.docx')}.png" for c in compilations)
+    assert all((target / t).read_bytes().startswith(b"\x89PNG") for t in thumbs)
+    page = (target / "index.html").read_text("utf-8")
+    assert all(f'src="{quote(t)}"' in page for t in thumbs)
 
 
 def test_libreoffice_opens_one_document_of_each_kind_in_chinese_faces(built, tmp_path):

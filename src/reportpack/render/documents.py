@@ -82,7 +82,7 @@ def render_pack(
     for c in compilations:
         c.write(style)
     if compilations:
-        _fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", style)
+        kinds.update(_fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", style, pack_dir))
     log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), time.perf_counter() - started)
     (pack_dir / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
     kinds["findings.json"] = "findings"
@@ -126,21 +126,27 @@ class Compilation:
         self.path.write_bytes(to_docx(self.blocks, title=self.title, author=self.author, base=style, pages=pages))
 
 
-def _fill_contents_pages(compilations: list[Compilation], fonts_conf: Path, style: bytes) -> None:
+def _fill_contents_pages(compilations: list[Compilation], fonts_conf: Path, style: bytes, pack_dir: Path) -> dict[str, str]:
     """Write each compilation again with its 目录's page numbers, read from LibreOffice's layout of
-    it (one LibreOffice call for all). Without LibreOffice the 目录 lists the parts and documents
-    without page numbers (Word fills them when the field is updated) and the log says so."""
+    it (one LibreOffice call for all); that layout's first page (the cover, which the numbers do not
+    change) becomes the compilation's thumbnail on the index page. Returns the thumbnails (path in
+    the pack → "thumbnail"). Without LibreOffice the 目录 lists the parts and documents without page
+    numbers (Word fills them when the field is updated), there is no thumbnail, and the log says so."""
     from reportpack.render import pdf
 
     try:
         pdf.soffice()
     except pdf.LibreOfficeMissing:
         log.warning("目录页码未填：本机未安装LibreOffice，汇编的目录只列篇目和文稿（在Word中更新目录即得页码）")
-        return
+        return {}
+    thumbs = {}
     with tempfile.TemporaryDirectory() as tmp:
         laid_out = pdf.to_pdf([c.path for c in compilations], Path(tmp), fonts_conf)
         for c, made in zip(compilations, laid_out, strict=True):
             c.write(style, toc.page_numbers(toc.entries(c.blocks), pdf.outline(made)))
+            thumb = pdf.thumbnail(made, pack_dir / "thumbnails" / f"{c.path.stem}.png")
+            thumbs[thumb.relative_to(pack_dir).as_posix()] = "thumbnail"
+    return thumbs
 
 
 def _blocks(text: str, source: str, definition: PackDefinition) -> list[document.Block]:
