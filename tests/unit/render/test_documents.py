@@ -35,7 +35,7 @@ def test_without_libreoffice_the_contents_list_entries_without_pages_and_the_log
     c = documents.Compilation(tmp_path / "c.docx", document.number(document.parse(text)), "汇编", "某支行")
     c.write(load_base())
     with caplog.at_level(logging.WARNING, logger="reportpack.render.documents"):
-        documents._fill_contents_pages([c], tmp_path / "fonts.conf", load_base())
+        assert documents._fill_contents_pages([c], tmp_path / "fonts.conf", load_base(), tmp_path) == {}  # no thumbnail either
     entries = [p.text for p in Document(str(c.path)).paragraphs if p.style.name.startswith("toc ")]
     assert entries == ["编印说明\t", "篇一　甲\t", "甲网点总结\t"]
     assert any("目录页码未填" in r.message for r in caplog.records)
