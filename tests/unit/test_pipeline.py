@@ -433,5 +433,9 @@ def test_a_monthly_pack_briefs_each_sub_branch_and_sets_no_targets(warehouse, ma
     assert "城东支行2023年6月经营简报" in text.replace("\n", "") and "截至6月末" in text
     page = (v1 / "index.html").read_text("utf-8")
     assert "2023年6月月度经营简报报告包" in page and "下期目标" not in page
+    from reportpack.publish import approval
+
+    body = approval.request(v1, s.templates_dir, None)["body"]
+    assert "批准后本版本定稿。" in body and "下期目标" not in body  # a brief sets none: the request does not promise any
     with pytest.raises(Exception, match="period 2023H1 is a half, but pack monthly_brief reports every month"):
         pipeline.run_all(s, "2023H1", "wrong", pack_name="monthly_brief")
