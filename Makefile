@@ -78,7 +78,7 @@ docs: pack
 	$(BIN)/reportpack rules > docs/source-rules.md
 
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --python-version 3.11 --generate-hashes \
 	    --no-header -o requirements.lock
 
 clean:

@@ -22,8 +22,8 @@ from reportpack.periods import Period
 from reportpack.pipeline import DEFAULT_PACK
 from reportpack.render import commentary, document, templating
 from reportpack.render.context import base_context, document_context
+from reportpack.render.ooxml import to_docx
 from reportpack.render.styles import load_base
-from reportpack.render.word import to_docx
 
 
 def _best_of(fn, repeat: int) -> float:

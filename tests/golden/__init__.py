@@ -28,8 +28,8 @@ def renditions(derived: dict) -> dict[str, str]:
     from reportpack.periods import Period
     from reportpack.render import commentary, document, templating
     from reportpack.render.context import base_context, document_context
+    from reportpack.render.ooxml import to_docx
     from reportpack.render.styles import load_base
-    from reportpack.render.word import to_docx
 
     templates = ROOT / "templates"
     definition = packdef.load(packdef.path_of(templates, "half_year"), templates)

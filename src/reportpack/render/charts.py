@@ -1,81 +1,51 @@
-"""Charts: a ``chart`` block (caption + data table) → PNG bytes at print resolution, deterministic.
+"""Charts as Word draws them: a DrawingML chart part with its data embedded as a workbook.
 
-Drawn with matplotlib's Agg backend in Noto Sans CJK SC, taken from the ``mplfonts`` package rather
-than from the system, so a chart looks the same (and has the same bytes) on every machine, with or
-without CJK fonts installed. PNG metadata carries no software version or date.
+A ``chart`` block (caption + data table) becomes ``word/charts/chartN.xml`` — bars or lines with the
+values cached in the part, so Word, WPS and LibreOffice draw it without running anything — and
+``word/embeddings/…xlsx`` holding the same table, which Word opens on "Edit Data". The chart is
+vector: it scales without blur, its labels are text in the document's Chinese face (no font is
+bundled, nothing is drawn at render time), and an owner can restyle or correct it in Word.
+
+Written as strings, not with a library: python-docx has no chart API, and python-pptx's chart
+writer needs its presentation package around it. The workbook is the smallest package Excel opens
+(one sheet, inline strings, no styles): openpyxl would cost ~20 ms a chart for the same table.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import math
+import zipfile
 from functools import lru_cache
-from pathlib import Path
+from io import BytesIO
+from xml.sax.saxutils import escape
 
-import matplotlib
+from reportpack.render.deterministic import ZIP_TIME
+from reportpack.render.document import width
 
-matplotlib.use("Agg")
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-
-from reportpack.render.document import width  # noqa: E402
-
-DPI = 300  # print resolution
 WIDTH_MM, HEIGHT_MM = 150, 70  # inside the 156 mm type area
+EMU_PER_MM = 36000
 # Greys and one accent: charts in bank reports are printed in black and white as often as in colour.
-LABEL_PT = 8  # category labels
+COLOURS = ["1F3B73", "9AA5B8", "C0392B", "5D6D7E"]
+PLOT_SHARE = 0.9  # of the chart's width: the plot area, between the value axis labels and the edge
 MM_PER_PT = 25.4 / 72
-AXES_SHARE = 0.99 - 0.08  # of the figure's width: the plot between the left and right margins below
-COLOURS = ["#1f3b73", "#9aa5b8", "#c0392b", "#5d6d7e"]
+FONT = "宋体"  # labels: the face Word's own charts use on a Chinese system
+LABEL_HUNDREDTHS_PT = 900  # 9 pt
+CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHART_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+PACKAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package"
 
-
-@lru_cache(maxsize=1)
-def cjk_font() -> font_manager.FontProperties:
-    spec = importlib.util.find_spec("mplfonts")  # locate the fonts without importing the package
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the mplfonts package (Chinese chart font) is not installed: run `make install`")
-    path = Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path))
-
-
-@lru_cache(maxsize=256)  # a compilation embeds its parts' charts again: draw each once
-def chart_png(kind: str, cells: tuple[tuple[str, ...], ...]) -> bytes:
-    """``cells``: header row then data rows; column 1 names categories, each further column a series.
-    The caption is not drawn: it is a Word paragraph under the picture, searchable and editable."""
-    header, rows = cells[0], cells[1:]
-    categories = wrapped([r[0] for r in rows])
-    lines = max(c.count("\n") + 1 for c in categories)
-    series = {name: [float(r[i]) for r in rows] for i, name in enumerate(header[1:], start=1)}
-    font = cjk_font()
-    with plt.rc_context({"font.family": font.get_name(), "axes.unicode_minus": False, "svg.hashsalt": "reportpack"}):
-        fig, ax = plt.subplots(figsize=(WIDTH_MM / 25.4, HEIGHT_MM / 25.4), dpi=DPI)
-        try:
-            _draw(ax, kind, categories, series)
-            ax.spines[["top", "right"]].set_visible(False)
-            ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-            ax.set_axisbelow(True)
-            ax.tick_params(labelsize=LABEL_PT)
-            ax.margins(y=0.12)  # room for the value labels
-            if len(series) > 1:  # below the axis, never over a bar
-                below = -0.1 - 0.07 * (lines - 1)
-                ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, below), ncol=len(series))
-            # fixed margins, not tight_layout(): it draws the figure an extra time
-            bottom = (0.24 if len(series) > 1 else 0.14) + 0.06 * (lines - 1)
-            fig.subplots_adjust(left=0.08, right=0.99, top=0.95, bottom=bottom)
-            out = io.BytesIO()
-            fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
-        finally:
-            plt.close(fig)
-    return out.getvalue()
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def wrapped(labels: list[str]) -> list[str]:
     """Category labels that fit the room each has under the axis: a label wider than its share is
-    broken into equal lines ("解放路/分理处"), never left to run into its neighbours."""
-    room_mm = WIDTH_MM * AXES_SHARE / max(len(labels), 1) * 0.9
-    per_line = max(2, int(room_mm / (LABEL_PT * MM_PER_PT)))  # a CJK character is as wide as the type size
+    broken into equal lines ("解放路\n分理处"); left to the chart engine it would break wherever the
+    line fills ("解放路分理\n处") or turn the labels 45°."""
+    room_mm = WIDTH_MM * PLOT_SHARE / max(len(labels), 1) * 0.9
+    per_line = max(2, int(room_mm / (LABEL_HUNDREDTHS_PT / 100 * MM_PER_PT)))  # a CJK character is as wide as the type size
     out = []
     for label in labels:
         n = math.ceil(width(label) / per_line)
@@ -84,15 +54,196 @@ def wrapped(labels: list[str]) -> list[str]:
     return out
 
 
-def _draw(ax, kind: str, categories: list[str], series: dict[str, list[float]]) -> None:
-    positions = range(len(categories))
+def column(n: int) -> str:
+    """Spreadsheet column letters of the 0-based column ``n``: A, B, … Z, AA, …"""
+    letters = ""
+    n += 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def number(cell: str) -> str:
+    """A value as the chart caches it: the shortest form of the float (``"24.0"`` → ``24``)."""
+    return f"{float(cell):g}" if abs(float(cell)) < 1e15 else repr(float(cell))
+
+
+def inline(rel_id: str, n: int, name: str) -> str:
+    """The ``w:drawing`` run content placing chart ``n`` (1-based, the drawing's id) at the type width."""
+    cx, cy = WIDTH_MM * EMU_PER_MM, HEIGHT_MM * EMU_PER_MM
+    return (
+        f'<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+        f'<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{n}" name="{escape(name, {chr(34): "&quot;"})}"/>'
+        f'<wp:cNvGraphicFramePr/><a:graphic xmlns:a="{_A}"><a:graphicData uri="{_C}">'
+        f'<c:chart xmlns:c="{_C}" xmlns:r="{_R}" r:id="{rel_id}"/></a:graphicData></a:graphic></wp:inline></w:drawing>'
+    )
+
+
+def _text_props(size: int = LABEL_HUNDREDTHS_PT, body: str = "<a:bodyPr/>") -> str:
+    return (
+        f'<c:txPr>{body}<a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}">'
+        '<a:solidFill><a:srgbClr val="000000"/></a:solidFill>'
+        f'<a:latin typeface="{FONT}"/><a:ea typeface="{FONT}"/><a:cs typeface="{FONT}"/>'
+        '</a:defRPr></a:pPr><a:endParaRPr lang="zh-CN"/></a:p></c:txPr>'
+    )
+
+
+# category labels stay horizontal: a label too long for its share wraps onto a second line
+# ("解放路/分理处") instead of turning 45°, which Chinese readers find hard to read
+_UPRIGHT = '<a:bodyPr rot="0" spcFirstLastPara="1" vertOverflow="ellipsis" vert="horz" wrap="square" anchor="ctr" anchorCtr="1"/>'
+
+
+def _str_ref(ref: str, values: list[str]) -> str:
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{escape(v)}</c:v></c:pt>' for i, v in enumerate(values))
+    return f'<c:strRef><c:f>{ref}</c:f><c:strCache><c:ptCount val="{len(values)}"/>{pts}</c:strCache></c:strRef>'
+
+
+def _num_ref(ref: str, values: list[str]) -> str:
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{number(v)}</c:v></c:pt>' for i, v in enumerate(values))
+    return (
+        f"<c:numRef><c:f>{ref}</c:f><c:numCache><c:formatCode>General</c:formatCode>"
+        f'<c:ptCount val="{len(values)}"/>{pts}</c:numCache></c:numRef>'
+    )
+
+
+def _line(colour: str, width_emu: int = 12700) -> str:
+    return f'<a:ln w="{width_emu}"><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill></a:ln>'
+
+
+@lru_cache(maxsize=512)  # a compilation embeds its parts' charts again, and many documents share one
+def chart_xml(kind: str, cells: tuple[tuple[str, ...], ...]) -> bytes:
+    """The chart part for ``cells`` (header row, then data rows: column 1 names the categories, each
+    further column is a series). The caption is not in the chart: it is a Word paragraph under it,
+    searchable and editable."""
+    header, rows = cells[0], cells[1:]
+    last = len(rows) + 1
+    categories = _str_ref(f"Sheet1!$A$2:$A${last}", wrapped([r[0] for r in rows]))
+    series = []
+    for i, name in enumerate(header[1:]):
+        col, colour = column(i + 1), COLOURS[i % len(COLOURS)]
+        if kind == "bar":
+            look = f'<c:spPr><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill></c:spPr><c:invertIfNegative val="0"/>'
+            labels = (
+                "<c:dLbls><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
+                f'{_text_props(800)}<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
+                '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
+            )
+        else:
+            look = (
+                f'<c:spPr>{_line(colour, 19050)}</c:spPr><c:marker><c:symbol val="circle"/><c:size val="4"/>'
+                f'<c:spPr><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>{_line(colour)}</c:spPr></c:marker>'
+            )
+            labels = ""
+        series.append(
+            f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx>{_str_ref(f"Sheet1!${col}$1", [name])}</c:tx>'
+            f"{look}{labels}<c:cat>{categories}</c:cat>"
+            f"<c:val>{_num_ref(f'Sheet1!${col}$2:${col}${last}', [r[i + 1] for r in rows])}</c:val>"
+            + ('<c:smooth val="0"/>' if kind == "line" else "")
+            + "</c:ser>"
+        )
     if kind == "bar":
-        width = 0.8 / len(series)
-        for i, (name, values) in enumerate(series.items()):
-            offset = (i - (len(series) - 1) / 2) * width
-            bars = ax.bar([p + offset for p in positions], values, width, label=name, color=COLOURS[i % len(COLOURS)])
-            ax.bar_label(bars, fmt="%g", fontsize=7, padding=1)
+        plot = (
+            '<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+            + "".join(series)
+            + '<c:gapWidth val="80"/><c:axId val="1001"/><c:axId val="1002"/></c:barChart>'
+        )
     else:
-        for i, (name, values) in enumerate(series.items()):
-            ax.plot(list(positions), values, marker="o", markersize=3, label=name, color=COLOURS[i % len(COLOURS)])
-    ax.set_xticks(list(positions), categories)
+        plot = (
+            '<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>'
+            + "".join(series)
+            + '<c:marker val="1"/><c:axId val="1001"/><c:axId val="1002"/></c:lineChart>'
+        )
+    axis_line = f"<c:spPr>{_line('808080', 9525)}</c:spPr>"
+    axes = (
+        '<c:catAx><c:axId val="1001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        '<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="none"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="low"/>{axis_line}{_text_props(body=_UPRIGHT)}<c:crossAx val="1002"/>'
+        '<c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
+        '<c:noMultiLvlLbl val="0"/></c:catAx>'
+        '<c:valAx><c:axId val="1002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        f'<c:axPos val="l"/><c:majorGridlines><c:spPr>{_line("DDDDDD", 6350)}</c:spPr></c:majorGridlines>'
+        '<c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/>'
+        f'<c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{_text_props()}<c:crossAx val="1001"/>'
+        '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
+    )
+    legend = f'<c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_text_props()}</c:legend>' if len(header) > 2 else ""
+    xml = (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        f'<c:chartSpace xmlns:c="{_C}" xmlns:a="{_A}" xmlns:r="{_R}"><c:date1904 val="0"/><c:lang val="zh-CN"/>'
+        '<c:roundedCorners val="0"/><c:chart><c:autoTitleDeleted val="1"/>'
+        f"<c:plotArea><c:layout/>{plot}{axes}</c:plotArea>{legend}"
+        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
+        f"{_text_props()}"
+        '<c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>'
+    )
+    return xml.encode("utf-8")
+
+
+def chart_rels(workbook: str) -> bytes:
+    """The chart part's relationships: its data, the embedded workbook at ``workbook`` (relative)."""
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{PACKAGE_REL}" Target="{workbook}"/></Relationships>'
+    ).encode()
+
+
+_XLSX_STATIC = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'xmlns:r="{_R}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+@lru_cache(maxsize=512)
+def workbook(cells: tuple[tuple[str, ...], ...]) -> bytes:
+    """The chart's data as an .xlsx (Sheet1, the table as the chart reads it: categories in column A,
+    series names in row 1, numbers as numbers)."""
+    rows = []
+    labels = wrapped([row[0] for row in cells[1:]])  # as the chart shows them (its cache must match its data)
+    cells = (cells[0], *((label, *row[1:]) for label, row in zip(labels, cells[1:], strict=True)))
+    for r, row in enumerate(cells, start=1):
+        out = []
+        for c, value in enumerate(row):
+            ref = f"{column(c)}{r}"
+            if r > 1 and c > 0:
+                out.append(f'<c r="{ref}"><v>{number(value)}</v></c>')
+            else:
+                out.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+        rows.append(f'<row r="{r}">{"".join(out)}</row>')
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in [*_XLSX_STATIC.items(), ("xl/worksheets/sheet1.xml", sheet)]:
+            z.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIME), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

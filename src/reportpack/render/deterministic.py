@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 # Fixed document timestamps: a document's bytes depend on its content only.
 FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def normalise_zip(data: bytes) -> bytes:
@@ -16,7 +16,7 @@ def normalise_zip(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, src.read(info.filename))

@@ -16,8 +16,8 @@ from reportpack.owner.packdef import PackDefinition, Part
 from reportpack.periods import Period
 from reportpack.render import commentary, document, templating, toc
 from reportpack.render.context import base_context, document_context
+from reportpack.render.ooxml import to_docx
 from reportpack.render.styles import load_base
-from reportpack.render.word import to_docx
 
 log = logging.getLogger(__name__)
 

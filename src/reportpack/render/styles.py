@@ -9,6 +9,7 @@ set, language zh-CN, colour black.
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -281,6 +282,69 @@ def _page_number(footer, align) -> None:
     run_end = para.add_run()
     run_end._r.append(end)
     para.add_run(" —")
+
+
+# pPr children that come after w:outlineLvl (the schema fixes the order; Word refuses others)
+_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+NESTED_LEVELS = (1, 2, 3, 4)
+
+
+def outline(element, level: int) -> None:
+    """Outline level ``level`` (0 = level 1) on a style or paragraph element."""
+    ppr = element.get_or_add_pPr()
+    old = ppr.find(qn("w:outlineLvl"))
+    if old is not None:
+        ppr.remove(old)
+    lvl = OxmlElement("w:outlineLvl")
+    lvl.set(qn("w:val"), str(level))
+    ppr.insert_element_before(lvl, *_AFTER_OUTLINE)
+
+
+def nest_for_compilation(doc) -> None:
+    """The styles of a compilation: its parts (Subtitle) at outline level 1, its documents' titles at
+    level 2, and "Compilation Heading N" like "Heading N" one outline level per part and document
+    deeper (``arrange.nested_heading``), so Word's navigation pane shows parts, documents and sections
+    as a tree."""
+    outline(doc.styles["Subtitle"].element, 0)
+    outline(doc.styles["Title"].element, 1)
+    for level in NESTED_LEVELS:
+        name = f"Compilation Heading {level}"
+        try:
+            doc.styles[name]
+        except KeyError:
+            style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = doc.styles[f"Heading {level}"]
+            outline(style.element, level + 1)
+
+
+def front_matter_section(sect_pr):
+    """A copy of the page set-up without headers and footers: the section of a compilation's cover
+    and contents (no page numbers there)."""
+    front = copy.deepcopy(sect_pr)
+    for ref in front.findall(qn("w:headerReference")) + front.findall(qn("w:footerReference")):
+        front.remove(ref)
+    return front
+
+
+def numbered_from_one(sect_pr) -> None:
+    """The section's pages numbered from 1 (the body after a compilation's front matter)."""
+    if sect_pr.find(qn("w:pgNumType")) is None:
+        start = OxmlElement("w:pgNumType")
+        start.set(qn("w:start"), "1")
+        sect_pr.insert_element_before(
+            start,
+            "w:cols",
+            "w:formProt",
+            "w:vAlign",
+            "w:noEndnote",
+            "w:titlePg",
+            "w:textDirection",
+            "w:bidi",
+            "w:rtlGutter",
+            "w:docGrid",
+            "w:printerSettings",
+            "w:sectPrChange",
+        )
 
 
 class StyleBaseError(OwnerFileError):

@@ -7,10 +7,12 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, Twips
+from lxml import etree
 
 from reportpack.render import charts, toc
+from reportpack.render.arrange import LINE_CHARS
 from reportpack.render.document import number, parse
-from reportpack.render.word import LINE_CHARS, to_docx
+from reportpack.render.ooxml import to_docx
 
 TEXT = (
     "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n"
@@ -126,30 +128,45 @@ def chart_data():
     return to_docx(number(parse(CHART_TEXT)), title="t", author="a")
 
 
-def test_a_chart_is_embedded_at_print_resolution_with_a_caption(chart_data):
-    from PIL import Image
+def test_a_chart_is_a_native_word_chart_with_its_data_embedded_and_a_caption(chart_data):
+    import openpyxl
 
     doc = Document(io.BytesIO(chart_data))
-    (shape,) = doc.inline_shapes
-    assert abs(shape.width.mm - 150) < 0.5  # inside the 156 mm type area
-    image = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
-    with Image.open(io.BytesIO(image)) as im:
-        dpi = im.width / (shape.width.inches)
-        assert im.format == "PNG" and dpi >= 290, dpi
-    picture_para, caption = doc.paragraphs[1], doc.paragraphs[2]
-    assert picture_para.style.name == "Figure" and picture_para.paragraph_format.line_spacing is None
-    # space above the picture: under a table, LibreOffice drew the chart over the table's bottom rule
-    assert picture_para.style.paragraph_format.space_before.pt >= 6
+    (drawing,) = doc.element.body.xpath(".//w:drawing")
+    extent = drawing.xpath(".//wp:extent")[0]
+    assert abs(int(extent.get("cx")) / 36000 - 150) < 0.5  # inside the 156 mm type area
+    (ref,) = drawing.xpath(".//*[local-name()='chart']/@r:id")
+    chart = doc.part.related_parts[ref]
+    assert chart.content_type == charts.CHART_TYPE
+    xml = etree.fromstring(chart.blob)
+    c = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    assert xml.xpath("//c:barChart/c:barDir/@val", namespaces=c) == ["col"]
+    assert xml.xpath("//c:ser/c:tx//c:v/text()", namespaces=c) == ["完成率", "时序进度"]
+    assert xml.xpath("//c:ser[1]/c:cat//c:v/text()", namespaces=c) == ["对公存款", "储蓄存款"]
+    assert xml.xpath("//c:ser[1]/c:val//c:v/text()", namespaces=c) == ["23.9", "12.3"]
+    # the data an owner edits in Word ("Edit Data") is the same table, numbers as numbers
+    (workbook,) = [p for p in doc.part.package.iter_parts() if p.partname.endswith(".xlsx")]
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.blob)).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["指标", "完成率", "时序进度"],
+        ["对公存款", 23.9, 49.6],
+        ["储蓄存款", 12.3, 49.6],
+    ]
+    chart_para, caption = doc.paragraphs[1], doc.paragraphs[2]
+    assert chart_para.style.name == "Figure" and chart_para.paragraph_format.line_spacing is None
+    # space above the chart: under a table, LibreOffice drew the chart over the table's bottom rule
+    assert chart_para.style.paragraph_format.space_before.pt >= 6
     assert caption.style.name == "Caption" and caption.text == "图1 完成率（%）"
 
 
-def test_chart_bytes_are_deterministic_and_follow_the_data():
+def test_chart_parts_are_deterministic_and_follow_the_data():
     cells = (("指标", "完成率"), ("对公存款", "23.9"))
-    first = charts.chart_png("bar", cells)
-    charts.chart_png.cache_clear()
-    assert charts.chart_png("bar", cells) == first
-    assert charts.chart_png("bar", (("指标", "完成率"), ("对公存款", "24.0"))) != first
-    assert charts.chart_png("line", cells) != first
+    first = charts.chart_xml("bar", cells)
+    charts.chart_xml.cache_clear()
+    assert charts.chart_xml("bar", cells) == first
+    assert charts.chart_xml("bar", (("指标", "完成率"), ("对公存款", "24.0"))) != first
+    assert b"<c:lineChart>" in charts.chart_xml("line", cells) and b"<c:lineChart>" not in first
+    assert charts.workbook(cells) == charts.workbook(cells)
 
 
 def test_a_marked_figure_carries_a_word_comment_anchored_on_it(chart_data):
@@ -375,9 +392,12 @@ def test_the_font_table_declares_the_chinese_faces_with_their_fallbacks(data):
     assert not any("ＭＳ" in name for name in declared)  # no Japanese faces left from python-docx's template
 
 
-def test_chart_labels_too_wide_for_their_share_break_into_lines():
+def test_chart_labels_too_wide_for_their_share_break_into_equal_lines_in_the_chart_and_its_data():
     outlets = [f"{name}分理处" for name in ("解放路", "建设路", "长江路", "新华路", "青年路", "湖滨路", "富民路", "滨河路")]
     assert charts.wrapped(outlets) == [f"{o[:3]}\n{o[3:]}" for o in outlets]  # 8 labels: no room for 6 characters
     assert charts.wrapped(["本人", "本网点平均", "本网点最高"]) == ["本人", "本网点平均", "本网点最高"]  # 3: room enough
     cells = (("网点", "差错率"), *((o, "0.5") for o in outlets))
-    assert charts.chart_png("bar", cells).startswith(b"\x89PNG")
+    assert "<c:v>解放路\n分理处</c:v>" in charts.chart_xml("bar", cells).decode()
+    assert (
+        "<t>解放路\n分理处</t>" in zipfile.ZipFile(io.BytesIO(charts.workbook(cells))).read("xl/worksheets/sheet1.xml").decode()
+    )

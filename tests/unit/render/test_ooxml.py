@@ -1,0 +1,143 @@
+"""The fast writer against python-docx: every document of the sample pack, both ways, part by part.
+
+``reportpack.render.ooxml`` writes WordprocessingML as strings; ``reportpack.render.word`` builds
+the same document through python-docx's object model. Both take every decision from
+``reportpack.render.arrange``, so each part of the two packages must be the same XML (canonical
+form: attribute order and namespace placement aside): text, paragraph and table structure, the
+styles each paragraph takes and their definitions, numbering, bookmarks, comments, fields, charts.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from lxml import etree
+
+from reportpack.derive import subjects
+from reportpack.owner import packdef
+from reportpack.periods import Period
+from reportpack.render import commentary, document, documents
+from reportpack.render.ooxml import _Member, _zip, to_docx
+from reportpack.render.styles import load_base
+from reportpack.render.word import reference_docx
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATES = ROOT / "templates"
+
+
+def _c14n(data: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(data), method="c14n")
+
+
+def _content_types(z: zipfile.ZipFile) -> dict[str, str]:
+    """Part name → content type, whether declared by extension (Default) or by name (Override)."""
+    root = etree.fromstring(z.read("[Content_Types].xml"))
+    defaults = {e.get("Extension"): e.get("ContentType") for e in root if e.tag.endswith("Default")}
+    overrides = {e.get("PartName"): e.get("ContentType") for e in root if e.tag.endswith("Override")}
+    return {name: overrides.get(f"/{name}", defaults.get(name.rsplit(".", 1)[-1])) for name in z.namelist()}
+
+
+def _rels(data: bytes) -> set[tuple[str, str, str]]:
+    return {(r.get("Id"), r.get("Type"), r.get("Target")) for r in etree.fromstring(data)}
+
+
+def assert_same_package(fast: bytes, reference: bytes, name: str) -> None:
+    a, b = zipfile.ZipFile(io.BytesIO(fast)), zipfile.ZipFile(io.BytesIO(reference))
+    assert a.testzip() is None, name
+    assert sorted(a.namelist()) == sorted(b.namelist()), name
+    assert _content_types(a) == _content_types(b), name
+    for part in a.namelist():
+        if part == "[Content_Types].xml":
+            continue
+        if part.endswith(".rels"):
+            assert _rels(a.read(part)) == _rels(b.read(part)), f"{name}: {part}"
+        elif part == "docProps/core.xml":
+            pa, pb = Document(io.BytesIO(fast)).core_properties, Document(io.BytesIO(reference)).core_properties
+            for field in ("title", "author", "last_modified_by", "created", "modified", "revision", "language"):
+                assert getattr(pa, field) == getattr(pb, field), f"{name}: core property {field}"
+        elif part.endswith(".xml"):
+            assert _c14n(a.read(part)) == _c14n(b.read(part)), f"{name}: {part} differs"
+        else:
+            assert a.read(part) == b.read(part), f"{name}: {part}"
+
+
+@pytest.fixture(scope="module")
+def sample_calls(sample_figures, tmp_path_factory, monkeypatch_module) -> list[tuple[list, dict, bytes]]:
+    """Every ``to_docx`` call of a render of the 2023H1 sample pack (documents and compilations)."""
+    calls = []
+
+    def recording(blocks, **kwargs):
+        out = to_docx(blocks, **kwargs)
+        calls.append((blocks, kwargs, out))
+        return out
+
+    monkeypatch_module.setattr(documents, "to_docx", recording)
+    definition = packdef.load(packdef.path_of(TEMPLATES, "half_year"), TEMPLATES)
+    rules = commentary.load(TEMPLATES / "commentary.yaml", TEMPLATES)
+    by_subject = subjects.build(sample_figures)
+    pack = tmp_path_factory.mktemp("pack")
+    documents.render_pack(pack, TEMPLATES, definition, rules, by_subject, [], Period.parse("2023H1"), [])
+    return calls
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def test_every_document_of_the_sample_is_what_python_docx_writes(sample_calls):
+    kinds = set()
+    for blocks, kwargs, fast in sample_calls:
+        assert_same_package(fast, reference_docx(blocks, **kwargs), kwargs["title"])
+        kinds.add("compilation" if any(b.kind == "part" for b in blocks) else "document")
+        kinds |= {b.kind for b in blocks}
+    # the sample exercises every construct the writers know
+    assert {"compilation", "chart", "table", "toc", "section", "signature", "cover", "part", "heading"} <= kinds
+    assert {"enum_item", "numbered_item", "page_break"} <= kinds
+
+
+def test_comments_line_breaks_and_odd_text_are_written_as_python_docx_writes_them():
+    text = (
+        "= 标题很长很长很长很长很长很长很长很长很长很长很长//第二行\n"
+        '# 一\n余额[[1.0亿元||来源：甲表 <a> & "b"]]，较[[年初||两个批注]] & <增加>\n'
+        "  前后有空格的 a  b  \n---\n"
+    )
+    blocks = document.number(document.parse(text))
+    fast = to_docx(blocks, title='标题 & "引号"', author="<某网点>")
+    assert_same_package(fast, reference_docx(blocks, title='标题 & "引号"', author="<某网点>"), "odd text")
+    doc = Document(io.BytesIO(fast))
+    assert [c.text for c in doc.comments] == ['来源：甲表 <a> & "b"', "两个批注"]
+    assert doc.core_properties.title == '标题 & "引号"'
+
+
+def test_the_same_blocks_give_the_same_bytes_and_other_text_other_bytes():
+    blocks = document.number(document.parse("= 标题\n正文。\n"))
+    assert to_docx(blocks, title="t", author="a") == to_docx(blocks, title="t", author="a")
+    other = document.number(document.parse("= 标题\n正文！\n"))
+    assert to_docx(other, title="t", author="a") != to_docx(blocks, title="t", author="a")
+
+
+def test_an_owner_style_base_is_written_on_as_python_docx_would(tmp_path):
+    from reportpack.render.styles import build_base
+
+    owner = Document(io.BytesIO(build_base()))
+    owner.styles["Normal"].font.name = "楷体"
+    path = tmp_path / "owner.docx"
+    owner.save(str(path))
+    base = load_base(path)
+    blocks = document.number(document.parse("= 标题\n# 一\n正文。\n| 甲 | 乙 |\n| 1 | 2 |\n"))
+    assert_same_package(to_docx(blocks, "t", "a", base=base), reference_docx(blocks, "t", "a", base=base), "owner base")
+
+
+def test_the_zip_is_one_any_reader_takes():
+    members = [_Member.of("a.xml", b"<a/>" * 1000), _Member.of("dir/b.bin", bytes(range(256)))]
+    with zipfile.ZipFile(io.BytesIO(_zip(members))) as z:
+        assert z.testzip() is None
+        assert z.read("a.xml") == b"<a/>" * 1000
+        assert z.read("dir/b.bin") == bytes(range(256))
+        assert [i.date_time for i in z.infolist()] == [(1980, 1, 1, 0, 0, 0)] * 2
