@@ -266,15 +266,17 @@ def cmd_preview(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """Render throughput on a generated warehouse, as a ratio against a plain python-docx writer."""
+    """Render and whole-pack benchmarks against baselines measured in the same run (docxtpl, python-docx)."""
     from reportpack import bench
 
     s = _settings(args)
-    result = bench.run(s.templates_dir, outlets=args.outlets, repeat=args.repeat)
-    print(
-        f"render: {result['documents']} documents of every kind, {result['ours_ms_per_doc']:.1f} ms/doc "
-        f"(baseline plain python-docx {result['baseline_ms_per_doc']:.1f} ms/doc) → ratio {result['ratio']:.2f}"
-    )
+    if args.sizes is not None:
+        sizes = tuple(args.sizes)
+    else:
+        sizes = bench.FULL_SIZES if args.full else bench.SIZES
+    results = bench.run(s.templates_dir, s.output_dir, outlets=args.outlets, repeat=args.repeat, sizes=sizes, server=args.server)
+    print(bench.table(results))
+    print(f"written: {s.output_dir / 'bench' / 'results.json'}")
     return ExitCode.OK
 
 
@@ -428,9 +430,22 @@ def build_parser() -> argparse.ArgumentParser:
     period_opt(p)
     out_opt(p)
     p.add_argument("--out", default="docs/images", help="folder for the PNG files (default %(default)s)")
-    p = add("bench", cmd_bench, "benchmark rendering against a plain python-docx baseline measured in the same run")
-    p.add_argument("--outlets", type=int, default=60, help="outlets in the benchmark warehouse (default %(default)s)")
-    p.add_argument("--repeat", type=int, default=3, help="repetitions, best kept (default %(default)s)")
+    p = add(
+        "bench",
+        cmd_bench,
+        "benchmark rendering against docxtpl and python-docx measured in the same run, and whole packs of 1,000 and "
+        "5,000 outlets on PostgreSQL; writes <output>/bench/results.json",
+    )
+    out_opt(p)
+    p.add_argument("--outlets", type=int, default=60, help="outlets of the render benchmark's warehouse (default %(default)s)")
+    p.add_argument("--repeat", type=int, default=3, help="repetitions of the render benchmark, best kept (default %(default)s)")
+    p.add_argument("--full", action="store_true", help="whole packs of 20,000 outlets too")
+    p.add_argument("--sizes", type=int, nargs="*", help="whole packs of these outlet counts instead (none: render only)")
+    p.add_argument(
+        "--server",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server whose databases the seeded warehouses become (default %(default)s)",
+    )
     return parser
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -46,18 +47,28 @@ DEFAULT_PACK = "half_year"  # templates/packs/half_year.yaml
 
 
 def _phase(func):
-    """Record a deliberate failure (bad data, wrong input, unreachable warehouse) in the run state."""
+    """Record the phase's duration in the run state (``seconds``, which the manifest keeps), and a
+    deliberate failure (bad data, wrong input, unreachable warehouse)."""
 
     @functools.wraps(func)
     def wrapper(settings: Settings, run: Run, *args, **kwargs):
+        started = time.perf_counter()
         try:
-            return func(settings, run, *args, **kwargs)
+            out = func(settings, run, *args, **kwargs)
+            # publish removes the run folder; render records its parts itself
+            if (run.folder / STATE_FILE).exists() and func.__name__ not in run.state.seconds:
+                _timed(run, **{func.__name__: time.perf_counter() - started})
+            return out
         except ReportPackError as exc:
             if (run.folder / STATE_FILE).exists():
                 run.update(failed=Failure(phase=func.__name__, exit_code=int(exc.exit_code), message=str(exc)))
             raise
 
     return wrapper
+
+
+def _timed(run: Run, **seconds: float) -> None:
+    run.update(seconds={**run.state.seconds, **{name: round(s, 3) for name, s in seconds.items()}})
 
 
 def check_owner_files(settings: Settings, period: Period, pack_name: str = DEFAULT_PACK) -> packdef.PackDefinition:
@@ -204,9 +215,13 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     owner_entries = inputs.load(run.pack / "inputs", definition, keys, shown_as=settings.input_dir / run.period.label)
     rules = commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     warnings = [w.model_dump() for w in state.validation.warnings]
-    kinds = render_pack(run.pack, templates, definition, rules, by_subject, owner_entries, run.period, warnings)
+    timings: dict[str, float] = {}
+    kinds = render_pack(run.pack, templates, definition, rules, by_subject, owner_entries, run.period, warnings, timings)
     if pdf:
+        started = time.perf_counter()
         kinds.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", kinds))
+        timings["pdf"] = time.perf_counter() - started
+    _timed(run, **timings)  # render (the documents), assemble (the compilations), pdf
     run.update(documents=kinds)
     log.info("rendered %d Word documents into %s", sum(1 for p in kinds if p.endswith(".docx")), run.pack)
     return kinds
@@ -242,6 +257,7 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
             "expectations_sha256": pack.tree_sha256(settings.expectations_dir),
         },
         "validation": state.validation.model_dump(),
+        "seconds": state.seconds,
         "approval": (
             approval.pending([{"id": o.id, "name": o.name} for o in definition.owners], now())
             if review

@@ -84,6 +84,7 @@ class RunState(_Strict):
     data_sha256: str | None = None  # extract: hash of the extracted data
     validation: ValidationState | None = None  # validate
     documents: dict[str, str] | None = None  # render: path in the pack → kind
+    seconds: dict[str, float] = {}  # each phase's duration (render split into render and assemble)
     failed: Failure | None = None
 
 

@@ -262,13 +262,51 @@ def test_pdf_renditions_sit_beside_the_documents_in_the_manifest(warehouse, make
     assert all((target / unquote(h)).resolve().is_file() for h in links)
 
 
-def test_bench_renders_real_documents_and_reports_a_ratio():
+def test_bench_renders_real_documents_and_reports_ratios_against_docxtpl_and_python_docx(tmp_path):
+    import json
+
     from reportpack import bench
     from tests.conftest import ROOT
 
-    result = bench.run(ROOT / "templates", outlets=4, repeat=1)
-    assert result["ratio"] > 0 and result["median_blocks"] > 10
-    assert result["documents"] > 4 * 3  # every kind: outlets, lobby plans, tellers, managers, sub-branches, bank
+    result = bench.run(ROOT / "templates", tmp_path, outlets=4, repeat=1, sizes=())
+    assert json.loads((tmp_path / "bench" / "results.json").read_text("utf-8")) == result
+    render = result["render"]
+    assert render["median_blocks"] > 10 and render["charts"] > render["documents"] / 2
+    assert render["documents"] > 4 * 3  # every kind: outlets, lobby plans, tellers, managers, sub-branches, bank
+    for key in ("render_ms_per_doc", "docxtpl_ms_per_doc", "python_docx_ms_per_doc", "render_ratio"):
+        assert result[key] == render[key] > 0
+    assert render["render_ratio"] == render["docxtpl_ms_per_doc"] / render["render_ms_per_doc"]
+    assert "render_ratio" in bench.table(result)
+
+
+def test_the_docxtpl_baseline_writes_the_same_paragraphs_in_the_same_styles_and_the_same_tables():
+    """The baseline is only fair if it lays out what we do (charts and comments aside)."""
+    import io
+
+    from docx import Document
+    from docx.table import Table
+
+    from reportpack import bench
+    from reportpack.render import document
+    from reportpack.render.ooxml import to_docx
+    from reportpack.render.styles import load_base
+
+    text = "= 标题\n# 一\n余额[[7.9亿元||批注]] & <增加>。\n- 甲\n| 指标 | 值 |\n| 存款 | 1 |\n| 贷款 | 2 |\n>> 某网点\n"
+    blocks = document.number(document.parse(text))
+
+    def layout(data: bytes) -> list:
+        out = []
+        for item in Document(io.BytesIO(data)).iter_inner_content():
+            if isinstance(item, Table):
+                out.append([[c.text for c in row.cells] for row in item.rows])
+            else:
+                out.append((item.style.name, item.text))
+        return out
+
+    ours = layout(to_docx(blocks, "t", "a"))
+    theirs = layout(bench.docxtpl_render(bench.docxtpl_template(load_base()), bench.docxtpl_context(blocks)))
+    assert theirs == ours
+    assert ("Normal", "余额7.9亿元 & <增加>。") in theirs and ("Heading 1", "一、一") in theirs
 
 
 def test_the_same_inputs_give_byte_identical_documents(warehouse, make_settings, tmp_path):

@@ -14,12 +14,10 @@ writer needs its presentation package around it. The workbook is the smallest pa
 from __future__ import annotations
 
 import math
-import zipfile
 from functools import lru_cache
-from io import BytesIO
 from xml.sax.saxutils import escape
 
-from reportpack.render.deterministic import ZIP_TIME
+from reportpack.render.deterministic import Member, write_zip
 from reportpack.render.document import width
 
 WIDTH_MM, HEIGHT_MM = 150, 70  # inside the 156 mm type area
@@ -242,8 +240,9 @@ def workbook(cells: tuple[tuple[str, ...], ...]) -> bytes:
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
     )
-    buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in [*_XLSX_STATIC.items(), ("xl/worksheets/sheet1.xml", sheet)]:
-            z.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIME), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    return write_zip([*_xlsx_static(), Member.of("xl/worksheets/sheet1.xml", sheet.encode("utf-8"))])
+
+
+@lru_cache(maxsize=1)
+def _xlsx_static() -> tuple[Member, ...]:
+    return tuple(Member.of(name, text.encode("utf-8")) for name, text in _XLSX_STATIC.items())

@@ -127,9 +127,16 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
     """Blocks of ``text``; ``source`` names the template in errors."""
     blocks: list[Block] = []
     para: list[str] = []
+    rows: list[tuple[str, ...]] = []  # the rows of the table (or chart) being read: blocks[-1] takes them at its end
     prev_table_line = chart_line = -1
 
+    def end_table() -> None:
+        if rows:
+            blocks[-1] = replace(blocks[-1], cells=tuple(rows))
+            rows.clear()
+
     def flush() -> None:
+        end_table()
         if para:
             blocks.append(Block("paragraph", "".join(para)))
             para.clear()
@@ -143,20 +150,20 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             flush()
             continue
         if line.startswith("|"):
-            flush()
             row = tuple(cell.strip() for cell in _CELL_SEP.split(line.strip("|")))
-            if blocks and blocks[-1].kind in ("table", "chart") and prev_table_line == lineno - 1:
-                if len(row) != len(blocks[-1].cells[0]):
-                    raise DocumentSyntaxError(
-                        f"{source}: line {lineno}: {len(row)} cells, the table's header has {len(blocks[-1].cells[0])}"
-                    )
-                blocks[-1] = replace(blocks[-1], cells=blocks[-1].cells + (row,))
-            elif blocks and blocks[-1].kind == "chart" and not blocks[-1].cells and chart_line == lineno - 1:
-                blocks[-1] = replace(blocks[-1], cells=(row,))
+            if rows and prev_table_line == lineno - 1:
+                if len(row) != len(rows[0]):
+                    raise DocumentSyntaxError(f"{source}: line {lineno}: {len(row)} cells, the table's header has {len(rows[0])}")
+            elif blocks and blocks[-1].kind == "chart" and chart_line == lineno - 1:
+                pass  # the chart's data
             else:
-                blocks.append(Block("table", cells=(row,)))
+                flush()
+                blocks.append(Block("table"))
+            rows.append(row)
             prev_table_line = lineno
-        elif line.startswith("@chart"):
+            continue
+        end_table()
+        if line.startswith("@chart"):
             flush()
             parts = line.split(maxsplit=2)
             if len(parts) < 3 or parts[1] not in CHART_KINDS:

@@ -45,9 +45,13 @@ def render_pack(
     owner_entries: list[inputs.Entry],
     period: Period,
     warnings: list[dict],
+    timings: dict[str, float] | None = None,
 ) -> dict[str, str]:
     """Write every document and compilation under ``pack_dir`` and ``findings.json`` (why each
-    drafted sentence is there); returns path in the pack → kind."""
+    drafted sentence is there); returns path in the pack → kind. ``timings`` gets the seconds spent
+    on the documents (``render``) and on the compilations (``assemble``)."""
+    timings = {} if timings is None else timings
+    began = time.perf_counter()
     base = base_context(templates_dir, period, warnings)
     style = load_base(definition.style_base)
     kinds: dict[str, str] = {}
@@ -66,6 +70,7 @@ def render_pack(
             rendered.append(Rendered(part, subject, text, context if part.condensed else None))
             done += 1
         log.info("rendered %s (%s): %d documents in %.1f s", part.name, part.kind, done, time.perf_counter() - started)
+    timings["render"] = time.perf_counter() - began
     started = time.perf_counter()
     compilations: list[Compilation] = []
     grouped: dict[tuple[str, str | None], list[Rendered]] = {}  # (kind, sub-branch): one pass, not one per sub-branch
@@ -83,7 +88,8 @@ def render_pack(
         c.write(style)
     if compilations:
         kinds.update(_fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", style, pack_dir))
-    log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), time.perf_counter() - started)
+    timings["assemble"] = time.perf_counter() - started
+    log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
     (pack_dir / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
     kinds["findings.json"] = "findings"
     return kinds

@@ -7,7 +7,8 @@ stylesWithEffects.xml in python-docx's default template — for every document).
 is read once per process (``Package``): every part that never changes is deflated once and copied
 into each document as compressed bytes; only ``word/document.xml`` (10–30 KB), the comments, the
 charts and the small tables of contents and relationships are written per document, as strings.
-The zip is written here too, because ``zipfile`` cannot take data that is already deflated.
+The zip is written by ``deterministic.write_zip``, because ``zipfile`` cannot take data that is
+already deflated.
 
 What the document says — styles, keeps, breaks, bookmarks, comments — comes from
 ``reportpack.render.arrange``, the same as python-docx's reference writer (``reportpack.render.word``);
@@ -19,11 +20,8 @@ from __future__ import annotations
 import copy
 import io
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
@@ -31,7 +29,7 @@ from lxml import etree
 
 from reportpack.render import charts, toc
 from reportpack.render.arrange import REVIEWER, Arranged, FrontMatterEnd, Para, Run, Table, arrange
-from reportpack.render.deterministic import FIXED_TIME, ZIP_TIME
+from reportpack.render.deterministic import FIXED_TIME, Member, write_zip
 from reportpack.render.document import Block
 from reportpack.render.styles import load_base
 
@@ -40,7 +38,6 @@ _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 COMMENTS_REL = f"{_RELS}/comments"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 _STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-_DOS_DATE = ((ZIP_TIME[0] - 1980) << 9) | (ZIP_TIME[1] << 5) | ZIP_TIME[2]
 # python-docx's comments part opens with these declarations; kept so both writers give the same part.
 _COMMENTS_HEAD = (
     "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -53,42 +50,6 @@ _COMMENTS_HEAD = (
     'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
     'xmlns:wpc="http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas">'
 )
-
-
-@dataclass(frozen=True)
-class _Member:
-    """A zip member, deflated: written into any number of archives as is."""
-
-    name: bytes
-    crc: int
-    size: int
-    data: bytes
-
-    @classmethod
-    def of(cls, name: str, raw: bytes) -> _Member:
-        deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
-        return cls(name.encode("utf-8"), zlib.crc32(raw), len(raw), deflater.compress(raw) + deflater.flush())
-
-
-def _zip(members: list[_Member]) -> bytes:
-    """A zip archive of already-deflated members (fixed dates: same members, same bytes)."""
-    out, central = [], []
-    offset = 0
-    for m in members:
-        fixed = struct.pack("<HHHHHIII", 20, 0, 8, 0, _DOS_DATE, m.crc, len(m.data), m.size)
-        local = b"PK\x03\x04" + fixed + struct.pack("<HH", len(m.name), 0) + m.name
-        out += [local, m.data]
-        central.append(
-            b"PK\x01\x02"
-            + struct.pack("<H", 20)
-            + fixed
-            + struct.pack("<HHHHHII", len(m.name), 0, 0, 0, 0, 0o600 << 16, offset)
-            + m.name
-        )
-        offset += len(local) + len(m.data)
-    directory = b"".join(central)
-    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(members), len(members), len(directory), offset, 0)
-    return b"".join(out) + directory + end
 
 
 def _attr(value: str) -> str:
@@ -158,8 +119,8 @@ class Package:
         self.numbered_front_sect = _xml(numbered_front)
 
         variable = {"[Content_Types].xml", main, self.rels_name, "docProps/core.xml", styles_name}
-        self.static = [_Member.of(name, data) for name, data in parts.items() if name not in variable]
-        self.styles = {False: _Member.of(styles_name, parts[styles_name]), True: _Member.of(styles_name, nested_styles)}
+        self.static = [Member.of(name, data) for name, data in parts.items() if name not in variable]
+        self.styles = {False: Member.of(styles_name, parts[styles_name]), True: Member.of(styles_name, nested_styles)}
 
     def style(self, name: str) -> str:
         return self.nested_ids[name] if name in self.nested_ids else self.style_ids[name]
@@ -172,29 +133,29 @@ class Package:
             rels.append(f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>')
         if writer.comments:
             extra.append(
-                _Member.of(f"{self.folder}/comments.xml", (_COMMENTS_HEAD + "".join(writer.comments) + "</w:comments>").encode())
+                Member.of(f"{self.folder}/comments.xml", (_COMMENTS_HEAD + "".join(writer.comments) + "</w:comments>").encode())
             )
             types.append(f'<Override PartName="/{self.folder}/comments.xml" ContentType="{COMMENTS_TYPE}"/>')
         for n, block in enumerate(writer.charts, start=1):
             workbook = f"Microsoft_Excel_Worksheet{n}.xlsx"
             extra.append(_chart_member(f"{self.folder}/charts/chart{n}.xml", block.chart, block.cells))
             extra.append(
-                _Member.of(f"{self.folder}/charts/_rels/chart{n}.xml.rels", charts.chart_rels(f"../embeddings/{workbook}"))
+                Member.of(f"{self.folder}/charts/_rels/chart{n}.xml.rels", charts.chart_rels(f"../embeddings/{workbook}"))
             )
             extra.append(_workbook_member(f"{self.folder}/embeddings/{workbook}", block.cells))
             types.append(f'<Override PartName="/{self.folder}/charts/chart{n}.xml" ContentType="{charts.CHART_TYPE}"/>')
         if writer.charts and 'Extension="xlsx"' not in self.content_types:
             types.append(f'<Default Extension="xlsx" ContentType="{charts.XLSX_TYPE}"/>')
         members = [
-            _Member.of("[Content_Types].xml", self.content_types.replace("</Types>", "".join(types) + "</Types>").encode()),
+            Member.of("[Content_Types].xml", self.content_types.replace("</Types>", "".join(types) + "</Types>").encode()),
             *self.static,
             self.styles[arranged.compilation],
-            _Member.of("docProps/core.xml", _core(title, author)),
-            _Member.of(self.main, (self.head + body + "</w:body></w:document>").encode("utf-8")),
-            _Member.of(self.rels_name, self.rels_xml.replace("</Relationships>", "".join(rels) + "</Relationships>").encode()),
+            Member.of("docProps/core.xml", _core(title, author)),
+            Member.of(self.main, (self.head + body + "</w:body></w:document>").encode("utf-8")),
+            Member.of(self.rels_name, self.rels_xml.replace("</Relationships>", "".join(rels) + "</Relationships>").encode()),
             *extra,
         ]
-        return _zip(members)
+        return write_zip(members)
 
 
 @lru_cache(maxsize=4)
@@ -226,13 +187,13 @@ def _xml(element) -> str:
 
 
 @lru_cache(maxsize=512)
-def _chart_member(name: str, kind: str, cells: tuple[tuple[str, ...], ...]) -> _Member:
-    return _Member.of(name, charts.chart_xml(kind, cells))
+def _chart_member(name: str, kind: str, cells: tuple[tuple[str, ...], ...]) -> Member:
+    return Member.of(name, charts.chart_xml(kind, cells))
 
 
 @lru_cache(maxsize=512)
-def _workbook_member(name: str, cells: tuple[tuple[str, ...], ...]) -> _Member:
-    return _Member.of(name, charts.workbook(cells))
+def _workbook_member(name: str, cells: tuple[tuple[str, ...], ...]) -> Member:
+    return Member.of(name, charts.workbook(cells))
 
 
 def _core(title: str, author: str) -> bytes:
