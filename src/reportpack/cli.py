@@ -34,6 +34,8 @@ def _settings(args) -> settings_mod.Settings:
         env["REPORTPACK_WAREHOUSE_URL"] = args.url
     if getattr(args, "output", None):
         env["REPORTPACK_OUTPUT_DIR"] = args.output
+    if getattr(args, "workers", None) is not None:
+        env["REPORTPACK_WORKERS"] = str(args.workers)
     return settings_mod.load(env)
 
 
@@ -143,6 +145,7 @@ def cmd_airflow_run(args) -> int:
     env = settings_mod.airflow_env(s)
     env["REPORTPACK_OUTPUT_DIR"] = str(s.output_dir)
     env["REPORTPACK_WAREHOUSE_URL"] = s.warehouse_url
+    env["REPORTPACK_WORKERS"] = str(s.workers)
     # The scheduled run that reports ``period`` fires on the 2nd of the following month.
     after = period.end.toordinal() + 2
     logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
@@ -357,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def pdf_opt(p) -> None:
         p.add_argument("--pdf", action="store_true", help="also write PDF renditions with LibreOffice (under pdf/)")
+        p.add_argument(
+            "--workers",
+            type=int,
+            help="processes rendering documents, and LibreOffice calls at once (default: REPORTPACK_WORKERS, else one per core)",
+        )
 
     p = add("seed", cmd_seed, "write the deterministic sample warehouse")
     p.add_argument("--outlets", type=int, default=22, help="number of outlets (default %(default)s)")

@@ -216,10 +216,12 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     rules = commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     warnings = [w.model_dump() for w in state.validation.warnings]
     timings: dict[str, float] = {}
-    kinds = render_pack(run.pack, templates, definition, rules, by_subject, owner_entries, run.period, warnings, timings)
+    kinds = render_pack(
+        run.pack, templates, definition, rules, by_subject, owner_entries, run.period, warnings, timings, settings.workers
+    )
     if pdf:
         started = time.perf_counter()
-        kinds.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", kinds))
+        kinds.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", kinds, settings.workers))
         timings["pdf"] = time.perf_counter() - started
     _timed(run, **timings)  # render (the documents), assemble (the compilations), pdf
     run.update(documents=kinds)

@@ -25,6 +25,7 @@ class Settings:
     warehouse_url: str
     output_dir: Path
     input_dir: Path  # owner-written text, one folder per period: <input_dir>/2023H1/*.yaml
+    workers: int = 1  # processes that render documents (and LibreOffice calls at once)
 
     @property
     def templates_dir(self) -> Path:
@@ -56,7 +57,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
     inputs = Path(env.get("REPORTPACK_INPUT_DIR") or home / "inputs")
     if not inputs.is_absolute():
         inputs = Path.cwd() / inputs
-    return Settings(home=home, warehouse_url=url, output_dir=output, input_dir=inputs)
+    workers = env.get("REPORTPACK_WORKERS") or str(os.cpu_count() or 1)
+    if not workers.isdigit() or int(workers) < 1:
+        raise InputError(f"REPORTPACK_WORKERS {workers!r}: give a whole number of processes, 1 or more")
+    return Settings(home=home, warehouse_url=url, output_dir=output, input_dir=inputs, workers=int(workers))
 
 
 def airflow_env(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:

@@ -67,3 +67,17 @@ def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asse
     assert validated_run(None, None, events, "sqlite:///w") == ref  # the newest event
     with pytest.raises(ValueError, match="no validated run to publish"):
         validated_run(None, None, [], "sqlite:///w")
+
+
+def test_workers_come_from_the_environment_default_one_per_core_and_a_bad_value_is_named():
+    import os
+
+    import pytest
+
+    from reportpack.errors import InputError
+
+    assert settings.load({"REPORTPACK_WORKERS": "3"}).workers == 3
+    assert settings.load({}).workers == (os.cpu_count() or 1)
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(InputError, match=f"REPORTPACK_WORKERS '{bad}'"):
+            settings.load({"REPORTPACK_WORKERS": bad})

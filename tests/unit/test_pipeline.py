@@ -309,11 +309,16 @@ def test_the_docxtpl_baseline_writes_the_same_paragraphs_in_the_same_styles_and_
     assert ("Normal", "余额7.9亿元 & <增加>。") in theirs and ("Heading 1", "一、一") in theirs
 
 
-def test_the_same_inputs_give_byte_identical_documents(warehouse, make_settings, tmp_path):
-    first = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "a"), "2023H1", "one"))
-    second = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "b"), "2023H1", "two"))
-    docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith(".docx")}  # noqa: E731
-    assert docs(first) == docs(second) and len(docs(first)) == 177  # every document, compilation and 变更说明
+def test_the_same_inputs_give_byte_identical_documents_on_one_worker_or_several(warehouse, make_settings, tmp_path):
+    from dataclasses import replace
+
+    one = replace(make_settings(warehouse, tmp_path / "a"), workers=1)
+    two = replace(make_settings(warehouse, tmp_path / "b"), workers=2)
+    first = pack.read_manifest(pipeline.run_all(one, "2023H1", "one"))
+    second = pack.read_manifest(pipeline.run_all(two, "2023H1", "two"))
+    docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith((".docx", "findings.json"))}  # noqa: E731
+    assert docs(first) == docs(second) and len(docs(first)) == 178  # every document, compilation, 变更说明, findings
+    assert set(first["seconds"]) >= {"check_source", "extract", "validate", "derive", "render", "assemble"}
 
 
 def _stored_targets(url, period):

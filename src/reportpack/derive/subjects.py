@@ -37,10 +37,11 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _by_unit(rows: list[dict]) -> dict[str, list[dict]]:
+def _by_unit(rows: list[dict], key: str = "unit_id") -> dict[str, list[dict]]:
+    """Rows grouped by ``key`` in one pass (a filter per group would grow with groups × rows)."""
     out: dict[str, list[dict]] = {}
     for row in rows:
-        out.setdefault(row["unit_id"], []).append(row)
+        out.setdefault(row[key], []).append(row)
     return out
 
 
@@ -106,9 +107,14 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
                 active=bool(t["in_post_at_period_end"]) and o["closed_in_period"] is None,
             )
         )
+    outlets_of, budget_of = _by_unit(outlets, "sub_branch_id"), _by_unit(budget, "sub_branch_id")
+    sub_of = {o["unit_id"]: o["sub_branch_id"] for o in outlets}
+    tellers_in: dict[str, list[dict]] = {}  # per sub-branch, in the tellers' own order
+    for t in tellers:
+        tellers_in.setdefault(sub_of.get(t["unit_id"]), []).append(t)
     for sub in subs:
-        members = [o for o in outlets if o["sub_branch_id"] == sub["sub_branch_id"]]
-        lines = [b for b in budget if b["sub_branch_id"] == sub["sub_branch_id"]]
+        members = outlets_of.get(sub["sub_branch_id"], [])
+        lines = budget_of.get(sub["sub_branch_id"], [])
         result["sub_branch"].append(
             Subject(
                 sub["sub_branch_id"],
@@ -121,7 +127,7 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
                     "outlets": members,
                     "budget": [b for b in lines if not b["is_total"]],
                     "budget_total": next(b for b in lines if b["is_total"]),
-                    "outlet_tellers": [t for t in tellers if t["unit_id"] in {o["unit_id"] for o in members}],
+                    "outlet_tellers": tellers_in.get(sub["sub_branch_id"], []),
                 },
             )
         )

@@ -7,7 +7,8 @@ import json
 import logging
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from reportpack.derive import subjects
@@ -36,6 +37,37 @@ def part_subjects(part: Part, by_subject: dict[str, list[subjects.Subject]]) -> 
     return [s for s in by_subject[part.subject] if s.active or not part.at_period_end]
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every batch of one render needs; a worker process inherits it (fork), never pickles it."""
+
+    pack_dir: Path
+    templates_dir: Path
+    definition: PackDefinition
+    rules: commentary.RuleSet
+    by_subject: dict[str, list[subjects.Subject]]
+    owner_entries: list[inputs.Entry]
+    base: dict
+    style: bytes
+    texts_dir: Path  # the compilations' texts, for writing them again with their 目录's page numbers
+    bank: list[Rendered]  # the bank's own documents: in every compilation
+
+    @cached_property
+    def sub_branches(self) -> dict[str, subjects.Subject]:
+        return {s.key: s for s in self.by_subject["sub_branch"]}
+
+
+_JOB: _Job | None = None  # set in the parent before the worker processes start
+
+
+@dataclass(frozen=True)
+class _BatchResult:
+    findings: dict[str, list[dict]]
+    compilation: Compilation | None
+    documents: int
+    seconds: float
+
+
 def render_pack(
     pack_dir: Path,
     templates_dir: Path,
@@ -46,53 +78,136 @@ def render_pack(
     period: Period,
     warnings: list[dict],
     timings: dict[str, float] | None = None,
+    workers: int = 1,
 ) -> dict[str, str]:
     """Write every document and compilation under ``pack_dir`` and ``findings.json`` (why each
     drafted sentence is there); returns path in the pack → kind. ``timings`` gets the seconds spent
-    on the documents (``render``) and on the compilations (``assemble``)."""
+    on the documents and compilations (``render``) and on numbering the compilations' 目录 pages
+    (``assemble``).
+
+    The work is cut into batches, one per sub-branch (its documents, then its compilation from their
+    texts — nothing is rendered twice), spread over ``workers`` processes; each writes its files
+    as it goes and returns only what the pack's findings need, so memory does not grow with the pack.
+    The bank's own documents are rendered first: they go into every compilation."""
+    global _JOB
     timings = {} if timings is None else timings
     began = time.perf_counter()
-    base = base_context(templates_dir, period, warnings)
-    style = load_base(definition.style_base)
     kinds: dict[str, str] = {}
-    explained: dict[str, list[dict]] = {}
-    rendered: list[Rendered] = []
+    batches: dict[str | None, list[tuple[Part, subjects.Subject]]] = {None: []}
     for part in definition.parts:
-        started, done = time.perf_counter(), 0
         for subject in part_subjects(part, by_subject):
-            owner = inputs.for_document(owner_entries, part.kind, subject.key, part.slots)
-            context, found = document_context(base, part, subject, rules, owner)
-            text = templating.render(templates_dir, part.template, context)
-            rel = subject.path(part.folder)
-            explained[rel] = [f.as_json() for items in found.values() for f in items]
-            write_document(pack_dir / rel, text, part.template, subject.name, definition, style)
-            kinds[rel] = part.kind
-            rendered.append(Rendered(part, subject, text, context if part.condensed else None))
-            done += 1
-        log.info("rendered %s (%s): %d documents in %.1f s", part.name, part.kind, done, time.perf_counter() - started)
-    timings["render"] = time.perf_counter() - began
-    started = time.perf_counter()
-    compilations: list[Compilation] = []
-    grouped: dict[tuple[str, str | None], list[Rendered]] = {}  # (kind, sub-branch): one pass, not one per sub-branch
-    for r in rendered:
-        grouped.setdefault((r.part.kind, r.subject.sub_branch_id), []).append(r)
+            kinds[subject.path(part.folder)] = part.kind
+            batches.setdefault(subject.sub_branch_id, []).append((part, subject))
     for sub in by_subject["sub_branch"] if definition.compilation_template else ():
-        parts = _parts(templates_dir, definition, grouped, {**base, **sub.context}, sub.key)
-        context = {**base, **sub.context, "pack": {"title": definition.title}, "parts": parts}
-        text = templating.render(templates_dir, definition.compilation_template, context)
-        blocks = _blocks(text, definition.compilation_template, definition)
-        title = blocks[0].plain
-        compilations.append(Compilation(pack_dir / f"{title}.docx", blocks, title, sub.name))
-        kinds[f"{title}.docx"] = "compilation"
-    for c in compilations:
-        c.write(style)
-    if compilations:
-        kinds.update(_fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", style, pack_dir))
-    timings["assemble"] = time.perf_counter() - started
-    log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
-    (pack_dir / "findings.json").write_text(json.dumps(explained, ensure_ascii=False, indent=1, default=str), "utf-8")
+        batches.setdefault(sub.key, [])  # a sub-branch gets its compilation even with no document of its own
+    with tempfile.TemporaryDirectory() as texts_dir:
+        _JOB = _Job(
+            pack_dir,
+            templates_dir,
+            definition,
+            rules,
+            by_subject,
+            owner_entries,
+            base_context(templates_dir, period, warnings),
+            load_base(definition.style_base),
+            Path(texts_dir),
+            [],
+        )
+        try:
+            bank_findings: dict[str, list[dict]] = {}
+            bank = [_render(part, subject, bank_findings) for part, subject in batches.pop(None)]
+            _JOB = replace(_JOB, bank=bank)
+            results = [_BatchResult(bank_findings, None, len(bank), 0.0)]
+            results += list(_map(_batch, [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())], workers))
+        finally:
+            _JOB = None
+        compilations = [r.compilation for r in results if r.compilation is not None]
+        for c in compilations:
+            kinds[c.path.name] = "compilation"
+        log.info(
+            "rendered %d documents and %d compilations in %d batches on %d worker%s in %.1f s",
+            sum(r.documents for r in results),
+            len(compilations),
+            len(results),
+            workers,
+            "s" if workers > 1 else "",
+            time.perf_counter() - began,
+        )
+        timings["render"] = time.perf_counter() - began
+        started = time.perf_counter()
+        if compilations:
+            style = load_base(definition.style_base)
+            fonts_conf = templates_dir / "fonts" / "fonts.conf"
+            kinds.update(_fill_contents_pages(compilations, fonts_conf, style, pack_dir, workers))
+        timings["assemble"] = time.perf_counter() - started
+    _write_findings(pack_dir / "findings.json", results)
     kinds["findings.json"] = "findings"
     return kinds
+
+
+def _map(fn, items: list, workers: int):
+    """``fn`` over ``items`` in order: here, or in ``workers`` forked processes."""
+    if workers <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: the workers inherit _JOB (figures, rules, compiled templates, the prepared style base)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
+
+
+def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict]]) -> Rendered:
+    job = _JOB
+    owner = inputs.for_document(job.owner_entries, part.kind, subject.key, part.slots)
+    context, found = document_context(job.base, part, subject, job.rules, owner)
+    text = templating.render(job.templates_dir, part.template, context)
+    rel = subject.path(part.folder)
+    findings[rel] = [f.as_json() for items in found.values() for f in items]
+    write_document(job.pack_dir / rel, text, part.template, subject.name, job.definition, job.style)
+    return Rendered(part, subject, text, context if part.condensed else None)
+
+
+def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _BatchResult:
+    """Batch ``n``, sub-branch ``key``: its documents, then its compilation (written without page
+    numbers in its 目录; its text is kept for writing it again with them)."""
+    n, key, jobs = item
+    job = _JOB
+    started = time.perf_counter()
+    findings: dict[str, list[dict]] = {}
+    rendered = [_render(part, subject, findings) for part, subject in jobs]
+    compilation = None
+    sub = job.sub_branches.get(key) if job.definition.compilation_template else None
+    if sub is not None:
+        grouped: dict[tuple[str, str | None], list[Rendered]] = {}
+        for r in [*job.bank, *rendered]:
+            grouped.setdefault((r.part.kind, r.subject.sub_branch_id), []).append(r)
+        parts = _parts(job.templates_dir, job.definition, grouped, {**job.base, **sub.context}, sub.key)
+        context = {**job.base, **sub.context, "pack": {"title": job.definition.title}, "parts": parts}
+        text = templating.render(job.templates_dir, job.definition.compilation_template, context)
+        blocks = _blocks(text, job.definition.compilation_template, job.definition)
+        title = blocks[0].plain
+        kept = job.texts_dir / f"{n}.txt"
+        kept.write_text(text, "utf-8")
+        compilation = Compilation(job.pack_dir / f"{title}.docx", kept, title, sub.name, job.definition)
+        compilation.path.write_bytes(to_docx(blocks, title=title, author=sub.name, base=job.style))
+    seconds = time.perf_counter() - started
+    log.debug("batch %s: %d documents in %.2f s", key, len(rendered), seconds)
+    return _BatchResult(findings, compilation, len(rendered), seconds)
+
+
+def _write_findings(path: Path, results: list[_BatchResult]) -> None:
+    """``findings.json``, written entry by entry (the pack's findings are never all in memory)."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("{")
+        first = True
+        for result in results:
+            for rel, items in result.findings.items():
+                out.write(("\n " if first else ",\n ") + json.dumps(rel, ensure_ascii=False) + ": ")
+                out.write(json.dumps(items, ensure_ascii=False, default=str))
+                first = False
+        out.write("\n}\n")
 
 
 def _parts(
@@ -124,17 +239,23 @@ def _parts(
 @dataclass(frozen=True)
 class Compilation:
     path: Path
-    blocks: list[document.Block]
+    text: Path  # its text form, kept outside the pack until the 目录's page numbers are in
     title: str
     author: str
+    definition: PackDefinition
+
+    def blocks(self) -> list[document.Block]:
+        return _blocks(self.text.read_text("utf-8"), self.definition.compilation_template or "compilation", self.definition)
 
     def write(self, style: bytes, pages: dict[str, int] | None = None) -> None:
-        self.path.write_bytes(to_docx(self.blocks, title=self.title, author=self.author, base=style, pages=pages))
+        self.path.write_bytes(to_docx(self.blocks(), title=self.title, author=self.author, base=style, pages=pages))
 
 
-def _fill_contents_pages(compilations: list[Compilation], fonts_conf: Path, style: bytes, pack_dir: Path) -> dict[str, str]:
+def _fill_contents_pages(
+    compilations: list[Compilation], fonts_conf: Path, style: bytes, pack_dir: Path, workers: int = 1
+) -> dict[str, str]:
     """Write each compilation again with its 目录's page numbers, read from LibreOffice's layout of
-    it (one LibreOffice call for all); that layout's first page (the cover, which the numbers do not
+    it (LibreOffice, ``workers`` calls at once); that layout's first page (the cover, which the numbers do not
     change) becomes the compilation's thumbnail on the index page. Returns the thumbnails (path in
     the pack → "thumbnail"). Without LibreOffice the 目录 lists the parts and documents without page
     numbers (Word fills them when the field is updated), there is no thumbnail, and the log says so."""
@@ -147,9 +268,9 @@ def _fill_contents_pages(compilations: list[Compilation], fonts_conf: Path, styl
         return {}
     thumbs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        laid_out = pdf.to_pdf([c.path for c in compilations], Path(tmp), fonts_conf)
+        laid_out = pdf.to_pdf([c.path for c in compilations], Path(tmp), fonts_conf, workers)
         for c, made in zip(compilations, laid_out, strict=True):
-            c.write(style, toc.page_numbers(toc.entries(c.blocks), pdf.outline(made)))
+            c.write(style, toc.page_numbers(toc.entries(c.blocks()), pdf.outline(made)))
             thumb = pdf.thumbnail(made, pack_dir / "thumbnails" / f"{c.path.stem}.png")
             thumbs[thumb.relative_to(pack_dir).as_posix()] = "thumbnail"
     return thumbs
@@ -166,7 +287,7 @@ def write_document(path: Path, text: str, source: str, author: str, definition: 
     path.write_bytes(to_docx(blocks, title=title, author=author, base=style))
 
 
-def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str]) -> dict[str, str]:
+def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str], workers: int = 1) -> dict[str, str]:
     """A PDF of every document under ``pdf/`` (LibreOffice, with the repository's font aliases so
     the four Chinese faces stay distinct) and a thumbnail of its first page under ``thumbnails/``
     (for the index page); returns path in the pack → "pdf" or "thumbnail"."""
@@ -178,7 +299,7 @@ def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str]) -> d
             by_folder.setdefault(Path(rel).parent, []).append(pack_dir / rel)
     out = {}
     for folder, docs in sorted(by_folder.items()):
-        for made in to_pdf(docs, pack_dir / "pdf" / folder, fonts_conf):
+        for made in to_pdf(docs, pack_dir / "pdf" / folder, fonts_conf, workers):
             if not made.exists():
                 raise RuntimeError(f"LibreOffice did not convert {made.with_suffix('.docx').name}")
             out[made.relative_to(pack_dir).as_posix()] = "pdf"

@@ -24,15 +24,19 @@ def test_without_libreoffice_the_contents_list_entries_without_pages_and_the_log
 
     from docx import Document
 
-    from reportpack.render import document, documents, pdf
+    from reportpack.owner import packdef
+    from reportpack.render import documents, pdf
     from reportpack.render.styles import load_base
+    from tests.conftest import ROOT
 
     def missing():
         raise pdf.LibreOfficeMissing("LibreOffice not found")
 
     monkeypatch.setattr(pdf, "soffice", missing)
     text = "@cover 汇编\n@toc 目录\n@section\n= 编印说明\n说明。\n---\n== 篇一　甲\n= 甲网点总结\n正文。\n"
-    c = documents.Compilation(tmp_path / "c.docx", document.number(document.parse(text)), "汇编", "某支行")
+    (tmp_path / "c.txt").write_text(text, "utf-8")
+    definition = packdef.load(packdef.path_of(ROOT / "templates", "half_year"), ROOT / "templates")
+    c = documents.Compilation(tmp_path / "c.docx", tmp_path / "c.txt", "汇编", "某支行", definition)
     c.write(load_base())
     with caplog.at_level(logging.WARNING, logger="reportpack.render.documents"):
         assert documents._fill_contents_pages([c], tmp_path / "fonts.conf", load_base(), tmp_path) == {}  # no thumbnail either
