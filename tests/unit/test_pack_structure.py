@@ -296,6 +296,31 @@ def test_the_contents_give_the_page_libreoffice_prints_each_part_and_document_on
 
 
 @pytest.mark.libreoffice
+def test_every_compilations_contents_match_its_layout_with_the_charts_drawn(built, tmp_path):
+    """The 目录 is numbered from a layout with a blank picture in each chart's place (a third of the
+    cost); laid out as published, charts drawn, every entry is on the page the 目录 gives."""
+    from reportpack.render import pdf
+    from tests.conftest import require_tool
+
+    require_tool("soffice")
+    target, manifest, _ = built
+    rels = _docx(manifest, "compilation")
+    made = pdf.to_pdf([target / r for r in rels], tmp_path, ROOT / "templates" / "fonts" / "fonts.conf", workers=2)
+    for rel, laid in zip(rels, made, strict=True):
+        written = []
+        for p in Document(str(target / rel)).paragraphs:
+            if p.style.name in ("toc 1", "toc 2"):
+                title, page = p.text.rsplit("\t", 1)
+                written.append((re.sub(r"\s+", "", title), int(page)))
+        printed = iter([(re.sub(r"\s+", "", title), page) for title, page in pdf.outline(laid)])
+        offsets = set()
+        for title, page in written:  # each entry, in order, against the next bookmark of that title
+            physical = next(p for t, p in printed if t == title)
+            offsets.add(physical - page)
+        assert len(written) > 20 and len(offsets) == 1 and offsets.pop() >= 2, (rel, offsets)  # cover and 目录 before page 1
+
+
+@pytest.mark.libreoffice
 def test_no_number_is_split_across_lines(laid_out):
     """ "530./68万元" or "9/0%" at a line end: LibreOffice breaks inside numbers when Latin text is
     tagged zh-CN (styles.py tags it en-US, the Chinese text zh-CN)."""

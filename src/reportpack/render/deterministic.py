@@ -27,7 +27,7 @@ def normalise_zip(data: bytes) -> bytes:
 
 
 _DOS_DATE = ((ZIP_TIME[0] - 1980) << 9) | (ZIP_TIME[1] << 5) | ZIP_TIME[2]
-STORE_BELOW = 2048  # bytes: smaller parts are stored, not deflated (zlib's set-up costs more than it saves)
+STORE_BELOW = 4096  # bytes: smaller parts are stored, not deflated (zlib's set-up costs more than it saves)
 
 
 @dataclass(frozen=True)

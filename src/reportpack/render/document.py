@@ -141,9 +141,10 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             blocks.append(Block("paragraph", "".join(para)))
             para.clear()
 
+    check = _LEFTOVER.search(text) is not None  # one search of the whole text; line by line only to name the line
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        leftover = _LEFTOVER.search(line)
+        leftover = _LEFTOVER.search(line) if check else None
         if leftover:
             raise DocumentSyntaxError(f"{source}: line {lineno}: {leftover.group(0)!r} must not reach a document: {line!r}")
         if not line:
@@ -242,14 +243,17 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
             counters[block.level] += 1
             for deeper in range(block.level + 1, 5):
                 counters[deeper] = 0
-            out.append(replace(block, number=formats[block.level](counters[block.level])))
+            out.append(
+                Block(block.kind, block.text, block.level, formats[block.level](counters[block.level]), block.cells, block.chart)
+            )
             enum_n = numbered_n = 0
         elif block.kind == "enum_item":
             enum_n += 1
-            out.append(replace(block, number=f"{cn_numeral(enum_n)}是"))
+            out.append(Block(block.kind, block.text, block.level, f"{cn_numeral(enum_n)}是", block.cells, block.chart))
         elif block.kind == "numbered_item":
             numbered_n += 1
-            out.append(replace(block, number=level3.format(n=numbered_n)))  # a numbered item is the third level
+            numbered = level3.format(n=numbered_n)  # a numbered item is the third level
+            out.append(Block(block.kind, block.text, block.level, numbered, block.cells, block.chart))
         else:
             if block.kind != "signature":
                 enum_n = numbered_n = 0

@@ -7,6 +7,7 @@ import json
 import logging
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -98,6 +99,9 @@ def render_pack(
         for subject in part_subjects(part, by_subject):
             kinds[subject.path(part.folder)] = part.kind
             batches.setdefault(subject.sub_branch_id, []).append((part, subject))
+    spread = {
+        part.kind: sum(1 for jobs in batches.values() if any(p.kind == part.kind for p, _ in jobs)) for part in definition.parts
+    }
     for sub in by_subject["sub_branch"] if definition.compilation_template else ():
         batches.setdefault(sub.key, [])  # a sub-branch gets its compilation even with no document of its own
     with tempfile.TemporaryDirectory() as texts_dir:
@@ -118,12 +122,28 @@ def render_pack(
             bank = [_render(part, subject, bank_findings) for part, subject in batches.pop(None)]
             _JOB = replace(_JOB, bank=bank)
             results = [_BatchResult(bank_findings, None, len(bank), 0.0)]
-            results += list(_map(_batch, [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())], workers))
+            items = [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())]
+            step = max(1, len(items) // 10)
+            for n, result in enumerate(_map(_batch, items, workers), start=1):
+                results.append(result)
+                if n % step == 0 or n == len(items):
+                    log.info("rendered %d of %d batches (%.0f s so far)", n, len(items), time.perf_counter() - began)
         finally:
             _JOB = None
         compilations = [r.compilation for r in results if r.compilation is not None]
         for c in compilations:
             kinds[c.path.name] = "compilation"
+        done = Counter(kinds.values())
+        for part in definition.parts:
+            batched = spread[part.kind]
+            log.info(
+                "rendered %s (%s): %d documents in %d batch%s",
+                part.name,
+                part.kind,
+                done[part.kind],
+                batched,
+                "es" * (batched != 1),
+            )
         log.info(
             "rendered %d documents and %d compilations in %d batches on %d worker%s in %.1f s",
             sum(r.documents for r in results),
@@ -140,6 +160,7 @@ def render_pack(
             fonts_conf = templates_dir / "fonts" / "fonts.conf"
             kinds.update(_fill_contents_pages(compilations, fonts_conf, style, pack_dir, workers))
         timings["assemble"] = time.perf_counter() - started
+        log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
     _write_findings(pack_dir / "findings.json", results)
     kinds["findings.json"] = "findings"
     return kinds
@@ -268,7 +289,12 @@ def _fill_contents_pages(
         return {}
     thumbs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        laid_out = pdf.to_pdf([c.path for c in compilations], Path(tmp), fonts_conf, workers)
+        # laid out with a blank picture for each chart: the same page breaks at a third of the cost
+        frames = Path(tmp) / "frames"
+        frames.mkdir()
+        for c in compilations:
+            (frames / c.path.name).write_bytes(to_docx(c.blocks(), title=c.title, author=c.author, base=style, layout_only=True))
+        laid_out = pdf.to_pdf([frames / c.path.name for c in compilations], Path(tmp), fonts_conf, workers)
         for c, made in zip(compilations, laid_out, strict=True):
             c.write(style, toc.page_numbers(toc.entries(c.blocks()), pdf.outline(made)))
             thumb = pdf.thumbnail(made, pack_dir / "thumbnails" / f"{c.path.stem}.png")

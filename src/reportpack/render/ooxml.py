@@ -36,6 +36,7 @@ from reportpack.render.styles import load_base
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 COMMENTS_REL = f"{_RELS}/comments"
+_IMAGE_REL = f"{_RELS}/image"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 _STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
 # python-docx's comments part opens with these declarations; kept so both writers give the same part.
@@ -125,8 +126,10 @@ class Package:
     def style(self, name: str) -> str:
         return self.nested_ids[name] if name in self.nested_ids else self.style_ids[name]
 
-    def write(self, arranged: Arranged, title: str, author: str) -> bytes:
-        writer = _Body(self)
+    def write(self, arranged: Arranged, title: str, author: str, layout_only: bool = False) -> bytes:
+        """The document; ``layout_only``: with a blank picture of the same size for each chart
+        (for a layout pass that only needs to know where pages break)."""
+        writer = _Body(self, layout_only)
         body = writer.body(arranged.items)
         rels, types, extra = [], [], []
         for rid, kind, target in writer.rels:
@@ -144,6 +147,10 @@ class Package:
             )
             extra.append(_workbook_member(f"{self.folder}/embeddings/{workbook}", block.cells))
             types.append(f'<Override PartName="/{self.folder}/charts/chart{n}.xml" ContentType="{charts.CHART_TYPE}"/>')
+        if writer.frames:
+            extra.append(_frame_member(f"{self.folder}/media/frame.png"))
+            if 'Extension="png"' not in self.content_types:
+                types.append('<Default Extension="png" ContentType="image/png"/>')
         if writer.charts and 'Extension="xlsx"' not in self.content_types:
             types.append(f'<Default Extension="xlsx" ContentType="{charts.XLSX_TYPE}"/>')
         members = [
@@ -164,12 +171,18 @@ def package(base: bytes) -> Package:
 
 
 def to_docx(
-    blocks: list[Block], title: str, author: str, base: bytes | None = None, pages: Mapping[str, int] | None = None
+    blocks: list[Block],
+    title: str,
+    author: str,
+    base: bytes | None = None,
+    pages: Mapping[str, int] | None = None,
+    layout_only: bool = False,
 ) -> bytes:
     """The Word document for numbered ``blocks`` on the style base ``base`` (.docx bytes; the same
     blocks give the same bytes). ``pages``: bookmark → printed page for the entries of a ``toc``
-    block (``toc.page_numbers``); without it the entries are written with no page number."""
-    return package(base if base is not None else load_base()).write(arrange(blocks, pages), title, author)
+    block (``toc.page_numbers``); without it the entries are written with no page number.
+    ``layout_only``: each chart replaced by a blank picture of its size (``Package.write``)."""
+    return package(base if base is not None else load_base()).write(arrange(blocks, pages), title, author, layout_only)
 
 
 def _target(rels: str, type_suffix: str) -> str:
@@ -189,6 +202,11 @@ def _xml(element) -> str:
 @lru_cache(maxsize=512)
 def _chart_member(name: str, kind: str, cells: tuple[tuple[str, ...], ...]) -> Member:
     return Member.of(name, charts.chart_xml(kind, cells))
+
+
+@lru_cache(maxsize=4)
+def _frame_member(name: str) -> Member:
+    return Member.of(name, charts.blank_png())
 
 
 @lru_cache(maxsize=512)
@@ -213,10 +231,13 @@ def _core(title: str, author: str) -> bytes:
 class _Body:
     """One document's ``w:body`` content, its relationships, comments and charts."""
 
-    def __init__(self, package: Package) -> None:
+    def __init__(self, package: Package, layout_only: bool = False) -> None:
         self.package = package
+        self.layout_only = layout_only
+        self._frame_rel = ""
         self.rels: list[tuple[str, str, str]] = []
         self.comments: list[str] = []
+        self.frames = 0
         self.charts: list = []
         self._comments_rel = False
 
@@ -285,6 +306,10 @@ class _Body:
         return f"<w:pPr>{''.join(props)}</w:pPr>" if any(props) else ""
 
     def _content(self, para: Para) -> str:
+        if para.chart is not None and self.layout_only:
+            self._frame_rel = self._frame_rel or self._rel(_IMAGE_REL, "media/frame.png")
+            self.frames += 1
+            return f"<w:r>{charts.frame_inline(self._frame_rel, self.frames)}</w:r>"
         if para.chart is not None:
             self.charts.append(para.chart)
             n = len(self.charts)

@@ -73,7 +73,8 @@ def sample_calls(sample_figures, tmp_path_factory, monkeypatch_module) -> list[t
 
     def recording(blocks, **kwargs):
         out = to_docx(blocks, **kwargs)
-        calls.append((blocks, kwargs, out))
+        if not kwargs.get("layout_only"):  # the layout pass's copy, charts as blank pictures, is never published
+            calls.append((blocks, kwargs, out))
         return out
 
     monkeypatch_module.setattr(documents, "to_docx", recording)
@@ -136,10 +137,10 @@ def test_an_owner_style_base_is_written_on_as_python_docx_would(tmp_path):
 
 
 def test_the_zip_is_one_any_reader_takes():
-    members = [Member.of("a.xml", b"<a/>" * 1000), Member.of("dir/b.bin", bytes(range(256)))]
+    members = [Member.of("a.xml", b"<a/>" * 5000), Member.of("dir/b.bin", bytes(range(256)))]
     assert [m.method for m in members] == [8, 0]  # a large part deflated, a small one stored
     with zipfile.ZipFile(io.BytesIO(write_zip(members))) as z:
         assert z.testzip() is None
-        assert z.read("a.xml") == b"<a/>" * 1000
+        assert z.read("a.xml") == b"<a/>" * 5000
         assert z.read("dir/b.bin") == bytes(range(256))
         assert [i.date_time for i in z.infolist()] == [(1980, 1, 1, 0, 0, 0)] * 2
