@@ -68,9 +68,12 @@ TITLE_BREAK = "//"
 TITLE_LINE = 19  # 2号 characters on the 156 mm line (20 fit exactly; digits are wider than ½ in some faces)
 
 
+_NARROW = re.compile("[\x00-\u2e7f]")  # Latin and symbols: half a CJK character wide
+
+
 def width(text: str) -> float:
     """Printed width in full-width characters: CJK and full-width punctuation 1, ASCII ½."""
-    return sum(1 if ord(c) > 0x2E7F else 0.5 for c in text)
+    return len(text) - len(_NARROW.findall(text)) / 2
 
 
 def title_lines(text: str) -> list[str]:

@@ -57,6 +57,7 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a process renders with the templates it started with (no stat per render)
     )
     env.filters.update(FILTERS)
     env.filters["affecting"] = affecting
