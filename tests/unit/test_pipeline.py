@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import zipfile
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
@@ -63,7 +64,11 @@ def test_each_run_publishes_a_new_version_and_latest_follows(warehouse, make_set
     assert pack.latest(s.output_dir, "2023H1") == two.resolve()
     with zipfile.ZipFile(period / "v2.zip") as z:  # the version, whole, in its own folder
         names = set(z.namelist())
+        methods = {Path(i.filename).suffix: i.compress_type for i in z.infolist()}
+        assert z.testzip() is None
     assert "v2/manifest.json" in names and {f"v2/{f['path']}" for f in pack.read_manifest(two)["files"]} <= names
+    # Word files are zips already: stored as they are; text is deflated
+    assert methods[".docx"] == zipfile.ZIP_STORED and methods[".json"] == zipfile.ZIP_DEFLATED
     assert not list(period.glob(".*"))  # no partial zip or link left behind
     # index.html opens the version: Chinese, offline (no http anywhere), every link resolves
     page = (two / "index.html").read_text("utf-8")

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -152,11 +153,24 @@ def publish(pack_dir: Path, version_dir: Path) -> Path:
     return version_dir
 
 
+# already compressed: stored as they are (deflating them again costs time and gains nothing)
+_STORED = {".docx", ".xlsx", ".png", ".jpg", ".jpeg", ".pdf", ".zip", ".parquet"}
+
+
 def zip_version(version_dir: Path) -> Path:
     """(Re)write ``v<n>.zip`` beside the version: its folder (``v<n>/…``), built under a hidden name
     and renamed when complete."""
     period_dir = version_dir.parent.resolve()
-    partial = shutil.make_archive(str(period_dir / f".{version_dir.name}-partial"), "zip", period_dir, version_dir.name)
+    partial = period_dir / f".{version_dir.name}-partial.zip"
+    try:
+        with zipfile.ZipFile(partial, "w") as z:
+            for path in sorted(version_dir.resolve().rglob("*")):
+                if path.is_file():
+                    method = zipfile.ZIP_STORED if path.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED
+                    z.write(path, path.relative_to(period_dir).as_posix(), compress_type=method)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     target = period_dir / f"{version_dir.name}.zip"
     os.replace(partial, target)
     return target

@@ -101,7 +101,7 @@ class Package:
         self.folder = folder
         rels = parts[self.rels_name].decode("utf-8")
         self.rels_xml = rels
-        self.first_rid = 1 + max((int(n) for n in re.findall(r'Id="rId(\d+)"', rels)), default=0)
+        self.used_rids = {int(n) for n in re.findall(r'Id="rId(\d+)"', rels)}
         styles_name = f"{folder}/{_target(rels, '/styles')}"
         self.content_types = parts["[Content_Types].xml"].decode("utf-8")
 
@@ -242,7 +242,9 @@ class _Body:
         self._comments_rel = False
 
     def _rel(self, kind: str, target: str) -> str:
-        rid = f"rId{self.package.first_rid + len(self.rels)}"
+        """A new relationship of the main part, with the lowest free id (as python-docx numbers them)."""
+        taken = self.package.used_rids | {int(rid[3:]) for rid, _, _ in self.rels}
+        rid = f"rId{next(n for n in range(1, len(taken) + 2) if n not in taken)}"
         self.rels.append((rid, kind, target))
         return rid
 

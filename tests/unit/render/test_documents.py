@@ -43,3 +43,30 @@ def test_without_libreoffice_the_contents_list_entries_without_pages_and_the_log
     entries = [p.text for p in Document(str(c.path)).paragraphs if p.style.name.startswith("toc ")]
     assert entries == ["编印说明\t", "篇一　甲\t", "甲网点总结\t"]
     assert any("目录页码未填" in r.message for r in caplog.records)
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller_whole_naming_file_and_line(sample_figures, tmp_path, monkeypatch):
+    import pytest
+
+    from reportpack.derive import subjects
+    from reportpack.owner import packdef
+    from reportpack.periods import Period
+    from reportpack.render import commentary, documents, templating
+    from tests.conftest import ROOT
+
+    templates = ROOT / "templates"
+    real = templating.render
+
+    def failing(templates_dir, name, context):  # one outlet's summary breaks, in whichever worker renders it
+        if name.endswith("outlet_half_year_summary.md.j2") and context["o"]["unit_id"] == "BR01-S002-O00002":
+            raise templating.TemplateRenderError("x.md.j2:line 7: boom", file="x.md.j2", line=7, rule="boom", rule_zh="坏")
+        return real(templates_dir, name, context)
+
+    monkeypatch.setattr(templating, "render", failing)  # the workers are forked: they see it too
+    definition = packdef.load(packdef.path_of(templates, "half_year"), templates)
+    rules = commentary.load(templates / "commentary.yaml", templates)
+    with pytest.raises(templating.TemplateRenderError) as caught:
+        documents.render_pack(
+            tmp_path, templates, definition, rules, subjects.build(sample_figures), [], Period.parse("2023H1"), [], workers=2
+        )
+    assert caught.value.file == "x.md.j2" and caught.value.line == 7 and "文件 x.md.j2，第7行：坏" in str(caught.value)
