@@ -240,8 +240,10 @@ def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
     s = settings.load(env)
     started = time.perf_counter()
     run = pipeline.start(s, PERIOD, "bench")
+    rss_after = {}  # the process's peak RSS after each phase: which phase sets it
     for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
         phase(s, run)
+        rss_after[phase.__name__] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = dict(run.state.seconds)
     documents = sum(1 for p in run.state.documents if p.endswith(".docx"))
     before_publish = time.perf_counter()
@@ -260,7 +262,15 @@ def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
         "assemble": seconds["assemble"],
         "publish": seconds["publish"],
     }
-    return {"docs": documents, "wall_s": wall, "peak_rss_mb": own, "peak_rss_children_mb": children, "phases_s": phases}
+    rss_after["publish"] = own
+    return {
+        "docs": documents,
+        "wall_s": wall,
+        "peak_rss_mb": own,
+        "peak_rss_children_mb": children,
+        "peak_rss_after_phase_mb": rss_after,
+        "phases_s": phases,
+    }
 
 
 # --- report ----------------------------------------------------------------------------------------

@@ -284,6 +284,22 @@ def test_bench_renders_real_documents_and_reports_ratios_against_docxtpl_and_pyt
     assert "render_ratio" in bench.table(result)
 
 
+@pytest.mark.slow
+def test_the_pack_bench_runs_a_whole_pack_on_a_seeded_postgresql_warehouse_and_times_each_phase():
+    from reportpack import bench
+    from tests.conftest import ROOT, private_pg_database
+
+    with private_pg_database("reportpack_benchtest") as url:  # fails under CI when the server is missing
+        from sqlalchemy.engine import make_url
+
+        server = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+        result = bench.pack(ROOT / "templates", 30, server)
+    assert result["outlets"] == 30 and result["docs"] > 30 * 7  # summaries, plans, tellers, managers
+    assert set(result["phases_s"]) == set(bench.PHASES) and all(v >= 0 for v in result["phases_s"].values())
+    assert result["phases_s"]["render"] > 0 and result["wall_s"] >= sum(result["phases_s"].values()) * 0.9
+    assert result["peak_rss_mb"] == result["peak_rss_after_phase_mb"]["publish"] > 50
+
+
 def test_the_docxtpl_baseline_writes_the_same_paragraphs_in_the_same_styles_and_the_same_tables():
     """The baseline is only fair if it lays out what we do (charts and comments aside)."""
     import io
