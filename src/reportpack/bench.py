@@ -319,6 +319,10 @@ def table(results: dict) -> str:
         for p in results["packs"]:
             phases = " ".join(f"{p['phases_s'][name]:9.1f}" for name in PHASES)
             lines.append(f"{p['outlets']:>8} {p['docs']:>8} {p['wall_s']:>8.1f} {p['peak_rss_mb']:>8.0f} {phases}")
+        lines.append("peak RSS (MB) after each phase, and of LibreOffice and the render workers:")
+        for p in results["packs"]:
+            after = ", ".join(f"{name} {mb:.0f}" for name, mb in p["peak_rss_after_phase_mb"].items())
+            lines.append(f"{p['outlets']:>8}  {after}; children {p['peak_rss_children_mb']:.0f}")
     if "growth" in results:
         g = results["growth"]
         lines.append(f"growth {g['outlets']}: {g['size_ratio']:.0f}× the outlets cost {g['wall_ratio']:.1f}× the time")
