@@ -44,6 +44,7 @@ from reportpack.render.word import reference_docx
 PERIOD = "2023H1"
 SIZES = (1000, 5000)
 FULL_SIZES = (*SIZES, 20000)
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PHASES = ("extract", "validate", "derive", "render", "assemble", "publish")
 
 
@@ -298,9 +299,6 @@ def run(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), "utf-8")
     return results
-
-
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def table(results: dict) -> str:

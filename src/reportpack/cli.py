@@ -451,8 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=int, nargs="*", help="whole packs of these outlet counts instead (none: render only)")
     p.add_argument(
         "--server",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-        help="PostgreSQL server whose databases the seeded warehouses become (default %(default)s)",
+        help="PostgreSQL server whose databases the seeded warehouses become (default: the local one, 127.0.0.1:5432)",
     )
     return parser
 

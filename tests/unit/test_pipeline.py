@@ -297,7 +297,8 @@ def test_the_pack_bench_runs_a_whole_pack_on_a_seeded_postgresql_warehouse_and_t
     assert result["outlets"] == 30 and result["docs"] > 30 * 7  # summaries, plans, tellers, managers
     assert set(result["phases_s"]) == set(bench.PHASES) and all(v >= 0 for v in result["phases_s"].values())
     assert result["phases_s"]["render"] > 0 and result["wall_s"] >= sum(result["phases_s"].values()) * 0.9
-    assert result["peak_rss_mb"] == result["peak_rss_after_phase_mb"]["publish"] > 50
+    after = result["peak_rss_after_phase_mb"]
+    assert list(after) == ["check_source", "extract", "validate", "derive", "render", "publish"] and after["render"] > 50
 
 
 def test_the_docxtpl_baseline_writes_the_same_paragraphs_in_the_same_styles_and_the_same_tables():
