@@ -93,7 +93,7 @@ def nested_heading(level: int) -> str:
 
 def arrange(blocks: list[Block], pages: Mapping[str, int] | None = None) -> Arranged:
     """The document for numbered ``blocks``. ``pages``: bookmark → printed page for the entries of a
-    ``toc`` block (``toc.page_numbers``); without it the entries have no page number."""
+    ``toc`` block (``toc.probed_pages``); without it the entries have no page number."""
     compilation = any(b.kind == "part" for b in blocks)
     entries = {e.index: e for e in toc.entries(blocks)}
     indents = _signature_indents(blocks)

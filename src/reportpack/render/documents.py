@@ -276,9 +276,9 @@ def _fill_contents_pages(
     compilations: list[Compilation], fonts_conf: Path, style: bytes, pack_dir: Path, workers: int = 1
 ) -> dict[str, str]:
     """Write each compilation again with its 目录's page numbers, read from LibreOffice's layout of
-    it (LibreOffice, ``workers`` calls at once); that layout's first page (the cover, which the numbers do not
-    change) becomes the compilation's thumbnail on the index page. Returns the thumbnails (path in
-    the pack → "thumbnail"). Without LibreOffice the 目录 lists the parts and documents without page
+    a copy of it (``toc``; ``workers`` LibreOffice calls at once); that layout's first page (the
+    cover, which the numbers do not change) becomes the compilation's thumbnail on the index page.
+    Returns the thumbnails (path in the pack → "thumbnail"). Without LibreOffice the 目录 lists the parts and documents without page
     numbers (Word fills them when the field is updated), there is no thumbnail, and the log says so."""
     from reportpack.render import pdf
 
@@ -289,14 +289,19 @@ def _fill_contents_pages(
         return {}
     thumbs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        # laid out with a blank picture for each chart: the same page breaks at a third of the cost
+        # laid out with a blank picture for each chart (the same page breaks at a third of the cost)
+        # and probes for the 目录 lines; only the cover and the probes are exported
         frames = Path(tmp) / "frames"
         frames.mkdir()
+        entries = []
         for c in compilations:
-            (frames / c.path.name).write_bytes(to_docx(c.blocks(), title=c.title, author=c.author, base=style, layout_only=True))
-        laid_out = pdf.to_pdf([frames / c.path.name for c in compilations], Path(tmp), fonts_conf, workers)
-        for c, made in zip(compilations, laid_out, strict=True):
-            c.write(style, toc.page_numbers(toc.entries(c.blocks()), pdf.outline(made)))
+            blocks = c.blocks()
+            entries.append(toc.entries(blocks))
+            (frames / c.path.name).write_bytes(to_docx(blocks, title=c.title, author=c.author, base=style, layout_only=True))
+        first = max(toc.probe_pages(items) for items in entries)
+        laid_out = pdf.to_pdf([frames / c.path.name for c in compilations], Path(tmp), fonts_conf, workers, pages=first)
+        for c, items, made in zip(compilations, entries, laid_out, strict=True):
+            c.write(style, toc.probed_pages(items, pdf.text(made)))
             thumb = pdf.thumbnail(made, pack_dir / "thumbnails" / f"{c.path.stem}.png")
             thumbs[thumb.relative_to(pack_dir).as_posix()] = "thumbnail"
     return thumbs

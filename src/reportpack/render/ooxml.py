@@ -127,8 +127,8 @@ class Package:
         return self.nested_ids[name] if name in self.nested_ids else self.style_ids[name]
 
     def write(self, arranged: Arranged, title: str, author: str, layout_only: bool = False) -> bytes:
-        """The document; ``layout_only``: with a blank picture of the same size for each chart
-        (for a layout pass that only needs to know where pages break)."""
+        """The document; ``layout_only``: the copy a layout pass needs to number the 目录 — a blank
+        picture of the same size for each chart, and each 目录 line a probe (``toc.probe``)."""
         writer = _Body(self, layout_only)
         body = writer.body(arranged.items)
         rels, types, extra = [], [], []
@@ -180,8 +180,8 @@ def to_docx(
 ) -> bytes:
     """The Word document for numbered ``blocks`` on the style base ``base`` (.docx bytes; the same
     blocks give the same bytes). ``pages``: bookmark → printed page for the entries of a ``toc``
-    block (``toc.page_numbers``); without it the entries are written with no page number.
-    ``layout_only``: each chart replaced by a blank picture of its size (``Package.write``)."""
+    block (``toc.probed_pages``); without it the entries are written with no page number.
+    ``layout_only``: the layout pass's copy (``Package.write``)."""
     return package(base if base is not None else load_base()).write(arrange(blocks, pages), title, author, layout_only)
 
 
@@ -350,6 +350,9 @@ class _Body:
     def _toc_line(self, para: Para) -> str:
         line = para.toc_line
         entry = line.entry
+        if self.layout_only:  # a probe, outside any TOC field: LibreOffice prints the entry's page after it
+            ref = _field("begin") + _field("instr", f"PAGEREF {entry.bookmark} \\h") + _field("separate") + _field("end")
+            return f"<w:r>{_t(toc.probe(entry))}</w:r>{ref}"
         out = [_field("begin"), _field("instr", toc.INSTRUCTION), _field("separate")] if line.first else []
         page = _field("result", str(line.page) if line.page else "")
         out.append(

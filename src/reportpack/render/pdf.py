@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,20 +30,25 @@ CHUNK = 40  # documents per LibreOffice call: its start-up (~2 s) shared, a fail
 CHUNK_TIMEOUT_S = 600
 
 
-def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path, workers: int = 1) -> list[Path]:
+def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path, workers: int = 1, pages: int | None = None) -> list[Path]:
     """Convert ``docs`` to PDF in ``out_dir``, ``CHUNK`` documents per LibreOffice call and up to
-    ``workers`` calls at once (each with a profile of its own); returns the PDF paths, in order."""
+    ``workers`` calls at once (each with a profile of its own); returns the PDF paths, in order.
+    ``pages``: export only the first pages (the whole document is still laid out, so fields
+    referring to later pages are right) — writing the PDF is half of LibreOffice's time."""
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir.mkdir(parents=True, exist_ok=True)
     chunks = [docs[i : i + CHUNK] for i in range(0, len(docs), CHUNK)]
+    target = "pdf"
+    if pages is not None:
+        target += ":writer_pdf_Export:" + json.dumps({"PageRange": {"type": "string", "value": f"1-{pages}"}})
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for _ in pool.map(lambda chunk: _convert(chunk, out_dir, fonts_conf), chunks):
+        for _ in pool.map(lambda chunk: _convert(chunk, out_dir, fonts_conf, target), chunks):
             pass
     return [out_dir / (d.stem + ".pdf") for d in docs]
 
 
-def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path) -> None:
+def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str = "pdf") -> None:
     with tempfile.TemporaryDirectory() as profile:
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
         # A private profile: a LibreOffice already running for the user (or another chunk) cannot swallow the call.
@@ -51,7 +57,7 @@ def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path) -> None:
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--convert-to",
-            "pdf",
+            target,
             "--outdir",
             str(out_dir),
             *map(str, docs),
@@ -91,6 +97,11 @@ def thumbnail(pdf: Path, png: Path, width: int = 160) -> Path:
         capture_output=True,
     )
     return stem.with_suffix(".png")
+
+
+def text(pdf: Path) -> str:
+    """The text of ``pdf`` in reading order (poppler's pdftotext)."""
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode("utf-8")
 
 
 def outline(pdf: Path) -> list[tuple[str, int]]:

@@ -3,9 +3,11 @@ page each starts on.
 
 Word fills a TOC field's page numbers only when someone updates the field, so a compilation written
 with an empty field opens with an empty 目录. The page numbers come from a layout: LibreOffice lays
-the compilation out once to PDF, whose outline (one bookmark per paragraph with an outline level)
-gives the page of every part and document title; the compilation is then written again with those
-numbers as the field's result (``reportpack.render.documents``).
+out a copy of the compilation whose 目录 lines are probes — each entry's number and a PAGEREF field
+to its bookmark (``probe``), which LibreOffice fills with the page it prints there — and exports only
+the cover and those lines to PDF (``probed_pages`` reads them back); the compilation is then written
+again with those numbers as the field's result (``reportpack.render.documents``). Exporting every
+page to read the PDF's outline instead cost twice as much.
 """
 
 from __future__ import annotations
@@ -50,31 +52,35 @@ def entries(blocks: list[Block]) -> list[Entry]:
     return [Entry(i, n, LEVEL[b.kind], b.plain) for n, (i, b) in enumerate(found, start=1)]
 
 
-_SPACE = re.compile(r"\s+")
-
-
-def _same(text: str) -> str:
-    return _SPACE.sub("", text)  # a PDF outline entry keeps the title's line break, or not
-
-
 class LayoutMismatch(RuntimeError):
-    """The laid-out document's outline does not hold the table of contents' entries."""
+    """The laid-out document does not hold the table of contents' entries."""
 
 
-def page_numbers(items: list[Entry], outline: list[tuple[str, int]]) -> dict[str, int]:
-    """bookmark → printed page of each entry. ``outline``: (title, page in the PDF, from 1) of every
-    outline item in document order; the body is numbered from 1 on the page of the first entry."""
+def probe(entry: Entry) -> str:
+    """The text before the PAGEREF field of ``entry``'s line in the layout copy: "#12@" then the page."""
+    return f"#{entry.number}@"
+
+
+_PROBED = re.compile(r"#\s*(\d+)\s*@\s*(\d+)")
+
+
+def probe_pages(items: list[Entry]) -> int:
+    """How many pages of the layout copy to export so that every probe is in them: the cover, then
+    the 目录 heading and one line per entry at most 22 lines a page (GB/T 9704), and a page to spare."""
+    return 1 + (len(items) + 3 + 21) // 22 + 1
+
+
+def probed_pages(items: list[Entry], text: str) -> dict[str, int]:
+    """bookmark → printed page of each entry, from the text of the layout copy's first pages
+    (``probe``). Every entry must be there exactly once."""
+    found: dict[int, list[int]] = {}
+    for number, page in _PROBED.findall(text):
+        found.setdefault(int(number), []).append(int(page))
     pages: dict[str, int] = {}
-    position = 0
     for entry in items:
-        want = _same(entry.text)
-        while position < len(outline) and _same(outline[position][0]) != want:
-            position += 1
-        if position == len(outline):
-            raise LayoutMismatch(
-                f"the laid-out compilation has no outline entry {entry.text!r} (table of contents entry {entry.number})"
-            )
-        pages[entry.bookmark] = outline[position][1]
-        position += 1
-    first = pages[items[0].bookmark] if items else 1
-    return {bookmark: page - first + 1 for bookmark, page in pages.items()}
+        seen = found.get(entry.number, [])
+        if len(seen) != 1:
+            what = "no page" if not seen else f"{len(seen)} pages {seen}"
+            raise LayoutMismatch(f"the laid-out compilation gives {what} for table of contents entry {entry.number} ({entry.text!r})")
+        pages[entry.bookmark] = seen[0]
+    return pages

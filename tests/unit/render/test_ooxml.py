@@ -144,3 +144,23 @@ def test_the_zip_is_one_any_reader_takes():
         assert z.read("a.xml") == b"<a/>" * 5000
         assert z.read("dir/b.bin") == bytes(range(256))
         assert [i.date_time for i in z.infolist()] == [(1980, 1, 1, 0, 0, 0)] * 2
+
+
+def test_the_layout_copy_lists_the_contents_as_probes():
+    """The copy LibreOffice lays out to number the 目录: each entry's probe then a PAGEREF field to its
+    bookmark, outside any TOC field (LibreOffice fills those from its layout)."""
+    text = "@cover 汇编\n@toc 目录\n@section\n= 编印说明\n说明。\n---\n== 篇一　甲\n= 甲网点总结\n正文。\n"
+    blocks = document.number(document.parse(text, "t"))
+    published = zipfile.ZipFile(io.BytesIO(to_docx(blocks, title="汇编", author="某支行"))).read("word/document.xml").decode()
+    copy = (
+        zipfile.ZipFile(io.BytesIO(to_docx(blocks, title="汇编", author="某支行", layout_only=True)))
+        .read("word/document.xml")
+        .decode()
+    )
+    assert "TOC \\o" in published and "#1@" not in published
+    assert "TOC \\o" not in copy
+    for n in (1, 2, 3):
+        assert (
+            f'<w:t>#{n}@</w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF _Toc0000{n} \\h '
+            in copy
+        )

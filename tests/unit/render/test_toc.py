@@ -34,14 +34,28 @@ def test_contents_need_a_numbered_body_that_starts_with_an_entry(text, message):
         toc.entries(parse(text))
 
 
-def test_printed_pages_count_from_the_first_entry_and_skip_other_outline_items():
+def test_printed_pages_are_read_from_the_probes_in_the_layout_copys_text():
     entries = toc.entries(parse(BODY))
-    outline = [("编印说明", 6), ("篇一　甲", 7), ("甲之一", 7), ("一、一级", 8), ("甲之二", 9), ("篇二 乙", 11), ("乙\n之一", 11)]
-    pages = toc.page_numbers(entries, outline)
+    assert [toc.probe(e) for e in entries[:2]] == ["#1@", "#2@"]
+    # pdftotext's reading of the cover and the probe lines; a number may come apart from its probe
+    text = "封面\n目录\n#1@1\n#2@ 2\n#3@2\n# 4 @4\n#5@6\n#6@6\n\x0c编印说明\n"
+    pages = toc.probed_pages(entries, text)
     assert [pages[e.bookmark] for e in entries] == [1, 2, 2, 4, 6, 6]
 
 
-def test_an_entry_missing_from_the_layout_is_an_error_not_a_wrong_page():
-    entries = toc.entries(parse(BODY))
-    with pytest.raises(toc.LayoutMismatch, match="甲之二"):
-        toc.page_numbers(entries, [("编印说明", 6), ("篇一　甲", 7), ("甲之一", 7), ("篇二　乙", 11), ("乙之一", 11)])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("#1@1 #2@2 #3@2 #5@6 #6@6", "no page for table of contents entry 4 .'甲之二'"),
+        ("#1@1 #2@2 #3@2 #4@4 #4@5 #5@6 #6@6", r"2 pages \[4, 5\] for table of contents entry 4"),
+    ],
+)
+def test_an_entry_missing_from_the_layout_or_printed_twice_is_an_error_not_a_wrong_page(text, message):
+    with pytest.raises(toc.LayoutMismatch, match=message):
+        toc.probed_pages(toc.entries(parse(BODY)), text)
+
+
+@pytest.mark.parametrize("entries,pages", [(0, 3), (19, 3), (20, 4), (41, 4), (42, 5)])
+def test_the_pages_to_export_hold_the_cover_and_every_probe_line(entries, pages):
+    items = [toc.Entry(i, i + 1, 2, "甲") for i in range(entries)]
+    assert toc.probe_pages(items) == pages
