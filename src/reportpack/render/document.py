@@ -89,6 +89,8 @@ CHART_KINDS = ("bar", "line")
 
 def segments(text: str) -> list[tuple[str, str | None]]:
     """``text`` cut at review-comment marks: (text, comment or None) pieces, in order."""
+    if "[[" not in text:  # most text (every table cell but a few) carries no comment
+        return [(text, None)] if text else []
     out: list[tuple[str, str | None]] = []
     pos = 0
     for m in _MARK.finditer(text):

@@ -52,6 +52,7 @@ class _Job:
     style: bytes
     texts_dir: Path  # the compilations' texts, for writing them again with their 目录's page numbers
     bank: list[Rendered]  # the bank's own documents: in every compilation
+    layout: bool = False  # LibreOffice numbers the 目录: write each compilation's layout copy, not the compilation
 
     @cached_property
     def sub_branches(self) -> dict[str, subjects.Subject]:
@@ -104,7 +105,9 @@ def render_pack(
     }
     for sub in by_subject["sub_branch"] if definition.compilation_template else ():
         batches.setdefault(sub.key, [])  # a sub-branch gets its compilation even with no document of its own
+    layout = bool(definition.compilation_template) and _libreoffice()
     with tempfile.TemporaryDirectory() as texts_dir:
+        (Path(texts_dir) / "frames").mkdir()
         _JOB = _Job(
             pack_dir,
             templates_dir,
@@ -116,6 +119,7 @@ def render_pack(
             load_base(definition.style_base),
             Path(texts_dir),
             [],
+            layout,
         )
         try:
             bank_findings: dict[str, list[dict]] = {}
@@ -155,10 +159,8 @@ def render_pack(
         )
         timings["render"] = time.perf_counter() - began
         started = time.perf_counter()
-        if compilations:
-            style = load_base(definition.style_base)
-            fonts_conf = templates_dir / "fonts" / "fonts.conf"
-            kinds.update(_fill_contents_pages(compilations, fonts_conf, style, pack_dir, workers))
+        if compilations and layout:
+            kinds.update(_fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", pack_dir, workers))
         timings["assemble"] = time.perf_counter() - started
         log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
     _write_findings(pack_dir / "findings.json", results)
@@ -211,8 +213,14 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
         title = blocks[0].plain
         kept = job.texts_dir / f"{n}.txt"
         kept.write_text(text, "utf-8")
-        compilation = Compilation(job.pack_dir / f"{title}.docx", kept, title, sub.name, job.definition)
-        compilation.path.write_bytes(to_docx(blocks, title=title, author=sub.name, base=job.style))
+        frame = job.texts_dir / "frames" / f"{n}.docx"
+        compilation = Compilation(
+            job.pack_dir / f"{title}.docx", kept, title, sub.name, job.definition, frame, toc.probe_pages(toc.entries(blocks))
+        )
+        if job.layout:  # the copy LibreOffice lays out; the compilation is written once its 目录 is numbered
+            frame.write_bytes(to_docx(blocks, title=title, author=sub.name, base=job.style, layout_only=True))
+        else:
+            compilation.write()
     seconds = time.perf_counter() - started
     log.debug("batch %s: %d documents in %.2f s", key, len(rendered), seconds)
     return _BatchResult(findings, compilation, len(rendered), seconds)
@@ -264,47 +272,65 @@ class Compilation:
     title: str
     author: str
     definition: PackDefinition
+    frame: Path | None = None  # its layout copy (``to_docx(layout_only=True)``)
+    probe_pages: int = 0  # pages of the layout copy that hold the cover and the 目录's probes
 
     def blocks(self) -> list[document.Block]:
         return _blocks(self.text.read_text("utf-8"), self.definition.compilation_template or "compilation", self.definition)
 
-    def write(self, style: bytes, pages: dict[str, int] | None = None) -> None:
-        self.path.write_bytes(to_docx(self.blocks(), title=self.title, author=self.author, base=style, pages=pages))
+    def write(self, laid_out: Path | None = None) -> None:
+        """Write the compilation; ``laid_out``: the PDF of its layout copy's first pages, whose
+        probes give the 目录's page numbers (without it the 目录 has none)."""
+        blocks = self.blocks()
+        pages = toc.probed_pages(toc.entries(blocks), pdf_text(laid_out)) if laid_out else None
+        style = load_base(self.definition.style_base)
+        self.path.write_bytes(to_docx(blocks, title=self.title, author=self.author, base=style, pages=pages))
 
 
-def _fill_contents_pages(
-    compilations: list[Compilation], fonts_conf: Path, style: bytes, pack_dir: Path, workers: int = 1
-) -> dict[str, str]:
-    """Write each compilation again with its 目录's page numbers, read from LibreOffice's layout of
-    a copy of it (``toc``; ``workers`` LibreOffice calls at once); that layout's first page (the
-    cover, which the numbers do not change) becomes the compilation's thumbnail on the index page.
-    Returns the thumbnails (path in the pack → "thumbnail"). Without LibreOffice the 目录 lists the parts and documents without page
-    numbers (Word fills them when the field is updated), there is no thumbnail, and the log says so."""
+def pdf_text(path: Path) -> str:
+    from reportpack.render import pdf
+
+    return pdf.text(path)
+
+
+def _libreoffice() -> bool:
+    """Whether LibreOffice can number the compilations' 目录 (the log says so when it cannot)."""
     from reportpack.render import pdf
 
     try:
         pdf.soffice()
     except pdf.LibreOfficeMissing:
         log.warning("目录页码未填：本机未安装LibreOffice，汇编的目录只列篇目和文稿（在Word中更新目录即得页码）")
-        return {}
-    thumbs = {}
+        return False
+    return True
+
+
+def _fill_contents_pages(compilations: list[Compilation], fonts_conf: Path, pack_dir: Path, workers: int = 1) -> dict[str, str]:
+    """Write each compilation with its 目录's page numbers, read from LibreOffice's layout of its
+    layout copy (``toc``; ``workers`` LibreOffice calls at once, then ``workers`` processes writing);
+    that layout's first page (the cover, which the numbers do not change) becomes the compilation's
+    thumbnail on the index page. Returns the thumbnails (path in the pack → "thumbnail")."""
+    from reportpack.render import pdf
+
     with tempfile.TemporaryDirectory() as tmp:
         # laid out with a blank picture for each chart (the same page breaks at a third of the cost)
         # and probes for the 目录 lines; only the cover and the probes are exported
-        frames = Path(tmp) / "frames"
-        frames.mkdir()
-        entries = []
-        for c in compilations:
-            blocks = c.blocks()
-            entries.append(toc.entries(blocks))
-            (frames / c.path.name).write_bytes(to_docx(blocks, title=c.title, author=c.author, base=style, layout_only=True))
-        first = max(toc.probe_pages(items) for items in entries)
-        laid_out = pdf.to_pdf([frames / c.path.name for c in compilations], Path(tmp), fonts_conf, workers, pages=first)
-        for c, items, made in zip(compilations, entries, laid_out, strict=True):
-            c.write(style, toc.probed_pages(items, pdf.text(made)))
-            thumb = pdf.thumbnail(made, pack_dir / "thumbnails" / f"{c.path.stem}.png")
-            thumbs[thumb.relative_to(pack_dir).as_posix()] = "thumbnail"
-    return thumbs
+        started = time.perf_counter()
+        first = max(c.probe_pages for c in compilations)
+        laid_out = pdf.to_pdf([c.frame for c in compilations], Path(tmp), fonts_conf, workers, pages=first)
+        log.info("LibreOffice laid out %d compilations in %.1f s", len(compilations), time.perf_counter() - started)
+        jobs = [(c, made, pack_dir / "thumbnails" / f"{c.path.stem}.png") for c, made in zip(compilations, laid_out, strict=True)]
+        thumbs = list(_map(_numbered, jobs, workers))
+    return {thumb.relative_to(pack_dir).as_posix(): "thumbnail" for thumb in thumbs}
+
+
+def _numbered(job: tuple[Compilation, Path, Path]) -> Path:
+    """Write ``compilation`` with its 目录 numbered from the PDF ``laid_out``; its first page → ``png``."""
+    from reportpack.render import pdf
+
+    compilation, laid_out, png = job
+    compilation.write(laid_out)
+    return pdf.thumbnail(laid_out, png)
 
 
 def _blocks(text: str, source: str, definition: PackDefinition) -> list[document.Block]:

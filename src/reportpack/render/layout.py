@@ -1,5 +1,5 @@
 """Where things sit on the page, computed from the text alone (no layout engine): table column
-widths by content, and the GB/T 9704 offsets of the 署名 and 成文日期.
+widths by content, the GB/T 9704 offsets of the 署名 and 成文日期, and the height of a table's rows.
 
 Widths are in characters of the font in use (a CJK character is one, an ASCII character half, as
 ``document.width`` counts them); the renderer turns them into twips.
@@ -52,3 +52,31 @@ def signature_indents(lines: list[str]) -> list[float]:
     name_right = max(2.0, date + 2 - name)  # the date starts 2 characters right of the name's start
     date_right = name_right + name - 2 - date
     return [name_right] * (len(lines) - 1) + [date_right]
+
+
+# A table on the built-in GB/T 9704 base, as LibreOffice lays it out (measured: laid out with real
+# tables and with paragraphs of these heights, 1,345 pages of ten compilations break alike): every
+# line of a cell snaps to the body's 28.95 pt grid, each row adds its 0.5 pt top rule and the table
+# its bottom rule; a cell's text is 12 pt characters in the column less Word's 0.19 cm margins.
+CELL_MARGINS_TWIPS = 2 * 108
+RULE_TWIPS = 10
+_UNSURE = 0.75  # characters: a cell's text ending this near a line's end may take a line more, or one less
+
+
+def row_heights(rows: list[list[str]], widths: list[int], line_twips: int, char_twips: int) -> list[int] | None:
+    """The height (twips) of each row of a table with these cell texts and column widths (twips),
+    bottom rule included in the last; ``None`` when a cell comes so near the end of a line that
+    the count of its lines is not certain from the text alone."""
+    heights = []
+    for row in rows:
+        lines = 1
+        for text, column in zip(row, widths, strict=True):
+            room = (column - CELL_MARGINS_TWIPS) / char_twips  # characters on a line of the cell
+            need = width(text)
+            if need > room - _UNSURE and abs(need - max(1, round(need / room)) * room) < _UNSURE:
+                return None
+            lines = max(lines, math.ceil(need / room))
+        heights.append(lines * line_twips + RULE_TWIPS)
+    if heights:
+        heights[-1] += RULE_TWIPS
+    return heights

@@ -27,11 +27,21 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from reportpack.render import charts, toc
-from reportpack.render.arrange import REVIEWER, Arranged, FrontMatterEnd, Para, Run, Table, arrange
+from reportpack.render import charts, layout, toc
+from reportpack.render.arrange import (
+    KEEP_TOGETHER_ROWS,
+    REVIEWER,
+    TABLE_CHAR_TWIPS,
+    Arranged,
+    FrontMatterEnd,
+    Para,
+    Run,
+    Table,
+    arrange,
+)
 from reportpack.render.deterministic import FIXED_TIME, Member, write_zip
 from reportpack.render.document import Block
-from reportpack.render.styles import load_base
+from reportpack.render.styles import LINE_TWIPS, load_base
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -85,6 +95,8 @@ class Package:
 
         with zipfile.ZipFile(io.BytesIO(base)) as z:
             parts = {name: z.read(name) for name in z.namelist()}
+        with zipfile.ZipFile(io.BytesIO(load_base())) as z:  # (templates/styles/gbt9704.docx holds the same parts)
+            self.builtin = parts == {name: z.read(name) for name in z.namelist()}  # the layout copy's spacers are measured on it
         doc = Document(io.BytesIO(base))
         names = [*REQUIRED_STYLES, "toc 1", "toc 2", "Table Grid"]
         self.style_ids = {name: doc.styles[name].style_id for name in names}
@@ -263,7 +275,7 @@ class _Body:
                 numbered = True
                 last_para = None
             elif isinstance(item, Table):
-                out.append(self._table(item))
+                out.append(self._spacers(item) or self._table(item))
                 last_para = None
             else:
                 content = self._content(item)
@@ -287,6 +299,23 @@ class _Body:
             '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
             'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
             f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        )
+
+    def _spacers(self, table: Table) -> str:
+        """In the layout copy on the built-in base, a table kept on one page as one empty paragraph
+        per row of the row's height, kept with the next as the row is: the same page breaks, and a
+        table is as much of LibreOffice's work as all the text. "" when the table must stay one."""
+        if not (self.layout_only and self.package.builtin and all(row[0].keep_next for row in table.cells[:-1])):
+            return ""
+        texts = [["".join(r.text for r in p.runs) for p in row] for row in table.cells]
+        heights = layout.row_heights(texts, table.widths, LINE_TWIPS, TABLE_CHAR_TWIPS)
+        if heights is None or len(table.cells) > KEEP_TOGETHER_ROWS:
+            return ""
+        return "".join(
+            f'<w:p><w:pPr><w:pStyle w:val="{self.package.style("Table Text")}"/>{"<w:keepNext/>" if row[0].keep_next else ""}'
+            '<w:snapToGrid w:val="0"/>'
+            f'<w:spacing w:before="0" w:after="0" w:line="{height}" w:lineRule="exact"/></w:pPr></w:p>'
+            for row, height in zip(table.cells, heights, strict=True)
         )
 
     def _p(self, para: Para) -> str:

@@ -38,7 +38,7 @@ def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path, workers: int = 1, 
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    chunks = [docs[i : i + CHUNK] for i in range(0, len(docs), CHUNK)]
+    chunks = balanced_chunks(docs, max(1, workers))
     target = "pdf"
     if pages is not None:
         target += ":writer_pdf_Export:" + json.dumps({"PageRange": {"type": "string", "value": f"1-{pages}"}})
@@ -46,6 +46,21 @@ def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path, workers: int = 1, 
         for _ in pool.map(lambda chunk: _convert(chunk, out_dir, fonts_conf, target), chunks):
             pass
     return [out_dir / (d.stem + ".pdf") for d in docs]
+
+
+def balanced_chunks(docs: list[Path], workers: int) -> list[list[Path]]:
+    """``docs`` in chunks of at most ``CHUNK``, as many as a multiple of ``workers`` (or one per
+    document) and of sizes differing by one at most: 125 documents on 2 workers are 4 chunks of 32
+    or 31 (two rounds), not 3 of 40 and one of 5 (three rounds, the last on one worker)."""
+    count = min(len(docs), -(-len(docs) // (CHUNK * workers)) * workers)
+    size, extra = divmod(len(docs), max(count, 1))
+    chunks, start = [], 0
+    for n in range(count):
+        end = start + size + (n < extra)
+        if end > start:
+            chunks.append(docs[start:end])
+        start = end
+    return chunks
 
 
 def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str = "pdf") -> None:
@@ -101,7 +116,9 @@ def thumbnail(pdf: Path, png: Path, width: int = 160) -> Path:
 
 def text(pdf: Path) -> str:
     """The text of ``pdf`` in reading order (poppler's pdftotext)."""
-    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode("utf-8")
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode(
+        "utf-8"
+    )
 
 
 def outline(pdf: Path) -> list[tuple[str, int]]:

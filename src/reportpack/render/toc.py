@@ -81,6 +81,8 @@ def probed_pages(items: list[Entry], text: str) -> dict[str, int]:
         seen = found.get(entry.number, [])
         if len(seen) != 1:
             what = "no page" if not seen else f"{len(seen)} pages {seen}"
-            raise LayoutMismatch(f"the laid-out compilation gives {what} for table of contents entry {entry.number} ({entry.text!r})")
+            raise LayoutMismatch(
+                f"the laid-out compilation gives {what} for table of contents entry {entry.number} ({entry.text!r})"
+            )
         pages[entry.bookmark] = seen[0]
     return pages

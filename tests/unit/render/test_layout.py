@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reportpack.render.document import width
-from reportpack.render.layout import CELL_PAD, column_widths, signature_indents
+from reportpack.render.layout import CELL_PAD, RULE_TWIPS, column_widths, row_heights, signature_indents
 
 HEADER = ("柜员", "日均业务笔数", "日均笔数目标", "业务差错（笔）", "差错目标（笔）", "考核得分", "得分目标")
 
@@ -47,3 +47,28 @@ def test_the_date_starts_two_characters_right_of_the_name(lines, expected):
         name_start = max(width(line) for line in lines[:-1]) + expected[0]  # from the right margin
         date_start = width(lines[-1]) + expected[-1]
         assert name_start - date_start == 2
+
+
+# a column of 10 characters of 240 twips inside Word's 108-twip cell margins
+TEN = 10 * 240 + 216
+
+
+def test_a_rows_height_is_its_tallest_cells_lines_on_the_grid_and_its_rule():
+    rows = [["项目名称项目名称项目名称", "数量"], ["甲", "1笔"], ["乙", "2笔"]]  # the header's 12 characters take two lines
+    assert row_heights(rows, [TEN, TEN], 579, 240) == [2 * 579 + RULE_TWIPS, 579 + RULE_TWIPS, 579 + 2 * RULE_TWIPS]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["一二三四五六七八九十", "一二三四五六七八九1", "一二三四五六七八九十1", "1234567890123456789", "一二三四五六七八九十" * 2],
+)
+def test_a_cell_ending_near_a_line_end_is_not_guessed(text):
+    """9.5 to 10.5 characters in a 10-character column (or 19.5 to 20.5) may take a line more or
+    one less (real glyph widths, line-breaking rules): the table is then laid out as it is."""
+    assert row_heights([["甲", text]], [TEN, TEN], 579, 240) is None
+
+
+def test_cells_clear_of_a_line_end_are_counted():
+    assert row_heights([["一二三四五六七八", "一二三四五六七八九十一二三四五六"]], [TEN, TEN], 579, 240) == [
+        2 * 579 + 2 * RULE_TWIPS
+    ]

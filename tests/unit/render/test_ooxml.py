@@ -164,3 +164,87 @@ def test_the_layout_copy_lists_the_contents_as_probes():
             f'<w:t>#{n}@</w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF _Toc0000{n} \\h '
             in copy
         )
+
+
+def _table_text(rows: int) -> str:
+    return "= 标题\n正文。\n| 项目 | 数量 |\n" + "".join(f"| 项目{n} | {n}笔 |\n" for n in range(rows - 1)) + "正文。\n"
+
+
+def test_the_layout_copy_lays_a_kept_table_out_as_paragraphs_of_its_rows_heights(tmp_path):
+    """On the built-in base (its grid measured against LibreOffice), a table kept on one page becomes
+    one empty paragraph per row, as tall as the row and kept with the next as the row is; a table
+    that may break across pages (its header repeated), or on an owner's base, stays a table."""
+    from reportpack.render.styles import build_base
+
+    def body(text: str, base: bytes) -> str:
+        blocks = document.number(document.parse(text))
+        return (
+            zipfile.ZipFile(io.BytesIO(to_docx(blocks, "t", "a", base=base, layout_only=True))).read("word/document.xml").decode()
+        )
+
+    kept = body(_table_text(4), load_base())
+    assert "<w:tbl>" not in kept
+    spacers = [p for p in kept.split("<w:p>") if 'w:lineRule="exact"' in p and "snapToGrid" in p]
+    assert len(spacers) == 4
+    assert [p.count("<w:keepNext/>") for p in spacers] == [1, 1, 1, 0]
+    assert [p.count('w:line="589"') for p in spacers[:3]] == [1, 1, 1] and 'w:line="599"' in spacers[3]
+    assert "<w:tbl>" in body(_table_text(16), load_base())  # may break across pages: stays a table
+    owner = Document(io.BytesIO(build_base()))
+    owner.styles["Normal"].font.name = "楷体"
+    owner.save(str(tmp_path / "owner.docx"))
+    assert "<w:tbl>" in body(_table_text(4), load_base(tmp_path / "owner.docx"))
+    published = zipfile.ZipFile(io.BytesIO(to_docx(document.number(document.parse(_table_text(4))), "t", "a"))).read(
+        "word/document.xml"
+    )
+    assert b"<w:tbl>" in published and b"snapToGrid" not in published
+
+
+def _lines_by_page(pdf_path: Path) -> dict[str, int]:
+    """Every line printed once in the document → the page number printed in its page's footer
+    ("— 7 —"); lines of unnumbered pages (cover, 目录) are left out."""
+    import re
+    import subprocess
+    from collections import Counter
+
+    pages = subprocess.run(["pdftotext", "-raw", str(pdf_path), "-"], check=True, capture_output=True, text=True).stdout.split(
+        "\f"
+    )
+    seen: Counter[str] = Counter()
+    where: dict[str, int] = {}
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        footer = re.fullmatch(r"—\s*(\d+)\s*—", lines[-1]) if lines else None
+        for line in lines[:-1]:
+            seen[line] += 1
+            if footer:
+                where[line] = int(footer.group(1))
+    return {line: page for line, page in where.items() if seen[line] == 1}
+
+
+@pytest.mark.libreoffice
+def test_the_layout_copy_breaks_every_page_where_the_compilation_does(sample_calls, tmp_path):
+    """Laid out by LibreOffice, every line of every sample compilation's body is on the same page
+    in the layout copy (blank pictures, table rows as spacers, probes) as in the compilation itself:
+    the heights the copy gives tables and charts are the heights LibreOffice gives them."""
+    from reportpack.render import pdf
+    from tests.conftest import ROOT, require_tool
+
+    require_tool("soffice")
+    compilations = [(blocks, kwargs) for blocks, kwargs, _ in sample_calls if any(b.kind == "part" for b in blocks)]
+    assert len(compilations) == 3
+    fonts = ROOT / "templates" / "fonts" / "fonts.conf"
+    made = {}
+    for kind, layout_only in (("published", False), ("copy", True)):
+        docs = []
+        for n, (blocks, kwargs) in enumerate(compilations):
+            path = tmp_path / kind / f"{n}.docx"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(to_docx(blocks, **{**kwargs, "layout_only": layout_only}))
+            docs.append(path)
+        made[kind] = pdf.to_pdf(docs, tmp_path / kind / "pdf", fonts, workers=2)
+    for n, (published, copy) in enumerate(zip(made["published"], made["copy"], strict=True)):
+        want, got = _lines_by_page(published), _lines_by_page(copy)
+        common = want.keys() & got.keys()
+        moved = sorted((want[line], got[line], line) for line in common if want[line] != got[line])
+        assert len(common) > 500 and max(want.values()) > 100, n
+        assert not moved, f"compilation {n}: {len(moved)} lines on another page, first: {moved[:3]}"
