@@ -25,15 +25,27 @@ anchor as (
     group by b.unit_id
 ),
 in_period as (
+    -- the rows after each outlet's first day (the period's bounds stated as constants too, so
+    -- the database reads the period's rows by the (biz_date, unit_id) index, not the whole table),
+    -- and its anchor row, which counts from the first day
     select
         d.unit_id,
-        case when d.biz_date < b.first_day then b.first_day else d.biz_date end as eff_date,
+        d.biz_date as eff_date,
         d.corporate_deposit, d.savings_deposit, d.loans,
         d.npl_substandard + d.npl_doubtful + d.npl_loss as npl
     from daily_balance d
     join bounds b on b.unit_id = d.unit_id
-    left join anchor a on a.unit_id = d.unit_id
-    where (d.biz_date > b.first_day and d.biz_date <= b.last_day) or d.biz_date = a.anchor_date
+    where d.biz_date > b.first_day and d.biz_date <= b.last_day
+      and d.biz_date between :period_start and :period_end
+    union all
+    select
+        d.unit_id,
+        b.first_day as eff_date,
+        d.corporate_deposit, d.savings_deposit, d.loans,
+        d.npl_substandard + d.npl_doubtful + d.npl_loss as npl
+    from anchor a
+    join bounds b on b.unit_id = a.unit_id
+    join daily_balance d on d.unit_id = a.unit_id and d.biz_date = a.anchor_date
 ),
 spans as (
     select
@@ -76,6 +88,7 @@ checks as (
     from daily_balance d
     join bounds b on b.unit_id = d.unit_id
     where d.biz_date between b.first_day and b.last_day
+      and d.biz_date between :period_start and :period_end
     group by d.unit_id
 ),
 duplicates as (
@@ -85,6 +98,7 @@ duplicates as (
         from daily_balance d
         join bounds b on b.unit_id = d.unit_id
         where d.biz_date between b.first_day and b.last_day
+      and d.biz_date between :period_start and :period_end
         group by d.unit_id, d.biz_date
         having count(*) > 1
     ) x
@@ -102,6 +116,7 @@ day_changes as (
         from daily_balance d
         join bounds b on b.unit_id = d.unit_id
         where d.biz_date between b.first_day and b.last_day
+      and d.biz_date between :period_start and :period_end
     ) x
     group by unit_id
 ),
