@@ -228,6 +228,17 @@ def pack(templates_dir: Path, outlets: int, server: str) -> dict:
     return {"outlets": outlets, "seed_s": seeded, **result}
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set (MB) since it started its program. Not ``ru_maxrss``: Linux
+    carries the peak of the process image an ``exec`` replaced into it, so a pack started from the
+    bench (which has just rendered hundreds of documents three ways) reported the bench's peak."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
 def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
     """Run in the child: the pipeline's phases, timed; the manifest's own phase seconds."""
     from reportpack import pipeline, settings
@@ -244,7 +255,7 @@ def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
     rss_after = {}  # the process's peak RSS after each phase: which phase sets it
     for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
         phase(s, run)
-        rss_after[phase.__name__] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss_after[phase.__name__] = peak_rss_mb()
     seconds = dict(run.state.seconds)
     documents = sum(1 for p in run.state.documents if p.endswith(".docx"))
     before_publish = time.perf_counter()
@@ -253,7 +264,7 @@ def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
     wall = time.perf_counter() - started
     manifest = json.loads((target / "manifest.json").read_text("utf-8"))
     assert manifest["seconds"], "the manifest records each phase's seconds"
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = peak_rss_mb()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     phases = {
         "extract": seconds["extract"],

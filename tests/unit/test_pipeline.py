@@ -504,3 +504,18 @@ def test_a_monthly_pack_briefs_each_sub_branch_and_sets_no_targets(warehouse, ma
     assert "批准后本版本定稿。" in body and "下期目标" not in body  # a brief sets none: the request does not promise any
     with pytest.raises(Exception, match="period 2023H1 is a half, but pack monthly_brief reports every month"):
         pipeline.run_all(s, "2023H1", "wrong", pack_name="monthly_brief")
+
+
+def test_the_bench_measures_a_packs_own_peak_memory_not_that_of_the_process_that_started_it():
+    """Linux keeps the peak RSS of the program an ``exec`` replaced in ``ru_maxrss``: a pack started
+    by the bench after its render benchmark reported the bench's peak as its own."""
+    import subprocess
+    import sys
+
+    held = bytearray(400 * 2**20)  # the starting process holds 400 MB (touched: resident)
+    for i in range(0, len(held), 4096):
+        held[i] = 1
+    code = "from reportpack.bench import peak_rss_mb; print(peak_rss_mb())"
+    child = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+    assert 10 < child < 300, child  # ru_maxrss said 555 here
+    del held
