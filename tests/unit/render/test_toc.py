@@ -59,3 +59,19 @@ def test_an_entry_missing_from_the_layout_or_printed_twice_is_an_error_not_a_wro
 def test_the_pages_to_export_hold_the_cover_and_every_probe_line(entries, pages):
     items = [toc.Entry(i, i + 1, 2, "甲") for i in range(entries)]
     assert toc.probe_pages(items) == pages
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_each_entrys_page_after_its_probe_even_when_asked_for_more_pages_than_there_are(tmp_path):
+    from reportpack.render import pdf
+    from reportpack.render.document import number
+    from reportpack.render.ooxml import to_docx
+    from tests.conftest import ROOT, require_tool
+
+    require_tool("soffice")
+    blocks = number(parse(BODY.replace("@cover 封面\n", "@cover 封面\n@cover-note 某支行\n")))
+    (tmp_path / "c.docx").write_bytes(to_docx(blocks, title="封面", author="某支行", layout_only=True))
+    made = pdf.to_pdf([tmp_path / "c.docx"], tmp_path / "pdf", ROOT / "templates" / "fonts" / "fonts.conf", pages=20)
+    pages = toc.probed_pages(toc.entries(blocks), pdf.text(made[0]))
+    # 编印说明 on page 1; each part and document after a page break ("---"): 甲 and 甲之一 on 2, 甲之二 on 3, …
+    assert [pages[e.bookmark] for e in toc.entries(blocks)] == [1, 2, 2, 3, 4, 4]
