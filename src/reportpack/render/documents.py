@@ -125,16 +125,20 @@ def render_pack(
             bank_findings: dict[str, list[dict]] = {}
             bank = [_render(part, subject, bank_findings) for part, subject in batches.pop(None)]
             _JOB = replace(_JOB, bank=bank)
-            results = [_BatchResult(bank_findings, None, len(bank), 0.0)]
+            compilations, documents = [], len(bank)
             items = [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())]
             step = max(1, len(items) // 10)
-            for n, result in enumerate(_map(_batch, items, workers), start=1):
-                results.append(result)
-                if n % step == 0 or n == len(items):
-                    log.info("rendered %d of %d batches (%.0f s so far)", n, len(items), time.perf_counter() - began)
+            with _Findings(pack_dir / "findings.json") as findings:  # written as batches end: never all in memory
+                findings.add(bank_findings)
+                for n, result in enumerate(_map(_batch, items, workers), start=1):
+                    findings.add(result.findings)
+                    documents += result.documents
+                    if result.compilation is not None:
+                        compilations.append(result.compilation)
+                    if n % step == 0 or n == len(items):
+                        log.info("rendered %d of %d batches (%.0f s so far)", n, len(items), time.perf_counter() - began)
         finally:
             _JOB = None
-        compilations = [r.compilation for r in results if r.compilation is not None]
         for c in compilations:
             kinds[c.path.name] = "compilation"
         done = Counter(kinds.values())
@@ -150,9 +154,9 @@ def render_pack(
             )
         log.info(
             "rendered %d documents and %d compilations in %d batches on %d worker%s in %.1f s",
-            sum(r.documents for r in results),
+            documents,
             len(compilations),
-            len(results),
+            len(items) + 1,
             workers,
             "s" if workers > 1 else "",
             time.perf_counter() - began,
@@ -163,7 +167,6 @@ def render_pack(
             kinds.update(_fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", pack_dir, workers))
         timings["assemble"] = time.perf_counter() - started
         log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
-    _write_findings(pack_dir / "findings.json", results)
     kinds["findings.json"] = "findings"
     return kinds
 
@@ -226,17 +229,26 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
     return _BatchResult(findings, compilation, len(rendered), seconds)
 
 
-def _write_findings(path: Path, results: list[_BatchResult]) -> None:
-    """``findings.json``, written entry by entry (the pack's findings are never all in memory)."""
-    with path.open("w", encoding="utf-8") as out:
-        out.write("{")
-        first = True
-        for result in results:
-            for rel, items in result.findings.items():
-                out.write(("\n " if first else ",\n ") + json.dumps(rel, ensure_ascii=False) + ": ")
-                out.write(json.dumps(items, ensure_ascii=False, default=str))
-                first = False
-        out.write("\n}\n")
+class _Findings:
+    """``findings.json``, written entry by entry as the batches end."""
+
+    def __init__(self, path: Path) -> None:
+        self.out = path.open("w", encoding="utf-8")
+        self.out.write("{")
+        self.first = True
+
+    def add(self, findings: dict[str, list[dict]]) -> None:
+        for rel, items in findings.items():
+            self.out.write(("\n " if self.first else ",\n ") + json.dumps(rel, ensure_ascii=False) + ": ")
+            self.out.write(json.dumps(items, ensure_ascii=False, default=str))
+            self.first = False
+
+    def __enter__(self) -> _Findings:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.out.write("\n}\n")
+        self.out.close()
 
 
 def _parts(
