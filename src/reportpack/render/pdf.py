@@ -9,11 +9,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from reportpack.errors import InputError
+from reportpack.errors import InputError, ReportPackError
 
 
 class LibreOfficeMissing(InputError):
     """PDF renditions were asked for on a machine without LibreOffice."""
+
+
+class LibreOfficeFailed(ReportPackError):
+    """LibreOffice did not convert documents, twice: its exit code and last words are in the message."""
 
 
 def soffice() -> str:
@@ -63,7 +67,24 @@ def balanced_chunks(docs: list[Path], workers: int) -> list[list[Path]]:
     return chunks
 
 
+ATTEMPTS = 2  # LibreOffice now and then exits 1 having converted nothing (seen on its first start on a machine)
+
+
 def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str = "pdf") -> None:
+    """Convert ``docs`` in one LibreOffice call, tried again once when it fails or leaves a PDF
+    missing (it exits 0 when it cannot load a document); ``LibreOfficeFailed`` names the documents."""
+    for _ in range(ATTEMPTS):
+        problem = _convert_once(docs, out_dir, fonts_conf, target)
+        if problem is None:
+            return
+    names = ", ".join(str(d) for d in docs[:3]) + (f" and {len(docs) - 3} more" if len(docs) > 3 else "")
+    raise LibreOfficeFailed(f"LibreOffice could not convert {names} to PDF (tried {ATTEMPTS} times): {problem}")
+
+
+def _convert_once(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str) -> str | None:
+    """One LibreOffice call; what went wrong, or ``None`` when every PDF is there."""
+    for doc in docs:  # a stale PDF of an earlier attempt must not pass for this one's
+        (out_dir / (doc.stem + ".pdf")).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
         # A private profile: a LibreOffice already running for the user (or another chunk) cannot swallow the call.
@@ -77,7 +98,17 @@ def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str = "p
             str(out_dir),
             *map(str, docs),
         ]
-        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=CHUNK_TIMEOUT_S)
+        try:
+            done = subprocess.run(cmd, env=env, capture_output=True, timeout=CHUNK_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return f"it ran more than {CHUNK_TIMEOUT_S} s"
+    said = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-3:]
+    if done.returncode != 0:
+        return f"exit status {done.returncode}; it said: {' / '.join(said) or '(nothing)'}"
+    missing = [d.name for d in docs if not (out_dir / (d.stem + ".pdf")).is_file()]
+    if missing:
+        return f"no PDF for {', '.join(missing)}; it said: {' / '.join(said) or '(nothing)'}"
+    return None
 
 
 def page_pngs(doc: Path, pages: dict[Path, int | None], fonts_conf: Path, dpi: int = 80) -> dict[Path, int]:

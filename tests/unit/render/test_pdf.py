@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from reportpack.render import pdf
+from tests.conftest import require_tool
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,52 @@ def test_chunks_are_balanced_over_the_workers_and_never_above_the_limit(count, w
     assert [len(c) for c in chunks] == sizes
     assert [d for c in chunks for d in c] == docs  # every document once, in order
     assert all(len(c) <= pdf.CHUNK for c in chunks)
+
+
+def _fake_soffice(tmp_path: Path, monkeypatch, script: str) -> Path:
+    """A stand-in ``soffice`` running ``script`` (sh); it counts its calls in ``calls``."""
+    fake = tmp_path / "soffice"
+    fake.write_text(f'#!/bin/sh\necho x >> "{tmp_path}/calls"\n{script}\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(pdf, "soffice", lambda: str(fake))
+    return tmp_path / "calls"
+
+
+# The fake writes a PDF for every document given after --outdir DIR, as LibreOffice does.
+_WRITE_PDFS = (
+    'out=""; grab=0; for a in "$@"; do if [ $grab = 1 ]; then out=$a; grab=2; elif [ "$a" = --outdir ]; then grab=1; '
+    'elif [ $grab = 2 ]; then b=$(basename "$a" .docx); echo pdf > "$out/$b.pdf"; fi; done'
+)
+
+
+def test_a_libreoffice_call_that_fails_once_is_tried_again(tmp_path, monkeypatch):
+    calls = _fake_soffice(
+        tmp_path, monkeypatch, f'[ $(wc -l < "{tmp_path}/calls") = 1 ] && {{ echo boom >&2; exit 1; }}\n{_WRITE_PDFS}'
+    )
+    docs = [tmp_path / "a.docx", tmp_path / "b.docx"]
+    made = pdf.to_pdf(docs, tmp_path / "out", tmp_path / "fonts.conf")
+    assert [p.read_text() for p in made] == ["pdf\n", "pdf\n"]
+    assert len(calls.read_text().splitlines()) == 2
+
+
+def test_libreoffice_failing_twice_names_the_documents_and_what_it_said(tmp_path, monkeypatch):
+    _fake_soffice(tmp_path, monkeypatch, "echo 'Error: source file could not be loaded' >&2; exit 1")
+    with pytest.raises(pdf.LibreOfficeFailed, match=r"a\.docx.*tried 2 times.*exit status 1.*could not be loaded"):
+        pdf.to_pdf([tmp_path / "a.docx"], tmp_path / "out", tmp_path / "fonts.conf")
+
+
+def test_a_pdf_libreoffice_left_out_is_an_error_even_when_it_exits_0(tmp_path, monkeypatch):
+    """LibreOffice exits 0 when it cannot load a document; a stale PDF from before must not count."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "b.pdf").write_text("stale")
+    _fake_soffice(tmp_path, monkeypatch, "exit 0")
+    with pytest.raises(pdf.LibreOfficeFailed, match=r"no PDF for a\.docx, b\.docx"):
+        pdf.to_pdf([tmp_path / "a.docx", tmp_path / "b.docx"], tmp_path / "out", tmp_path / "fonts.conf")
+
+
+def test_a_document_libreoffice_cannot_load_stops_the_conversion_naming_it(tmp_path):
+    require_tool("soffice")
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(pdf.LibreOfficeFailed, match="broken.docx"):
+        pdf.to_pdf([broken], tmp_path / "out", Path(__file__).parents[3] / "templates" / "fonts" / "fonts.conf")
