@@ -18,107 +18,82 @@ with bounds as (
       and (o.closed_on is null or o.closed_on >= :period_start)
 ),
 anchor as (
-    -- the last row on or before each outlet's first day: carried into the period
-    select b.unit_id, max(d.biz_date) as anchor_date
+    -- the last row on or before each outlet's first day: carried into the period. Nearly always the
+    -- first day's own row, found by the (biz_date, unit_id) index; only an outlet without one is
+    -- looked for further back (reading every earlier row of every outlet grew with the history)
+    select b.unit_id, coalesce(
+        (select max(d.biz_date) from daily_balance d where d.biz_date = b.first_day and d.unit_id = b.unit_id),
+        (select max(d.biz_date) from daily_balance d where d.biz_date < b.first_day and d.unit_id = b.unit_id)
+    ) as anchor_date
     from bounds b
-    join daily_balance d on d.unit_id = b.unit_id and d.biz_date <= b.first_day
-    group by b.unit_id
 ),
-in_period as (
-    -- the rows after each outlet's first day (the period's bounds stated as constants too, so
-    -- the database reads the period's rows by the (biz_date, unit_id) index, not the whole table),
-    -- and its anchor row, which counts from the first day
+period_rows as (
+    -- every row the figures and the checks read, each read once (one scan, one sort by outlet and
+    -- day for all of them): each outlet's rows from its first day to its last (the period's bounds
+    -- stated as constants too, so the database reads the period's rows by the (biz_date, unit_id)
+    -- index), and its anchor row when that is earlier, which counts from the first day
     select
-        d.unit_id,
-        d.biz_date as eff_date,
+        d.unit_id, d.biz_date, b.first_day,
         d.corporate_deposit, d.savings_deposit, d.loans,
         d.npl_substandard + d.npl_doubtful + d.npl_loss as npl
     from daily_balance d
     join bounds b on b.unit_id = d.unit_id
-    where d.biz_date > b.first_day and d.biz_date <= b.last_day
+    where d.biz_date >= b.first_day and d.biz_date <= b.last_day
       and d.biz_date between :period_start and :period_end
     union all
     select
-        d.unit_id,
-        b.first_day as eff_date,
+        d.unit_id, d.biz_date, b.first_day,
         d.corporate_deposit, d.savings_deposit, d.loans,
         d.npl_substandard + d.npl_doubtful + d.npl_loss as npl
     from anchor a
     join bounds b on b.unit_id = a.unit_id
     join daily_balance d on d.unit_id = a.unit_id and d.biz_date = a.anchor_date
+    where a.anchor_date < b.first_day
 ),
-spans as (
+ordered as (
+    -- each row with the day its balance counts from (the anchor's: the first day) and its
+    -- neighbours in day order: the next row's day ends its span; the previous row's day and
+    -- balances find duplicate days and day-on-day jumps
     select
-        r.unit_id, r.corporate_deposit, r.savings_deposit, r.loans, r.npl, c.day_no,
-        lead(c.day_no) over (partition by r.unit_id order by c.day_no) as next_day_no
-    from in_period r
-    join calendar c on c.cal_date = r.eff_date
+        r.unit_id, r.biz_date, r.first_day,
+        r.corporate_deposit, r.savings_deposit, r.loans, r.npl,
+        r.biz_date >= r.first_day as in_period,
+        c.day_no,
+        lead(c.day_no) over w as next_day_no,
+        lag(r.biz_date) over w as prev_date,
+        lag(r.corporate_deposit) over w as prev_corporate,
+        lag(r.savings_deposit) over w as prev_savings
+    from period_rows r
+    join calendar c on c.cal_date = case when r.biz_date < r.first_day then r.first_day else r.biz_date end
+    window w as (partition by r.unit_id order by r.biz_date)
 ),
-weighted as (
+per_outlet as (
     select
-        s.unit_id,
-        s.corporate_deposit, s.savings_deposit, s.loans, s.npl,
-        s.next_day_no is null as is_last,
-        coalesce(s.next_day_no, l.day_no + 1) - s.day_no as days
-    from spans s
-    join bounds b on b.unit_id = s.unit_id
+        o.unit_id,
+        -- 日均's day-weighted sums: a row's balance holds until the next row (the last until the last day)
+        sum(o.corporate_deposit * (coalesce(o.next_day_no, l.day_no + 1) - o.day_no)) as corporate_day_sum,
+        sum(o.savings_deposit * (coalesce(o.next_day_no, l.day_no + 1) - o.day_no)) as savings_day_sum,
+        sum(coalesce(o.next_day_no, l.day_no + 1) - o.day_no) as covered_days,
+        max(case when o.next_day_no is null then o.corporate_deposit end) as corporate_end,
+        max(case when o.next_day_no is null then o.savings_deposit end) as savings_end,
+        max(case when o.next_day_no is null then o.loans end) as loans_end,
+        max(case when o.next_day_no is null then o.npl end) as npl_end,
+        -- the checks, on the rows from the first day on (not an earlier anchor)
+        sum(case when o.in_period then 1 else 0 end) as rows_in_period,
+        sum(case when o.in_period and (o.prev_date is null or o.prev_date <> o.biz_date) then 1 else 0 end) as distinct_days,
+        sum(case when o.in_period and (o.corporate_deposit < 0 or o.savings_deposit < 0 or o.loans < 0) then 1 else 0 end) as negative_rows,
+        sum(case when o.in_period and o.npl > o.loans then 1 else 0 end) as npl_over_loans_rows,
+        min(case when o.in_period and (o.corporate_deposit < 0 or o.savings_deposit < 0 or o.loans < 0) then o.biz_date end) as first_negative_date,
+        min(case when o.in_period and o.prev_date = o.biz_date then o.biz_date end) as first_duplicate_date,
+        -- plausibility: the largest day-on-day relative change of each balance
+        max(case when o.in_period and o.prev_date >= o.first_day and o.prev_corporate > 0
+                 then abs(o.corporate_deposit - o.prev_corporate) * 1.0 / o.prev_corporate end) as corporate_max_day_change,
+        max(case when o.in_period and o.prev_date >= o.first_day and o.prev_savings > 0
+                 then abs(o.savings_deposit - o.prev_savings) * 1.0 / o.prev_savings end) as savings_max_day_change
+    from ordered o
+    join bounds b on b.unit_id = o.unit_id
     join calendar l on l.cal_date = b.last_day
-),
-sums as (
-    select
-        unit_id,
-        sum(corporate_deposit * days) as corporate_day_sum,
-        sum(savings_deposit * days) as savings_day_sum,
-        sum(days) as covered_days,
-        max(case when is_last then corporate_deposit end) as corporate_end,
-        max(case when is_last then savings_deposit end) as savings_end,
-        max(case when is_last then loans end) as loans_end,
-        max(case when is_last then npl end) as npl_end
-    from weighted
-    group by unit_id
-),
-checks as (
-    select
-        d.unit_id,
-        count(*) as rows_in_period,
-        count(distinct d.biz_date) as distinct_days,
-        sum(case when d.corporate_deposit < 0 or d.savings_deposit < 0 or d.loans < 0 then 1 else 0 end) as negative_rows,
-        sum(case when d.npl_substandard + d.npl_doubtful + d.npl_loss > d.loans then 1 else 0 end) as npl_over_loans_rows,
-        min(case when d.corporate_deposit < 0 or d.savings_deposit < 0 or d.loans < 0 then d.biz_date end) as first_negative_date
-    from daily_balance d
-    join bounds b on b.unit_id = d.unit_id
-    where d.biz_date between b.first_day and b.last_day
-      and d.biz_date between :period_start and :period_end
-    group by d.unit_id
-),
-duplicates as (
-    select unit_id, min(biz_date) as first_duplicate_date
-    from (
-        select d.unit_id, d.biz_date
-        from daily_balance d
-        join bounds b on b.unit_id = d.unit_id
-        where d.biz_date between b.first_day and b.last_day
-      and d.biz_date between :period_start and :period_end
-        group by d.unit_id, d.biz_date
-        having count(*) > 1
-    ) x
-    group by unit_id
-),
-day_changes as (
-    -- plausibility: the largest day-on-day relative change of each balance
-    select unit_id,
-           max(case when prev_corporate > 0 then abs(corporate_deposit - prev_corporate) * 1.0 / prev_corporate end) as corporate_max_day_change,
-           max(case when prev_savings > 0 then abs(savings_deposit - prev_savings) * 1.0 / prev_savings end) as savings_max_day_change
-    from (
-        select d.unit_id, d.corporate_deposit, d.savings_deposit,
-               lag(d.corporate_deposit) over (partition by d.unit_id order by d.biz_date) as prev_corporate,
-               lag(d.savings_deposit) over (partition by d.unit_id order by d.biz_date) as prev_savings
-        from daily_balance d
-        join bounds b on b.unit_id = d.unit_id
-        where d.biz_date between b.first_day and b.last_day
-      and d.biz_date between :period_start and :period_end
-    ) x
-    group by unit_id
+    group by o.unit_id
 ),
 year_start as (
     -- the base growth is counted from: 年初 (the previous year's 31 December), or, for an outlet
@@ -139,25 +114,22 @@ select
     y.loans as loans_year_start,
     s.corporate_day_sum, s.savings_day_sum,
     coalesce(s.covered_days, 0) as covered_days,
-    coalesce(k.rows_in_period, 0) as rows_in_period,
-    coalesce(k.distinct_days, 0) as distinct_days,
-    coalesce(k.negative_rows, 0) as negative_rows,
-    coalesce(k.npl_over_loans_rows, 0) as npl_over_loans_rows,
-    k.first_negative_date,
-    dup.first_duplicate_date,
+    coalesce(s.rows_in_period, 0) as rows_in_period,
+    coalesce(s.distinct_days, 0) as distinct_days,
+    coalesce(s.negative_rows, 0) as negative_rows,
+    coalesce(s.npl_over_loans_rows, 0) as npl_over_loans_rows,
+    s.first_negative_date,
+    s.first_duplicate_date,
     -- 年初 must exist for every outlet already open on 年初 (a later opening counts from its opening day)
     case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing,
-    coalesce(j.corporate_max_day_change, 0) as corporate_max_day_change,
-    coalesce(j.savings_max_day_change, 0) as savings_max_day_change,
+    coalesce(s.corporate_max_day_change, 0) as corporate_max_day_change,
+    coalesce(s.savings_max_day_change, 0) as savings_max_day_change,
     -- plausibility: the period-end balance against the outlet's own 年初
     coalesce(s.corporate_end * 1.0 / nullif(y.corporate_deposit, 0), 1) as corporate_end_to_year_start,
     coalesce(s.savings_end * 1.0 / nullif(y.savings_deposit, 0), 1) as savings_end_to_year_start
 from bounds b
 join calendar fc on fc.cal_date = b.last_day
 join calendar lc on lc.cal_date = b.first_day
-left join sums s on s.unit_id = b.unit_id
-left join checks k on k.unit_id = b.unit_id
+left join per_outlet s on s.unit_id = b.unit_id
 left join year_start y on y.unit_id = b.unit_id
-left join day_changes j on j.unit_id = b.unit_id
-left join duplicates dup on dup.unit_id = b.unit_id
 order by b.unit_id
