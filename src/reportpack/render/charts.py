@@ -17,7 +17,7 @@ import math
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from reportpack.render.deterministic import Member, write_zip
+from reportpack.render.deterministic import STATIC, Member, write_zip
 from reportpack.render.document import width
 
 WIDTH_MM, HEIGHT_MM = 150, 70  # inside the 156 mm type area
@@ -276,4 +276,4 @@ def workbook(cells: tuple[tuple[str, ...], ...]) -> bytes:
 
 @lru_cache(maxsize=1)
 def _xlsx_static() -> tuple[Member, ...]:
-    return tuple(Member.of(name, text.encode("utf-8")) for name, text in _XLSX_STATIC.items())
+    return tuple(Member.of(name, text.encode("utf-8"), STATIC) for name, text in _XLSX_STATIC.items())

@@ -128,6 +128,16 @@ _NUMBERED = re.compile(r"^\d+\.\s+(\S.*)$")
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|(?<![A-Za-z])(?:xxx|none|nan)(?![A-Za-z])", re.IGNORECASE)
 
 
+def _may_hold_leftover(text: str) -> bool:
+    """False when ``_LEFTOVER`` cannot match: substring tests are ~20× faster than its search, which
+    tries the look-behind at every character. (No other character matches x, n, o, e or a under
+    ``re.IGNORECASE``, and ``str.lower`` maps each of their capitals to them.)"""
+    if "{" in text or "}" in text:
+        return True
+    low = text.lower()
+    return "xxx" in low or "none" in low or "nan" in low
+
+
 def parse(text: str, source: str = "<text>") -> list[Block]:
     """Blocks of ``text``; ``source`` names the template in errors."""
     blocks: list[Block] = []

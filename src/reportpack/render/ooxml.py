@@ -39,7 +39,7 @@ from reportpack.render.arrange import (
     Table,
     arrange,
 )
-from reportpack.render.deterministic import FIXED_TIME, Member, write_zip
+from reportpack.render.deterministic import FIXED_TIME, STATIC, Member, write_zip
 from reportpack.render.document import Block
 from reportpack.render.styles import LINE_TWIPS, load_base
 
@@ -132,8 +132,12 @@ class Package:
         self.numbered_front_sect = _xml(numbered_front)
 
         variable = {"[Content_Types].xml", main, self.rels_name, "docProps/core.xml", styles_name}
-        self.static = [Member.of(name, data) for name, data in parts.items() if name not in variable]
-        self.styles = {False: Member.of(styles_name, parts[styles_name]), True: Member.of(styles_name, nested_styles)}
+        self.static = [Member.of(name, data, STATIC) for name, data in parts.items() if name not in variable]
+        self.pprs: dict[tuple, str] = {}  # paragraph properties as written (``_Body._ppr``), by their values
+        self.styles = {
+            False: Member.of(styles_name, parts[styles_name], STATIC),
+            True: Member.of(styles_name, nested_styles, STATIC),
+        }
 
     def style(self, name: str) -> str:
         return self.nested_ids[name] if name in self.nested_ids else self.style_ids[name]
@@ -218,7 +222,7 @@ def _chart_member(name: str, kind: str, cells: tuple[tuple[str, ...], ...]) -> M
 
 @lru_cache(maxsize=4)
 def _frame_member(name: str) -> Member:
-    return Member.of(name, charts.blank_png())
+    return Member.of(name, charts.blank_png(), STATIC)
 
 
 @lru_cache(maxsize=512)
@@ -322,17 +326,24 @@ class _Body:
         return f"<w:p>{self._ppr(para)}{self._content(para)}</w:p>"
 
     def _ppr(self, para: Para, sect: str = "") -> str:
+        key = (para.style, para.keep_next, para.page_break_before, para.space_before, para.right_indent, sect)
+        found = self.package.pprs.get(key)
+        if found is None:  # a document has a few dozen kinds of paragraph properties and hundreds of paragraphs
+            found = self.package.pprs[key] = self._new_ppr(*key)
+        return found
+
+    def _new_ppr(self, style, keep_next, page_break_before, space_before, right_indent, sect) -> str:
         props = []
-        if para.style:
-            props.append(f'<w:pStyle w:val="{self.package.style(para.style)}"/>')
-        if para.keep_next:
+        if style:
+            props.append(f'<w:pStyle w:val="{self.package.style(style)}"/>')
+        if keep_next:
             props.append("<w:keepNext/>")
-        if para.page_break_before:
+        if page_break_before:
             props.append("<w:pageBreakBefore/>")
-        if para.space_before is not None:
-            props.append(f'<w:spacing w:before="{para.space_before}"/>')
-        if para.right_indent is not None:
-            props.append(f'<w:ind w:right="{para.right_indent}"/>')
+        if space_before is not None:
+            props.append(f'<w:spacing w:before="{space_before}"/>')
+        if right_indent is not None:
+            props.append(f'<w:ind w:right="{right_indent}"/>')
         props.append(sect)
         return f"<w:pPr>{''.join(props)}</w:pPr>" if any(props) else ""
 

@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reportpack.render.document import DocumentSyntaxError, number, parse
+from reportpack.render.document import _LEFTOVER, DocumentSyntaxError, _may_hold_leftover, number, parse
 
 TEXT = """
 = 标题
@@ -81,10 +83,20 @@ def test_a_title_restarts_numbering():
     assert [b.number for b in blocks if b.kind == "heading"] == ["一、", "二、", "一、"]
 
 
-@pytest.mark.parametrize("leftover", ["{{ o.x }}", "余额xxx亿元", "余额nan亿元", "None", "{% if %}"])
+@pytest.mark.parametrize("leftover", ["{{ o.x }}", "余额xxx亿元", "余额nan亿元", "None", "NaN", "余额XXX亿元", "{% if %}", "%}"])
 def test_placeholders_and_missing_values_never_reach_a_document(leftover):
     with pytest.raises(DocumentSyntaxError, match="t.j2: line 2"):
         parse(f"= 标题\n正文{leftover}", source="t.j2")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    | st.from_regex(r"[^{}]{0,8}(xxx|none|nan|NaN|XxX|NONE)[^{}]{0,8}")
+)
+def test_the_quick_leftover_test_never_lets_through_what_the_full_search_finds(text):
+    if _LEFTOVER.search(text):
+        assert _may_hold_leftover(text)
 
 
 def test_unknown_marker_is_an_error():
