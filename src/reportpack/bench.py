@@ -148,7 +148,7 @@ def render(templates_dir: Path, outlets: int = 60, repeat: int = 3) -> dict:
     contexts = [docxtpl_context(b) for b in blocks]
 
     def fresh() -> None:  # every chart drawn anew, as in a pack where each document has its own
-        for cached in (charts.chart_xml, charts.workbook, ooxml._chart_member, ooxml._workbook_member):
+        for cached in (charts.chart_xml, charts.workbook, charts._wrapped, ooxml._chart_member, ooxml._workbook_member):
             cached.cache_clear()
 
     def ours() -> None:

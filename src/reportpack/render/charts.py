@@ -38,18 +38,23 @@ _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def wrapped(labels: list[str]) -> list[str]:
+def wrapped(labels: list[str] | tuple[str, ...]) -> list[str]:
     """Category labels that fit the room each has under the axis: a label wider than its share is
     broken into equal lines ("解放路\n分理处"); left to the chart engine it would break wherever the
     line fills ("解放路分理\n处") or turn the labels 45°."""
     room_mm = WIDTH_MM * PLOT_SHARE / max(len(labels), 1) * 0.9
     per_line = max(2, int(room_mm / (LABEL_HUNDREDTHS_PT / 100 * MM_PER_PT)))  # a CJK character is as wide as the type size
+    return list(_wrapped(tuple(labels), per_line))
+
+
+@lru_cache(maxsize=512)  # the chart part and its workbook show the same labels
+def _wrapped(labels: tuple[str, ...], per_line: int) -> tuple[str, ...]:
     out = []
     for label in labels:
         n = math.ceil(width(label) / per_line)
         size = math.ceil(len(label) / n) if n > 1 else len(label)
         out.append("\n".join(label[i : i + size] for i in range(0, len(label), size)))
-    return out
+    return tuple(out)
 
 
 def column(n: int) -> str:

@@ -128,6 +128,9 @@ _NUMBERED = re.compile(r"^\d+\.\s+(\S.*)$")
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|(?<![A-Za-z])(?:xxx|none|nan)(?![A-Za-z])", re.IGNORECASE)
 
 
+_MARKER_STARTS = frozenset("|@-=#>")  # what a line that is not body text starts with (or a digit: "1. ")
+
+
 def _may_hold_leftover(text: str) -> bool:
     """False when ``_LEFTOVER`` cannot match: substring tests are ~20× faster than its search, which
     tries the look-behind at every character. (No other character matches x, n, o, e or a under
@@ -156,7 +159,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             blocks.append(Block("paragraph", "".join(para)))
             para.clear()
 
-    check = _LEFTOVER.search(text) is not None  # one search of the whole text; line by line only to name the line
+    check = _may_hold_leftover(text) and _LEFTOVER.search(text) is not None  # line by line only to name the line
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         leftover = _LEFTOVER.search(line) if check else None
@@ -164,6 +167,11 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             raise DocumentSyntaxError(f"{source}: line {lineno}: {leftover.group(0)!r} must not reach a document: {line!r}")
         if not line:
             flush()
+            continue
+        if line[0] not in _MARKER_STARTS and not line[0].isdecimal():  # most lines: body text (\d is isdecimal)
+            if rows:
+                end_table()
+            para.append(line)
             continue
         if line.startswith("|"):
             row = tuple(cell.strip() for cell in _CELL_SEP.split(line.strip("|")))

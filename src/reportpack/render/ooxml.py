@@ -73,7 +73,7 @@ def _t(text: str) -> str:
         parts = re.split(r"(\t|\r\n|\n|\r)", text)
         return "".join("<w:tab/>" if p == "\t" else "<w:br/>" if p in ("\n", "\r", "\r\n") else _t(p) for p in parts if p)
     space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
-    return f"<w:t{space}>{escape(text)}</w:t>"
+    return f"<w:t{space}>{text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</w:t>"  # saxutils.escape, inlined
 
 
 def _field(kind: str, value: str = "") -> str:

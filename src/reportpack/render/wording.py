@@ -31,10 +31,14 @@ def _number(value, what: str) -> Decimal:
     return Decimal(repr(number)) if isinstance(value, float) else Decimal(str(value))
 
 
+_QUANTUM = {digits: Decimal(1).scaleb(-digits) for digits in range(7)}
+
+
 def round_half_up(value, digits: int = 2) -> Decimal:
-    quantum = Decimal(1).scaleb(-digits)
-    result = _number(value, "round").quantize(quantum, rounding=ROUND_HALF_UP)
-    return result + 0  # turns -0.00 into 0.00
+    quantum = _QUANTUM.get(digits) or Decimal(1).scaleb(-digits)
+    # a Decimal made here already (yi, pct, …: finite, checked) is not turned into text and back
+    number = value if type(value) is Decimal and value.is_finite() else _number(value, "round")
+    return number.quantize(quantum, rounding=ROUND_HALF_UP) + 0  # + 0 turns -0.00 into 0.00
 
 
 def _fmt(value: Decimal) -> str:

@@ -37,6 +37,19 @@ def test_sandbox_blocks_python_internals(tdir):
         templating.render(tdir, "evil.j2", {})
 
 
+def test_a_dicts_figures_are_its_keys_and_its_methods_stay_methods(tmp_path):
+    """``o.x`` on a dict is ``o["x"]``; a name that is a dict method (``get``) is the method even
+    when the dict has such a key, as in Jinja's own sandbox; internals stay refused."""
+    (tmp_path / "d.j2").write_text("{{ o.x }} {{ o.get('x') }} {{ o.get('y', 7) }} {{ o.items()|list|length }}", "utf-8")
+    (tmp_path / "class.j2").write_text("{{ o.__class__.__mro__ }}", "utf-8")
+    templating.environment.cache_clear()
+    assert templating.render(tmp_path, "d.j2", {"o": {"x": 1, "get": "键", "items": 3}}) == "1 1 7 3"
+    with pytest.raises(templating.TemplateRenderError, match="unsafe|not safely|has no attribute"):
+        templating.render(tmp_path, "class.j2", {"o": {"x": 1}})
+    with pytest.raises(templating.TemplateRenderError, match=r"d\.j2:line 1: .*'x'"):
+        templating.render(tmp_path, "d.j2", {"o": {}})
+
+
 def _outlet(**over):
     base = dict(
         unit_id="o1",
