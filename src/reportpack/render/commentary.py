@@ -77,7 +77,9 @@ class RuleSet:
     templates_dir: Path
     rules: tuple[Rule, ...]
     limits: dict[str, int]
-    _by_kind: dict = field(default_factory=dict, compare=False, repr=False)  # kind → (its rules, their conditions as one)
+    _by_kind: dict = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )  # kind → (its rules, their conditions as one)
 
     def of_kind(self, kind: str) -> tuple[list[tuple[int, Rule]], object]:
         """The rules of document ``kind`` (with their order in the file), and one compiled expression

@@ -457,6 +457,19 @@ def test_a_condition_on_a_figure_that_does_not_exist_fails_naming_the_rule(tmp_p
         commentary.evaluate(rules, "lobby_plan", _context())
 
 
+def test_of_several_conditions_the_one_that_fails_is_named(tmp_path):
+    """The conditions of a kind are evaluated together; when that fails, the error still names the rule."""
+    rules = "".join(
+        f"  - {{id: {rid}, documents: [lobby_plan], category: 措施, when: '{when}', text: t}}\n"
+        for rid, when in (("fine", "1 > 0"), ("typo", "o.complaint_rate > 1"), ("also_fine", "o.x is defined"))
+    )
+    loaded = commentary.load(_write(tmp_path, "rules:\n" + rules), TEMPLATES)
+    with pytest.raises(commentary.CommentaryError, match=r"rule typo: condition"):
+        commentary.evaluate(loaded, "lobby_plan", _context())
+    held = commentary.evaluate(loaded, "lobby_plan", _context(o={"complaint_rate": 2}))
+    assert [f.rule for f in held["措施"]] == ["fine", "typo"]
+
+
 def test_limits_cap_each_category(tmp_path):
     capped = replace(RULES, limits={**RULES.limits, "问题": 1})
     found = commentary.evaluate(capped, S, _context(o={"ebank_substitution_rate": 0.8}))
