@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -68,15 +69,19 @@ def balanced_chunks(docs: list[Path], workers: int) -> list[list[Path]]:
 
 
 ATTEMPTS = 2  # LibreOffice now and then exits 1 having converted nothing (seen on its first start on a machine)
+_TOO_LONG = "it ran more than"
 
 
 def _convert(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str = "pdf") -> None:
     """Convert ``docs`` in one LibreOffice call, tried again once when it fails or leaves a PDF
-    missing (it exits 0 when it cannot load a document); ``LibreOfficeFailed`` names the documents."""
+    missing (it exits 0 when it cannot load a document), not when it timed out;
+    ``LibreOfficeFailed`` names the documents."""
     for _ in range(ATTEMPTS):
         problem = _convert_once(docs, out_dir, fonts_conf, target)
         if problem is None:
             return
+        if problem.startswith(_TOO_LONG):  # a hang is not a hiccup: another try would only wait as long again
+            break
     names = ", ".join(str(d) for d in docs[:3]) + (f" and {len(docs) - 3} more" if len(docs) > 3 else "")
     raise LibreOfficeFailed(f"LibreOffice could not convert {names} to PDF (tried {ATTEMPTS} times): {problem}")
 
@@ -98,13 +103,18 @@ def _convert_once(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str
             str(out_dir),
             *map(str, docs),
         ]
-        try:
-            done = subprocess.run(cmd, env=env, capture_output=True, timeout=CHUNK_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            return f"it ran more than {CHUNK_TIMEOUT_S} s"
-    said = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-3:]
-    if done.returncode != 0:
-        return f"exit status {done.returncode}; it said: {' / '.join(said) or '(nothing)'}"
+        # its own process group: soffice is a launcher whose soffice.bin would outlive a kill of the
+        # launcher alone, holding the pipes (and the call) open
+        with subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True) as proc:
+            try:
+                _, err = proc.communicate(timeout=CHUNK_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                return f"{_TOO_LONG} {CHUNK_TIMEOUT_S} s"
+    said = (err or b"").decode("utf-8", "replace").strip().splitlines()[-3:]
+    if proc.returncode != 0:
+        return f"exit status {proc.returncode}; it said: {' / '.join(said) or '(nothing)'}"
     missing = [d.name for d in docs if not (out_dir / (d.stem + ".pdf")).is_file()]
     if missing:
         return f"no PDF for {', '.join(missing)}; it said: {' / '.join(said) or '(nothing)'}"

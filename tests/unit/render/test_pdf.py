@@ -77,3 +77,14 @@ def test_a_document_libreoffice_cannot_load_stops_the_conversion_naming_it(tmp_p
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(pdf.LibreOfficeFailed, match="broken.docx"):
         pdf.to_pdf([broken], tmp_path / "out", Path(__file__).parents[3] / "templates" / "fonts" / "fonts.conf")
+
+
+def test_a_libreoffice_call_that_times_out_is_killed_whole_and_not_tried_again(tmp_path, monkeypatch):
+    """As soffice's launcher starts soffice.bin, the stand-in starts a child that would run on."""
+    calls = _fake_soffice(tmp_path, monkeypatch, f'sleep 60 >/dev/null 2>&1 & echo $! > "{tmp_path}/child"; wait')
+    monkeypatch.setattr(pdf, "CHUNK_TIMEOUT_S", 0.5)
+    with pytest.raises(pdf.LibreOfficeFailed, match=r"a\.docx.*ran more than 0\.5 s"):
+        pdf.to_pdf([tmp_path / "a.docx"], tmp_path / "out", tmp_path / "fonts.conf")
+    assert len(calls.read_text().splitlines()) == 1
+    status = Path(f"/proc/{(tmp_path / 'child').read_text().strip()}/status")
+    assert not status.exists() or "State:\tZ" in status.read_text()  # killed (at most a zombie left for init)
