@@ -13,7 +13,8 @@ are in the run folder's `quarantine/`.
 
 **`reportpack_<pack>_publish`** is scheduled on that asset: it derives the figures, renders the
 documents (for `reportpack_half_year` the seven kinds of the seed and a compilation per sub-branch;
-for `reportpack_monthly_brief` a 月度经营简报 per sub-branch) and publishes the period's next version
+for `reportpack_monthly_brief` a 月度经营简报 per sub-branch), assembles the compilations (their 目录
+numbered by LibreOffice's layout; PDFs with `{"pdf": true}`) and publishes the period's next version
 `REPORTPACK_OUTPUT_DIR/<period>/v<n>` (`latest` points at it) with a manifest, a changes report and
 an index page. Then the pack's owners (`review.owners`, by Airflow user name) are asked to approve or
 reject it (**Required Actions**; only they may answer): approval makes the version final and writes
@@ -210,10 +211,18 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             return run
 
         @task
-        def render(run: dict, params=None) -> dict:
+        def render(run: dict) -> dict:
             from reportpack import pipeline, settings
 
-            pipeline.render(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
+            pipeline.render(settings.load(), pipeline.Run.from_ref(run))
+            return run
+
+        @task
+        def assemble(run: dict, params=None) -> dict:
+            """The compilations, their 目录 numbered by LibreOffice's layout (and PDFs when asked)."""
+            from reportpack import pipeline, settings
+
+            pipeline.assemble(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
             return run
 
         @task
@@ -250,7 +259,7 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             print(f"{published['path']}: {decided['status']} by {decided['by']}")
             return decided
 
-        published = publish(render(derive(receive())))
+        published = publish(assemble(render(derive(receive()))))
         ask_owners(published) >> review
         record_decision(published, review.output)
 

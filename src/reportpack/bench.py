@@ -253,7 +253,7 @@ def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
     started = time.perf_counter()
     run = pipeline.start(s, PERIOD, "bench")
     rss_after = {}  # the process's peak RSS after each phase: which phase sets it
-    for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
+    for phase in pipeline.BEFORE_PUBLISH:
         phase(s, run)
         rss_after[phase.__name__] = peak_rss_mb()
     seconds = dict(run.state.seconds)

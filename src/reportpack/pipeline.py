@@ -1,4 +1,4 @@
-"""The pack run in phases — start → check_source → extract → validate → derive → render → publish — as thin calls
+"""The pack run in phases — start → check_source → extract → validate → derive → render → assemble → publish — as thin calls
 into the phase modules.
 
 Each phase reads and writes files in the run's private folder (``<output>/.runs/<period>-<run id>``)
@@ -31,7 +31,8 @@ from reportpack.publish import approval, changes, index, pack, validation_pages
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
-from reportpack.render.documents import part_subjects, pdf_renditions, render_pack
+from reportpack.render.documents import assemble as assemble_compilations
+from reportpack.render.documents import part_subjects, pdf_renditions, render_documents, waiting
 from reportpack.render.wording import cn_numeral
 from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
@@ -203,9 +204,9 @@ def derive(settings: Settings, run: Run) -> dict[str, int]:
 
 
 @_phase
-def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
-    """Every document of the pack definition, then one compilation per sub-branch; returns path → kind.
-    With ``pdf``, LibreOffice also writes a PDF of every document under ``pdf/``."""
+def render(settings: Settings, run: Run) -> dict[str, str]:
+    """Every document of the pack definition, and each compilation's text and layout copy in the
+    run's work folder for ``assemble``; returns path → kind."""
     state = run.state
     templates = settings.templates_dir
     definition = packdef.load(packdef.path_of(templates, state.pack), templates)
@@ -216,17 +217,41 @@ def render(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     rules = commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     warnings = [w.model_dump() for w in state.validation.warnings]
     timings: dict[str, float] = {}
-    kinds = render_pack(
-        run.pack, templates, definition, rules, by_subject, owner_entries, run.period, warnings, timings, settings.workers
+    kinds = render_documents(
+        run.pack,
+        run.work,
+        templates,
+        definition,
+        rules,
+        by_subject,
+        owner_entries,
+        run.period,
+        warnings,
+        timings,
+        settings.workers,
     )
-    if pdf:
-        started = time.perf_counter()
-        kinds.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", kinds, settings.workers))
-        timings["pdf"] = time.perf_counter() - started
-    _timed(run, **timings)  # render (the documents), assemble (the compilations), pdf
+    _timed(run, **timings)  # render (the documents)
     run.update(documents=kinds)
     log.info("rendered %d Word documents into %s", sum(1 for p in kinds if p.endswith(".docx")), run.pack)
     return kinds
+
+
+@_phase
+def assemble(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
+    """The compilations written with their 目录 numbered (``render`` left them in the work folder);
+    with ``pdf``, LibreOffice also writes a PDF of every document under ``pdf/``. Returns what it added
+    (path → kind)."""
+    templates = settings.templates_dir
+    definition = packdef.load(packdef.path_of(templates, run.state.pack), templates)
+    timings: dict[str, float] = {}
+    added = assemble_compilations(run.pack, run.work, definition, templates, timings, settings.workers)
+    if pdf:
+        started = time.perf_counter()
+        added.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", run.state.documents, settings.workers))
+        timings["pdf"] = time.perf_counter() - started
+    _timed(run, **timings)  # assemble (the compilations), pdf
+    run.update(documents={**run.state.documents, **added})
+    return added
 
 
 @_phase
@@ -238,6 +263,8 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
     ``pending``; the DAG's ``review`` task asks them); without, it is published ``unattended``. The
     next period's targets are stored in the warehouse as ``publish.approval`` decides."""
     state = run.state
+    if waiting(run.work):  # a bug in whoever calls the phases, never a pack without its compilations
+        raise RuntimeError(f"{run.folder}: the compilations are rendered but not assembled: run the assemble phase first")
     templates = settings.templates_dir
     definition = packdef.load(packdef.path_of(templates, state.pack), templates)
     if review and not definition.owners:
@@ -339,6 +366,10 @@ def _changes(
     return reports
 
 
+# The phases before publish, in order (a reviewed run stops there; tests and the bench run them one by one).
+BEFORE_PUBLISH = (check_source, extract, validate, derive, render, assemble)
+
+
 def run_all(
     settings: Settings, period_label: str, run_id: str | None = None, pdf: bool = False, pack_name: str = DEFAULT_PACK
 ) -> Path:
@@ -348,5 +379,6 @@ def run_all(
     extract(settings, run)
     validate(settings, run)
     derive(settings, run)
-    render(settings, run, pdf=pdf)
+    render(settings, run)
+    assemble(settings, run, pdf=pdf)
     return publish(settings, run)

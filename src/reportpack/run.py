@@ -1,6 +1,6 @@
 """One run of a pack: its private folder and its typed state (``run.json``), shared by the phases.
 
-Each phase (extract → validate → derive → render → publish) may run in another process or on
+Each phase (extract → validate → derive → render → assemble → publish) may run in another process or on
 another Airflow worker; what one phase tells the next goes through ``run.json``, read and written
 only through ``RunState`` so a misspelt or missing key is an error, not a silent ``None``.
 """
@@ -111,6 +111,11 @@ class Run:
     @property
     def quarantine(self) -> Path:
         return self.folder / "quarantine"
+
+    @property
+    def work(self) -> Path:
+        """What one phase leaves for the next and the pack does not hold (the compilations' texts and layout copies)."""
+        return self.folder / "work"
 
     def ref(self) -> dict:
         """What Airflow passes between tasks (XCom): small and JSON."""

@@ -83,7 +83,7 @@ def test_two_dags_per_pack_definition_each_reading_as_the_flow(parse_log):
         checks, publishing = bag.dags[f"reportpack_{name}"], bag.dags[f"reportpack_{name}_publish"]
         assert [t.task_id for t in checks.topological_sort()] == ["plan", "check_source", "extract", "validate"]
         order = [t.task_id for t in publishing.topological_sort()]
-        assert order == ["receive", "derive", "render", "publish", "ask_owners", "review", "record_decision"]
+        assert order == ["receive", "derive", "render", "assemble", "publish", "ask_owners", "review", "record_decision"]
         assert {t.task_id for t in publishing.get_task("publish").downstream_list} == {"ask_owners", "record_decision"}
         assert publishing.get_task("review").upstream_task_ids == {"ask_owners"}
         # the publish DAG is scheduled on the validated data the checks DAG announces (one asset per period)

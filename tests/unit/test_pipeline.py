@@ -298,7 +298,9 @@ def test_the_pack_bench_runs_a_whole_pack_on_a_seeded_postgresql_warehouse_and_t
     assert set(result["phases_s"]) == set(bench.PHASES) and all(v >= 0 for v in result["phases_s"].values())
     assert result["phases_s"]["render"] > 0 and result["wall_s"] >= sum(result["phases_s"].values()) * 0.9
     after = result["peak_rss_after_phase_mb"]
-    assert list(after) == ["check_source", "extract", "validate", "derive", "render", "publish"] and after["render"] > 50
+    assert (
+        list(after) == ["check_source", "extract", "validate", "derive", "render", "assemble", "publish"] and after["render"] > 50
+    )
 
 
 def test_the_docxtpl_baseline_writes_the_same_paragraphs_in_the_same_styles_and_the_same_tables():
@@ -384,6 +386,7 @@ def test_first_half_plans_set_targets_that_second_half_summaries_complete(wareho
         if r.better == "higher":
             assert r.completion == pytest.approx(r.actual / r.target)
     pipeline.render(s, run)
+    pipeline.assemble(s, run)
     h2 = pipeline.publish(s, run)
     with_targets = {u for u, *_ in stored} & set(outlets.index)
     assert len(with_targets) == len(outlets)  # every outlet of 2023H2 had targets from its H1 plan
@@ -414,7 +417,7 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
 def test_targets_that_cannot_be_stored_publish_nothing(warehouse, make_settings):
     s = make_settings(warehouse)
     run = pipeline.start(s, "2023H1", "no-store", pack_name=SMALL)
-    for phase in (pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
+    for phase in (pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render, pipeline.assemble):
         phase(s, run)
     _sql(warehouse, "alter table plan_target rename to plan_target_gone")  # e.g. no write permission
     with pytest.raises(Exception, match="plan_target"):
@@ -424,7 +427,7 @@ def test_targets_that_cannot_be_stored_publish_nothing(warehouse, make_settings)
 
 def _publish(s, run_id, review):
     run = pipeline.start(s, "2023H1", run_id, pack_name=SMALL)
-    for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
+    for phase in pipeline.BEFORE_PUBLISH:
         phase(s, run)
     return pipeline.publish(s, run, review=review)
 
@@ -519,3 +522,39 @@ def test_the_bench_measures_a_packs_own_peak_memory_not_that_of_the_process_that
     child = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
     assert 10 < child < 300, child  # ru_maxrss said 555 here
     del held
+
+
+def test_the_compilations_are_assembled_in_another_process_from_the_run_folder_alone(warehouse, make_settings, tmp_path):
+    """The render and assemble phases are separate Airflow tasks: what assemble needs is in the run
+    folder, not in memory; publishing before it is refused, never a pack without its compilations."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, require_tool
+
+    require_tool("soffice", "pdftotext")
+    s = make_settings(warehouse)
+    run = pipeline.start(s, "2023H1", "apart")
+    for phase in (pipeline.extract, pipeline.validate, pipeline.derive, pipeline.render):
+        phase(s, run)
+    assert not list(run.pack.glob("*.docx"))  # the compilations wait for assemble
+    with pytest.raises(RuntimeError, match="rendered but not assembled: run the assemble phase"):
+        pipeline.publish(s, run)
+    env = {
+        **os.environ,
+        "REPORTPACK_HOME": str(ROOT),
+        "REPORTPACK_WAREHOUSE_URL": warehouse,
+        "REPORTPACK_OUTPUT_DIR": str(tmp_path / "output"),
+        "REPORTPACK_INPUT_DIR": str(tmp_path / "inputs"),
+    }
+    code = "import json, sys; from reportpack import pipeline, settings; "
+    code += "pipeline.assemble(settings.load(), pipeline.Run.from_ref(json.loads(sys.argv[1])))"
+    subprocess.run([sys.executable, "-c", code, json.dumps(run.ref())], env=env, check=True)
+    assert "assemble" in run.state.seconds
+    assert pipeline.assemble(s, run) == {}  # nothing left to do: a retried task changes nothing
+    published = pipeline.publish(s, run)
+    compilations = sorted(published.glob("*（汇总*篇）.docx"))
+    assert len(compilations) == 3
+    for path in compilations:
+        entries = [p.text for p in Document(str(path)).paragraphs if p.style.name in ("toc 1", "toc 2")]
+        assert len(entries) > 10 and all(re.fullmatch(r".+\t\d+", e) for e in entries), path.name  # every entry numbered

@@ -70,6 +70,9 @@ class _BatchResult:
     seconds: float
 
 
+COMPILATIONS = "compilations.json"  # in the work folder: the compilations rendered, waiting for ``assemble``
+
+
 def render_pack(
     pack_dir: Path,
     templates_dir: Path,
@@ -83,9 +86,34 @@ def render_pack(
     workers: int = 1,
 ) -> dict[str, str]:
     """Write every document and compilation under ``pack_dir`` and ``findings.json`` (why each
-    drafted sentence is there); returns path in the pack → kind. ``timings`` gets the seconds spent
-    on the documents and compilations (``render``) and on numbering the compilations' 目录 pages
-    (``assemble``).
+    drafted sentence is there): ``render_documents`` then ``assemble``, in one go; returns path in the
+    pack → kind. ``timings`` gets the seconds of each."""
+    with tempfile.TemporaryDirectory() as work:
+        kinds = render_documents(
+            pack_dir, Path(work), templates_dir, definition, rules, by_subject, owner_entries, period, warnings, timings, workers
+        )
+        kinds.update(assemble(pack_dir, Path(work), definition, templates_dir, timings, workers))
+    return kinds
+
+
+def render_documents(
+    pack_dir: Path,
+    work_dir: Path,
+    templates_dir: Path,
+    definition: PackDefinition,
+    rules: commentary.RuleSet,
+    by_subject: dict[str, list[subjects.Subject]],
+    owner_entries: list[inputs.Entry],
+    period: Period,
+    warnings: list[dict],
+    timings: dict[str, float] | None = None,
+    workers: int = 1,
+) -> dict[str, str]:
+    """Write every document under ``pack_dir`` and ``findings.json`` (why each drafted sentence is
+    there), and each compilation's text and layout copy under ``work_dir`` with a list of them
+    (``COMPILATIONS``) for ``assemble``, which writes the compilations once their 目录 is numbered
+    (without LibreOffice they are written here, their 目录 without page numbers). Returns path in the
+    pack → kind, the compilations included. ``timings`` gets the seconds spent (``render``).
 
     The work is cut into batches, one per sub-branch (its documents, then its compilation from their
     texts — nothing is rendered twice), spread over ``workers`` processes; each writes its files
@@ -106,69 +134,104 @@ def render_pack(
     for sub in by_subject["sub_branch"] if definition.compilation_template else ():
         batches.setdefault(sub.key, [])  # a sub-branch gets its compilation even with no document of its own
     layout = bool(definition.compilation_template) and _libreoffice()
-    with tempfile.TemporaryDirectory() as texts_dir:
-        (Path(texts_dir) / "frames").mkdir()
-        _JOB = _Job(
-            pack_dir,
-            templates_dir,
-            definition,
-            rules,
-            by_subject,
-            owner_entries,
-            base_context(templates_dir, period, warnings),
-            load_base(definition.style_base),
-            Path(texts_dir),
-            [],
-            layout,
-        )
-        try:
-            bank_findings: dict[str, list[dict]] = {}
-            bank = [_render(part, subject, bank_findings) for part, subject in batches.pop(None)]
-            _JOB = replace(_JOB, bank=bank)
-            compilations, documents = [], len(bank)
-            items = [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())]
-            step = max(1, len(items) // 10)
-            with _Findings(pack_dir / "findings.json") as findings:  # written as batches end: never all in memory
-                findings.add(bank_findings)
-                for n, result in enumerate(_map(_batch, items, workers), start=1):
-                    findings.add(result.findings)
-                    documents += result.documents
-                    if result.compilation is not None:
-                        compilations.append(result.compilation)
-                    if n % step == 0 or n == len(items):
-                        log.info("rendered %d of %d batches (%.0f s so far)", n, len(items), time.perf_counter() - began)
-        finally:
-            _JOB = None
-        for c in compilations:
-            kinds[c.path.name] = "compilation"
-        done = Counter(kinds.values())
-        for part in definition.parts:
-            batched = spread[part.kind]
-            log.info(
-                "rendered %s (%s): %d documents in %d batch%s",
-                part.name,
-                part.kind,
-                done[part.kind],
-                batched,
-                "es" * (batched != 1),
-            )
+    (work_dir / "frames").mkdir(parents=True, exist_ok=True)  # with the compilations' texts: read again by ``assemble``
+    _JOB = _Job(
+        pack_dir,
+        templates_dir,
+        definition,
+        rules,
+        by_subject,
+        owner_entries,
+        base_context(templates_dir, period, warnings),
+        load_base(definition.style_base),
+        work_dir,
+        [],
+        layout,
+    )
+    try:
+        bank_findings: dict[str, list[dict]] = {}
+        bank = [_render(part, subject, bank_findings) for part, subject in batches.pop(None)]
+        _JOB = replace(_JOB, bank=bank)
+        compilations, documents = [], len(bank)
+        items = [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())]
+        step = max(1, len(items) // 10)
+        with _Findings(pack_dir / "findings.json") as findings:  # written as batches end: never all in memory
+            findings.add(bank_findings)
+            for n, result in enumerate(_map(_batch, items, workers), start=1):
+                findings.add(result.findings)
+                documents += result.documents
+                if result.compilation is not None:
+                    compilations.append(result.compilation)
+                if n % step == 0 or n == len(items):
+                    log.info("rendered %d of %d batches (%.0f s so far)", n, len(items), time.perf_counter() - began)
+    finally:
+        _JOB = None
+    for c in compilations:
+        kinds[c.path.name] = "compilation"
+    done = Counter(kinds.values())
+    for part in definition.parts:
+        batched = spread[part.kind]
         log.info(
-            "rendered %d documents and %d compilations in %d batches on %d worker%s in %.1f s",
-            documents,
-            len(compilations),
-            len(items) + 1,
-            workers,
-            "s" if workers > 1 else "",
-            time.perf_counter() - began,
+            "rendered %s (%s): %d documents in %d batch%s",
+            part.name,
+            part.kind,
+            done[part.kind],
+            batched,
+            "es" * (batched != 1),
         )
-        timings["render"] = time.perf_counter() - began
-        started = time.perf_counter()
-        if compilations and layout:
-            kinds.update(_fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", pack_dir, workers))
-        timings["assemble"] = time.perf_counter() - started
-        log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
+    log.info(
+        "rendered %d documents and %d compilations in %d batches on %d worker%s in %.1f s",
+        documents,
+        len(compilations),
+        len(items) + 1,
+        workers,
+        "s" if workers > 1 else "",
+        time.perf_counter() - began,
+    )
+    timings["render"] = time.perf_counter() - began
+    records = [c.record(pack_dir, work_dir) for c in compilations]
+    _write_atomically(work_dir / COMPILATIONS, json.dumps({"layout": layout, "compilations": records}, ensure_ascii=False))
     kinds["findings.json"] = "findings"
     return kinds
+
+
+def assemble(
+    pack_dir: Path,
+    work_dir: Path,
+    definition: PackDefinition,
+    templates_dir: Path,
+    timings: dict[str, float] | None = None,
+    workers: int = 1,
+) -> dict[str, str]:
+    """Write the compilations ``render_documents`` left in ``work_dir``, each with its 目录's page
+    numbers from LibreOffice's layout of its layout copy, and their thumbnails; returns the thumbnails
+    (path in the pack → kind). Done once: called again, it finds nothing left to do."""
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
+    listed = work_dir / COMPILATIONS
+    if not listed.exists():
+        log.info("no compilations waiting to be assembled in %s", work_dir)
+        return {}
+    data = json.loads(listed.read_text("utf-8"))
+    compilations = [Compilation.of_record(r, pack_dir, work_dir, definition) for r in data["compilations"]]
+    kinds = {}
+    if compilations and data["layout"]:
+        kinds = _fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", pack_dir, workers)
+    listed.unlink()
+    timings["assemble"] = time.perf_counter() - started
+    log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
+    return kinds
+
+
+def waiting(work_dir: Path) -> bool:
+    """Whether compilations rendered in ``work_dir`` still wait for ``assemble``."""
+    return (work_dir / COMPILATIONS).exists()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    part = path.with_name(path.name + ".part")
+    part.write_text(text, "utf-8")
+    part.replace(path)
 
 
 def _map(fn, items: list, workers: int):
@@ -286,6 +349,30 @@ class Compilation:
     definition: PackDefinition
     frame: Path | None = None  # its layout copy (``to_docx(layout_only=True)``)
     probe_pages: int = 0  # pages of the layout copy that hold the cover and the 目录's probes
+
+    def record(self, pack_dir: Path, work_dir: Path) -> dict:
+        """What ``assemble`` needs to write it, in another process: paths relative to their folders."""
+        return {
+            "path": self.path.relative_to(pack_dir).as_posix(),
+            "text": self.text.relative_to(work_dir).as_posix(),
+            "title": self.title,
+            "author": self.author,
+            "frame": self.frame.relative_to(work_dir).as_posix() if self.frame else None,
+            "probe_pages": self.probe_pages,
+        }
+
+    @classmethod
+    def of_record(cls, record: dict, pack_dir: Path, work_dir: Path, definition: PackDefinition) -> Compilation:
+        frame = work_dir / record["frame"] if record["frame"] else None
+        return cls(
+            pack_dir / record["path"],
+            work_dir / record["text"],
+            record["title"],
+            record["author"],
+            definition,
+            frame,
+            record["probe_pages"],
+        )
 
     def blocks(self) -> list[document.Block]:
         return _blocks(self.text.read_text("utf-8"), self.definition.compilation_template or "compilation", self.definition)
