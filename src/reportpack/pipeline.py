@@ -366,7 +366,7 @@ def _changes(
     return reports
 
 
-# The phases before publish, in order (a reviewed run stops there; tests and the bench run them one by one).
+# The phases before publish, in order (the bench and the tests call them one by one).
 BEFORE_PUBLISH = (check_source, extract, validate, derive, render, assemble)
 
 
