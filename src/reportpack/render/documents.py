@@ -209,7 +209,7 @@ def assemble(
     timings = {} if timings is None else timings
     started = time.perf_counter()
     listed = work_dir / COMPILATIONS
-    if not listed.exists():
+    if not waiting(work_dir):
         log.info("no compilations waiting to be assembled in %s", work_dir)
         return {}
     data = json.loads(listed.read_text("utf-8"))

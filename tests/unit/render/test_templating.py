@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from pathlib import Path
 
@@ -395,6 +396,9 @@ def test_a_negative_completion_is_worded_not_printed_as_a_negative_percentage():
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(completion_corporate_growth=-0.2027))
     assert "-20.27%" not in text and "完成年度计划的-" not in text
     assert "对公存款较年初减少，年度新增计划尚未起步" in text
+    # a plan not started lags by the whole time progress, not by it minus a negative completion
+    behind = re.search(r"尚未起步，落后序时进度([\d.]+)个百分点", text)
+    assert behind and float(behind.group(1)) == round(_context()["o"]["time_progress"] * 100, 2), text
 
 
 def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_not_ranked():
