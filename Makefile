@@ -45,6 +45,7 @@ install: $(VENV)/.installed
 $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { cat $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
+	$(BIN)/airflow pools set reportpack_render 2 "ReportPack render batches at once" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
 	touch $@
 
 airflow-db: $(AIRFLOW_HOME)/.migrated

@@ -11,10 +11,13 @@ period's validated data as an asset of its own (`reportpack://<pack>/<period>/va
 alias `reportpack_<pack>_validated`). A validation failure fails the run at once; the offending rows
 are in the run folder's `quarantine/`.
 
-**`reportpack_<pack>_publish`** is scheduled on that asset: it derives the figures, renders the
-documents (for `reportpack_half_year` the seven kinds of the seed and a compilation per sub-branch;
-for `reportpack_monthly_brief` a 月度经营简报 per sub-branch), assembles the compilations (their 目录
-numbered by LibreOffice's layout; PDFs with `{"pdf": true}`) and publishes the period's next version
+**`reportpack_<pack>_publish`** is scheduled on that asset: it derives the figures, cuts the pack into
+batches of whole sub-branches (`plan`; `REPORTPACK_BATCH_OUTLETS` outlets or more each), renders each
+batch as a mapped task that any worker may run (`batch`, at most the pool `reportpack_render`'s slots
+at once: the documents — for `reportpack_half_year` the seven kinds of the seed and a compilation per
+sub-branch; for `reportpack_monthly_brief` a 月度经营简报 per sub-branch — and the compilations, their
+目录 numbered by LibreOffice's layout), gathers them once every batch is done (`collect`; PDFs with
+`{"pdf": true}`) and publishes the period's next version
 `REPORTPACK_OUTPUT_DIR/<period>/v<n>` (`latest` points at it) with a manifest, a changes report and
 an index page. Then the pack's owners (`review.owners`, by Airflow user name) are asked to approve or
 reject it (**Required Actions**; only they may answer): approval makes the version final and writes
@@ -70,6 +73,9 @@ TRANSIENT = RetryRule(
     action=RetryAction.RETRY,
     reason="warehouse unreachable",
 )
+# Render batches at once across every worker (an Airflow pool: `airflow pools set reportpack_render 4 …`,
+# made by `make airflow-db` and the compose file's init service).
+RENDER_POOL = "reportpack_render"
 APPROVE, REJECT = "批准定稿", "退回修改"  # = reportpack.airflow_support.APPROVE / REJECT
 # The warehouse as an Airflow asset: the bank's loader posts an event when it (re)loads data, with
 # extra {"period": "2023-06"} or {"through": "2023-06-30"}; every pack whose period that completes runs.
@@ -211,18 +217,31 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             return run
 
         @task
-        def render(run: dict) -> dict:
+        def plan(run: dict) -> list[int]:
+            """Cut the pack into batches of whole sub-branches (``REPORTPACK_BATCH_OUTLETS`` outlets or
+            more each) and render the bank's own documents; the batches are mapped below."""
             from reportpack import pipeline, settings
 
-            pipeline.render(settings.load(), pipeline.Run.from_ref(run))
-            return run
+            return pipeline.plan(settings.load(), pipeline.Run.from_ref(run))
+
+        @task(pool=RENDER_POOL, map_index_template="{{ batch_label }}")
+        def batch(run: dict, n: int) -> dict:
+            """One batch: its sub-branches' documents, then their compilations with the 目录 numbered by
+            LibreOffice. Retried alone; the pack is published only once every batch is done."""
+            from airflow.sdk import get_current_context
+
+            from reportpack import pipeline, settings
+
+            done = pipeline.batch(settings.load(), pipeline.Run.from_ref(run), n)
+            get_current_context()["batch_label"] = f"{n + 1}: {done['first']}…{done['last']}"  # the grid's name for it
+            return done
 
         @task
-        def assemble(run: dict, params=None) -> dict:
-            """The compilations, their 目录 numbered by LibreOffice's layout (and PDFs when asked)."""
+        def collect(run: dict, params=None) -> dict:
+            """Every batch done: ``findings.json`` and the pack's list of files (PDFs when asked)."""
             from reportpack import pipeline, settings
 
-            pipeline.assemble(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
+            pipeline.collect(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
             return run
 
         @task
@@ -259,7 +278,10 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             print(f"{published['path']}: {decided['status']} by {decided['by']}")
             return decided
 
-        published = publish(assemble(render(derive(receive()))))
+        derived = derive(receive())
+        collected = collect(derived)
+        batch.partial(run=derived).expand(n=plan(derived)) >> collected
+        published = publish(collected)
         ask_owners(published) >> review
         record_decision(published, review.output)
 

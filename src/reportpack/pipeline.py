@@ -32,7 +32,18 @@ from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
 from reportpack.render.documents import assemble as assemble_compilations
-from reportpack.render.documents import part_subjects, pdf_renditions, render_documents, waiting
+from reportpack.render.documents import (
+    assemble_batch,
+    batch_seconds,
+    part_subjects,
+    pdf_renditions,
+    render_batch,
+    render_documents,
+    waiting,
+)
+from reportpack.render.documents import collect as collect_batches
+from reportpack.render.documents import plan as plan_batches
+from reportpack.render.documents import planned as documents_plan
 from reportpack.render.wording import cn_numeral
 from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, write_state
 from reportpack.settings import Settings, redact
@@ -206,30 +217,10 @@ def derive(settings: Settings, run: Run) -> dict[str, int]:
 @_phase
 def render(settings: Settings, run: Run) -> dict[str, str]:
     """Every document of the pack definition, and each compilation's text and layout copy in the
-    run's work folder for ``assemble``; returns path → kind."""
-    state = run.state
-    templates = settings.templates_dir
-    definition = packdef.load(packdef.path_of(templates, state.pack), templates)
-    derived = {p.stem: pd.read_parquet(p) for p in sorted(run.figures.glob("*.parquet"))}
-    by_subject = subjects.build(derived)
-    keys = {part.kind: {s.key for s in part_subjects(part, by_subject)} for part in definition.parts}
-    owner_entries = inputs.load(run.pack / "inputs", definition, keys, shown_as=settings.input_dir / run.period.label)
-    rules = commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
-    warnings = [w.model_dump() for w in state.validation.warnings]
+    run's work folder for ``assemble``, in one batch spread over ``settings.workers`` processes;
+    returns path → kind."""
     timings: dict[str, float] = {}
-    kinds = render_documents(
-        run.pack,
-        run.work,
-        templates,
-        definition,
-        rules,
-        by_subject,
-        owner_entries,
-        run.period,
-        warnings,
-        timings,
-        settings.workers,
-    )
+    kinds = render_documents(*_render_args(settings, run), timings, settings.workers)
     _timed(run, **timings)  # render (the documents)
     run.update(documents=kinds)
     log.info("rendered %d Word documents into %s", sum(1 for p in kinds if p.endswith(".docx")), run.pack)
@@ -241,16 +232,91 @@ def assemble(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
     """The compilations written with their 目录 numbered (``render`` left them in the work folder);
     with ``pdf``, LibreOffice also writes a PDF of every document under ``pdf/``. Returns what it added
     (path → kind)."""
-    templates = settings.templates_dir
-    definition = packdef.load(packdef.path_of(templates, run.state.pack), templates)
+    definition = _definition(settings, run)
     timings: dict[str, float] = {}
-    added = assemble_compilations(run.pack, run.work, definition, templates, timings, settings.workers)
-    if pdf:
-        started = time.perf_counter()
-        added.update(pdf_renditions(run.pack, templates / "fonts" / "fonts.conf", run.state.documents, settings.workers))
-        timings["pdf"] = time.perf_counter() - started
-    _timed(run, **timings)  # assemble (the compilations), pdf
+    added = assemble_compilations(run.pack, run.work, definition, settings.templates_dir, timings, settings.workers)
     run.update(documents={**run.state.documents, **added})
+    if pdf:
+        added.update(_pdf(settings, run, timings))
+    _timed(run, **timings)  # assemble (the compilations), pdf
+    return added
+
+
+# In Airflow the render and assemble phases are cut into batches of whole sub-branches, mapped tasks
+# that may run on different workers: plan → batch (one per batch: its documents, then its
+# compilations assembled) → collect. They read and write only the run folder; a batch writes nothing
+# of the run's state (batches run at once), only its own record, last.
+
+
+@_phase
+def plan(settings: Settings, run: Run) -> list[int]:
+    """Cut the pack into batches of whole sub-branches (``settings.batch_outlets`` outlets or more
+    each) and render the bank's own documents; returns the batch numbers to map over."""
+    batches = plan_batches(*_render_args(settings, run), settings.batch_outlets)
+    return list(range(len(batches)))
+
+
+def batch(settings: Settings, run: Run, n: int) -> dict:
+    """Batch ``n`` of the ``plan``: its sub-branches' documents and compilations, the compilations
+    assembled (their 目录 numbered). Reads only its sub-branches' figures. Returns its record's counts."""
+    started = time.perf_counter()
+    definition = _definition(settings, run)
+    keys = [key for _, key in documents_plan(run.work)["batches"][n]]
+    record = render_batch(*_render_args(settings, run, keys), n, settings.workers)
+    assemble_batch(run.pack, run.work, definition, settings.templates_dir, n, settings.workers)
+    seconds = round(time.perf_counter() - started, 1)
+    return {
+        "batch": n,
+        "sub_branches": len(keys),
+        "first": keys[0] if keys else None,
+        "last": keys[-1] if keys else None,
+        "documents": record["documents"],
+        "seconds": seconds,
+    }
+
+
+@_phase
+def collect(settings: Settings, run: Run, pdf: bool = False) -> dict[str, str]:
+    """Once every batch is done: ``findings.json`` and the pack's list of files (refused while a batch
+    is missing); with ``pdf``, the PDF renditions. Returns path → kind."""
+    kinds = collect_batches(run.pack, run.work)
+    timings = batch_seconds(run.work)  # summed over the batches, which ran apart
+    run.update(documents=kinds)
+    if pdf:
+        _pdf(settings, run, timings)
+    _timed(run, **timings)
+    log.info("collected %d files of the pack from %s", len(kinds), run.work)
+    return kinds
+
+
+def _definition(settings: Settings, run: Run) -> packdef.PackDefinition:
+    return packdef.load(packdef.path_of(settings.templates_dir, run.state.pack), settings.templates_dir)
+
+
+def _render_args(settings: Settings, run: Run, sub_branches: list[str] | None = None) -> tuple:
+    """What rendering needs: the pack, work and templates folders, the pack definition, the commentary
+    rules, the subjects (only ``sub_branches``' when given), the owner input, the period and the
+    validation warnings."""
+    state = run.state
+    templates = settings.templates_dir
+    definition = _definition(settings, run)
+    by_subject = subjects.load(run.figures, sub_branches)
+    keys = None  # a batch's owner input was checked against every unit by ``plan``
+    if sub_branches is None:
+        keys = {part.kind: {s.key for s in part_subjects(part, by_subject)} for part in definition.parts}
+    owner_entries = inputs.load(run.pack / "inputs", definition, keys, shown_as=settings.input_dir / run.period.label)
+    rules = commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
+    warnings = [w.model_dump() for w in state.validation.warnings]
+    return (run.pack, run.work, templates, definition, rules, by_subject, owner_entries, run.period, warnings)
+
+
+def _pdf(settings: Settings, run: Run, timings: dict[str, float]) -> dict[str, str]:
+    """A PDF of every document (LibreOffice), recorded in the run's documents."""
+    started = time.perf_counter()
+    fonts = settings.templates_dir / "fonts" / "fonts.conf"
+    added = pdf_renditions(run.pack, fonts, run.state.documents, settings.workers)
+    run.update(documents={**run.state.documents, **added})
+    timings["pdf"] = time.perf_counter() - started
     return added
 
 
@@ -264,7 +330,10 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
     next period's targets are stored in the warehouse as ``publish.approval`` decides."""
     state = run.state
     if waiting(run.work):  # a bug in whoever calls the phases, never a pack without its compilations
-        raise RuntimeError(f"{run.folder}: the compilations are rendered but not assembled: run the assemble phase first")
+        raise RuntimeError(
+            f"{run.folder}: the documents are rendered but not assembled: run the assemble phase first "
+            "(in Airflow: every batch, then collect)"
+        )
     templates = settings.templates_dir
     definition = packdef.load(packdef.path_of(templates, state.pack), templates)
     if review and not definition.owners:

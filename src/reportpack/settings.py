@@ -26,6 +26,8 @@ class Settings:
     output_dir: Path
     input_dir: Path  # owner-written text, one folder per period: <input_dir>/2023H1/*.yaml
     workers: int = 1  # processes that render documents (and LibreOffice calls at once)
+    # Outlets per render batch in Airflow (a mapped task each; whole sub-branches, so a batch may hold more)
+    batch_outlets: int = 500
 
     @property
     def templates_dir(self) -> Path:
@@ -60,7 +62,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
     workers = env.get("REPORTPACK_WORKERS") or str(os.cpu_count() or 1)
     if not workers.isdigit() or int(workers) < 1:
         raise InputError(f"REPORTPACK_WORKERS {workers!r}: give a whole number of processes, 1 or more")
-    return Settings(home=home, warehouse_url=url, output_dir=output, input_dir=inputs, workers=int(workers))
+    batch = env.get("REPORTPACK_BATCH_OUTLETS") or "500"
+    if not batch.isdigit() or int(batch) < 1:
+        raise InputError(f"REPORTPACK_BATCH_OUTLETS {batch!r}: give a whole number of outlets per render batch, 1 or more")
+    return Settings(
+        home=home, warehouse_url=url, output_dir=output, input_dir=inputs, workers=int(workers), batch_outlets=int(batch)
+    )
 
 
 def airflow_env(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:

@@ -100,8 +100,10 @@ def test_the_task_logs_tell_each_phases_progress_and_not_gxs_internals(airflow_p
         "validation of the warehouse tables (source grain): passed",
         "validation of the extracted tables: passed",
         "derived the figures of 2023H1: ",
-        "rendered 网点工作总结 (outlet_half_year_summary): 22 documents in ",
-        "assembled 3 compilations (one per sub-branch)",
+        "planned 网点工作总结 (outlet_half_year_summary): 22 documents",
+        "batch 1 of 1 rendered: 3 sub-branches, 172 documents and 3 compilations",
+        "batch 1: assembled 3 compilations",
+        "collected 192 files of the pack",
         "stored ",  # the next period's targets
         "pack published: ",
     ):

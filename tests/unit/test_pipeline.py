@@ -558,3 +558,49 @@ def test_the_compilations_are_assembled_in_another_process_from_the_run_folder_a
     for path in compilations:
         entries = [p.text for p in Document(str(path)).paragraphs if p.style.name in ("toc 1", "toc 2")]
         assert len(entries) > 10 and all(re.fullmatch(r".+\t\d+", e) for e in entries), path.name  # every entry numbered
+
+
+def test_a_pack_cut_into_batches_run_apart_is_the_pack_one_process_makes(warehouse, make_settings, tmp_path):
+    """Airflow's path: plan, then each batch in a process of its own (here in reverse order, one
+    twice as a retry would), then collect — the same documents, compilations and findings, byte for
+    byte, as ``reportpack pack``; collect and publish refuse while a batch is missing."""
+    import subprocess
+    import sys
+    from dataclasses import replace
+
+    from tests.conftest import ROOT
+
+    whole = pack.read_manifest(pipeline.run_all(make_settings(warehouse, tmp_path / "whole"), "2023H1", "whole"))
+    s = replace(make_settings(warehouse, tmp_path / "cut"), batch_outlets=5)
+    run = pipeline.start(s, "2023H1", "cut")
+    for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive):
+        phase(s, run)
+    batches = pipeline.plan(s, run)
+    assert batches == [0, 1, 2]  # the sample's three sub-branches hold 5 or more outlets each
+    env = {
+        **os.environ,
+        "REPORTPACK_HOME": str(ROOT),
+        "REPORTPACK_WAREHOUSE_URL": warehouse,
+        "REPORTPACK_OUTPUT_DIR": str(tmp_path / "cut"),
+        "REPORTPACK_INPUT_DIR": str(tmp_path / "inputs"),
+        "REPORTPACK_BATCH_OUTLETS": "5",
+    }
+    code = "import json, sys; from reportpack import pipeline, settings; "
+    code += "print(json.dumps(pipeline.batch(settings.load(), pipeline.Run.from_ref(json.loads(sys.argv[1])), int(sys.argv[2]))))"
+    done = {}
+    for n in (2, 0, 2, 1):
+        if n == 1:
+            with pytest.raises(RuntimeError, match=r"batch 2 of 3 \(sub-branches .+\) is not rendered: no pack without it"):
+                pipeline.collect(s, run)
+            with pytest.raises(RuntimeError, match="rendered but not assembled"):
+                pipeline.publish(s, run)
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(run.ref()), str(n)], env=env, check=True, capture_output=True)
+        done[n] = json.loads(out.stdout.decode().splitlines()[-1])
+    assert sum(d["documents"] for d in done.values()) == sum(1 for k in whole["files"] if k["path"].endswith(".docx")) - 5
+    pipeline.collect(s, run)
+    cut = pack.read_manifest(pipeline.publish(s, run))
+    docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith((".docx", ".json", ".png"))}  # noqa: E731
+    assert docs(cut).keys() == docs(whole).keys() and len(docs(whole)) > 178
+    changed = [p for p in docs(whole) if docs(cut)[p] != docs(whole)[p]]
+    assert all(p.startswith("validation/") for p in changed), changed  # the suites' run times
+    assert cut["seconds"]["render"] > 0 and cut["seconds"]["assemble"] > 0

@@ -7,9 +7,12 @@ missing figure is ``None`` so a template printing it fails loudly rather than pr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,28 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
             )
         )
     return result
+
+
+def load(folder: Path, sub_branches: Collection[str] | None = None) -> dict[str, list[Subject]]:
+    """The subjects of the figures in ``folder`` (``figures/*.parquet``); with ``sub_branches``, only
+    theirs — their outlets, managers and tellers and the sub-branches themselves, each with the same
+    context as in the whole pack (a render batch reads its rows, not every outlet's) — and no bank
+    subject, whose documents see every sub-branch."""
+    paths = sorted(folder.glob("*.parquet"))
+    if sub_branches is None:
+        return build({p.stem: pd.read_parquet(p) for p in paths})
+    subs = sorted(sub_branches)
+    outlets = pd.read_parquet(folder / "outlets.parquet", filters=[("sub_branch_id", "in", subs)])
+    units = sorted({*outlets["unit_id"], *subs})
+    frames = {"outlets": outlets}
+    for p in paths:
+        columns = pq.read_schema(p).names
+        if p.stem == "outlets":
+            continue
+        if "sub_branch_id" in columns:
+            frames[p.stem] = pd.read_parquet(p, filters=[("sub_branch_id", "in", subs)])
+        elif "unit_id" in columns:
+            frames[p.stem] = pd.read_parquet(p, filters=[("unit_id", "in", units)])
+        else:
+            frames[p.stem] = pd.read_parquet(p)
+    return {**build(frames), "bank": []}

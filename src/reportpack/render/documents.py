@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
+import shutil
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -70,7 +72,12 @@ class _BatchResult:
     seconds: float
 
 
-COMPILATIONS = "compilations.json"  # in the work folder: the compilations rendered, waiting for ``assemble``
+# The work folder between the render and assemble phases (or the Airflow tasks plan → batch… → collect):
+PLAN = "plan.json"  # the batches (sub-branch keys), every document's path and kind, the bank's findings
+BANK = "bank.pickle"  # the bank's own documents, rendered once by ``plan``: every compilation holds them
+BATCHES = "batches"  # <n>.json (what batch n rendered and assembled), <n>.findings.jsonl
+COLLECTED = "collected.json"  # written by ``collect``: nothing is waiting any more
+MAX_BATCHES = 1000  # under Airflow's max_map_length (1024)
 
 
 def render_pack(
@@ -109,90 +116,18 @@ def render_documents(
     timings: dict[str, float] | None = None,
     workers: int = 1,
 ) -> dict[str, str]:
-    """Write every document under ``pack_dir`` and ``findings.json`` (why each drafted sentence is
-    there), and each compilation's text and layout copy under ``work_dir`` with a list of them
-    (``COMPILATIONS``) for ``assemble``, which writes the compilations once their 目录 is numbered
-    (without LibreOffice they are written here, their 目录 without page numbers). Returns path in the
-    pack → kind, the compilations included. ``timings`` gets the seconds spent (``render``).
-
-    The work is cut into batches, one per sub-branch (its documents, then its compilation from their
-    texts — nothing is rendered twice), spread over ``workers`` processes; each writes its files
-    as it goes and returns only what the pack's findings need, so memory does not grow with the pack.
-    The bank's own documents are rendered first: they go into every compilation."""
-    global _JOB
+    """Every document under ``pack_dir``, and each compilation's text and layout copy under
+    ``work_dir`` for ``assemble`` (which writes the compilations once their 目录 is numbered; without
+    LibreOffice they are written here, their 目录 without page numbers): ``plan`` and the one batch
+    of the whole pack (``render_batch``), the way one process renders. Returns path in the pack →
+    kind of the documents. ``timings`` gets the seconds spent (``render``)."""
     timings = {} if timings is None else timings
     began = time.perf_counter()
-    kinds: dict[str, str] = {}
-    batches: dict[str | None, list[tuple[Part, subjects.Subject]]] = {None: []}
-    for part in definition.parts:
-        for subject in part_subjects(part, by_subject):
-            kinds[subject.path(part.folder)] = part.kind
-            batches.setdefault(subject.sub_branch_id, []).append((part, subject))
-    spread = {
-        part.kind: sum(1 for jobs in batches.values() if any(p.kind == part.kind for p, _ in jobs)) for part in definition.parts
-    }
-    for sub in by_subject["sub_branch"] if definition.compilation_template else ():
-        batches.setdefault(sub.key, [])  # a sub-branch gets its compilation even with no document of its own
-    layout = bool(definition.compilation_template) and _libreoffice()
-    (work_dir / "frames").mkdir(parents=True, exist_ok=True)  # with the compilations' texts: read again by ``assemble``
-    _JOB = _Job(
-        pack_dir,
-        templates_dir,
-        definition,
-        rules,
-        by_subject,
-        owner_entries,
-        base_context(templates_dir, period, warnings),
-        load_base(definition.style_base),
-        work_dir,
-        [],
-        layout,
-    )
-    try:
-        bank_findings: dict[str, list[dict]] = {}
-        bank = [_render(part, subject, bank_findings) for part, subject in batches.pop(None)]
-        _JOB = replace(_JOB, bank=bank)
-        compilations, documents = [], len(bank)
-        items = [(n, key, jobs) for n, (key, jobs) in enumerate(batches.items())]
-        step = max(1, len(items) // 10)
-        with _Findings(pack_dir / "findings.json") as findings:  # written as batches end: never all in memory
-            findings.add(bank_findings)
-            for n, result in enumerate(_map(_batch, items, workers), start=1):
-                findings.add(result.findings)
-                documents += result.documents
-                if result.compilation is not None:
-                    compilations.append(result.compilation)
-                if n % step == 0 or n == len(items):
-                    log.info("rendered %d of %d batches (%.0f s so far)", n, len(items), time.perf_counter() - began)
-    finally:
-        _JOB = None
-    for c in compilations:
-        kinds[c.path.name] = "compilation"
-    done = Counter(kinds.values())
-    for part in definition.parts:
-        batched = spread[part.kind]
-        log.info(
-            "rendered %s (%s): %d documents in %d batch%s",
-            part.name,
-            part.kind,
-            done[part.kind],
-            batched,
-            "es" * (batched != 1),
-        )
-    log.info(
-        "rendered %d documents and %d compilations in %d batches on %d worker%s in %.1f s",
-        documents,
-        len(compilations),
-        len(items) + 1,
-        workers,
-        "s" if workers > 1 else "",
-        time.perf_counter() - began,
-    )
+    args = (pack_dir, work_dir, templates_dir, definition, rules, by_subject, owner_entries, period, warnings)
+    plan(*args, outlets_per_batch=None)
+    render_batch(*args, 0, workers)
     timings["render"] = time.perf_counter() - began
-    records = [c.record(pack_dir, work_dir) for c in compilations]
-    _write_atomically(work_dir / COMPILATIONS, json.dumps({"layout": layout, "compilations": records}, ensure_ascii=False))
-    kinds["findings.json"] = "findings"
-    return kinds
+    return planned(work_dir)["kinds"]
 
 
 def assemble(
@@ -203,29 +138,297 @@ def assemble(
     timings: dict[str, float] | None = None,
     workers: int = 1,
 ) -> dict[str, str]:
-    """Write the compilations ``render_documents`` left in ``work_dir``, each with its 目录's page
-    numbers from LibreOffice's layout of its layout copy, and their thumbnails; returns the thumbnails
-    (path in the pack → kind). Done once: called again, it finds nothing left to do."""
+    """Assemble every batch's compilations (``assemble_batch``) and ``collect`` the pack; returns
+    what was added (the compilations, ``findings.json``, thumbnails: path in the pack → kind).
+    Done once: called again, it finds nothing left to do."""
     timings = {} if timings is None else timings
     started = time.perf_counter()
-    listed = work_dir / COMPILATIONS
     if not waiting(work_dir):
         log.info("no compilations waiting to be assembled in %s", work_dir)
         return {}
-    data = json.loads(listed.read_text("utf-8"))
-    compilations = [Compilation.of_record(r, pack_dir, work_dir, definition) for r in data["compilations"]]
-    kinds = {}
-    if compilations and data["layout"]:
-        kinds = _fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", pack_dir, workers)
-    listed.unlink()
+    the_plan = planned(work_dir)
+    for n in range(len(the_plan["batches"])):
+        assemble_batch(pack_dir, work_dir, definition, templates_dir, n, workers)
+    kinds = collect(pack_dir, work_dir)
     timings["assemble"] = time.perf_counter() - started
-    log.info("assembled %d compilations (one per sub-branch) in %.1f s", len(compilations), timings["assemble"])
+    return {path: kind for path, kind in kinds.items() if path not in the_plan["kinds"]}
+
+
+def plan(
+    pack_dir: Path,
+    work_dir: Path,
+    templates_dir: Path,
+    definition: PackDefinition,
+    rules: commentary.RuleSet,
+    by_subject: dict[str, list[subjects.Subject]],
+    owner_entries: list[inputs.Entry],
+    period: Period,
+    warnings: list[dict],
+    outlets_per_batch: int | None,
+) -> list[list[str]]:
+    """Cut the pack into batches of whole sub-branches — at least ``outlets_per_batch`` outlets each
+    (the last may hold fewer), at most ``MAX_BATCHES``; ``None``: one batch — and render the bank's
+    own documents, which go into every compilation. Writes ``PLAN`` (the batches, every document's
+    path and kind) and ``BANK`` into ``work_dir`` for ``render_batch``; returns the batches (their
+    sub-branch keys). ``by_subject``: the whole pack's subjects."""
+    global _JOB
+    kinds: dict[str, str] = {}
+    order: dict[str, int] = {}  # sub-branches in the order their documents come
+    for part in definition.parts:
+        for subject in part_subjects(part, by_subject):
+            kinds[subject.path(part.folder)] = part.kind
+            if subject.sub_branch_id is not None:
+                order.setdefault(subject.sub_branch_id, len(order))
+    if definition.compilation_template:
+        for sub in by_subject["sub_branch"]:
+            order.setdefault(sub.key, len(order))  # a sub-branch gets its compilation even with no document of its own
+    keys = list(order)
+    outlets = Counter(o.sub_branch_id for o in by_subject["outlet"])
+    batches = _cut(keys, outlets, outlets_per_batch)
+    layout = bool(definition.compilation_template) and _libreoffice()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    _JOB = _job(pack_dir, work_dir, templates_dir, definition, rules, by_subject, owner_entries, period, warnings, [], layout)
+    try:
+        findings: dict[str, list[dict]] = {}
+        bank = [_render(part, s, findings) for part in definition.parts if part.subject == "bank" for s in by_subject["bank"]]
+    finally:
+        _JOB = None
+    # pickle: the bank's renders hold their templates' contexts (dates, decimals) exactly, and only this run reads them
+    (work_dir / BANK).write_bytes(pickle.dumps(bank))
+    # the index of each sub-branch in ``order`` names its compilation's text (``<n>.txt``) in every way the pack is cut
+    numbered = [[[order[key], key] for key in batch] for batch in batches]
+    record = {"layout": layout, "batches": numbered, "kinds": kinds, "findings": findings}
+    shutil.rmtree(work_dir / BATCHES, ignore_errors=True)  # a plan made again starts its batches again
+    (work_dir / COLLECTED).unlink(missing_ok=True)
+    _write_atomically(work_dir / PLAN, json.dumps(record, ensure_ascii=False, default=str))
+    made = Counter(kinds.values())
+    for part in definition.parts:
+        log.info("planned %s (%s): %d documents", part.name, part.kind, made[part.kind])
+    log.info(
+        "planned %d documents of %d sub-branches in %d batch%s (%s outlets each)",
+        len(kinds),
+        len(keys),
+        len(batches),
+        "es" * (len(batches) != 1),
+        "all" if outlets_per_batch is None else f"≥ {outlets_per_batch}",
+    )
+    return batches
+
+
+def _cut(keys: list[str], outlets: Counter, outlets_per_batch: int | None) -> list[list[str]]:
+    """``keys`` (sub-branches, in order) in consecutive batches of at least ``outlets_per_batch``
+    outlets — larger when that would make more than ``MAX_BATCHES``; one batch for ``None``."""
+    if outlets_per_batch is None or not keys:
+        return [keys]
+    size = max(outlets_per_batch, -(-sum(outlets[k] for k in keys) // MAX_BATCHES))
+    batches: list[list[str]] = [[]]
+    held = 0
+    for key in keys:
+        if held >= size:
+            batches.append([])
+            held = 0
+        batches[-1].append(key)
+        held += outlets[key]
+    while len(batches) > MAX_BATCHES:  # sub-branches without outlets: merge the smallest neighbours
+        batches[-2:] = [batches[-2] + batches[-1]]
+    return batches
+
+
+def render_batch(
+    pack_dir: Path,
+    work_dir: Path,
+    templates_dir: Path,
+    definition: PackDefinition,
+    rules: commentary.RuleSet,
+    by_subject: dict[str, list[subjects.Subject]],
+    owner_entries: list[inputs.Entry],
+    period: Period,
+    warnings: list[dict],
+    n: int,
+    workers: int = 1,
+) -> dict:
+    """Batch ``n`` of the ``plan``: for each of its sub-branches, its documents, then its
+    compilation from their texts and the bank's (the text and layout copy kept in ``work_dir``;
+    written here only without LibreOffice), spread over ``workers`` processes. ``by_subject`` holds
+    at least the batch's sub-branches (``subjects.load``). Writes the batch's findings and, last and
+    atomically, its record ``batches/<n>.json``; returns the record."""
+    global _JOB
+    began = time.perf_counter()
+    the_plan = planned(work_dir)
+    mine = the_plan["batches"][n]
+    keys = {key for _, key in mine}
+    jobs: dict[str, list[tuple[Part, subjects.Subject]]] = {key: [] for key in keys}
+    for part in definition.parts:
+        if part.subject != "bank":
+            for subject in part_subjects(part, by_subject):
+                if subject.sub_branch_id in keys:
+                    jobs[subject.sub_branch_id].append((part, subject))
+    items = [(index, key, jobs[key]) for index, key in mine]
+    missing = [key for key in keys if not jobs[key] and key not in {s.key for s in by_subject["sub_branch"]}]
+    if missing:
+        raise RuntimeError(f"batch {n}: no subjects loaded for sub-branches {missing} (a bug in whoever loaded them)")
+    bank = pickle.loads((work_dir / BANK).read_bytes())
+    (work_dir / "frames").mkdir(exist_ok=True)
+    folder = work_dir / BATCHES
+    folder.mkdir(exist_ok=True)
+    _JOB = _job(
+        pack_dir,
+        work_dir,
+        templates_dir,
+        definition,
+        rules,
+        by_subject,
+        owner_entries,
+        period,
+        warnings,
+        bank,
+        the_plan["layout"],
+    )
+    compilations, documents = [], 0
+    step = max(1, len(items) // 10)
+    label = f"batch {n + 1} of {len(the_plan['batches'])}"
+    try:
+        with _Findings(folder / f"{n}.findings.jsonl") as findings:  # written as sub-branches end: never all in memory
+            for done, result in enumerate(_map(_batch, items, workers), start=1):
+                findings.add(result.findings)
+                documents += result.documents
+                if result.compilation is not None:
+                    compilations.append(result.compilation.record(pack_dir, work_dir))
+                if done % step == 0 or done == len(items):
+                    log.info(
+                        "%s: %d of %d sub-branches, %d documents (%.1f s so far)",
+                        label,
+                        done,
+                        len(items),
+                        documents,
+                        time.perf_counter() - began,
+                    )
+    finally:
+        _JOB = None
+    seconds = round(time.perf_counter() - began, 3)
+    record = {"documents": documents, "compilations": compilations, "render": seconds, "assembled": None}
+    _write_atomically(folder / f"{n}.json", json.dumps(record, ensure_ascii=False))
+    log.info(
+        "%s rendered: %d sub-branches, %d documents and %d compilations on %d worker%s in %.1f s",
+        label,
+        len(items),
+        documents,
+        len(compilations),
+        workers,
+        "s" * (workers != 1),
+        seconds,
+    )
+    return record
+
+
+def assemble_batch(
+    pack_dir: Path, work_dir: Path, definition: PackDefinition, templates_dir: Path, n: int, workers: int = 1
+) -> dict[str, str]:
+    """Write batch ``n``'s compilations with their 目录's page numbers from LibreOffice's layout of
+    their layout copies, and their thumbnails; records them in the batch's record. Returns the
+    thumbnails (path in the pack → kind). Done once: called again, it returns what it recorded."""
+    path = work_dir / BATCHES / f"{n}.json"
+    if not path.exists():
+        raise RuntimeError(f"{path}: batch {n} is not rendered (render_batch first)")
+    record = json.loads(path.read_text("utf-8"))
+    if record["assembled"] is not None:
+        return record["assembled"]
+    started = time.perf_counter()
+    compilations = [Compilation.of_record(r, pack_dir, work_dir, definition) for r in record["compilations"]]
+    kinds = {}
+    if compilations and planned(work_dir)["layout"]:
+        kinds = _fill_contents_pages(compilations, templates_dir / "fonts" / "fonts.conf", pack_dir, workers)
+    record.update(assembled=kinds, assemble=round(time.perf_counter() - started, 3))
+    _write_atomically(path, json.dumps(record, ensure_ascii=False))
+    log.info("batch %d: assembled %d compilations in %.1f s", n + 1, len(compilations), record["assemble"])
+    return kinds
+
+
+def collect(pack_dir: Path, work_dir: Path) -> dict[str, str]:
+    """Once every batch is rendered and assembled: ``findings.json`` from the bank's and each
+    batch's findings, in the plan's order, and every file of the pack (path → kind: the documents,
+    the compilations, thumbnails, findings). Refuses (RuntimeError) while a batch is missing or
+    unassembled, or a planned document is not in the pack: never a partial pack. Done once."""
+    collected = work_dir / COLLECTED
+    if collected.exists():
+        return json.loads(collected.read_text("utf-8"))
+    the_plan = planned(work_dir)
+    records = []
+    for n, batch in enumerate(the_plan["batches"]):
+        path = work_dir / BATCHES / f"{n}.json"
+        record = json.loads(path.read_text("utf-8")) if path.exists() else None
+        if record is None or record["assembled"] is None:
+            keys = [key for _, key in batch]
+            raise RuntimeError(
+                f"{work_dir}: batch {n + 1} of {len(the_plan['batches'])} (sub-branches {', '.join(keys[:3])}"
+                f"{'…' if len(keys) > 3 else ''}) is not {'rendered' if record is None else 'assembled'}: no pack without it"
+            )
+        records.append(record)
+    kinds: dict[str, str] = dict(the_plan["kinds"])
+    absent = [rel for rel in kinds if not (pack_dir / rel).exists()]
+    if absent:
+        raise RuntimeError(f"{pack_dir}: {len(absent)} planned documents were not rendered, e.g. {absent[:3]}")
+    for record in records:
+        kinds.update({c["path"]: "compilation" for c in record["compilations"]})
+    with _Findings(pack_dir / "findings.json", json_object=True) as findings:
+        findings.add(the_plan["findings"])
+        for n in range(len(records)):
+            with (work_dir / BATCHES / f"{n}.findings.jsonl").open(encoding="utf-8") as lines:
+                for line in lines:
+                    findings.add_line(line)
+    kinds["findings.json"] = "findings"
+    for record in records:
+        kinds.update(record["assembled"])
+    _write_atomically(collected, json.dumps(kinds, ensure_ascii=False))
     return kinds
 
 
 def waiting(work_dir: Path) -> bool:
-    """Whether compilations rendered in ``work_dir`` still wait for ``assemble``."""
-    return (work_dir / COMPILATIONS).exists()
+    """Whether documents planned in ``work_dir`` still wait for their batches to be assembled and collected."""
+    return (work_dir / PLAN).exists() and not (work_dir / COLLECTED).exists()
+
+
+def batch_seconds(work_dir: Path) -> dict[str, float]:
+    """The seconds the batches spent rendering and assembling, summed (in Airflow they run apart);
+    each batch's are logged."""
+    out = {"render": 0.0, "assemble": 0.0}
+    for n in range(len(planned(work_dir)["batches"])):
+        record = json.loads((work_dir / BATCHES / f"{n}.json").read_text("utf-8"))
+        out["render"] += record["render"]
+        out["assemble"] += record.get("assemble", 0.0)
+        log.info(
+            "batch %d: %d documents, %d compilations; render %.1f s, assemble %.1f s",
+            n + 1,
+            record["documents"],
+            len(record["compilations"]),
+            record["render"],
+            record.get("assemble", 0.0),
+        )
+    return out
+
+
+def planned(work_dir: Path) -> dict:
+    """The ``plan`` written in ``work_dir``."""
+    path = work_dir / PLAN
+    if not path.exists():
+        raise RuntimeError(f"{path}: the pack's batches are not planned (plan first)")
+    return json.loads(path.read_text("utf-8"))
+
+
+def _job(pack_dir, work_dir, templates_dir, definition, rules, by_subject, owner_entries, period, warnings, bank, layout) -> _Job:
+    return _Job(
+        pack_dir,
+        templates_dir,
+        definition,
+        rules,
+        by_subject,
+        owner_entries,
+        base_context(templates_dir, period, warnings),
+        load_base(definition.style_base),
+        work_dir,
+        bank,
+        layout,
+    )
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -293,25 +496,45 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
 
 
 class _Findings:
-    """``findings.json``, written entry by entry as the batches end."""
+    """Findings written entry by entry as they come: a JSON object (``findings.json``), or one
+    ``[path, findings]`` line each (a batch's part of it, ``json_object=False``)."""
 
-    def __init__(self, path: Path) -> None:
-        self.out = path.open("w", encoding="utf-8")
-        self.out.write("{")
+    def __init__(self, path: Path, json_object: bool = False) -> None:
+        self.path = path
+        self.json_object = json_object
+        self.out = path.with_name(path.name + ".part").open("w", encoding="utf-8")
+        if json_object:
+            self.out.write("{")
         self.first = True
 
     def add(self, findings: dict[str, list[dict]]) -> None:
         for rel, items in findings.items():
-            self.out.write(("\n " if self.first else ",\n ") + json.dumps(rel, ensure_ascii=False) + ": ")
-            self.out.write(json.dumps(items, ensure_ascii=False, default=str))
-            self.first = False
+            if self.json_object:
+                self._entry(json.dumps(rel, ensure_ascii=False), json.dumps(items, ensure_ascii=False, default=str))
+            else:
+                self.out.write(json.dumps([rel, items], ensure_ascii=False, default=str) + "\n")
+
+    def add_line(self, line: str) -> None:
+        """An entry as a batch wrote it (``[path, findings]``)."""
+        rel, items = json.loads(line)
+        self._entry(json.dumps(rel, ensure_ascii=False), json.dumps(items, ensure_ascii=False))
+
+    def _entry(self, key: str, value: str) -> None:
+        self.out.write(("\n " if self.first else ",\n ") + key + ": " + value)
+        self.first = False
 
     def __enter__(self) -> _Findings:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.out.write("\n}\n")
+    def __exit__(self, exc_type, *exc) -> None:
+        if self.json_object:
+            self.out.write("\n}\n")
         self.out.close()
+        part = self.path.with_name(self.path.name + ".part")
+        if exc_type is None:
+            part.replace(self.path)  # whole, or not there
+        else:
+            part.unlink(missing_ok=True)
 
 
 def _parts(

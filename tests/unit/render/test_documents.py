@@ -69,3 +69,22 @@ def test_an_error_in_a_worker_process_reaches_the_caller_whole_naming_file_and_l
             tmp_path, templates, definition, rules, subjects.build(sample_figures), [], Period.parse("2023H1"), [], workers=2
         )
     assert caught.value.file == "x.md.j2" and caught.value.line == 7 and "文件 x.md.j2，第7行：坏" in str(caught.value)
+
+
+def test_batches_hold_whole_sub_branches_in_order_and_stay_under_airflows_map_limit():
+    from reportpack.render import documents
+
+    from collections import Counter
+
+    keys = [f"S{i:04d}" for i in range(3000)]
+    outlets = Counter({k: 1 + i % 7 for i, k in enumerate(keys)})  # sub-branches of 1 to 7 outlets
+    for size, most in ((None, 1), (1, None), (20, None), (10**6, 1)):
+        batches = documents._cut(keys, outlets, size)
+        assert [k for b in batches for k in b] == keys  # every sub-branch once, in order
+        assert len(batches) <= documents.MAX_BATCHES and (most is None or len(batches) == most)
+        if size == 20:
+            assert all(sum(outlets[k] for k in b) >= 20 for b in batches[:-1])
+            assert all(sum(outlets[k] for k in b[:-1]) < 20 for b in batches)  # cut as soon as a batch has enough
+        if size == 1:  # 3,000 batches would be too many: 12,000 outlets / 1,000 batches → 12 outlets or more each
+            assert all(sum(outlets[k] for k in b) >= 12 for b in batches[:-1]) and len(batches) > 800
+    assert documents._cut([], outlets, 20) == [[]]
