@@ -87,7 +87,10 @@ def test_two_dags_per_pack_definition_each_reading_as_the_flow(parse_log):
         # the batches: mapped over what plan returns, in the pool that caps them, collected before publishing
         batch = publishing.get_task("batch")
         assert batch.pool == "reportpack_render" and batch.upstream_task_ids == {"derive", "plan"}
-        assert type(batch).__name__ == "DecoratedMappedOperator" and publishing.get_task("collect").upstream_task_ids == {"derive", "batch"}
+        assert type(batch).__name__ == "DecoratedMappedOperator" and publishing.get_task("collect").upstream_task_ids == {
+            "derive",
+            "batch",
+        }
         assert {t.task_id for t in publishing.get_task("publish").downstream_list} == {"ask_owners", "record_decision"}
         assert publishing.get_task("review").upstream_task_ids == {"ask_owners"}
         # the publish DAG is scheduled on the validated data the checks DAG announces (one asset per period)

@@ -594,7 +594,9 @@ def test_a_pack_cut_into_batches_run_apart_is_the_pack_one_process_makes(warehou
                 pipeline.collect(s, run)
             with pytest.raises(RuntimeError, match="rendered but not assembled"):
                 pipeline.publish(s, run)
-        out = subprocess.run([sys.executable, "-c", code, json.dumps(run.ref()), str(n)], env=env, check=True, capture_output=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code, json.dumps(run.ref()), str(n)], env=env, check=True, capture_output=True
+        )
         done[n] = json.loads(out.stdout.decode().splitlines()[-1])
     assert sum(d["documents"] for d in done.values()) == sum(1 for k in whole["files"] if k["path"].endswith(".docx")) - 5
     pipeline.collect(s, run)

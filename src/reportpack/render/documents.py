@@ -439,10 +439,16 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def _map(fn, items: list, workers: int):
     """``fn`` over ``items`` in order: here, or in ``workers`` forked processes."""
+    import multiprocessing
+
+    if workers > 1 and multiprocessing.current_process().daemon:
+        # a Celery worker's task (its pool's processes are daemonic, which may not start processes):
+        # the cluster's parallelism is its workers and their concurrency, not processes in a task
+        log.info("one process here (a daemonic process, e.g. a Celery worker's, cannot start %d)", workers)
+        workers = 1
     if workers <= 1 or len(items) <= 1:
         yield from map(fn, items)
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork: the workers inherit _JOB (figures, rules, compiled templates, the prepared style base)

@@ -72,9 +72,9 @@ def test_an_error_in_a_worker_process_reaches_the_caller_whole_naming_file_and_l
 
 
 def test_batches_hold_whole_sub_branches_in_order_and_stay_under_airflows_map_limit():
-    from reportpack.render import documents
-
     from collections import Counter
+
+    from reportpack.render import documents
 
     keys = [f"S{i:04d}" for i in range(3000)]
     outlets = Counter({k: 1 + i % 7 for i, k in enumerate(keys)})  # sub-branches of 1 to 7 outlets
