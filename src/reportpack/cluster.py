@@ -108,6 +108,7 @@ class Cluster:
     executor: str = "CeleryExecutor"
     variables: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.port = free_port()
@@ -251,9 +252,12 @@ class Cluster:
     def headers(self, user: str = "admin") -> dict[str, str]:
         import httpx
 
+        if user in self.tokens:
+            return self.tokens[user]
         r = httpx.post(f"{self.base}/auth/token", json={"username": user, "password": self.passwords()[user]}, timeout=30)
         r.raise_for_status()
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+        self.tokens[user] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return self.tokens[user]
 
     def api(self, method: str, path: str, user: str = "admin", **kwargs):
         import httpx
@@ -263,17 +267,23 @@ class Cluster:
             raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:2000]}")
         return r.json()
 
-    def trigger(self, dag_id: str, conf: dict, timeout: float = 300) -> str:
-        """Trigger ``dag_id`` once the dag-processor has parsed it; the run id."""
+    def trigger(self, dag_id: str, conf: dict) -> str:
+        """Trigger ``dag_id``; the run id."""
+        return self.api("POST", f"dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})["dag_run_id"]
+
+    def unpause(self, *dag_ids: str, timeout: float = 300) -> None:
+        """Unpause ``dag_ids`` (the compose file pauses new DAGs), once the dag-processor has parsed them."""
         deadline = time.time() + timeout
-        while True:
-            self.check_alive()
-            try:
-                return self.api("POST", f"dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})["dag_run_id"]
-            except RuntimeError as exc:
-                if "404" not in str(exc) or time.time() > deadline:
-                    raise
-            time.sleep(2)
+        for dag_id in dag_ids:
+            while True:
+                self.check_alive()
+                try:
+                    self.api("PATCH", f"dags/{dag_id}", json={"is_paused": False})
+                    break
+                except RuntimeError as exc:
+                    if " 404 " not in str(exc) or time.time() > deadline:
+                        raise
+                time.sleep(2)
 
     def runs(self, dag_id: str) -> list[dict]:
         try:

@@ -93,6 +93,7 @@ def test_a_pack_runs_on_two_celery_workers_and_equals_the_pack_of_one_process(tm
         try:
             with cluster:
                 cluster.start()
+                cluster.unpause("reportpack_half_year", "reportpack_half_year_publish")
                 checks = cluster.trigger("reportpack_half_year", {"period": "2023H1"})
                 cluster.wait("reportpack_half_year", checks, timeout=900)
                 request = _review_request(cluster, "reportpack_half_year_publish")
