@@ -14,6 +14,9 @@ Two parts, both written to ``<output>/bench/results.json`` and printed as a tabl
 * **Packs** — the whole default pack through ``reportpack.pipeline`` on a PostgreSQL warehouse
   seeded by the generator (seeding not timed), one child process per size so its peak RSS is its
   own: wall time, documents, peak RSS, seconds per phase.
+* **Airflow** — the same sizes through Airflow, docker-compose.yaml's services run as local processes,
+  with the LocalExecutor and with one and two Celery workers, against ``reportpack pack`` on the same
+  warehouse in the same run (``bench_airflow``).
 
 Absolute times depend on the machine; the ratios are what to compare between runs.
 """
@@ -228,6 +231,16 @@ def pack(templates_dir: Path, outlets: int, server: str) -> dict:
     return {"outlets": outlets, "seed_s": seeded, **result}
 
 
+def through_airflow(outlets: int, server: str) -> dict:
+    """``bench_airflow.measure`` in a child process (the seeding's memory is not ours to keep)."""
+    child = subprocess.run(
+        [sys.executable, "-m", "reportpack.bench_airflow", str(outlets), server], capture_output=True, text=True, check=False
+    )
+    if child.returncode:
+        raise RuntimeError(f"the {outlets}-outlet pack through Airflow failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set (MB) since it started its program. Not ``ru_maxrss``: Linux
     carries the peak of the process image an ``exec`` replaced into it, so a pack started from the
@@ -289,12 +302,21 @@ def _pack_child(url: str, templates_dir: Path, out: Path) -> dict:
 
 
 def run(
-    templates_dir: Path, output_dir: Path, outlets: int = 60, repeat: int = 3, sizes=SIZES, server: str | None = None
+    templates_dir: Path,
+    output_dir: Path,
+    outlets: int = 60,
+    repeat: int = 3,
+    sizes=SIZES,
+    server: str | None = None,
+    airflow: bool = True,
 ) -> dict:
-    """Both benchmarks; writes ``output_dir/bench/results.json`` and returns what it wrote."""
+    """The benchmarks; writes ``output_dir/bench/results.json`` and returns what it wrote. With
+    ``airflow``, each size also through Airflow (``bench_airflow``: the ``airflow`` key)."""
     results: dict = {"render": render(templates_dir, outlets, repeat), "packs": []}
     for size in sizes:
         results["packs"].append(pack(templates_dir, size, server or DEFAULT_SERVER))
+    if airflow and sizes:
+        results["airflow"] = [through_airflow(size, server or DEFAULT_SERVER) for size in sizes]
     if len(results["packs"]) > 1:
         first, last = results["packs"][0], results["packs"][-1]
         results["growth"] = {
@@ -335,6 +357,10 @@ def table(results: dict) -> str:
     if "growth" in results:
         g = results["growth"]
         lines.append(f"growth {g['outlets']}: {g['size_ratio']:.0f}× the outlets cost {g['wall_ratio']:.1f}× the time")
+    if results.get("airflow"):
+        from reportpack import bench_airflow
+
+        lines += bench_airflow.table(results["airflow"])
     return "\n".join(lines)
 
 

@@ -277,7 +277,15 @@ def cmd_bench(args) -> int:
         sizes = tuple(args.sizes)
     else:
         sizes = bench.FULL_SIZES if args.full else bench.SIZES
-    results = bench.run(s.templates_dir, s.output_dir, outlets=args.outlets, repeat=args.repeat, sizes=sizes, server=args.server)
+    results = bench.run(
+        s.templates_dir,
+        s.output_dir,
+        outlets=args.outlets,
+        repeat=args.repeat,
+        sizes=sizes,
+        server=args.server,
+        airflow=not args.no_airflow,
+    )
     print(bench.table(results))
     print(f"written: {s.output_dir / 'bench' / 'results.json'}")
     return ExitCode.OK
@@ -442,12 +450,17 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         cmd_bench,
         "benchmark rendering against docxtpl and python-docx measured in the same run, and whole packs of 1,000 and "
-        "5,000 outlets on PostgreSQL; writes <output>/bench/results.json",
+        "5,000 outlets on PostgreSQL, directly and through Airflow; writes <output>/bench/results.json",
     )
     out_opt(p)
     p.add_argument("--outlets", type=int, default=60, help="outlets of the render benchmark's warehouse (default %(default)s)")
     p.add_argument("--repeat", type=int, default=3, help="repetitions of the render benchmark, best kept (default %(default)s)")
     p.add_argument("--full", action="store_true", help="whole packs of 20,000 outlets too")
+    p.add_argument(
+        "--no-airflow",
+        action="store_true",
+        help="skip the packs through Airflow (LocalExecutor, one and two Celery workers; needs Redis on 127.0.0.1)",
+    )
     p.add_argument("--sizes", type=int, nargs="*", help="whole packs of these outlet counts instead (none: render only)")
     p.add_argument(
         "--server",
