@@ -12,7 +12,7 @@ alias `reportpack_<pack>_validated`). A validation failure fails the run at once
 are in the run folder's `quarantine/`.
 
 **`reportpack_<pack>_publish`** is scheduled on that asset: it derives the figures, cuts the pack into
-batches of whole sub-branches (`plan`; `REPORTPACK_BATCH_OUTLETS` outlets or more each), renders each
+batches of whole sub-branches (`plan_batches`; `REPORTPACK_BATCH_OUTLETS` outlets or more each), renders each
 batch as a mapped task that any worker may run (`batch`, at most the pool `reportpack_render`'s slots
 at once: the documents — for `reportpack_half_year` the seven kinds of the seed and a compilation per
 sub-branch; for `reportpack_monthly_brief` a 月度经营简报 per sub-branch — and the compilations, their
@@ -217,7 +217,7 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             return run
 
         @task
-        def plan(run: dict) -> list[int]:
+        def plan_batches(run: dict) -> list[int]:
             """Cut the pack into batches of whole sub-branches (``REPORTPACK_BATCH_OUTLETS`` outlets or
             more each) and render the bank's own documents; the batches are mapped below."""
             from reportpack import pipeline, settings
@@ -280,7 +280,7 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
 
         derived = derive(receive())
         collected = collect(derived)
-        batch.partial(run=derived).expand(n=plan(derived)) >> collected
+        batch.partial(run=derived).expand(n=plan_batches(derived)) >> collected
         published = publish(collected)
         ask_owners(published) >> review
         record_decision(published, review.output)

@@ -60,6 +60,7 @@ def facts(context) -> dict:
     base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
     published = _pulled(ti, "publish") or {}
     planned = _pulled(ti, "plan") or _pulled(ti, "receive") or {}  # the checks DAG, or the publish DAG
+    planned = planned if isinstance(planned, dict) else {}
     error = context.get("exception")
     lines = [line.strip() for line in str(error or "").splitlines() if line.strip()]
     first_line = lines[0] if lines else ""

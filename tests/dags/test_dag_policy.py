@@ -83,10 +83,20 @@ def test_two_dags_per_pack_definition_each_reading_as_the_flow(parse_log):
         checks, publishing = bag.dags[f"reportpack_{name}"], bag.dags[f"reportpack_{name}_publish"]
         assert [t.task_id for t in checks.topological_sort()] == ["plan", "check_source", "extract", "validate"]
         order = [t.task_id for t in publishing.topological_sort()]
-        assert order == ["receive", "derive", "plan", "batch", "collect", "publish", "ask_owners", "review", "record_decision"]
+        assert order == [
+            "receive",
+            "derive",
+            "plan_batches",
+            "batch",
+            "collect",
+            "publish",
+            "ask_owners",
+            "review",
+            "record_decision",
+        ]
         # the batches: mapped over what plan returns, in the pool that caps them, collected before publishing
         batch = publishing.get_task("batch")
-        assert batch.pool == "reportpack_render" and batch.upstream_task_ids == {"derive", "plan"}
+        assert batch.pool == "reportpack_render" and batch.upstream_task_ids == {"derive", "plan_batches"}
         assert type(batch).__name__ == "DecoratedMappedOperator" and publishing.get_task("collect").upstream_task_ids == {
             "derive",
             "batch",

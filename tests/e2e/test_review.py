@@ -116,6 +116,10 @@ def airflow(sample_url, tmp_path_factory, mailbox):
         }
         migrate = subprocess.run([BIN / "airflow", "db", "migrate"], env=env, capture_output=True, text=True, timeout=600)
         assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
+        # the render batches' pool, as `make airflow-db` and the compose file's init make it: without
+        # it the scheduler never starts a batch ("Tasks using non-existent pool … will not be scheduled")
+        pool = [BIN / "airflow", "pools", "set", "reportpack_render", "2", "ReportPack render batches at once"]
+        subprocess.run(pool, env=env, check=True, capture_output=True, timeout=300)
         log = (home / "api-server.log").open("w")
         server = subprocess.Popen(
             [BIN / "airflow", "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],

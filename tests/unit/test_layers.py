@@ -12,7 +12,17 @@ SRC = ROOT / "src" / "reportpack"
 # Phases in order; a module may import its own phase and earlier ones (and the shared base).
 PHASES = ["owner", "extract", "validate", "derive", "render", "publish"]
 BASE = {"settings", "errors", "periods", "run", "warehouse"}  # used by every phase
-ORCHESTRATION = {"pipeline", "cli", "bench", "boilerplate", "airflow_support", "notify", "__init__"}  # may import anything
+ORCHESTRATION = {
+    "pipeline",
+    "cli",
+    "bench",
+    "bench_airflow",
+    "cluster",
+    "boilerplate",
+    "airflow_support",
+    "notify",
+    "__init__",
+}  # may import anything
 HELPERS = {"gx_sql": "validate"}  # a module of a phase that lives beside it
 
 
