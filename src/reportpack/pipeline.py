@@ -262,8 +262,13 @@ def batch(settings: Settings, run: Run, n: int) -> dict:
     started = time.perf_counter()
     definition = _definition(settings, run)
     keys = [key for _, key in documents_plan(run.work)["batches"][n]]
-    record = render_batch(*_render_args(settings, run, keys), n, settings.workers)
-    assemble_batch(run.pack, run.work, definition, settings.templates_dir, n, settings.workers)
+    try:
+        record = render_batch(*_render_args(settings, run, keys), n, settings.workers)
+        assemble_batch(run.pack, run.work, definition, settings.templates_dir, n, settings.workers)
+    except ReportPackError as exc:  # a template or input error: the run says why, as a phase would
+        # (the one field a batch writes; batches failing at once each leave a true reason)
+        run.update(failed=Failure(phase=f"batch {n + 1}", exit_code=int(exc.exit_code), message=str(exc)))
+        raise
     seconds = round(time.perf_counter() - started, 1)
     return {
         "batch": n,

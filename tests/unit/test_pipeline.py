@@ -606,3 +606,39 @@ def test_a_pack_cut_into_batches_run_apart_is_the_pack_one_process_makes(warehou
     changed = [p for p in docs(whole) if docs(cut)[p] != docs(whole)[p]]
     assert all(p.startswith("validation/") for p in changed), changed  # the suites' run times
     assert cut["seconds"]["render"] > 0 and cut["seconds"]["assemble"] > 0
+
+
+def test_a_template_error_in_a_batch_says_so_in_the_run_state_as_a_phase_would(warehouse, tmp_path):
+    """In Airflow the batches are not phases of their own state; a template error in one still leaves
+    the run's reason (the template and line; exit code 2) for `reportpack airflow-run` to repeat."""
+    from dataclasses import replace
+
+    from reportpack import settings as settings_mod
+    from reportpack.errors import OwnerFileError
+    from tests.conftest import ROOT
+
+    home = tmp_path / "home"
+    for folder in ("templates", "expectations"):
+        shutil.copytree(ROOT / folder, home / folder)
+    lobby = home / "templates" / "documents" / "lobby_plan.md.j2"
+    lobby.write_text(lobby.read_text("utf-8") + "\n{{ o.no_such_figure | money }}\n", "utf-8")
+    s = replace(
+        settings_mod.load(
+            {
+                "REPORTPACK_HOME": str(home),
+                "REPORTPACK_WAREHOUSE_URL": warehouse,
+                "REPORTPACK_OUTPUT_DIR": str(tmp_path / "out"),
+                "REPORTPACK_INPUT_DIR": str(tmp_path / "in"),
+            }
+        ),
+        batch_outlets=5,
+        workers=1,
+    )
+    run = pipeline.start(s, "2023H1", "broken")
+    for phase in (pipeline.check_source, pipeline.extract, pipeline.validate, pipeline.derive):
+        phase(s, run)
+    assert pipeline.plan(s, run) == [0, 1, 2]
+    with pytest.raises(OwnerFileError, match="lobby_plan.md.j2"):
+        pipeline.batch(s, run, 1)
+    failed = run.state.failed
+    assert failed.phase == "batch 2" and failed.exit_code == 2 and "lobby_plan.md.j2" in failed.message
