@@ -37,13 +37,13 @@ def measure(root: Path, outlets: int, server: str, configs: dict = CONFIGS) -> d
     from reportpack.warehouse.load import write
     from reportpack.warehouse.sample import SampleSpec, generate
 
-    seeded = _database(server, f"reportpack_bench_af_{outlets}")
+    seeded = database(server, f"reportpack_bench_af_{outlets}")
     try:
         write(generate(SampleSpec(outlets=outlets)), seeded, progress=False)
-        result: dict = {"outlets": outlets, "cli_wall_s": _cli(root, _database(server, "reportpack_bench_af_cli", seeded))}
+        result: dict = {"outlets": outlets, "cli_wall_s": _cli(root, database(server, "reportpack_bench_af_cli", seeded))}
         for name, (executor, workers) in configs.items():
-            warehouse = _database(server, "reportpack_bench_af_wh", seeded)
-            metadata = _database(server, "reportpack_bench_af_meta")
+            warehouse = database(server, "reportpack_bench_af_wh", seeded)
+            metadata = database(server, "reportpack_bench_af_meta")
             result[name] = _through_airflow(root, metadata, warehouse, executor, workers)
             result[name]["vs_cli"] = result[name]["wall_s"] / result["cli_wall_s"]
     finally:
@@ -53,16 +53,16 @@ def measure(root: Path, outlets: int, server: str, configs: dict = CONFIGS) -> d
             "reportpack_bench_af_wh",
             "reportpack_bench_af_meta",
         ):
-            _drop(server, name)
+            drop_database(server, name)
     return result
 
 
-def _database(server: str, name: str, template: str | None = None) -> str:
+def database(server: str, name: str, template: str | None = None) -> str:
     """A new database ``name`` on ``server`` (a copy of ``template``'s database when given)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    _drop(server, name)
+    drop_database(server, name)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     copy = f' template "{make_url(template).database}"' if template else ""
     with admin.connect() as conn:
@@ -71,7 +71,7 @@ def _database(server: str, name: str, template: str | None = None) -> str:
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop(server: str, name: str) -> None:
+def drop_database(server: str, name: str) -> None:
     from sqlalchemy import create_engine, text
 
     admin = create_engine(server, isolation_level="AUTOCOMMIT")

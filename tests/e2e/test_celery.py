@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from reportpack.bench_airflow import database, drop_database
 from reportpack.cluster import Cluster
 from reportpack.publish import pack
 from tests.conftest import ROOT, private_pg_database, require_tool
@@ -38,23 +38,6 @@ def _redis() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"Redis not reachable at {BROKER}: {exc}")
         pytest.skip(f"Redis not reachable at {BROKER}: {exc}")
-
-
-def _copy_database(url: str, name: str) -> str:
-    """A copy of the database of ``url`` (PostgreSQL's template copy), for the reference pack."""
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'drop database if exists "{name}" with (force)'))
-        conn.execute(text(f'create database "{name}" template "{make_url(url).database}"'))
-    admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'drop database if exists "{make_url(url).database}" with (force)'))
-    admin.dispose()
 
 
 def _review_request(cluster: Cluster, dag: str, timeout: float = 1200) -> dict:
@@ -89,7 +72,8 @@ def test_a_pack_runs_on_two_celery_workers_and_equals_the_pack_of_one_process(tm
     ):
         cluster = Cluster(ROOT, tmp_path / "airflow", tmp_path / "packs", metadata, warehouse, BROKER, 2, variables=variables)
         cluster.init()  # the compose file's airflow-init: migrate, the pool, the warehouse seeded
-        reference_warehouse = _copy_database(warehouse, make_url(warehouse).database + "_ref")
+        server = make_url(warehouse).set(database="postgres").render_as_string(hide_password=False)
+        reference_warehouse = database(server, make_url(warehouse).database + "_ref", template=warehouse)
         try:
             with cluster:
                 cluster.start()
@@ -123,7 +107,7 @@ def test_a_pack_runs_on_two_celery_workers_and_equals_the_pack_of_one_process(tm
                 timeout=900,
             )
         finally:
-            _drop(reference_warehouse)
+            drop_database(server, make_url(reference_warehouse).database)
     ours, theirs = pack.read_manifest(published), pack.read_manifest(ref / "2023H1" / "latest")
     assert ours["approval"]["status"] == "approved" and ours["targets"]["stored"]
     docs = lambda m: {f["path"]: f["sha256"] for f in m["files"] if f["path"].endswith((".docx", ".png", "findings.json"))}  # noqa: E731
