@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from reportpack.names import portable
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -27,8 +29,15 @@ class Subject:
     active: bool = True  # still there at period end: an outlet not closed, a teller still in post
 
     def path(self, folder: str) -> str:
-        """Where its document goes inside the pack, under the part's ``folder``."""
-        return f"{folder}/{self.sub_branch_name}/{self.file_stem}.docx" if self.grouped else f"{folder}/{self.file_stem}.docx"
+        """Where its document goes inside the pack, under the part's ``folder`` (a portable name:
+        ``reportpack.names``)."""
+        name = portable(self.file_stem, ".docx")
+        return f"{folder}/{self.sub_branch_folder}/{name}" if self.grouped else f"{folder}/{name}"
+
+    @property
+    def sub_branch_folder(self) -> str:
+        """The folder its sub-branch's grouped documents share."""
+        return portable(self.sub_branch_name or "")
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from reportpack import names
 from reportpack.errors import OwnerFileError
 from reportpack.owner import files
 from reportpack.owner.files import OwnerModel, owner_rule
@@ -67,6 +68,10 @@ class PackDefinition:
 
     def part(self, kind: str) -> Part | None:
         return next((p for p in self.parts if p.kind == kind), None)
+
+
+# folders every pack has besides its parts' (a part may not write into them)
+_PACK_OWN = frozenset({"inputs", "validation", "pdf", "thumbnails"})
 
 
 def path_of(templates_dir: Path, name: str) -> Path:
@@ -199,13 +204,30 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
                 where=where,
                 field="kind",
             )
+        folder = raw.folder or raw.kind
+        if (
+            names.portable(folder) != folder
+            or names.fold(folder) in _PACK_OWN
+            or any(names.fold(p.folder) == names.fold(folder) for p in parts)
+        ):
+            raise files.problem(
+                PackDefinitionError,
+                path,
+                f"folder {folder!r} must be one plain name (no '/', '..', leading dot or character Windows refuses), "
+                f"not one of the pack's own folders ({', '.join(sorted(_PACK_OWN))}) nor another part's",
+                f"文件夹 {folder} 须为一个普通名称（不含 /、..、开头的点或 Windows 不允许的字符），且不得与文稿包自带的文件夹或其他篇的文件夹同名",
+                tree=tree,
+                loc=("parts", i, "folder" if raw.folder else "kind"),
+                where=where,
+                field="folder" if raw.folder else "kind",
+            )
         parts.append(
             Part(
                 kind=raw.kind,
                 name=raw.name,
                 template=template(raw.template, ("parts", i, "template"), where),
                 subject=raw.subject,
-                folder=raw.folder or raw.kind,
+                folder=folder,
                 slots=tuple(raw.slots),
                 in_compilation=raw.in_compilation,
                 at_period_end=raw.at_period_end,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from reportpack import names
 from reportpack.derive import subjects
 from reportpack.owner import inputs
 from reportpack.owner.packdef import PackDefinition, Part
@@ -174,11 +175,24 @@ def plan(
     global _JOB
     kinds: dict[str, str] = {}
     order: dict[str, int] = {}  # sub-branches in the order their documents come
+    claims: list[tuple[str, str]] = []  # every file and folder the documents take, and who takes it
     for part in definition.parts:
         for subject in part_subjects(part, by_subject):
-            kinds[subject.path(part.folder)] = part.kind
+            rel = subject.path(part.folder)
+            kinds[rel] = part.kind
+            claims.append((rel, f"the {part.kind} of {subject.key} ({subject.name})"))
+            if subject.grouped:
+                claims.append(
+                    (
+                        f"{part.folder}/{subject.sub_branch_folder}",
+                        f"sub-branch {subject.sub_branch_id} ({subject.sub_branch_name})",
+                    )
+                )
             if subject.sub_branch_id is not None:
                 order.setdefault(subject.sub_branch_id, len(order))
+    # a sub-branch's name names its folders and its compilation: two sub-branches may not share one
+    claims += [(f"sub-branch:{s.sub_branch_folder}", f"sub-branch {s.key} ({s.name})") for s in by_subject["sub_branch"]]
+    names.claim(claims)
     if definition.compilation_template:
         for sub in by_subject["sub_branch"]:
             order.setdefault(sub.key, len(order))  # a sub-branch gets its compilation even with no document of its own
@@ -368,8 +382,14 @@ def collect(pack_dir: Path, work_dir: Path) -> dict[str, str]:
     absent = [rel for rel in kinds if not (pack_dir / rel).exists()]
     if absent:
         raise RuntimeError(f"{pack_dir}: {len(absent)} planned documents were not rendered, e.g. {absent[:3]}")
-    for record in records:
-        kinds.update({c["path"]: "compilation" for c in record["compilations"]})
+    compilations = [c for record in records for c in record["compilations"]]
+    names.claim(
+        [
+            *((rel, f"the {kind} at {rel}") for rel, kind in kinds.items()),
+            *((c["path"], f"the compilation of {c['author']}") for c in compilations),
+        ]
+    )
+    kinds.update({c["path"]: "compilation" for c in compilations})
     with _Findings(pack_dir / "findings.json", json_object=True) as findings:
         findings.add(the_plan["findings"])
         for n in range(len(records)):
@@ -463,7 +483,7 @@ def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict
     text = templating.render(job.templates_dir, part.template, context)
     rel = subject.path(part.folder)
     findings[rel] = [f.as_json() for items in found.values() for f in items]
-    write_document(job.pack_dir / rel, text, part.template, subject.name, job.definition, job.style)
+    write_document(names.inside(job.pack_dir, rel), text, part.template, subject.name, job.definition, job.style)
     return Rendered(part, subject, text, context if part.condensed else None)
 
 
@@ -490,7 +510,13 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
         kept.write_text(text, "utf-8")
         frame = job.texts_dir / "frames" / f"{n}.docx"
         compilation = Compilation(
-            job.pack_dir / f"{title}.docx", kept, title, sub.name, job.definition, frame, toc.probe_pages(toc.entries(blocks))
+            names.inside(job.pack_dir, names.portable(title, ".docx")),
+            kept,
+            title,
+            sub.name,
+            job.definition,
+            frame,
+            toc.probe_pages(toc.entries(blocks)),
         )
         if job.layout:  # the copy LibreOffice lays out; the compilation is written once its 目录 is numbered
             frame.write_bytes(to_docx(blocks, title=title, author=sub.name, base=job.style, layout_only=True))
