@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -317,6 +318,7 @@ def validate_source(
     window = Window.of(period)
     context = _context()
     source = _sql_source(context, url)
+    dialect = source.get_execution_engine().engine.dialect.name
     queries = {window.query(t, data["meta"].get("window")) for t, data in suites.items()}
     gx_sql.learn_columns_cheaply(source.get_execution_engine().engine, queries)
     failures: list[Failure] = []
@@ -325,7 +327,8 @@ def validate_source(
         meta = data["meta"]
         for exp in data["expectations"]:
             if "unexpected_rows_query" in exp.get("kwargs", {}):
-                exp["kwargs"]["unexpected_rows_query"] = _alias_batch(window.fill(exp["kwargs"]["unexpected_rows_query"]))
+                query = unprintable(window.fill(exp["kwargs"]["unexpected_rows_query"]), dialect, table)
+                exp["kwargs"]["unexpected_rows_query"] = _alias_batch(query)
             exp["meta"] = {**(exp.get("meta") or {}), "rule_zh": window.fill((exp.get("meta") or {}).get("rule_zh", ""))}
         started = time.perf_counter()
         suite = _build_suite(folder / f"{table}.json", data)
@@ -381,6 +384,27 @@ def _as_written(result: dict) -> dict:
         config = item.get("expectation_config") or {}
         config["type"] = gx_sql.public_type(config.get("type", ""))
     return result
+
+
+# What a Word document (XML 1.0) cannot hold — C0 controls but tab, newline and carriage return;
+# U+FFFE, U+FFFF — and the noncharacters U+FDD0…U+FDEF, which ReportPack's text form uses for itself
+# (reportpack.textdata). NUL is left out: neither PostgreSQL text nor an SQL literal can hold it.
+UNPRINTABLE = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef\ufffe\uffff]"
+_REGEX_OPERATORS = {"sqlite": "REGEXP", "postgresql": "~", "mysql": "REGEXP", "mariadb": "REGEXP"}
+_UNPRINTABLE_PLACEHOLDER = re.compile(r"\{unprintable:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def unprintable(query: str, dialect: str, table: str) -> str:
+    """``{unprintable:column}`` in a source rule's query → the dialect's test that ``column`` holds
+    a character of ``UNPRINTABLE`` (SQLite's REGEXP is Python's ``re``, registered by SQLAlchemy)."""
+    if "{unprintable:" not in query:
+        return query
+    operator = _REGEX_OPERATORS.get(dialect)
+    if operator is None:
+        raise SuiteError(
+            f"table {table}: {{unprintable:…}} has no regular-expression test on {dialect} (known: {', '.join(_REGEX_OPERATORS)})"
+        )
+    return _UNPRINTABLE_PLACEHOLDER.sub(lambda m: f"{m.group(1)} {operator} '{UNPRINTABLE}'", query)
 
 
 def _alias_batch(query: str) -> str:

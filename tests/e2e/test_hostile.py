@@ -4,14 +4,20 @@ the sample warehouse, and what happens now."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from reportpack import names, pipeline
 from reportpack.errors import DataFailedValidation
+from reportpack.render.pdf import text as pdf_text
+from reportpack.render.pdf import to_pdf
 from tests import hostile
+from tests.conftest import ROOT, require_tool
 
+FORGED = "长江路[[分理处||伪造批注]]|x\n李 Nan"
 S1_OUTLETS = ("BR01-S001-O00001", "BR01-S001-O00004")  # two outlets of 城东支行
 
 
@@ -27,6 +33,7 @@ def test_hostile_ids_and_names_stay_inside_the_pack_and_lose_no_document(warehou
     hostile.set_unit_name(warehouse, S1_OUTLETS[1], "../../etc/x")
     hostile.set_unit_name(warehouse, "BR01-S002", "城西<支行>\"'?*")
     hostile.set_unit_name(warehouse, "BR01-S002-O00002", "中山路" * 3334)
+    hostile.set_unit_name(warehouse, "BR01-S001-O00007", FORGED)  # finding 4
     output = tmp_path / "output"
     before = _files(tmp_path) - _files(output)
     published = pipeline.run_all(make_settings(warehouse, output), "2023H1")
@@ -44,6 +51,16 @@ def test_hostile_ids_and_names_stay_inside_the_pack_and_lose_no_document(warehou
             assert names.portable(part.removesuffix(".docx"), ".docx" if part.endswith(".docx") else "") == part
     pwned = [d for d in docs if "PWNED" in d]
     assert pwned and all(d.split("/")[1] == "城东支行" for d in pwned)  # in its own sub-branch's folder, no further
+
+    # finding 4: a name holding the text form's marks prints as itself, forges no review comment,
+    # and LibreOffice opens the document
+    forged = published / next(d for d in docs if d.startswith("outlets/") and "BR01-S001-O00007" in d)
+    with zipfile.ZipFile(forged) as z:
+        assert "伪造批注" not in (z.read("word/comments.xml").decode() if "word/comments.xml" in z.namelist() else "")
+    assert Document(str(forged)).paragraphs[0].text.startswith(FORGED)
+    require_tool("soffice", "pdftotext")
+    (pdf,) = to_pdf([forged], tmp_path / "pdf", ROOT / "templates" / "fonts" / "fonts.conf")
+    assert "长江路[[分理处||伪造批注]]|x" in pdf_text(pdf)
 
 
 def test_two_sub_branches_with_one_name_stop_the_pack_naming_both(warehouse, make_settings, tmp_path):

@@ -137,6 +137,14 @@ CASES = [
      "a target is positive", OUTLET, "critical"),
     ("calendar gap", "calendar", ["delete from calendar where cal_date = '2023-03-15'"],
      "no gap", "2023-03-16", "critical"),
+    # issue #16: characters a Word document cannot hold stop the pack naming table, column and row
+    ("control character in a name", "org_unit", [f"update org_unit set name = name || char(1) where unit_id = '{OUTLET}'"],
+     "name holds no control character", OUTLET, "critical"),
+    ("vertical tab in a name", "staff", ["update staff set name = char(11) || name where staff_id = 'E0000105'"],
+     "name holds no control character", "E0000105", "critical"),
+    ("noncharacter in an expense line", "budget_month",
+     ["update budget_month set expense_line = expense_line || char(65534) where rowid = (select min(rowid) from budget_month)"],
+     "expense_line holds no control character", "BR01-S001", "critical"),
 ]
 # fmt: on
 
@@ -234,15 +242,17 @@ def test_the_rules_run_on_postgresql_too(pg_url):
     with engine.begin() as conn:
         conn.execute(text(f"delete from daily_balance where unit_id = '{OUTLET}' and biz_date = '2023-06-30'"))
         conn.execute(text("update teller_error set staff_id = 'E0000100' where error_id = 'TE00001000325'"))
+        conn.execute(text(f"update org_unit set name = name || chr(11) where unit_id = '{OUTLET}'"))
     engine.dispose()
     with sql_statements() as statements:
-        outcome = validate_source(pg_url, H1, SOURCE, only=["daily_balance", "teller_error"])
+        outcome = validate_source(pg_url, H1, SOURCE, only=["daily_balance", "teller_error", "org_unit"])
     # GX learns a query asset's columns by running its query: here limited to no rows (gx_sql.py)
     asset = " ".join(Window.of(H1).query("daily_balance", {"date": "biz_date"}).split())
     assert asset not in statements and f"SELECT * FROM ({asset}) AS columns_only LIMIT 0" in statements
     assert {f.rule.split(" (")[0] for f in outcome.critical} == {
         "every day a unit is open in the window has a row",
         "the error's teller held a teller post at that outlet that day",
+        "name holds no control character or noncharacter",
     }
 
 

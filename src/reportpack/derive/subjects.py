@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from reportpack.names import portable
+from reportpack.textdata import data, shown
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Subject:
     context: dict = field(compare=False)
     grouped: bool = False  # its files go in one folder per sub-branch (outlets, managers, tellers)
     active: bool = True  # still there at period end: an outlet not closed, a teller still in post
+
+    def __post_init__(self):  # built from records: who it is, as the warehouse says (not as the text form holds it)
+        for name in ("key", "name", "file_stem", "sub_branch_id", "sub_branch_name"):
+            if isinstance(value := getattr(self, name), str):
+                object.__setattr__(self, name, shown(value))
 
     def path(self, folder: str) -> str:
         """Where its document goes inside the pack, under the part's ``folder`` (a portable name:
@@ -41,11 +47,15 @@ class Subject:
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows as a template sees them: dates as dates, missing as ``None``, text as data
+    (``reportpack.textdata``: a name holding ``|`` or ``[[`` prints as itself)."""
     out = frame.astype(object).where(frame.notna(), None).to_dict("records")
     for row in out:
         for key, value in row.items():
             if isinstance(value, pd.Timestamp):
                 row[key] = value.date()
+            elif isinstance(value, str):
+                row[key] = data(value)
     return out
 
 

@@ -28,6 +28,7 @@ from reportpack.publish.pack import MANIFEST, read_manifest
 from reportpack.render import templating
 from reportpack.render.documents import write_document
 from reportpack.render.styles import load_base
+from reportpack.textdata import data_tree
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 TEMPLATE = "documents/changes.md.j2"
@@ -166,21 +167,7 @@ def write(pack_dir: Path, reports: list[dict], context: dict, templates_dir: Pat
     """Write ``changes.json`` and ``变更说明.docx`` (from ``documents/changes.md.j2``) into the pack;
     returns path → kind for the manifest."""
     (pack_dir / REPORT_JSON).write_text(json.dumps(reports, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    text = templating.render(templates_dir, TEMPLATE, {**context, "reports": [_printable(r) for r in reports]})
+    text = templating.render(
+        templates_dir, TEMPLATE, {**context, "reports": data_tree(reports)}
+    )  # text from the documents is data, never marks
     write_document(pack_dir / REPORT_DOCX, text, TEMPLATE, "ReportPack", definition, load_base(definition.style_base))
-
-
-def _printable(report: dict) -> dict:
-    """The report with text from the documents made inert in the document model: a "|" would split a
-    table cell, "[[…]]" would become a Word comment."""
-
-    def inert(value):
-        if isinstance(value, str):
-            return value.replace("|", "｜").replace("[[", "［［").replace("]]", "］］")
-        if isinstance(value, list):
-            return [inert(v) for v in value]
-        if isinstance(value, dict):
-            return {k: inert(v) for k, v in value.items()}
-        return value
-
-    return inert(report)

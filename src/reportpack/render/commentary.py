@@ -26,6 +26,7 @@ from reportpack.owner import files
 from reportpack.owner.commentary import CATEGORIES
 from reportpack.render import templating
 from reportpack.render.wording import FigureError
+from reportpack.textdata import shown
 
 # The macros a sentence may use, imported for every rule's text.
 _PRELUDE = '{% from "documents/_macros.j2" import change, rate_change, progress, yoy %}'
@@ -66,7 +67,7 @@ class Finding:
             "category": self.category,
             "topic": self.topic,
             "priority": self.priority,
-            "text": self.text,
+            "text": shown(self.text),
             "figures": self.figures,
         }
 

@@ -11,6 +11,7 @@ from reportpack.owner.commentary import HEADING, NEXT_PERIOD
 from reportpack.owner.packdef import Part
 from reportpack.periods import Period
 from reportpack.render import commentary
+from reportpack.textdata import data_tree
 
 
 def labels(templates_dir: Path) -> dict:
@@ -30,7 +31,7 @@ def period_context(period: Period, names: dict) -> dict:
 def base_context(templates_dir: Path, period: Period, warnings: list[dict]) -> dict:
     """What every document template sees besides its subject: period, validation warnings, labels."""
     found = labels(templates_dir)
-    return {"p": period_context(period, found["periods"]), "quality_warnings": warnings, "labels": found}
+    return {"p": period_context(period, found["periods"]), "quality_warnings": data_tree(warnings), "labels": found}
 
 
 def document_context(
@@ -38,7 +39,7 @@ def document_context(
 ) -> tuple[dict, dict[str, list[commentary.Finding]]]:
     """What one document's template sees — period, labels, warnings, the subject's records, the
     owner's text and the drafted findings — and the findings themselves (for findings.json)."""
-    context = {**base, **subject.context, "owner": owner or {slot: [] for slot in part.slots}}
+    context = {**base, **subject.context, "owner": data_tree(owner) if owner else {slot: [] for slot in part.slots}}
     found = commentary.evaluate(rules, part.kind, context)
     if not subject.active:  # closed by period end: it plans nothing, and findings.json says so too
         found = {category: [] if category in NEXT_PERIOD else items for category, items in found.items()}

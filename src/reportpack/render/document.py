@@ -25,6 +25,9 @@ A template renders to plain text a report owner can read and edit::
     any other text          body paragraph; consecutive lines join, a blank line ends it
 
 Numbers are assigned here, by level, so dropping a section never leaves a gap.
+
+Text from data (names, owner sentences, validation messages) is carried as data, never read as
+marks: ``reportpack.textdata``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dataclasses import dataclass, replace
 
 from reportpack.errors import OwnerFileError
 from reportpack.render.wording import cn_numeral
+from reportpack.textdata import shown, without_data
 
 
 @dataclass(frozen=True)
@@ -73,14 +77,15 @@ _NARROW = re.compile("[\x00-\u2e7f]")  # Latin and symbols: half a CJK character
 
 def width(text: str) -> float:
     """Printed width in full-width characters: CJK and full-width punctuation 1, ASCII ½."""
+    text = shown(text)
     return len(text) - len(_NARROW.findall(text)) / 2
 
 
 def title_lines(text: str) -> list[str]:
-    """A title as printed: one line when it fits, else broken at its "//" marks (GB/T 9704: a title
-    breaks where the meaning allows, not wherever the line happens to end)."""
-    whole = text.replace(TITLE_BREAK, "")
-    return [whole] if width(whole) <= TITLE_LINE else [part for part in text.split(TITLE_BREAK) if part]
+    """A title as printed (data shown as itself): one line when it fits, else broken at its "//"
+    marks (GB/T 9704: a title breaks where the meaning allows, not wherever the line happens to end)."""
+    whole = shown(text.replace(TITLE_BREAK, ""))
+    return [whole] if width(whole) <= TITLE_LINE else [shown(part) for part in text.split(TITLE_BREAK) if part]
 
 
 _MARK = re.compile(r"\[\[(.+?)\|\|(.+?)\]\]")
@@ -90,16 +95,16 @@ CHART_KINDS = ("bar", "line")
 def segments(text: str) -> list[tuple[str, str | None]]:
     """``text`` cut at review-comment marks: (text, comment or None) pieces, in order."""
     if "[[" not in text:  # most text (every table cell but a few) carries no comment
-        return [(text, None)] if text else []
+        return [(shown(text), None)] if text else []
     out: list[tuple[str, str | None]] = []
     pos = 0
     for m in _MARK.finditer(text):
         if m.start() > pos:
-            out.append((text[pos : m.start()], None))
-        out.append((m.group(1), m.group(2)))
+            out.append((shown(text[pos : m.start()]), None))
+        out.append((shown(m.group(1)), shown(m.group(2))))
         pos = m.end()
     if pos < len(text):
-        out.append((text[pos:], None))
+        out.append((shown(text[pos:]), None))
     return out
 
 
@@ -159,10 +164,10 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             blocks.append(Block("paragraph", "".join(para)))
             para.clear()
 
-    check = _may_hold_leftover(text) and _LEFTOVER.search(text) is not None  # line by line only to name the line
+    check = _may_hold_leftover(text) and _LEFTOVER.search(without_data(text)) is not None  # line by line only to name the line
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        leftover = _LEFTOVER.search(line) if check else None
+        leftover = _LEFTOVER.search(without_data(line)) if check else None
         if leftover:
             raise DocumentSyntaxError(f"{source}: line {lineno}: {leftover.group(0)!r} must not reach a document: {line!r}")
         if not line:
@@ -227,8 +232,9 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
         else:
             para.append(line)
     flush()
-    for block in blocks:
-        if block.kind == "chart":
+    for i, block in enumerate(blocks):
+        if block.kind == "chart":  # a chart's cells are its data (categories, numbers): no marks in them
+            blocks[i] = block = replace(block, cells=tuple(tuple(shown(c) for c in row) for row in block.cells))
             _check_chart(block, source)
     return blocks
 

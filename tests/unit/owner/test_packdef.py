@@ -63,6 +63,19 @@ GOOD_PART = "  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subj
             r"line 3: parts: List should have at least 1 item",
         ),
         ("compilation: {template: documents/compilation.md.j2}\nparts:\n" + GOOD_PART, r"bad.yaml: line 1: title: required"),
+        *(  # issue #16: a folder outside the pack, or one the pack or another part already writes
+            (
+                "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n"
+                + GOOD_PART.replace("subject: outlet", f"subject: outlet, folder: '{folder}'")
+                + (
+                    "  - {kind: j, name: 篇, template: documents/lobby_plan.md.j2, subject: outlet, folder: Plans}\n"
+                    if folder == "plans"
+                    else ""
+                ),
+                r"part \d \([kj]\) \(line \d\): folder: folder '.*' must be one plain name",
+            )
+            for folder in ("../../x", "a/b", ".hidden", "CON", "validation", "plans")
+        ),
         (
             "title: t\nstyle_base: styles/missing.docx\ncompilation: {template: documents/compilation.md.j2}\nparts:\n"
             + GOOD_PART,
