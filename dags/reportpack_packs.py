@@ -158,8 +158,9 @@ def checks_dag(definition: packdef.PackDefinition, validated: AssetAlias):
         @task
         def extract(run: dict) -> dict:
             from reportpack import pipeline, settings
+            from reportpack.airflow_support import run_of
 
-            pipeline.extract(settings.load(), pipeline.Run.from_ref(run))
+            pipeline.extract(settings.load(), run_of(run))
             return run
 
         @task(retries=0, outlets=[validated])  # bad data does not get better by retrying
@@ -212,8 +213,9 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
         @task
         def derive(run: dict) -> dict:
             from reportpack import pipeline, settings
+            from reportpack.airflow_support import run_of
 
-            pipeline.derive(settings.load(), pipeline.Run.from_ref(run))
+            pipeline.derive(settings.load(), run_of(run))
             return run
 
         @task
@@ -221,8 +223,9 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             """Cut the pack into batches of whole sub-branches (``REPORTPACK_BATCH_OUTLETS`` outlets or
             more each) and render the bank's own documents; the batches are mapped below."""
             from reportpack import pipeline, settings
+            from reportpack.airflow_support import run_of
 
-            return pipeline.plan(settings.load(), pipeline.Run.from_ref(run))
+            return pipeline.plan(settings.load(), run_of(run))
 
         @task(pool=RENDER_POOL, map_index_template="{{ batch_label }}")
         def batch(run: dict, n: int) -> dict:
@@ -231,8 +234,9 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             from airflow.sdk import get_current_context
 
             from reportpack import pipeline, settings
+            from reportpack.airflow_support import run_of
 
-            done = pipeline.batch(settings.load(), pipeline.Run.from_ref(run), n)
+            done = pipeline.batch(settings.load(), run_of(run), n)
             get_current_context()["batch_label"] = f"{n + 1}: {done['first']}…{done['last']}"  # the grid's name for it
             return done
 
@@ -240,17 +244,18 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
         def collect(run: dict, params=None) -> dict:
             """Every batch done: ``findings.json`` and the pack's list of files (PDFs when asked)."""
             from reportpack import pipeline, settings
+            from reportpack.airflow_support import run_of
 
-            pipeline.collect(settings.load(), pipeline.Run.from_ref(run), pdf=bool(params.get("pdf")))
+            pipeline.collect(settings.load(), run_of(run), pdf=bool(params.get("pdf")))
             return run
 
         @task
         def publish(run: dict, params=None) -> dict:
             from reportpack import pipeline, settings
-            from reportpack.airflow_support import review_request
+            from reportpack.airflow_support import review_request, run_of
 
             review = bool(params.get("review"))
-            path = pipeline.publish(settings.load(), pipeline.Run.from_ref(run), review=review)
+            path = pipeline.publish(settings.load(), run_of(run), review=review)
             print(f"Pack published: {path}")
             return {"path": str(path), "request": review_request(str(path)) if review else None}
 

@@ -5,7 +5,8 @@ Imported lazily by the DAG's task bodies, never at parse time.
 
 from __future__ import annotations
 
-from reportpack.settings import Settings
+from reportpack.settings import Settings, redact
+from reportpack.settings import secrets as settings_secrets
 
 CONN_ID = "reportpack_warehouse"
 _SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
@@ -23,13 +24,31 @@ def warehouse_url(settings: Settings) -> str:
     try:
         conn = Connection.get(CONN_ID)
     except AirflowNotFoundException:
-        return settings.warehouse_url
+        return _masked(settings.warehouse_url)
     explicit = conn.extra_dejson.get("sqlalchemy_url")
     if explicit:
-        return explicit
+        return _masked(explicit)
     uri = conn.get_uri()
     scheme, sep, rest = uri.partition("://")
-    return f"{_SCHEMES.get(scheme, scheme)}{sep}{rest}"
+    return _masked(f"{_SCHEMES.get(scheme, scheme)}{sep}{rest}")
+
+
+def _masked(url: str) -> str:
+    """``url``, its password now known to Airflow's secret masker: a log line that prints it shows
+    ``***`` (a connection's own password is masked by Airflow; one in an extra or the environment is not)."""
+    from airflow.sdk.log import mask_secret
+
+    for secret in settings_secrets(url):
+        mask_secret(secret)
+    return url
+
+
+def run_of(ref: dict):
+    """The ``pipeline.Run`` a task was handed (``Run.ref``: no password), on the warehouse this task
+    resolves — the connection, else the environment."""
+    from reportpack import pipeline, settings
+
+    return pipeline.Run.from_ref(ref, warehouse_url(settings.load()))
 
 
 def run_validation_phase(name: str, run_ref: dict) -> dict:
@@ -42,7 +61,7 @@ def run_validation_phase(name: str, run_ref: dict) -> dict:
     from reportpack.validate import ValidationFailed
 
     try:
-        getattr(pipeline, name)(settings.load(), pipeline.Run.from_ref(run_ref))
+        getattr(pipeline, name)(settings.load(), run_of(run_ref))
     except ValidationFailed as exc:
         raise AirflowFailException(str(exc)) from exc
     return run_ref
@@ -146,4 +165,4 @@ def validated_run(folder: str | None, period: str | None, events: list[dict], wa
     state = load_state(Path(folder))
     if state is None or state.validation is None or not period:
         raise ValueError(f"{folder}: not a validated run of ReportPack (period {period!r}); run the checks DAG first")
-    return {"folder": str(folder), "period": period, "warehouse_url": warehouse}
+    return {"folder": str(folder), "period": period, "warehouse": redact(warehouse)}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _PATTERNS = (
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
@@ -17,6 +18,11 @@ _PATTERNS = (
 )
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 BANK_TIMEZONE = "Asia/Shanghai"  # the bank's calendar: a period ends at midnight Beijing time
+
+
+def bank_today() -> date:
+    """Today on the bank's calendar."""
+    return datetime.now(ZoneInfo(BANK_TIMEZONE)).date()
 
 
 @dataclass(frozen=True, order=True)

@@ -14,7 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from reportpack.errors import InputError
 from reportpack.periods import Period
+from reportpack.settings import redact
 
 
 class _Strict(BaseModel):
@@ -118,12 +120,21 @@ class Run:
         return self.folder / "work"
 
     def ref(self) -> dict:
-        """What Airflow passes between tasks (XCom): small and JSON."""
-        return {"folder": str(self.folder), "period": self.period.label, "warehouse_url": self.warehouse_url}
+        """What Airflow passes between tasks (XCom, stored in its database and shown in its UI): small,
+        JSON, and without the warehouse's password — the warehouse only as ``redact`` shows it; each
+        task resolves the URL itself (``from_ref``)."""
+        return {"folder": str(self.folder), "period": self.period.label, "warehouse": redact(self.warehouse_url)}
 
     @classmethod
-    def from_ref(cls, ref: dict) -> Run:
-        return cls(Path(ref["folder"]), Period.parse(ref["period"]), ref["warehouse_url"])
+    def from_ref(cls, ref: dict, warehouse_url: str) -> Run:
+        """The run ``ref`` names, on ``warehouse_url`` as the task resolved it (a connection, the
+        environment); refused when that is not the warehouse the run started on."""
+        if redact(warehouse_url) != ref["warehouse"]:
+            raise InputError(
+                f"run {ref['folder']} started on warehouse {ref['warehouse']}, but this task's warehouse is "
+                f"{redact(warehouse_url)}: the connection changed during the run; start the run again"
+            )
+        return cls(Path(ref["folder"]), Period.parse(ref["period"]), warehouse_url)
 
     @property
     def state(self) -> RunState:

@@ -85,6 +85,24 @@ def airflow_env(settings: Settings, env: dict[str, str] | None = None) -> dict[s
     return {**defaults, **env}
 
 
+_SECRET_QUERY = ("password", "passwd", "secret", "token", "key")
+
+
 def redact(url: str) -> str:
-    """The URL with any password hidden, as recorded in manifests and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with any password hidden — in its user part or its query (``?password=``) — as
+    recorded in manifests, logs and the run reference Airflow passes between tasks."""
+    parsed = make_url(url)
+    hidden = {k: "***" for k in parsed.query if any(word in k.lower() for word in _SECRET_QUERY)}
+    return (
+        parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+        if hidden
+        else parsed.render_as_string(hide_password=True)
+    )
+
+
+def secrets(url: str) -> list[str]:
+    """What of ``url`` must never be shown: its password (user part or query), and the URL whole."""
+    parsed = make_url(url)
+    found = [parsed.password] if parsed.password else []
+    found += [str(v) for k, v in parsed.query.items() if any(word in k.lower() for word in _SECRET_QUERY) and v]
+    return [*found, url] if found else []

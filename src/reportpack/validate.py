@@ -33,7 +33,7 @@ import pandas as pd
 
 from reportpack import gx_sql
 from reportpack.errors import DataFailedValidation, OwnerFileError
-from reportpack.periods import Period
+from reportpack.periods import Period, bank_today
 from reportpack.run import QualityWarning
 
 log = logging.getLogger(__name__)
@@ -226,15 +226,17 @@ class Window:
     first_month: str
     last_month: str
     year_last_month: str
+    today: date  # on the bank's calendar: nothing the warehouse holds happened after it
 
     @classmethod
-    def of(cls, period: Period) -> Window:
+    def of(cls, period: Period, today: date | None = None) -> Window:
         return cls(
             start=date(period.year - 2, 12, 31),
             end=period.end,
             first_month=f"{period.year - 1}-01",
             last_month=period.end.strftime("%Y-%m"),
             year_last_month=f"{period.year}-12",
+            today=today or bank_today(),
         )
 
     def fill(self, text: str) -> str:
@@ -243,6 +245,7 @@ class Window:
             ("window_end", self.end.isoformat()),
             ("first_month", self.first_month),
             ("last_month", self.last_month),
+            ("today", self.today.isoformat()),
         ):
             text = text.replace("{" + name + "}", value)
         return text
@@ -327,7 +330,7 @@ def validate_source(
         meta = data["meta"]
         for exp in data["expectations"]:
             if "unexpected_rows_query" in exp.get("kwargs", {}):
-                query = unprintable(window.fill(exp["kwargs"]["unexpected_rows_query"]), dialect, table)
+                query = dialect_tests(window.fill(exp["kwargs"]["unexpected_rows_query"]), dialect, table)
                 exp["kwargs"]["unexpected_rows_query"] = _alias_batch(query)
             exp["meta"] = {**(exp.get("meta") or {}), "rule_zh": window.fill((exp.get("meta") or {}).get("rule_zh", ""))}
         started = time.perf_counter()
@@ -390,21 +393,44 @@ def _as_written(result: dict) -> dict:
 # U+FFFE, U+FFFF — and the noncharacters U+FDD0…U+FDEF, which ReportPack's text form uses for itself
 # (reportpack.textdata). NUL is left out: neither PostgreSQL text nor an SQL literal can hold it.
 UNPRINTABLE = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef\ufffe\uffff]"
-_REGEX_OPERATORS = {"sqlite": "REGEXP", "postgresql": "~", "mysql": "REGEXP", "mariadb": "REGEXP"}
-_UNPRINTABLE_PLACEHOLDER = re.compile(r"\{unprintable:([A-Za-z_][A-Za-z0-9_]*)\}")
+# ``{test:column}`` in a source rule's query: a test SQL dialects write differently. SQLite keeps
+# any value in any column, so it needs the tests; PostgreSQL's column types refuse an impossible date
+# or a boolean that is not one when the row is written, so there the test is FALSE. SQLite's REGEXP
+# is Python's ``re``, registered on each connection by SQLAlchemy.
+_DIALECT_TESTS = {
+    "unprintable": {
+        "sqlite": f"{{c}} REGEXP '{UNPRINTABLE}'",
+        "postgresql": f"{{c}} ~ '{UNPRINTABLE}'",
+        "mysql": f"{{c}} REGEXP '{UNPRINTABLE}'",
+    },
+    # SQLite's date(…, '+0 days') turns 2023-02-30 into 2023-03-02 and garbage into NULL: not the value
+    "not_a_date": {
+        "sqlite": "({c} IS NOT NULL AND (date({c}, '+0 days') IS NULL OR date({c}, '+0 days') <> {c}))",
+        "postgresql": "FALSE",
+        "mysql": "FALSE",
+    },
+    "not_boolean": {
+        "sqlite": "({c} IS NOT NULL AND {c} NOT IN (0, 1))",
+        "postgresql": "FALSE",
+        "mysql": "({c} IS NOT NULL AND {c} NOT IN (0, 1))",
+    },
+}
+_DIALECT_PLACEHOLDER = re.compile(r"\{(" + "|".join(_DIALECT_TESTS) + r"):([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def unprintable(query: str, dialect: str, table: str) -> str:
-    """``{unprintable:column}`` in a source rule's query → the dialect's test that ``column`` holds
-    a character of ``UNPRINTABLE`` (SQLite's REGEXP is Python's ``re``, registered by SQLAlchemy)."""
-    if "{unprintable:" not in query:
-        return query
-    operator = _REGEX_OPERATORS.get(dialect)
-    if operator is None:
-        raise SuiteError(
-            f"table {table}: {{unprintable:…}} has no regular-expression test on {dialect} (known: {', '.join(_REGEX_OPERATORS)})"
-        )
-    return _UNPRINTABLE_PLACEHOLDER.sub(lambda m: f"{m.group(1)} {operator} '{UNPRINTABLE}'", query)
+def dialect_tests(query: str, dialect: str, table: str) -> str:
+    """``{unprintable:c}``, ``{not_a_date:c}``, ``{not_boolean:c}`` in a source rule's query → the
+    dialect's test that column ``c`` holds such a value."""
+
+    def test(m: re.Match) -> str:
+        written = _DIALECT_TESTS[m.group(1)].get(dialect)
+        if written is None:
+            raise SuiteError(
+                f"table {table}: {{{m.group(1)}:…}} has no test on {dialect} (known: {', '.join(_DIALECT_TESTS[m.group(1)])})"
+            )
+        return written.replace("{c}", m.group(2))
+
+    return _DIALECT_PLACEHOLDER.sub(test, query) if "{" in query else query
 
 
 def _alias_batch(query: str) -> str:

@@ -13,8 +13,41 @@ from docx import Document
 
 
 @pytest.fixture(scope="session")
-def airflow_pack(sample_url, tmp_path_factory):
-    """Run the DAG through Airflow once; returns (pack folder, CLI output)."""
+def secret_warehouse():
+    """The sample warehouse in PostgreSQL, reached as a role with a password: (URL, password). The
+    Airflow run reads it — the same rows as ``sample_url`` (the sample is generated the same way) —
+    and issue #16's test looks for the password everywhere that run leaves something."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from reportpack.warehouse.load import write
+    from reportpack.warehouse.sample import SampleSpec, generate
+    from tests.conftest import private_pg_database
+
+    role, password = f"reportpack_e2e_{uuid.uuid4().hex[:8]}", f"S3cr3t-{uuid.uuid4().hex[:12]}"
+    with private_pg_database("reportpack_e2e") as admin_url:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"create role {role} login password '{password}'"))
+            conn.execute(text(f"grant all on schema public to {role}"))
+        url = make_url(admin_url).set(username=role, password=password).render_as_string(hide_password=False)
+        write(generate(SampleSpec()), url, progress=False)
+        try:
+            yield url, password
+        finally:
+            admin.dispose()
+    server = create_engine(make_url(admin_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"drop role if exists {role}"))
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_pack(secret_warehouse, tmp_path_factory):
+    """Run the DAG through Airflow once, on the sample warehouse in PostgreSQL reached with a
+    password; returns (pack folder, CLI output)."""
     out = tmp_path_factory.mktemp("output")
     migrated = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"
     airflow = str(Path(sys.executable).with_name("airflow"))
@@ -23,7 +56,7 @@ def airflow_pack(sample_url, tmp_path_factory):
         migrated.touch()
     cli = str(Path(sys.executable).with_name("reportpack"))
     proc = subprocess.run(
-        [cli, "airflow-run", "--period", "2023H1", "--url", sample_url, "--output", str(out)],
+        [cli, "airflow-run", "--period", "2023H1", "--url", secret_warehouse[0], "--output", str(out)],
         capture_output=True,
         text=True,
         timeout=900,

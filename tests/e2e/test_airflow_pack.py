@@ -444,3 +444,29 @@ def test_a_backfill_builds_each_earlier_period_of_the_packs_cadence():
         "2023-05",
         "2023-06",
     ]
+
+
+def test_the_warehouse_password_is_nowhere_the_run_leaves_anything(airflow_pack, secret_warehouse):
+    """Issue #16, finding 2: the password of the warehouse URL (a PostgreSQL role's) is not in the
+    run's output, Airflow's task logs, its metadata database (XCom, rendered fields), the pack, the
+    run folder or the manifest."""
+    import zipfile
+
+    from reportpack import settings
+
+    pack_dir, output = airflow_pack
+    url, password = secret_warehouse
+    secret = password.encode()
+    assert password not in output
+    home = Path(settings.airflow_env(settings.load())["AIRFLOW_HOME"])
+    places = [*home.joinpath("logs").rglob("*"), *home.glob("airflow.db*"), *pack_dir.resolve().parent.parent.rglob("*")]
+    leaked = []
+    for path in (p for p in places if p.is_file()):
+        if secret in path.read_bytes():
+            leaked.append(str(path))
+        elif path.suffix in (".docx", ".zip"):
+            with zipfile.ZipFile(path) as z:
+                leaked += [f"{path}!{n}" for n in z.namelist() if secret in z.read(n)]
+    assert not leaked
+    manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
+    assert manifest["source"]["url"].startswith("postgresql+psycopg://reportpack_e2e_") and ":***@" in manifest["source"]["url"]

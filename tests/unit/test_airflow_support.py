@@ -61,10 +61,11 @@ def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asse
             run_id="r", started_at="t", pack="monthly_brief", inputs=[], validation=ValidationState.of({"extracted": layer})
         ),
     )
-    ref = {"folder": str(folder), "period": "2023-06", "warehouse_url": "sqlite:///w"}
-    assert validated_run(str(folder), "2023-06", [], "sqlite:///w") == ref
+    url = "postgresql+psycopg://reporter:S3cr3t-pw@db.example/warehouse"
+    ref = {"folder": str(folder), "period": "2023-06", "warehouse": "postgresql+psycopg://reporter:***@db.example/warehouse"}
+    assert validated_run(str(folder), "2023-06", [], url) == ref  # no password: it becomes an XCom
     events = [{"run_folder": "/elsewhere", "period": "2023-05"}, {"run_folder": str(folder), "period": "2023-06"}]
-    assert validated_run(None, None, events, "sqlite:///w") == ref  # the newest event
+    assert validated_run(None, None, events, url) == ref  # the newest event
     with pytest.raises(ValueError, match="no validated run to publish"):
         validated_run(None, None, [], "sqlite:///w")
 
@@ -81,3 +82,21 @@ def test_workers_come_from_the_environment_default_one_per_core_and_a_bad_value_
     for bad in ("0", "two", "-1"):
         with pytest.raises(InputError, match=f"REPORTPACK_WORKERS '{bad}'"):
             settings.load({"REPORTPACK_WORKERS": bad})
+
+
+def test_a_run_reference_holds_no_password_and_a_task_on_another_warehouse_is_refused(tmp_path):
+    import json
+
+    from reportpack.errors import InputError
+    from reportpack.periods import Period
+    from reportpack.run import Run
+    from reportpack.settings import redact, secrets
+
+    url = "postgresql+psycopg://reporter:S3cr3t-pw@db.example/warehouse?sslpassword=K3y-pw"
+    run = Run(tmp_path, Period.parse("2023H1"), url)
+    assert "S3cr3t" not in json.dumps(run.ref()) and "K3y" not in json.dumps(run.ref())
+    assert redact(url) == "postgresql+psycopg://reporter:***@db.example/warehouse?sslpassword=%2A%2A%2A"
+    assert set(secrets(url)) == {"S3cr3t-pw", "K3y-pw", url} and secrets("sqlite:///w.sqlite") == []
+    assert Run.from_ref(run.ref(), url) == run  # the task resolved the same warehouse
+    with pytest.raises(InputError, match=r"started on warehouse postgresql\+psycopg://reporter:\*\*\*@db.example"):
+        Run.from_ref(run.ref(), "postgresql+psycopg://reporter:S3cr3t-pw@other.example/warehouse")

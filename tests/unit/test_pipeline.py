@@ -548,7 +548,7 @@ def test_the_compilations_are_assembled_in_another_process_from_the_run_folder_a
         "REPORTPACK_INPUT_DIR": str(tmp_path / "inputs"),
     }
     code = "import json, sys; from reportpack import pipeline, settings; "
-    code += "pipeline.assemble(settings.load(), pipeline.Run.from_ref(json.loads(sys.argv[1])))"
+    code += "pipeline.assemble(settings.load(), pipeline.Run.from_ref(json.loads(sys.argv[1]), settings.load().warehouse_url))"
     subprocess.run([sys.executable, "-c", code, json.dumps(run.ref())], env=env, check=True)
     assert "assemble" in run.state.seconds
     assert pipeline.assemble(s, run) == {}  # nothing left to do: a retried task changes nothing
@@ -586,7 +586,7 @@ def test_a_pack_cut_into_batches_run_apart_is_the_pack_one_process_makes(warehou
         "REPORTPACK_BATCH_OUTLETS": "5",
     }
     code = "import json, sys; from reportpack import pipeline, settings; "
-    code += "print(json.dumps(pipeline.batch(settings.load(), pipeline.Run.from_ref(json.loads(sys.argv[1])), int(sys.argv[2]))))"
+    code += "print(json.dumps(pipeline.batch(settings.load(), pipeline.Run.from_ref(json.loads(sys.argv[1]), settings.load().warehouse_url), int(sys.argv[2]))))"
     done = {}
     for n in (2, 0, 2, 1):
         if n == 1:
