@@ -53,16 +53,16 @@ def run_of(ref: dict):
 
 def run_validation_phase(name: str, run_ref: dict) -> dict:
     """Run the validation phase ``name`` of ``pipeline`` (``check_source`` or ``validate``): bad data
-    fails the task at once (``AirflowFailException``: never retried); an unreachable warehouse
+    or a warehouse without a table the pack reads fails the task at once (``AirflowFailException``: never retried); an unreachable warehouse
     raises as it is, for the DAG's retry policy."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from reportpack import pipeline, settings
-    from reportpack.validate import ValidationFailed
+    from reportpack.errors import DataFailedValidation
 
     try:
         getattr(pipeline, name)(settings.load(), run_of(run_ref))
-    except ValidationFailed as exc:
+    except DataFailedValidation as exc:  # failed rules, a missing table or column: waiting will not fix them
         raise AirflowFailException(str(exc)) from exc
     return run_ref
 

@@ -7,12 +7,15 @@ options override it for one call.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from datetime import date, datetime
@@ -154,19 +157,19 @@ def cmd_airflow_run(args) -> int:
     # 1. the checks DAG: the warehouse checked, extracted, validated (its run folder is kept)
     checks = [airflow, "dags", "test", DAG_PREFIX + args.pack, logical, "--conf", json.dumps({"period": period.label})]
     print("$ " + " ".join(checks), flush=True)
-    proc = subprocess.run(checks, env=env)
+    returncode = _child(checks, env)
     folder = _validated_folder(s.output_dir / ".runs", period.label, started)
-    if proc.returncode != 0 or folder is None:
+    if returncode != 0 or folder is None:
         print(f"\nthe DAG run did not validate {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
         return _explain_failed_run(s.output_dir / ".runs", period.label, started)
     # 2. the publish DAG, as the validated-data asset would start it in a deployment
     conf = {"run_folder": str(folder), "period": period.label, "pdf": args.pdf, "review": args.review}
     publishing = [airflow, "dags", "test", DAG_PREFIX + args.pack + "_publish", "--conf", json.dumps(conf)]
     print("$ " + " ".join(publishing), flush=True)
-    proc = subprocess.run(publishing, env=env)
+    returncode = _child(publishing, env)
     target = latest(s.output_dir, period.label)
     manifest = target / "manifest.json" if target else None
-    if proc.returncode != 0 or manifest is None or manifest.stat().st_mtime < started:
+    if returncode != 0 or manifest is None or manifest.stat().st_mtime < started:
         print(f"\nthe DAG run did not publish a pack for {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
         return _explain_failed_run(s.output_dir / ".runs", period.label, started)
     _show(target)
@@ -469,8 +472,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it stops as on Ctrl-C: a run's ``finally``
+    blocks give back its reserved version and its period lock, LibreOffice and Airflow children are
+    stopped (``_child``), and nothing half-made is published."""
+
+
+def _terminated(signum, frame):
+    raise Terminated(f"signal {signum}")
+
+
+def _child(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command`` to its end in a session of its own; if this process is interrupted (Ctrl-C,
+    SIGTERM), stop the child's whole session — ``airflow dags test`` and every process it started —
+    first asking (SIGTERM), then after 30 s forcing (SIGKILL)."""
+    proc = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        return proc.wait()
+    except BaseException:
+        for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError):  # whatever of its session outlived it
+            os.killpg(proc.pid, signal.SIGKILL)
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # a wrong option or value exits 2 with the usage
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("great_expectations", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -484,9 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, DataFailedValidation):
             print("nothing was published", file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        print(f"reportpack {args.command}: interrupted; nothing was published", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the children were stopped on the way out
+        print(f"reportpack {args.command}: interrupted; nothing was published (run it again to start afresh)", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # noqa: BLE001 — the last resort: a bug, kept whole in a file for its report
         saved = Path(tempfile.gettempdir()) / f"reportpack-error-{int(time.time())}.txt"
         saved.write_text(traceback.format_exc(), "utf-8")

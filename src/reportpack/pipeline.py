@@ -14,6 +14,8 @@ import functools
 import logging
 import re
 import time
+import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +28,7 @@ from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
-from reportpack.periods import EXAMPLE_LABELS, Period
+from reportpack.periods import EXAMPLE_LABELS, Period, bank_today
 from reportpack.publish import approval, changes, index, pack, validation_pages
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
@@ -45,12 +47,13 @@ from reportpack.render.documents import collect as collect_batches
 from reportpack.render.documents import plan as plan_batches
 from reportpack.render.documents import planned as documents_plan
 from reportpack.render.wording import cn_numeral
-from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, write_state
+from reportpack.run import STATE_FILE, Failure, Run, RunState, ValidationLayer, ValidationState, now, period_lock, write_state
 from reportpack.settings import Settings, redact
 from reportpack.validate import ValidationFailed, quality_warning, quarantine, write_report
 from reportpack.validate import validate as run_suites
 from reportpack.validate import validate_source as run_source_suites
 from reportpack.warehouse.connect import connect
+from reportpack.warehouse.schema import check as schema_check
 from reportpack.warehouse.schema import metadata as warehouse_schema
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,11 @@ def start(
     The owner files are read and checked here, before any data is extracted, and the input files are
     copied into the run: what a run renders is what it received."""
     period = Period.parse(period_label)
+    if period.end >= bank_today():
+        raise InputError(
+            f"period {period.label} has not ended (it ends {period.end.isoformat()}, today is {bank_today().isoformat()} "
+            "on the bank's calendar): its figures are not final, so no pack is built for it yet"
+        )
     definition = check_owner_files(settings, period, pack_name)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:80]
     folder = settings.output_dir / ".runs" / f"{period.label}-{safe}"
@@ -140,7 +148,8 @@ def start(
 def check_source(settings: Settings, run: Run) -> str:
     """The source-grain suites, run in the warehouse before anything is aggregated; a critical
     failure quarantines the rows (``quarantine/source/<table>.csv``) and raises ``ValidationFailed``."""
-    check_warehouse(run.warehouse_url)  # unreachable → WarehouseUnreachable (retried), not a GX error
+    with connect(run.warehouse_url) as conn:  # unreachable → WarehouseUnreachable (retried), not a GX error
+        schema_check(conn)  # a missing table or column → SchemaMismatch (never retried)
     outcome = run_source_suites(
         run.warehouse_url, run.period, settings.expectations_dir / "source", tables=list(warehouse_schema.tables)
     )
@@ -371,6 +380,21 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
     if not definition.sets_targets:  # e.g. a monthly brief: no plan in it sets the next period's targets
         next_targets = next_targets.iloc[0:0]
     meta["targets"] = publish_targets.write_csv(next_targets, run.pack, run.period) if definition.sets_targets else None
+    with period_lock(settings.output_dir, run.period.label, state.run_id):  # one publication of a period at a time
+        target = _publish_locked(settings, run, state, definition, meta, next_targets, period_name, review)
+    pack.discard(run.folder)
+    log.info("pack published: %s (%s)", target, target.parent / pack.LATEST)
+    return target
+
+
+def _publish_locked(settings, run, state, definition, meta, next_targets, period_name, review) -> Path:
+    """``publish`` under the period's lock: the version reserved, compared, indexed and published, and
+    the next period's targets stored in the warehouse in one step with it — the transaction that
+    writes them commits only once the version is published; if the process dies between the two,
+    the next publication of the period stores them from the published version (``recover``, led
+    by the note ``journal`` leaves)."""
+    templates = settings.templates_dir
+    publish_targets.recover(settings.output_dir / run.period.label, run.warehouse_url)
     previous = pack.latest(settings.output_dir, run.period.label)
     version = pack.reserve(settings.output_dir, run.period.label)
     try:
@@ -378,10 +402,9 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
             previous = None  # a pack of the layout before versions: not compared
         meta["version"] = version.name
         meta["previous"] = previous.name if previous is not None else None
+        store = False
         if meta["targets"] is not None:
             store, why = approval.targets_decision(version.parent, pack.number(version), meta["approval"]["status"])
-            if store:
-                publish_targets.store_in_warehouse(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
             meta["targets"].update(stored=store, note=why)
         validation_pages.write(run.pack, templates, state.validation.status)
         hashes = pack.file_hashes(run.pack)  # read once: for the changes report and the manifest
@@ -390,13 +413,17 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
         kinds = {**state.documents, "targets.csv": "targets", changes.REPORT_JSON: "changes", changes.REPORT_DOCX: "changes"}
         index.write(run.pack, meta, kinds, written, next_targets, definition, templates, period_name)
         pack.write_manifest(run.pack, meta, {**kinds, index.INDEX: "index"}, known=hashes)
-        target = pack.publish(run.pack, version)
+        storing = (
+            publish_targets.storing(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
+            if store
+            else nullcontext()
+        )
+        # written, not committed: committed once the version is published, rolled back if it is not
+        with publish_targets.journal(version.parent, version.name, store), storing:
+            return pack.publish(run.pack, version)
     except BaseException:
-        pack.release(version)  # the number is free again; latest never moved
+        pack.release(version)  # the number is free again (unless published); latest never moved
         raise
-    pack.discard(run.folder)
-    log.info("pack published: %s (%s)", target, target.parent / pack.LATEST)
-    return target
 
 
 def _period_name(p: dict) -> str:
@@ -444,15 +471,23 @@ def _changes(
 BEFORE_PUBLISH = (check_source, extract, validate, derive, render, assemble)
 
 
+def new_run_id() -> str:
+    """A run id unique however fast runs start (the second alone is not: two runs in one second
+    would share a run folder)."""
+    return f"manual-{now()}-{uuid.uuid4().hex[:8]}"
+
+
 def run_all(
     settings: Settings, period_label: str, run_id: str | None = None, pdf: bool = False, pack_name: str = DEFAULT_PACK
 ) -> Path:
     """The whole flow in one process (the CLI's ``reportpack pack``)."""
-    run = start(settings, period_label, run_id or f"manual-{now()}", pack_name=pack_name)
-    check_source(settings, run)
-    extract(settings, run)
-    validate(settings, run)
-    derive(settings, run)
-    render(settings, run)
-    assemble(settings, run, pdf=pdf)
-    return publish(settings, run)
+    run_id = run_id or new_run_id()
+    with period_lock(settings.output_dir, Period.parse(period_label).label, run_id):  # one run of a period at a time
+        run = start(settings, period_label, run_id, pack_name=pack_name)
+        check_source(settings, run)
+        extract(settings, run)
+        validate(settings, run)
+        derive(settings, run)
+        render(settings, run)
+        assemble(settings, run, pdf=pdf)
+        return publish(settings, run)

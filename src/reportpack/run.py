@@ -7,6 +7,8 @@ only through ``RunState`` so a misspelt or missing key is an error, not a silent
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,3 +168,59 @@ def write_state(folder: Path, state: RunState) -> None:
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class PeriodBusy(InputError):
+    """Another run holds the period's lock: names it."""
+
+
+_HELD: dict[Path, int] = {}  # the period locks this process holds (path → depth): re-entered, not re-taken
+
+
+@contextmanager
+def period_lock(output_dir: Path, period_label: str, holder: str) -> Iterator[None]:
+    """One run at a time per period: an exclusive lock on ``<output>/.locks/<period>.lock`` (released
+    by the operating system when the process ends, however it ends), held around a whole CLI run and
+    around every publication. A second run is refused at once with ``PeriodBusy`` naming the holder
+    (``holder``: its run id; the lock file says which process and since when). Re-entered freely by
+    the process that holds it."""
+    import fcntl
+    import json
+    import os
+    import socket
+
+    path = (output_dir / ".locks" / f"{period_label}.lock").resolve()
+    if path in _HELD:
+        _HELD[path] += 1
+        try:
+            yield
+        finally:
+            _HELD[path] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            who = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "{}"
+            try:
+                info = json.loads(who)
+            except ValueError:
+                info = {}
+            raise PeriodBusy(
+                f"period {period_label} is being built by run {info.get('run', '?')} (process {info.get('pid', '?')} on "
+                f"{info.get('host', '?')}, since {info.get('since', '?')}): wait for it to end, then run again "
+                f"(lock {path})"
+            ) from None
+        record = json.dumps({"run": holder, "pid": os.getpid(), "host": socket.gethostname(), "since": now()})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, record.encode(), 0)
+        _HELD[path] = 1
+        try:
+            yield
+        finally:
+            del _HELD[path]
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # releases the lock

@@ -84,3 +84,14 @@ def test_ids_that_differ_only_in_case_stop_the_pack_naming_both(warehouse, make_
         pipeline.run_all(settings, "2023H1")
     assert S1_OUTLETS[0] in str(caught.value) and S1_OUTLETS[0].lower() in str(caught.value)
     assert not (tmp_path / "output" / "2023H1").exists()
+
+
+def test_a_missing_table_or_column_is_a_schema_error_naming_them(warehouse, make_settings, tmp_path):
+    """Finding 7: a missing table was retried as "warehouse unreachable" for ten minutes. Now it is
+    a data error (never retried: see run_validation_phase) naming every table and column missing."""
+    from reportpack.warehouse.schema import SchemaMismatch
+
+    hostile.execute(warehouse, ("drop table meeting", {}), ("alter table staff drop column hired_on", {}))
+    with pytest.raises(SchemaMismatch, match=r"lacks 2 of what the pack reads: table meeting, column staff.hired_on"):
+        pipeline.run_all(make_settings(warehouse, tmp_path / "output"), "2023H1")
+    assert not (tmp_path / "output" / "2023H1").exists()

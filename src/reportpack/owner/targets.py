@@ -94,7 +94,8 @@ class Override(OwnerModel):
 
     unit: Text
     indicator: Text
-    target: Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]  # 元 for amounts, fractions for rates
+    # 元 for amounts, fractions for rates; above zero (completion is measured against it) and finite
+    target: Annotated[float, Field(strict=True, gt=0, le=1e12, allow_inf_nan=False)]
     reason: str | None = None
 
     @model_validator(mode="after")

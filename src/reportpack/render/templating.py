@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import traceback
+from collections.abc import Sequence
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from reportpack.errors import OwnerFileError
 from reportpack.render.document import mark
@@ -49,12 +52,68 @@ def _html(name: str | None) -> bool:
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
+# A render budget: a template that loops without end (``range`` inside ``range``) or builds a huge
+# value fails naming itself and its line instead of holding a worker for ever. The sandbox already
+# caps one ``range`` at 100,000 items; the budget bounds the time of a whole render.
+RENDER_SECONDS = 60.0
+_DEADLINE: ContextVar[float | None] = ContextVar("reportpack_render_deadline", default=None)
+_MAX_REPEAT = 100_000  # "x" * n, [..] * n: items or characters at most
+_MAX_EXPONENT = 64
+
+
+class RenderBudgetExceeded(TemplateError):
+    """A template ran past ``RENDER_SECONDS`` or asked for a value too large to print."""
+
+
+def _check_deadline() -> None:
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise RenderBudgetExceeded(f"rendering took more than {RENDER_SECONDS:g} s (a loop that does not end?)")
+
+
+class _Range(Sequence):
+    """``range`` in templates: the sandbox's, checking the render budget as it is iterated."""
+
+    def __init__(self, rng: range):
+        self._rng = rng
+
+    def __len__(self) -> int:
+        return len(self._rng)
+
+    def __getitem__(self, index):
+        return self._rng[index]
+
+    def __iter__(self):
+        for i, value in enumerate(self._rng):
+            if i % 1024 == 0:
+                _check_deadline()
+            yield value
+
+
+def _budgeted_range(*args: int) -> _Range:
+    return _Range(safe_range(*args))
+
 
 class _Environment(SandboxedEnvironment):
     """The sandbox, with ``o.x`` on a dict looked up as ``o["x"]`` first. The figures a template sees
     are dicts: Jinja's own lookup asks the dict for an attribute ``x`` first, which raises and
     catches an AttributeError per lookup (a fifth of a document's template time). Same result: a
     name that is a dict attribute (``get``, ``items``) still takes Jinja's path."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
+            raise RenderBudgetExceeded(f"{left!r} ** {right!r}: an exponent above {_MAX_EXPONENT} prints no figure")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > _MAX_REPEAT:
+                    raise RenderBudgetExceeded(f"repeating {len(seq)} items {n} times makes more than {_MAX_REPEAT:,}")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        _check_deadline()
+        return super().call(__context, __obj, *args, **kwargs)
 
     def getattr(self, obj, attribute):
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -77,6 +136,7 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,  # a process renders with the templates it started with (no stat per render)
     )
+    env.globals["range"] = _budgeted_range
     env.filters.update(FILTERS)
     env.filters["affecting"] = affecting
     env.filters["touching"] = touching
@@ -94,6 +154,7 @@ def render(templates_dir: Path, name: str, context: dict) -> str:
         raise _error(where, exc.lineno, f"syntax: {exc.message}", f"模板语法有误：{exc.message}") from exc
     except TemplateNotFound as exc:
         raise _error(name, None, f"template {exc.name} not found under {templates_dir}", f"找不到模板 {exc.name}") from exc
+    token = _DEADLINE.set(time.monotonic() + RENDER_SECONDS)
     try:
         return template.render(context)
     except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
@@ -104,6 +165,8 @@ def render(templates_dir: Path, name: str, context: dict) -> str:
         else:
             zh = f"模板无法生成文稿：{exc}"
         raise _error(name, line, str(exc), zh) from exc
+    finally:
+        _DEADLINE.reset(token)
 
 
 def _error(name: str, line: int | None, rule: str, rule_zh: str) -> TemplateRenderError:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table
 
+from reportpack.errors import DataFailedValidation
+
 metadata = MetaData()
 
 
@@ -307,3 +309,29 @@ plan_target = _table(
     Column("set_on", Date, nullable=False),
     index=("period", "unit_id"),
 )
+
+
+class SchemaMismatch(DataFailedValidation):
+    """The warehouse lacks a table or a column the pack reads: named, never retried (it will not
+    appear by waiting)."""
+
+
+def check(conn) -> None:
+    """Refuse a warehouse that lacks a table or column of ``metadata`` (``SchemaMismatch``, naming
+    every one missing), before any rule or extraction query fails on it one by one."""
+    from sqlalchemy import inspect
+
+    found = inspect(conn)
+    tables = set(found.get_table_names())
+    missing = []
+    for table in metadata.sorted_tables:
+        if table.name not in tables:
+            missing.append(f"table {table.name}")
+            continue
+        columns = {c["name"] for c in found.get_columns(table.name)}
+        missing += [f"column {table.name}.{c.name}" for c in table.columns if c.name not in columns]
+    if missing:
+        raise SchemaMismatch(
+            f"the warehouse lacks {len(missing)} of what the pack reads: {', '.join(missing)} "
+            "(the schema is reportpack.warehouse.schema; `reportpack seed` creates it in an empty database)"
+        )

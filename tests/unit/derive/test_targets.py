@@ -143,7 +143,23 @@ def test_owner_overrides_replace_rule_targets(tmp_path):
         ("- {unit: O1, indicator: profit, target: 1}", r"entry 1 \(line 1\): indicator 'profit' has no target rule"),
         (
             "- {unit: O1, indicator: corporate_growth, target: -5}",
-            r"entry 1 \(line 1\): target: Input should be greater than or equal to 0",
+            r"entry 1 \(line 1\): target: Input should be greater than 0",
+        ),
+        (  # issue #16: a target of 0 was accepted, and the next period failed at a template line
+            "- {unit: O1, indicator: corporate_growth, target: 0}",
+            r"entry 1 \(line 1\): target: Input should be greater than 0",
+        ),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: .inf}",
+            r"entry 1 \(line 1\): target: Input should be a finite number",
+        ),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: 1.0e+300}",
+            r"entry 1 \(line 1\): target: Input should be less than or equal to",
+        ),
+        (
+            "- {unit: O1, indicator: corporate_growth, target: '1,234.50'}",
+            r"entry 1 \(line 1\): target: Input should be a valid number",
         ),
         (
             "- {unit: O1, indicator: corporate_growth, target: 一亿}",

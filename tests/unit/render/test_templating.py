@@ -38,6 +38,31 @@ def test_sandbox_blocks_python_internals(tdir):
         templating.render(tdir, "evil.j2", {})
 
 
+def test_a_runaway_template_fails_within_its_budget_naming_itself_and_its_line(tmp_path, monkeypatch):
+    """Issue #16, finding 7: a nested ``range(100000)`` loop ran for ever; huge repeats and powers too."""
+    import time
+
+    (tmp_path / "loop.j2").write_text(
+        "标题\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n", "utf-8"
+    )
+    (tmp_path / "repeat.j2").write_text("a\n{{ 'x' * 1000000000 }}\n", "utf-8")
+    (tmp_path / "power.j2").write_text("a\nb\n{{ 10 ** 100000000 }}\n", "utf-8")
+    (tmp_path / "fine.j2").write_text(
+        "{% for i in range(3)|reverse %}{{ i }}{% endfor %}{{ range(5)|length }}{{ 'ab' * 2 }}", "utf-8"
+    )
+    templating.environment.cache_clear()
+    monkeypatch.setattr(templating, "RENDER_SECONDS", 0.5)
+    started = time.monotonic()
+    with pytest.raises(templating.TemplateRenderError, match=r"loop\.j2:line 2: rendering took more than 0.5 s"):
+        templating.render(tmp_path, "loop.j2", {})
+    assert time.monotonic() - started < 5
+    with pytest.raises(templating.TemplateRenderError, match=r"repeat\.j2:line 2: repeating 1 items 1000000000 times"):
+        templating.render(tmp_path, "repeat.j2", {})
+    with pytest.raises(templating.TemplateRenderError, match=r"power\.j2:line 3: .*exponent above 64"):
+        templating.render(tmp_path, "power.j2", {})
+    assert templating.render(tmp_path, "fine.j2", {}) == "2105abab"
+
+
 def test_a_dicts_figures_are_its_keys_and_its_methods_stay_methods(tmp_path):
     """``o.x`` on a dict is ``o["x"]``; a name that is a dict method (``get``) is the method even
     when the dict has such a key, as in Jinja's own sandbox; internals stay refused."""

@@ -1,0 +1,207 @@
+"""Crashes and concurrent runs (issue #16, findings 5 and 6): a run killed at any instant leaves the
+old pack or the new one visible and the warehouse's targets agreeing with it; two runs of a period
+never share a folder or publish over each other."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from reportpack import pipeline
+from reportpack.publish import pack
+from reportpack.publish import targets as publish_targets
+from reportpack.run import PeriodBusy, period_lock
+
+PACK = "outlet_summaries"  # the smallest pack that sets targets
+
+
+def _targets(url: str, period: str = "2023H2") -> list[tuple]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("select unit_id, indicator, target, source from plan_target where period = :p order by 1, 2"), {"p": period}
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def _killed_run(settings, when: str) -> subprocess.CompletedProcess:
+    """``reportpack pack`` in a process that SIGKILLs itself just ``before`` or ``after`` the version
+    is published (the warehouse transaction holding its targets still open)."""
+    code = textwrap.dedent(
+        f"""
+        import os, signal
+        from reportpack import pipeline, settings
+        from reportpack.publish import pack
+        real = pack.publish
+        def publish(*args):
+            if {when!r} == "before":
+                os.kill(os.getpid(), signal.SIGKILL)
+            done = real(*args)
+            os.kill(os.getpid(), signal.SIGKILL)
+        pipeline.pack.publish = publish
+        pipeline.run_all(settings.load(), "2023H1", pack_name={PACK!r})
+        """
+    )
+    env = {
+        **os.environ,
+        "REPORTPACK_WAREHOUSE_URL": settings.warehouse_url,
+        "REPORTPACK_OUTPUT_DIR": str(settings.output_dir),
+        "REPORTPACK_INPUT_DIR": str(settings.input_dir),
+    }
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_a_run_killed_around_publication_leaves_pack_and_warehouse_agreeing(warehouse, make_settings):
+    settings = make_settings(warehouse)
+    before = _targets(warehouse)
+    period_dir = settings.output_dir / "2023H1"
+
+    killed = _killed_run(settings, "before")  # the targets are written, not committed; nothing published
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert pack.latest(settings.output_dir, "2023H1") is None and _targets(warehouse) == before
+
+    killed = _killed_run(settings, "after")  # published; the warehouse never committed its targets
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    version = pack.latest(settings.output_dir, "2023H1")
+    assert version is not None and pack.read_manifest(version)["targets"]["stored"] is True
+    assert _targets(warehouse) == before  # the finding: the visible pack and the warehouse disagree …
+
+    assert (period_dir / publish_targets.PENDING).is_file()  # … the note the killed run left says so
+    assert publish_targets.recover(period_dir, warehouse) is True  # … and the next publication recovers
+    held = _targets(warehouse)
+    assert held != before and len(held) == pack.read_manifest(version)["targets"]["rows"]
+    assert publish_targets.recover(period_dir, warehouse) is False  # done: nothing left to recover
+
+    # and a whole run after the crash publishes the next version normally (recovering first)
+    published = pipeline.run_all(settings, "2023H1", pack_name=PACK)
+    assert published.name == "v3" and pack.latest(settings.output_dir, "2023H1") == published  # v1: reserved, never filled
+    assert not (period_dir / "v1").exists() or not any((period_dir / "v1").iterdir())
+
+
+def test_a_second_run_of_a_period_is_refused_naming_the_first_and_the_lock_dies_with_its_holder(warehouse, make_settings):
+    settings = make_settings(warehouse)
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from reportpack.run import period_lock
+        with period_lock(Path({str(settings.output_dir)!r}), "2023H1", "first-run"):
+            print("holding", flush=True)
+            time.sleep(300)
+        """
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(PeriodBusy, match=rf"period 2023H1 is being built by run first-run \(process {holder.pid} on "):
+            pipeline.run_all(settings, "2023H1", pack_name=PACK)
+        with period_lock(settings.output_dir, "2023H2", "other"):  # another period is not held
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    started = time.monotonic()
+    # free once its holder died (SIGKILL); re-entered by its holder
+    with period_lock(settings.output_dir, "2023H1", "second-run"), period_lock(settings.output_dir, "2023H1", "second-run"):
+        pass
+    assert time.monotonic() - started < 5
+    assert not (settings.output_dir / "2023H1").exists()  # the refused run wrote nothing
+
+
+def test_run_ids_are_unique_however_fast_runs_start(monkeypatch, make_settings, warehouse):
+    monkeypatch.setattr(pipeline, "now", lambda: "2026-12-02T00:00:00Z")  # every run in the same second
+    settings = make_settings(warehouse)
+    ids = {pipeline.new_run_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    folders = {pipeline.start(settings, "2023H1", run_id, pack_name=PACK).folder for run_id in list(ids)[:2]}
+    assert len(folders) == 2 and all(json.loads((f / "run.json").read_text())["run_id"] in ids for f in folders)
+
+
+def test_a_period_that_has_not_ended_is_refused(make_settings, warehouse):
+    from reportpack.errors import InputError
+    from reportpack.periods import Period, bank_today
+
+    current = Period.containing("half", bank_today()).label
+    with pytest.raises(InputError, match=rf"period {current} has not ended .*its figures are not final"):
+        pipeline.start(make_settings(warehouse), current, "r", pack_name=PACK)
+    assert not Path(make_settings(warehouse).output_dir / ".runs").exists()
+
+
+def _wait_for(found, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not found():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def _session_gone(pid: int, seconds: float = 30) -> bool:
+    """Whether every process of the session ``pid`` led has ended."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _session_of(p) == pid]
+        if not alive:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _session_of(proc: Path) -> int | None:
+    try:
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[3]) if fields[0] != "Z" else None  # session id (zombies have ended)
+
+
+@pytest.mark.parametrize("command", ["pack", "airflow-run"])
+def test_sigterm_stops_the_command_and_its_children_publishes_nothing_and_a_rerun_starts_afresh(
+    command, warehouse, make_settings
+):
+    """Issue #16, finding 7: SIGTERM to ``reportpack airflow-run`` left ``airflow dags test`` running,
+    and it still published. Now the command stops its children (LibreOffice, render workers, Airflow
+    and its tasks) and says nothing was published."""
+    settings = make_settings(warehouse)
+    env = {
+        **os.environ,
+        "REPORTPACK_WAREHOUSE_URL": warehouse,
+        "REPORTPACK_OUTPUT_DIR": str(settings.output_dir),
+        "REPORTPACK_INPUT_DIR": str(settings.input_dir),
+        "REPORTPACK_WORKERS": "2",
+    }
+    cli = str(Path(sys.executable).with_name("reportpack"))
+    proc = subprocess.Popen(
+        [cli, command, "--period", "2023H1", "--pack", PACK],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # well into the run: extracted (the pack command) or inside Airflow's task (airflow-run)
+        _wait_for(lambda: any(settings.output_dir.glob(".runs/*/data/*")))
+        proc.send_signal(subprocess.signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, subprocess.signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 143, err[-3000:]
+    assert "interrupted; nothing was published" in err
+    assert _session_gone(proc.pid), "a child of the command is still running"
+    time.sleep(2)  # had a child outlived it, this is when it would publish
+    assert pack.latest(settings.output_dir, "2023H1") is None
+    with period_lock(settings.output_dir, "2023H1", "after"):  # released
+        pass
+    if command == "pack":  # a rerun starts afresh and publishes
+        assert pipeline.run_all(settings, "2023H1", pack_name=PACK).name == "v1"
