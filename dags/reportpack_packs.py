@@ -73,6 +73,14 @@ TRANSIENT = RetryRule(
     action=RetryAction.RETRY,
     reason="warehouse unreachable",
 )
+# Another run of the period holds its lock (reportpack.run.period_lock): this one waits its turn.
+BUSY = RetryRule(
+    exception=["reportpack.run.PeriodBusy"], action=RetryAction.RETRY, reason="another run of the period is publishing"
+)
+# No task runs for ever: a hung query or a stuck worker fails the task (a 20,000-outlet pack's longest
+# task, source validation, takes minutes; templates have their own budget, render.templating).
+TASK_TIMEOUT = timedelta(hours=2)
+REVIEW_TIMEOUT = timedelta(days=30)  # the owners' answer; after it the review fails and the version stays pending
 # Render batches at once across every worker (an Airflow pool: `airflow pools set reportpack_render 4 …`,
 # made by `make airflow-db` and the compose file's init service).
 RENDER_POOL = "reportpack_render"
@@ -99,7 +107,8 @@ def default_args(definition: packdef.PackDefinition) -> dict:
         "owner": "reportpack",
         "retries": 2,
         "retry_delay": timedelta(minutes=5),
-        "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT], default=RetryAction.FAIL),
+        "retry_policy": ExceptionRetryPolicy(rules=[TRANSIENT, BUSY], default=RetryAction.FAIL),
+        "execution_timeout": TASK_TIMEOUT,
         # the engineers hear of a task that failed for good (after its retries), with the first error line
         "on_failure_callback": PackMail("mail/run_failed.html.j2", [e.email for e in definition.engineers]),
     }
@@ -272,6 +281,7 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             params={"reason": Param("", type="string", title="理由", description="退回修改时请写明理由")},
             assigned_users=[{"id": o.id, "name": o.name} for o in definition.owners] or None,
             notifiers=[PackMail("mail/review_request.html.j2", [o.email for o in definition.owners if o.email])],
+            response_timeout=REVIEW_TIMEOUT,  # waiting for the owners is not execution: TASK_TIMEOUT bounds the rest
         )
 
         @task

@@ -555,13 +555,19 @@ def quarantine(outcome: Outcome, folder: Path) -> Path | None:
         if f.rows.empty or f.severity == "info":
             continue
         rows = f.rows.copy()
+
+        def ours(name: str) -> str:  # a table may have a column "severity" (teller_error) or "rule": ours give way
+            while name in rows.columns:
+                name = "_" + name
+            return name
+
         if f.rule:  # a source-grain rule: its words, and the table's own rows (no frame index)
-            rows.insert(0, "rule_zh", f.rule_zh)
-            rows.insert(0, "rule", f.rule)
+            rows.insert(0, ours("rule_zh"), f.rule_zh)
+            rows.insert(0, ours("rule"), f.rule)
             rows = rows.reset_index(drop=True)
         else:
-            rows.insert(0, "rule", f"{f.expectation}({', '.join(f.columns)})")
-        rows.insert(0, "severity", f.severity)
+            rows.insert(0, ours("rule"), f"{f.expectation}({', '.join(f.columns)})")
+        rows.insert(0, ours("severity"), f.severity)
         parts.setdefault(f.suite, []).append(rows)
     if not parts:
         return None

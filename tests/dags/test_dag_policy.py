@@ -62,6 +62,10 @@ def test_every_dag_is_tagged_owned_retried_scheduled_and_documented(parse_log):
         assert dag.schedule is not None, dag_id
         for task in dag.tasks:
             assert task.owner == "reportpack", (dag_id, task.task_id)
+            # issue #16: nothing runs for ever (the review waits for its owners apart, at most 30 days)
+            assert task.execution_timeout is not None and task.execution_timeout.total_seconds() <= 4 * 3600, task.task_id
+            if task.task_id == "review":
+                assert task.response_timeout.days == 30
             if task.task_id == "validate":
                 assert task.retries == 0  # a validation failure is never retried
             else:
@@ -73,6 +77,11 @@ def test_every_dag_is_tagged_owned_retried_scheduled_and_documented(parse_log):
                 from sqlalchemy.exc import OperationalError
 
                 assert policy.evaluate(OperationalError("s", {}, Exception()), 1, 3).action.value == "retry"
+                from reportpack.run import PeriodBusy
+                from reportpack.warehouse.schema import SchemaMismatch
+
+                assert policy.evaluate(PeriodBusy("busy"), 1, 3).action.value == "retry"  # waits its turn
+                assert policy.evaluate(SchemaMismatch("no table"), 1, 3).action.value == "fail"  # never comes by waiting
 
 
 def test_two_dags_per_pack_definition_each_reading_as_the_flow(parse_log):

@@ -205,3 +205,19 @@ def test_sigterm_stops_the_command_and_its_children_publishes_nothing_and_a_reru
         pass
     if command == "pack":  # a rerun starts afresh and publishes
         assert pipeline.run_all(settings, "2023H1", pack_name=PACK).name == "v1"
+
+
+def test_a_period_built_before_the_previous_one_published_its_targets_says_so(warehouse, make_settings):
+    """Finding 6: 2023H1 and 2023H2 run together published 2023H2 with no period targets and no
+    warning. Runs of two periods do not share state, but the later one reads the targets the earlier
+    one publishes: without them it warns, in the documents and the manifest."""
+    settings = make_settings(warehouse)
+    published = pipeline.run_all(settings, "2023H2", pack_name=PACK)  # 2023H1 never published here
+    manifest = pack.read_manifest(published)
+    assert manifest["validation"]["status"] == "passed with warnings"
+    (warning,) = [w for w in manifest["validation"]["warnings"] if w["suite"] == "period_targets"]
+    assert warning["expectation"] == "expect_table_row_count_to_be_between"
+    from docx import Document
+
+    doc = next(published.glob("outlets/*/*.docx"))
+    assert any("上期计划所定目标共0条目标" in p.text for p in Document(str(doc)).paragraphs)

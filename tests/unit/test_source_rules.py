@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from reportpack import gx_sql
 from reportpack.periods import Period
-from reportpack.validate import SuiteError, Window, source_suites, validate_source
+from reportpack.validate import SuiteError, Window, quarantine, source_suites, validate_source
 from reportpack.warehouse.schema import metadata
 from tests.conftest import ROOT
 
@@ -142,6 +142,9 @@ CASES = [
      "name holds no control character", OUTLET, "critical"),
     ("vertical tab in a name", "staff", ["update staff set name = char(11) || name where staff_id = 'E0000105'"],
      "name holds no control character", "E0000105", "critical"),
+    ("amount written with a thousands separator", "teller_error",  # a table with its own "severity" column
+     ["update teller_error set penalty = '1,234' where error_id = 'TE00001000325'"],
+     "are whole numbers", "TE00001000325", "critical"),
     ("yes/no written as text", "complaint", ["update complaint set valid = 'yes' where rowid = 5"],
      "valid is a yes/no value", "yes", "critical"),
     ("impossible date", "customer", ["update customer set opened_on = '2023-02-30' where rowid = 5"],
@@ -177,6 +180,8 @@ def test_each_kind_of_bad_row_is_caught_at_its_own_grain(sample_url, tmp_path, c
     message = f.describe()
     assert row in message, message  # the row itself, identified by its key
     assert f.rule_zh and f.unexpected_count >= 1
+    written = quarantine(outcome, tmp_path / "q")  # the rows are kept beside the run, whatever the table's columns
+    assert row.split()[0] in (written / f"{table}.csv").read_text("utf-8-sig")
 
 
 def test_the_sample_warehouse_breaks_no_rule(sample_url):
