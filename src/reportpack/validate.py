@@ -21,6 +21,7 @@ context private to the call, so parallel runs never share one.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -548,6 +549,14 @@ def write_report(outcome: Outcome, folder: Path) -> None:
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), "utf-8")
 
 
+def _free_name(rows: pd.DataFrame, name: str) -> str:
+    """``name`` for a column of ours, or ``_name`` … when the table has a column of that name (a
+    table may have "severity", as teller_error does, or "rule")."""
+    while name in rows.columns:
+        name = "_" + name
+    return name
+
+
 def quarantine(outcome: Outcome, folder: Path) -> Path | None:
     """Write the rows of every failed expectation to ``folder/<suite>.csv`` with the rule that caught them."""
     parts: dict[str, list[pd.DataFrame]] = {}
@@ -555,12 +564,7 @@ def quarantine(outcome: Outcome, folder: Path) -> Path | None:
         if f.rows.empty or f.severity == "info":
             continue
         rows = f.rows.copy()
-
-        def ours(name: str) -> str:  # a table may have a column "severity" (teller_error) or "rule": ours give way
-            while name in rows.columns:
-                name = "_" + name
-            return name
-
+        ours = functools.partial(_free_name, rows)
         if f.rule:  # a source-grain rule: its words, and the table's own rows (no frame index)
             rows.insert(0, ours("rule_zh"), f.rule_zh)
             rows.insert(0, ours("rule"), f.rule)
