@@ -221,3 +221,23 @@ def test_a_period_built_before_the_previous_one_published_its_targets_says_so(wa
 
     doc = next(published.glob("outlets/*/*.docx"))
     assert any("上期计划所定目标共0条目标" in p.text for p in Document(str(doc)).paragraphs)
+
+
+def test_the_publication_note_stays_only_when_a_version_was_published_and_its_targets_not_committed(tmp_path):
+    period_dir = tmp_path / "2023H1"
+    (period_dir / "v1").mkdir(parents=True)
+    note = period_dir / publish_targets.PENDING
+    with pytest.raises(OSError), publish_targets.journal(period_dir, "v1", store=True):
+        assert json.loads(note.read_text())["version"] == "v1"
+        raise OSError("the move failed: nothing published")
+    assert not note.exists()
+    with pytest.raises(OSError), publish_targets.journal(period_dir, "v1", store=True):
+        (period_dir / "v1" / "manifest.json").write_text("{}")  # published …
+        raise OSError("… and then the warehouse's commit failed")
+    assert note.exists()  # for recover
+    note.unlink()
+    with publish_targets.journal(period_dir, "v1", store=True):
+        pass
+    assert not note.exists()
+    with publish_targets.journal(period_dir, "v1", store=False):  # no targets to store: no note
+        assert not note.exists()

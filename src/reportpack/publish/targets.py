@@ -63,8 +63,8 @@ PENDING = ".targets-pending.json"  # in the period's folder while a version's ta
 @contextmanager
 def journal(period_dir: Path, version: str, store: bool) -> Iterator[None]:
     """While the ``with`` block publishes ``version`` and commits its targets, a note in the period's
-    folder says so; it is removed once both are done (or the block failed: nothing was committed).
-    A process killed in between leaves it for ``recover``."""
+    folder says so; it is removed once both are done, or when the block failed before publishing.
+    A process killed, or a commit failed, after publishing leaves it for ``recover``."""
     if not store:
         yield
         return
@@ -72,8 +72,11 @@ def journal(period_dir: Path, version: str, store: bool) -> Iterator[None]:
     note.write_text(json.dumps({"version": version}), "utf-8")
     try:
         yield
-    finally:
-        note.unlink(missing_ok=True)  # (not reached when the process is killed)
+    except BaseException:
+        if not (period_dir / version / "manifest.json").is_file():  # not published: nothing to finish
+            note.unlink(missing_ok=True)
+        raise  # published but not committed (the commit failed): the note stays for ``recover``
+    note.unlink(missing_ok=True)  # (not reached when the process is killed)
 
 
 def recover(period_dir: Path, warehouse_url: str) -> bool:
