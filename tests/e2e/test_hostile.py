@@ -17,6 +17,7 @@ from reportpack.render.pdf import to_pdf
 from tests import hostile
 from tests.conftest import ROOT, require_tool
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 FORGED = "长江路[[分理处||伪造批注]]|x\n李 Nan"
 S1_OUTLETS = ("BR01-S001-O00001", "BR01-S001-O00004")  # two outlets of 城东支行
 

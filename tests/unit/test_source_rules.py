@@ -142,6 +142,14 @@ CASES = [
      "name holds no control character", OUTLET, "critical"),
     ("vertical tab in a name", "staff", ["update staff set name = char(11) || name where staff_id = 'E0000105'"],
      "name holds no control character", "E0000105", "critical"),
+    # issue #16, finding 8: infinity and 1e300, written to an outlet and its sub-branch alike (so the
+    # sub-branch still reconciles), are not balances any outlet can hold
+    ("infinite balance", "daily_balance",
+     ["update daily_balance set savings_deposit = 9e999 where unit_id in ('BR01-S001', 'BR01-S001-O00001') and biz_date = '2023-03-01'"],
+     "savings_deposit between 0 and", f"{OUTLET} 2023-03-01", "critical"),
+    ("1e300 balance", "daily_balance",
+     ["update daily_balance set loans = 1e300 where unit_id in ('BR01-S001', 'BR01-S001-O00001') and biz_date = '2023-03-01'"],
+     "loans between 0 and", f"{OUTLET} 2023-03-01", "critical"),
     ("amount written with a thousands separator", "teller_error",  # a table with its own "severity" column
      ["update teller_error set penalty = '1,234' where error_id = 'TE00001000325'"],
      "are whole numbers", "TE00001000325", "critical"),
