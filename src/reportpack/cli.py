@@ -149,9 +149,10 @@ def cmd_airflow_run(args) -> int:
     env["REPORTPACK_OUTPUT_DIR"] = str(s.output_dir)
     env["REPORTPACK_WAREHOUSE_URL"] = s.warehouse_url
     env["REPORTPACK_WORKERS"] = str(s.workers)
-    # The scheduled run that reports ``period`` fires on the 2nd of the following month.
-    after = period.end.toordinal() + 2
-    logical = date.fromordinal(after).isoformat() + "T06:00:00+08:00"
+    # A logical date of its own (now): the period comes from the conf. A run on the scheduled date
+    # (the 2nd of the following month) would meet the dag run an interrupted airflow-run left there,
+    # still "running", and `airflow dags test` fails on it (FOREIGN KEY constraint failed).
+    logical = datetime.now(ZoneInfo("UTC")).isoformat(timespec="microseconds")
     started = time.time()
     airflow = str(Path(sys.executable).with_name("airflow"))
     # 1. the checks DAG: the warehouse checked, extracted, validated (its run folder is kept)
