@@ -150,8 +150,13 @@ def check_source(settings: Settings, run: Run) -> str:
     failure quarantines the rows (``quarantine/source/<table>.csv``) and raises ``ValidationFailed``."""
     with connect(run.warehouse_url) as conn:  # unreachable → WarehouseUnreachable (retried), not a GX error
         schema_check(conn)  # a missing table or column → SchemaMismatch (never retried)
+    lower = tuple(r.indicator for r in owner_targets.load(settings.templates_dir / "targets.yaml") if r.better == "lower")
     outcome = run_source_suites(
-        run.warehouse_url, run.period, settings.expectations_dir / "source", tables=list(warehouse_schema.tables)
+        run.warehouse_url,
+        run.period,
+        settings.expectations_dir / "source",
+        tables=list(warehouse_schema.tables),
+        lower_is_better=lower,
     )
     _record_validation(run, outcome, "source")
     return outcome.status

@@ -303,13 +303,19 @@ def rules_markdown(suites: dict[str, dict]) -> str:
 
 
 def validate_source(
-    url: str, period: Period, folder: Path, tables: list[str] | None = None, only: list[str] | None = None
+    url: str,
+    period: Period,
+    folder: Path,
+    tables: list[str] | None = None,
+    only: list[str] | None = None,
+    lower_is_better: tuple[str, ...] = (),
 ) -> Outcome:
     """Run the source-grain suites of ``folder`` in the warehouse at ``url`` (GX SQL engine).
 
     ``tables`` are the warehouse's tables: a table the pack reads without a suite is an error (a
     suite for a table the warehouse lacks fails its rules: the query cannot run). ``only`` runs the
-    suites of those tables alone (tests of one rule)."""
+    suites of those tables alone (tests of one rule). ``lower_is_better``: the indicators whose
+    target may be 0 (templates/targets.yaml: 零差错), ``{lower_is_better}`` in a rule's SQL."""
     suites = source_suites(folder)
     if tables is not None:
         missing = sorted(set(tables) - set(suites))
@@ -332,6 +338,7 @@ def validate_source(
         for exp in data["expectations"]:
             if "unexpected_rows_query" in exp.get("kwargs", {}):
                 query = dialect_tests(window.fill(exp["kwargs"]["unexpected_rows_query"]), dialect, table)
+                query = query.replace("{lower_is_better}", _sql_list(lower_is_better))
                 exp["kwargs"]["unexpected_rows_query"] = _alias_batch(query)
             exp["meta"] = {**(exp.get("meta") or {}), "rule_zh": window.fill((exp.get("meta") or {}).get("rule_zh", ""))}
         started = time.perf_counter()
@@ -417,6 +424,11 @@ _DIALECT_TESTS = {
     },
 }
 _DIALECT_PLACEHOLDER = re.compile(r"\{(" + "|".join(_DIALECT_TESTS) + r"):([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    """``'a', 'b'`` for an SQL ``IN (…)`` (``''`` for none: ``IN ()`` is not SQL)."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "''"
 
 
 def dialect_tests(query: str, dialect: str, table: str) -> str:

@@ -319,3 +319,19 @@ def test_a_yes_no_pass_runs_each_row_rule_once_and_fetches_rows_only_for_broken_
     # a rule that holds is counted once, its rows never asked for
     calendar = [s for s in statements if "NOT EXISTS (SELECT 1 FROM calendar c WHERE c.cal_date = b.biz_date)" in s]
     assert len(calendar) == 1 and calendar[0].startswith("SELECT COUNT(*)"), calendar
+
+
+def test_a_target_of_zero_is_refused_unless_lower_is_better(sample_url, tmp_path):
+    """零差错 is a target (teller errors: lower is better); a deposit target of 0 measures nothing."""
+    url = _copy(
+        sample_url,
+        tmp_path,
+        [
+            "update plan_target set target = 0 where rowid = (select min(rowid) from plan_target where indicator = 'teller_error_rate_per_10k')"
+        ],
+    )
+    assert (
+        validate_source(url, H1, SOURCE, only=["plan_target"], lower_is_better=("teller_error_rate_per_10k",)).status == "passed"
+    )
+    refused = validate_source(url, H1, SOURCE, only=["plan_target"], lower_is_better=("corporate_growth",))
+    assert [f.rule.split(" (")[0] for f in refused.critical] == ["a target is positive"]
