@@ -54,15 +54,11 @@ pack: $(AIRFLOW_HOME)/.migrated
 	$(BIN)/reportpack seed --if-missing
 	$(BIN)/reportpack airflow-run --period $(PERIOD)
 
-# Tests run in one process per core (pytest-xdist); those sharing the checkout's Airflow home are
-# one group, run by one process (pytest.mark.xdist_group("airflow")). TEST_PROCESSES=0: one process.
-TEST_PROCESSES ?= auto
-
 test: $(AIRFLOW_HOME)/.migrated
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(AIRFLOW_HOME)/.migrated
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup tests/unit tests/dags -m "not slow and not e2e and not libreoffice" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/unit tests/dags -m "not slow and not e2e and not libreoffice" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

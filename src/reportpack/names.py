@@ -83,6 +83,7 @@ def portable(text: str, suffix: str = "") -> str:
         return name + suffix
     tag = "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH]
     room_units, room_bytes = MAX_UNITS - len(tag) - len(suffix), MAX_BYTES - len(tag) - len(suffix)
+    name = name[:room_units]  # every character is at least one unit: cut at once, then trim what is still too long
     while not _fits(name, room_units, room_bytes):
         name = name[:-1]
     # a name cut mid-way may end in a space or dot again, or split a combining sequence: tidy the end

@@ -10,7 +10,6 @@ from sqlalchemy import event
 import reportpack.settings
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.xdist_group("airflow")  # the checkout's Airflow home, one process at a time
 
 
 @pytest.fixture(scope="module")

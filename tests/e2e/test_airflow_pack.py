@@ -19,7 +19,7 @@ from reportpack.render.wording import cn_numeral, count, fixed, money, pct, yi
 from tests.conftest import ROOT, require_tool
 from tests.e2e.conftest import texts
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("airflow")]  # one Airflow home: its tests run in one process
+pytestmark = pytest.mark.e2e
 
 # Figures for one outlet, computed straight from the warehouse tables (not through reportpack's
 # extraction SQL or pandas code). The sample has a row for every day, so 日均 is a plain average.

@@ -23,7 +23,7 @@ from reportpack.cluster import Cluster
 from reportpack.publish import pack
 from tests.conftest import ROOT, private_pg_database, require_tool
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 OUTLETS, PER_BATCH = 160, 40  # what .env would set: 20 sub-branches of 8 outlets → 4 batches
 BROKER = "redis://127.0.0.1:6379/11"  # a Redis database of its own, emptied first

@@ -18,7 +18,7 @@ import pytest
 from reportpack.render.wording import count, fixed, money, pct, wan, yi
 from tests.e2e.conftest import cells, texts
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("airflow")]  # the same Airflow run as test_airflow_pack
+pytestmark = pytest.mark.e2e
 
 START, END = date(2023, 1, 1), date(2023, 6, 30)
 MONTHS = [f"2023-{m:02d}" for m in range(1, 7)]

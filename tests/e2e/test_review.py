@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from reportpack.publish import approval, pack
 from tests.conftest import private_pg_database
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DAG = "reportpack_outlet_summaries_publish"  # the small pack (one kind, 25 documents): its publish DAG asks
 USERS = {"wangfang": "owner-pw", "lisi": "other-pw"}  # wangfang owns the pack (templates/packs/*.yaml)

@@ -40,8 +40,6 @@ def test_sandbox_blocks_python_internals(tdir):
 
 def test_a_runaway_template_fails_within_its_budget_naming_itself_and_its_line(tmp_path, monkeypatch):
     """Issue #16, finding 7: a nested ``range(100000)`` loop ran for ever; huge repeats and powers too."""
-    import time
-
     (tmp_path / "loop.j2").write_text(
         "标题\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n", "utf-8"
     )
@@ -52,10 +50,8 @@ def test_a_runaway_template_fails_within_its_budget_naming_itself_and_its_line(t
     )
     templating.environment.cache_clear()
     monkeypatch.setattr(templating, "RENDER_SECONDS", 0.5)
-    started = time.monotonic()
     with pytest.raises(templating.TemplateRenderError, match=r"loop\.j2:line 2: rendering took more than 0.5 s"):
-        templating.render(tmp_path, "loop.j2", {})
-    assert time.monotonic() - started < 5
+        templating.render(tmp_path, "loop.j2", {})  # (10¹⁰ iterations without the budget: the test would hang)
     with pytest.raises(templating.TemplateRenderError, match=r"repeat\.j2:line 2: repeating 1 items 1000000000 times"):
         templating.render(tmp_path, "repeat.j2", {})
     with pytest.raises(templating.TemplateRenderError, match=r"power\.j2:line 3: .*exponent above 64"):
