@@ -28,14 +28,15 @@ publishes unattended (recorded as such) — `make pack` does. A run waiting for 
 DAG (one active run at a time).
 
 Trigger the checks DAG with `{"period": "2023H1"}` (a label of its cadence) to rebuild a period;
-backfill with `airflow backfill create --dag-id reportpack_<pack> --from-date … --to-date …`. The
+with `{"period": "2023H2", "as_of": "2023-09-30"}` for a provisional pack of a period not yet over
+(its months ended by that month end; every document marked 临时版; no targets stored); backfill with `airflow backfill create --dag-id reportpack_<pack> --from-date … --to-date …`. The
 warehouse is the connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`; only
 an unreachable warehouse is retried.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pendulum
@@ -131,6 +132,12 @@ def checks_dag(definition: packdef.PackDefinition, validated: AssetAlias):
                 pattern=LABEL_PATTERNS[definition.cadence],
                 description=f"a {definition.cadence} such as {EXAMPLE_LABELS[definition.cadence]}; empty = the one that just ended",
             ),
+            "as_of": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                description="a provisional pack of a period not yet over: its data cut at this month end (empty = final)",
+            ),
         },
     )
     def checks():
@@ -155,7 +162,8 @@ def checks_dag(definition: packdef.PackDefinition, validated: AssetAlias):
                     raise AirflowSkipException(f"the warehouse load {events} completes no {definition.cadence} yet")
                 print(f"warehouse reloaded ({events}): rebuilding {label}")
             label = label or Period.last_before(definition.cadence, local_day).label
-            return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=definition.name).ref()
+            as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else None
+            return pipeline.start(s, label, run_id, warehouse_url(s), pack_name=definition.name, as_of=as_of).ref()
 
         @task  # retried only while the warehouse is unreachable: bad rows fail at once
         def check_source(run: dict) -> dict:

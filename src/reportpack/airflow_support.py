@@ -165,4 +165,4 @@ def validated_run(folder: str | None, period: str | None, events: list[dict], wa
     state = load_state(Path(folder))
     if state is None or state.validation is None or not period:
         raise ValueError(f"{folder}: not a validated run of ReportPack (period {period!r}); run the checks DAG first")
-    return {"folder": str(folder), "period": period, "warehouse": redact(warehouse)}
+    return {"folder": str(folder), "period": period, "as_of": state.as_of, "warehouse": redact(warehouse)}

@@ -126,11 +126,21 @@ def _pack_period(s, args) -> Period:
     return Period.last_before(definition.cadence, datetime.now(ZoneInfo(BANK_TIMEZONE)).date())
 
 
+def _as_of(period: Period, args) -> date | None:
+    """``--provisional``/``--as-of``: the month end a provisional pack's data is cut at; else None."""
+    from reportpack import pipeline
+
+    if not (args.provisional or args.as_of):
+        return None
+    return pipeline.provisional_as_of(period.label, args.as_of)
+
+
 def cmd_pack(args) -> int:
     from reportpack import pipeline
 
     s = _settings(args)
-    path = pipeline.run_all(s, _pack_period(s, args).label, pdf=args.pdf, pack_name=args.pack)
+    period = _pack_period(s, args)
+    path = pipeline.run_all(s, period.label, pdf=args.pdf, pack_name=args.pack, as_of=_as_of(period, args))
     _show(path)
     return ExitCode.OK
 
@@ -142,6 +152,7 @@ def cmd_airflow_run(args) -> int:
 
     s = _settings(args)
     period = _pack_period(s, args)
+    as_of = _as_of(period, args)
     # What the DAG's first tasks would refuse, refused here with the right exit code and no task log.
     pipeline.check_owner_files(s, period, args.pack)
     pipeline.check_warehouse(s.warehouse_url)
@@ -156,7 +167,8 @@ def cmd_airflow_run(args) -> int:
     started = time.time()
     airflow = str(Path(sys.executable).with_name("airflow"))
     # 1. the checks DAG: the warehouse checked, extracted, validated (its run folder is kept)
-    checks = [airflow, "dags", "test", DAG_PREFIX + args.pack, logical, "--conf", json.dumps({"period": period.label})]
+    conf = {"period": period.label} | ({"as_of": as_of.isoformat()} if as_of else {})
+    checks = [airflow, "dags", "test", DAG_PREFIX + args.pack, logical, "--conf", json.dumps(conf)]
     print("$ " + " ".join(checks), flush=True)
     returncode = _child(checks, env)
     folder = _validated_folder(s.output_dir / ".runs", period.label, started)
@@ -231,7 +243,8 @@ def _show(target: Path) -> None:
     version = (
         f", version {m['version']}" + (f" (previous {m['previous']})" if m.get("previous") else "") if "version" in m else ""
     )
-    print(f"period {m['period']}{version}, validation {m['validation']['status']}, files by kind: {kinds}")
+    provisional = f" (provisional: data as of {m['provisional']['as_of']})" if m.get("provisional") else ""
+    print(f"period {m['period']}{provisional}{version}, validation {m['validation']['status']}, files by kind: {kinds}")
     approval = m.get("approval") or {}
     if approval.get("status"):
         by = approval.get("by") or {}
@@ -359,6 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="2023-06, 2023Q2, 2023H1 or 2023, of the pack's cadence (default: the last complete one on the "
             f"bank's calendar, now {default_period().label} for a half-year pack)",
+        )
+        p.add_argument(
+            "--provisional",
+            action="store_true",
+            help="a pack of a period not yet over: its months ended so far (data as of the last month end), every "
+            "document marked 临时版; it stores no targets for the next period",
+        )
+        p.add_argument(
+            "--as-of",
+            type=_date,
+            help="the month end a provisional pack's data is cut at (implies --provisional; default: the last one before today)",
         )
 
     def url_opt(p) -> None:

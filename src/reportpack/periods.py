@@ -6,7 +6,7 @@ Labels: ``2023-06`` (month), ``2023Q2`` (quarter), ``2023H1`` (half), ``2023`` (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,8 @@ def bank_today() -> date:
 
 @dataclass(frozen=True, order=True)
 class Period:
-    """A reporting period: inclusive ``start`` … ``end`` dates."""
+    """A reporting period: inclusive ``start`` … ``end`` dates. A *provisional* period ends before its
+    label's natural end (``until``): the part of an unfinished period whose months have ended."""
 
     start: date
     end: date
@@ -48,6 +49,40 @@ class Period:
     def from_months(cls, year: int, first_month: int, kind: str) -> Period:
         last_month = first_month + _MONTHS[kind] - 1
         return cls(date(year, first_month, 1), _month_end(year, last_month), kind)
+
+    def full(self) -> Period:
+        """The whole period its label names (itself unless provisional)."""
+        return Period.from_months(self.start.year, self.start.month, self.kind)
+
+    @property
+    def provisional(self) -> bool:
+        """Cut short of its natural end (``until``): its figures are not final."""
+        return self.end != self.full().end
+
+    def until(self, as_of: date) -> Period:
+        """The part of this period up to ``as_of``, the end of one of its months before the last: a
+        provisional period (2023H2 until 2023-09-30 covers July to September; its 时序进度, 日均 and
+        month-end balances are those of 30 September)."""
+        full = self.full()
+        first, last = _month_end(full.start.year, full.start.month), full.end.replace(day=1) - timedelta(days=1)
+        if as_of != _month_end(as_of.year, as_of.month) or not first <= as_of <= last:
+            raise ValueError(
+                f"as-of date {as_of.isoformat()} for period {self.label}: a provisional period ends at the end of "
+                + (
+                    f"one of its months before the last (a month end from {first} to {last})"
+                    if first <= last
+                    else "a month before its last, and a month has none"
+                )
+            )
+        return replace(full, end=as_of)
+
+    def provisional_as_of(self, today: date) -> date | None:
+        """The as-of date of a provisional pack built ``today``: the last month end before it, when
+        that falls inside the period short of its end; None when no month of the period has ended yet
+        (or the period has ended: then it is final)."""
+        last = today.replace(day=1) - timedelta(days=1)
+        full = self.full()
+        return last if full.start <= last < full.end else None
 
     @property
     def label(self) -> str:
@@ -81,6 +116,8 @@ class Period:
             "end": self.end,
             "time_progress": self.time_progress,
             "months": len(self.months()),
+            "provisional": self.provisional,
+            "full_end": self.full().end,
         }
 
     @property
@@ -111,8 +148,9 @@ class Period:
         return Period.from_months(index // 12, index % 12 + 1, self.kind)
 
     def same_last_year(self) -> Period:
-        """The same period one year earlier (同比)."""
-        return Period.from_months(self.start.year - 1, self.start.month, self.kind)
+        """The same period one year earlier (同比); of a provisional period, the same months."""
+        last = Period.from_months(self.start.year - 1, self.start.month, self.kind)
+        return last.until(_month_end(self.end.year - 1, self.end.month)) if self.provisional else last
 
     def months(self) -> list[str]:
         """Month labels ``YYYY-MM`` covered by the period."""

@@ -16,6 +16,7 @@ import re
 import time
 import uuid
 from contextlib import nullcontext
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -111,17 +112,31 @@ def check_warehouse(url: str) -> None:
 
 
 def start(
-    settings: Settings, period_label: str, run_id: str, warehouse_url: str | None = None, pack_name: str = DEFAULT_PACK
+    settings: Settings,
+    period_label: str,
+    run_id: str,
+    warehouse_url: str | None = None,
+    pack_name: str = DEFAULT_PACK,
+    as_of: date | None = None,
 ) -> Run:
     """Create the run's private folder under the output root (same filesystem → atomic publish).
 
     The owner files are read and checked here, before any data is extracted, and the input files are
-    copied into the run: what a run renders is what it received."""
-    period = Period.parse(period_label)
-    if period.end >= bank_today():
+    copied into the run: what a run renders is what it received. A period that has not ended is
+    refused unless ``as_of`` asks for a provisional pack of its months ended by then
+    (``provisional_period``)."""
+    period = provisional_period(period_label, as_of) if as_of else Period.parse(period_label)
+    if not period.provisional and period.end >= bank_today():
+        ended = period.provisional_as_of(bank_today())
         raise InputError(
             f"period {period.label} has not ended (it ends {period.end.isoformat()}, today is {bank_today().isoformat()} "
-            "on the bank's calendar): its figures are not final, so no pack is built for it yet"
+            "on the bank's calendar): its figures are not final, so no pack is built for it"
+            + (
+                f"; for a provisional pack of its months ended so far (data as of {ended.isoformat()}, marked 临时版 in "
+                "every document) ask for it: --provisional"
+                if ended
+                else "; none of its months has ended yet, so not even a provisional pack can be built"
+            )
         )
     definition = check_owner_files(settings, period, pack_name)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:80]
@@ -138,10 +153,46 @@ def start(
     write_state(
         folder,
         RunState(
-            run_id=run_id, started_at=now(), pack=definition.name, inputs=[p.relative_to(given).as_posix() for p in received]
+            run_id=run_id,
+            started_at=now(),
+            pack=definition.name,
+            inputs=[p.relative_to(given).as_posix() for p in received],
+            as_of=period.end.isoformat() if period.provisional else None,
         ),
     )
     return run
+
+
+def provisional_as_of(period_label: str, given: date | None = None) -> date:
+    """What ``--provisional`` asks for: ``given``, else the last month end before today when that
+    falls inside the period; an ``InputError`` saying why there is none."""
+    if given is not None:
+        return provisional_period(period_label, given).end
+    period = Period.parse(period_label)
+    found = period.provisional_as_of(bank_today())
+    if found is None:
+        raise InputError(
+            f"period {period.label} has ended ({period.end.isoformat()}): its pack is final, leave out --provisional"
+            if period.end < bank_today()
+            else f"period {period.label}: none of its months has ended yet (today is {bank_today().isoformat()} on the "
+            "bank's calendar), so there is nothing to build a provisional pack from"
+        )
+    return found
+
+
+def provisional_period(period_label: str, as_of: date) -> Period:
+    """The provisional part of period ``period_label`` up to ``as_of`` (``Period.until``), which must
+    have passed on the bank's calendar: an ``InputError`` naming the rule otherwise."""
+    try:
+        period = Period.parse(period_label).until(as_of)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if as_of >= bank_today():
+        raise InputError(
+            f"as-of date {as_of.isoformat()} for period {period.label}: it has not passed yet (today is "
+            f"{bank_today().isoformat()} on the bank's calendar); a provisional pack reads months that have ended"
+        )
+    return period
 
 
 @_phase
@@ -365,6 +416,10 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
         "period_name": period_name,
         "period_start": run.period.start.isoformat(),
         "period_end": run.period.end.isoformat(),
+        # a provisional pack: the period's figures as of that month end, not final (Period.until)
+        "provisional": {"as_of": run.period.end.isoformat(), "period_end": run.period.full().end.isoformat()}
+        if run.period.provisional
+        else None,
         "run_id": state.run_id,
         "generated_at": now(),
         "source": {"url": redact(run.warehouse_url), "rows": state.rows, "data_sha256": state.data_sha256},
@@ -409,7 +464,8 @@ def _publish_locked(settings, run, state, definition, meta, next_targets, period
         meta["previous"] = previous.name if previous is not None else None
         store = False
         if meta["targets"] is not None:
-            store, why = approval.targets_decision(version.parent, pack.number(version), meta["approval"]["status"])
+            status = meta["approval"]["status"]
+            store, why = approval.targets_decision(version.parent, pack.number(version), status, meta["provisional"])
             meta["targets"].update(stored=store, note=why)
         validation_pages.write(run.pack, templates, state.validation.status)
         hashes = pack.file_hashes(run.pack)  # read once: for the changes report and the manifest
@@ -483,12 +539,17 @@ def new_run_id() -> str:
 
 
 def run_all(
-    settings: Settings, period_label: str, run_id: str | None = None, pdf: bool = False, pack_name: str = DEFAULT_PACK
+    settings: Settings,
+    period_label: str,
+    run_id: str | None = None,
+    pdf: bool = False,
+    pack_name: str = DEFAULT_PACK,
+    as_of: date | None = None,
 ) -> Path:
-    """The whole flow in one process (the CLI's ``reportpack pack``)."""
+    """The whole flow in one process (the CLI's ``reportpack pack``); ``as_of``: a provisional pack."""
     run_id = run_id or new_run_id()
     with period_lock(settings.output_dir, Period.parse(period_label).label, run_id):  # one run of a period at a time
-        run = start(settings, period_label, run_id, pack_name=pack_name)
+        run = start(settings, period_label, run_id, pack_name=pack_name, as_of=as_of)
         check_source(settings, run)
         extract(settings, run)
         validate(settings, run)

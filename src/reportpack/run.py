@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,7 @@ class RunState(_Strict):
     run_id: str
     started_at: str
     pack: str  # the pack definition's name (templates/packs/<pack>.yaml)
+    as_of: str | None = None  # a provisional run: the period's data cut at this month end (Period.until)
     inputs: list[str]  # owner files received, relative to inputs/<period>/
     rows: dict[str, int] | None = None  # extract: rows per table
     data_sha256: str | None = None  # extract: hash of the extracted data
@@ -125,7 +126,12 @@ class Run:
         """What Airflow passes between tasks (XCom, stored in its database and shown in its UI): small,
         JSON, and without the warehouse's password — the warehouse only as ``redact`` shows it; each
         task resolves the URL itself (``from_ref``)."""
-        return {"folder": str(self.folder), "period": self.period.label, "warehouse": redact(self.warehouse_url)}
+        return {
+            "folder": str(self.folder),
+            "period": self.period.label,
+            "as_of": self.period.end.isoformat() if self.period.provisional else None,
+            "warehouse": redact(self.warehouse_url),
+        }
 
     @classmethod
     def from_ref(cls, ref: dict, warehouse_url: str) -> Run:
@@ -136,7 +142,10 @@ class Run:
                 f"run {ref['folder']} started on warehouse {ref['warehouse']}, but this task's warehouse is "
                 f"{redact(warehouse_url)}: the connection changed during the run; start the run again"
             )
-        return cls(Path(ref["folder"]), Period.parse(ref["period"]), warehouse_url)
+        period = Period.parse(ref["period"])
+        if ref.get("as_of"):
+            period = period.until(date.fromisoformat(ref["as_of"]))
+        return cls(Path(ref["folder"]), period, warehouse_url)
 
     @property
     def state(self) -> RunState:

@@ -1,5 +1,8 @@
 """In Airflow the warehouse is the connection reportpack_warehouse; without it, the environment."""
 
+import json
+from datetime import date
+
 import pytest
 
 from reportpack import settings
@@ -62,12 +65,21 @@ def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asse
         ),
     )
     url = "postgresql+psycopg://reporter:S3cr3t-pw@db.example/warehouse"
-    ref = {"folder": str(folder), "period": "2023-06", "warehouse": "postgresql+psycopg://reporter:***@db.example/warehouse"}
+    ref = {
+        "folder": str(folder),
+        "period": "2023-06",
+        "as_of": None,
+        "warehouse": "postgresql+psycopg://reporter:***@db.example/warehouse",
+    }
     assert validated_run(str(folder), "2023-06", [], url) == ref  # no password: it becomes an XCom
     events = [{"run_folder": "/elsewhere", "period": "2023-05"}, {"run_folder": str(folder), "period": "2023-06"}]
     assert validated_run(None, None, events, url) == ref  # the newest event
     with pytest.raises(ValueError, match="no validated run to publish"):
         validated_run(None, None, [], "sqlite:///w")
+    # a provisional run: its as-of date travels with it (Run.from_ref cuts the period again)
+    state = json.loads((folder / "run.json").read_text("utf-8")) | {"as_of": "2023-09-30"}
+    (folder / "run.json").write_text(json.dumps(state), "utf-8")
+    assert validated_run(str(folder), "2023H2", [], url)["as_of"] == "2023-09-30"
 
 
 def test_workers_come_from_the_environment_default_one_per_core_and_a_bad_value_is_named():
@@ -98,5 +110,7 @@ def test_a_run_reference_holds_no_password_and_a_task_on_another_warehouse_is_re
     assert redact(url) == "postgresql+psycopg://reporter:***@db.example/warehouse?sslpassword=%2A%2A%2A"
     assert set(secrets(url)) == {"S3cr3t-pw", "K3y-pw", url} and secrets("sqlite:///w.sqlite") == []
     assert Run.from_ref(run.ref(), url) == run  # the task resolved the same warehouse
+    provisional = Run(tmp_path, Period.parse("2023H2").until(date(2023, 9, 30)), url)
+    assert provisional.ref()["as_of"] == "2023-09-30" and Run.from_ref(provisional.ref(), url) == provisional
     with pytest.raises(InputError, match=r"started on warehouse postgresql\+psycopg://reporter:\*\*\*@db.example"):
         Run.from_ref(run.ref(), "postgresql+psycopg://reporter:S3cr3t-pw@other.example/warehouse")

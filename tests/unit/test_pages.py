@@ -7,7 +7,7 @@ import os
 from reportpack.publish import approval, pages
 
 
-def _version(out, period, n, status="unattended"):
+def _version(out, period, n, status="unattended", provisional=None):
     folder = out / period / f"v{n}"
     (folder / "outlets").mkdir(parents=True)
     (folder / "outlets" / "O1_解放路分理处.docx").write_bytes(b"docx")
@@ -19,6 +19,7 @@ def _version(out, period, n, status="unattended"):
         "generated_at": "2024-07-02T06:00:00Z",
         "validation": {"status": "passed"},
         "approval": {"status": status},
+        "provisional": provisional,
         "files": [{"path": "outlets/O1_解放路分理处.docx"}, {"path": "index.html"}],
     }
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
@@ -70,3 +71,14 @@ def test_the_next_periods_targets_come_from_the_final_version(tmp_path):
     assert decide(period, 3, "unattended") == (False, "未写入：本期已有批准的版本 v2，下期目标以其为准")
     assert decide(period, 3, "approved")[0] is True
     assert decide(period, 3, "rejected")[0] is False
+
+
+def test_a_provisional_version_never_stores_targets_and_approved_is_not_final(tmp_path):
+    period = tmp_path / "2023H2"
+    decide = approval.targets_decision
+    early = {"as_of": "2023-09-30", "period_end": "2023-12-31"}
+    for status in ("unattended", "approved"):
+        assert decide(period, 1, status, early) == (False, "未写入：临时版（数据截至2023-09-30），下期目标以期末定稿版本为准")
+    _version(tmp_path, "2023H2", 1, "approved", provisional=early)
+    assert approval.approved_versions(period) == []
+    assert decide(period, 2, "unattended")[0] is True  # the final pack, after an approved provisional one

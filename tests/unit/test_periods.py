@@ -77,3 +77,36 @@ def test_the_period_containing_a_day():
     assert Period.containing("quarter", date(2023, 7, 1)).label == "2023Q3"
     assert Period.containing("month", date(2023, 12, 31)).label == "2023-12"
     assert Period.containing("year", date(2023, 1, 1)).label == "2023"
+
+
+def test_a_provisional_period_is_cut_at_a_month_end_and_compared_with_the_same_months():
+    full = Period.parse("2023H2")
+    p = full.until(date(2023, 9, 30))
+    assert (p.start, p.end, p.label, p.provisional, full.provisional) == (
+        date(2023, 7, 1),
+        date(2023, 9, 30),
+        "2023H2",
+        True,
+        False,
+    )
+    assert p.full() == full and p.months() == ["2023-07", "2023-08", "2023-09"] and p.days == 92
+    assert p.time_progress == pytest.approx(273 / 365)  # 时序进度 at 30 September
+    assert p.same_last_year() == Period.parse("2022H2").until(date(2022, 9, 30))  # 同比: the same months
+    assert p.previous() == Period.parse("2023H1") and p.next() == Period.parse("2024H1")  # whole periods
+    assert p.numbers()["provisional"] is True and p.numbers()["full_end"] == date(2023, 12, 31)
+    assert Period.parse("2024H1").until(date(2024, 2, 29)).same_last_year().end == date(2023, 2, 28)
+
+
+@pytest.mark.parametrize("as_of", [date(2023, 9, 29), date(2023, 12, 31), date(2023, 6, 30), date(2024, 1, 31)])
+def test_a_provisional_period_must_end_at_one_of_its_month_ends_before_the_last(as_of):
+    with pytest.raises(ValueError, match=rf"as-of date {as_of} for period 2023H2: .*2023-07-31 to 2023-11-30"):
+        Period.parse("2023H2").until(as_of)
+    with pytest.raises(ValueError, match="a month has none"):
+        Period.parse("2023-06").until(date(2023, 6, 30))
+
+
+@pytest.mark.parametrize(
+    "today,as_of", [(date(2023, 9, 2), date(2023, 8, 31)), (date(2023, 7, 31), None), (date(2024, 1, 2), None)]
+)
+def test_the_as_of_date_of_a_provisional_pack_built_today(today, as_of):
+    assert Period.parse("2023H2").provisional_as_of(today) == as_of

@@ -15,7 +15,9 @@ half of one; the documents never change.
 version, decided thus: an approved version is final; a later approval of an older version does not
 replace the targets of a newer approved one; a pending or rejected version never writes targets; an
 unattended version writes them only while the period has no approved version (a deployment without
-reviews keeps working, and an unattended rerun never overrides what an owner approved).
+reviews keeps working, and an unattended rerun never overrides what an owner approved). A
+provisional version (``reportpack pack --provisional``: the period not over) never writes targets
+and, approved, is not final: its plans are drafts until the period's end.
 """
 
 from __future__ import annotations
@@ -53,18 +55,23 @@ def pending(owners: list[dict], requested_at: str) -> dict:
 
 
 def approved_versions(period_dir: Path) -> list[int]:
-    """The numbers of the period's versions whose manifest says approved, ascending."""
-    return [
-        n
-        for n in pack.versions(period_dir)
-        if (period_dir / f"v{n}" / pack.MANIFEST).is_file()
-        and pack.read_manifest(period_dir / f"v{n}").get("approval", {}).get("status") == APPROVED
-    ]
+    """The numbers of the period's final versions whose manifest says approved, ascending (an
+    approved provisional version is not final)."""
+    found = []
+    for n in pack.versions(period_dir):
+        if (period_dir / f"v{n}" / pack.MANIFEST).is_file():
+            manifest = pack.read_manifest(period_dir / f"v{n}")
+            if manifest.get("approval", {}).get("status") == APPROVED and not manifest.get("provisional"):
+                found.append(n)
+    return found
 
 
-def targets_decision(period_dir: Path, version: int, status: str) -> tuple[bool, str]:
+def targets_decision(period_dir: Path, version: int, status: str, provisional: dict | None = None) -> tuple[bool, str]:
     """Whether version ``version`` of the period, now in ``status``, writes the next period's targets
-    into the warehouse, and why (in Chinese, for the manifest and the index page)."""
+    into the warehouse, and why (in Chinese, for the manifest and the index page); ``provisional``:
+    the manifest's entry of a provisional version."""
+    if provisional:
+        return False, f"未写入：临时版（数据截至{provisional['as_of']}），下期目标以期末定稿版本为准"
     approved = [n for n in approved_versions(period_dir) if n != version]
     if status == APPROVED:
         newer = [n for n in approved if n > version]
@@ -129,7 +136,7 @@ def record(
     who = {"id": by.get("id"), "name": named.get(by.get("id")) or by.get("name")}
     approval = {**before, "status": status, "by": who, "at": at}
     approval["reason"] = (reason or "").strip() or None
-    store, why = targets_decision(version_dir.parent, pack.number(version_dir), status)
+    store, why = targets_decision(version_dir.parent, pack.number(version_dir), status, manifest.get("provisional"))
     meta = {k: v for k, v in manifest.items() if k != "files"}
     meta["approval"] = approval
     if manifest.get("targets"):  # a pack whose plans set the next period's targets
