@@ -113,6 +113,9 @@ class Cluster:
     def __post_init__(self) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # a Celery queue of this cluster's own: a worker another cluster left running on the same
+        # broker (a killed test run) cannot take its tasks (it listens to its own queue)
+        self.queue = f"reportpack_{self.port}_{os.getpid()}"
         self.compose = load(self.root / COMPOSE_FILE, self.variables)
         self.logs = self.home / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -153,6 +156,7 @@ class Cluster:
             **given,
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
             **extra,
         }
 

@@ -208,3 +208,7 @@ def test_each_dag_runs_at_its_packs_cadence_and_takes_only_its_kind_of_period(pa
         for wrong in [v for k, v in good.items() if k != cadence] + ["2023H3", "23H1", "2023-13"]:
             with pytest.raises(ParamValidationError):
                 period.resolve(wrong)
+        as_of = dag.params.get_param("as_of")  # a provisional pack's month end: a date, or nothing (final)
+        assert as_of.resolve("2023-09-30") == "2023-09-30" and as_of.resolve(None) is None
+        with pytest.raises(ParamValidationError):
+            as_of.resolve("30/09/2023")
