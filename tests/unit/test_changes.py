@@ -1,7 +1,9 @@
 """The changes report: figures and wording changed per document, documents added and removed,
 validation warnings new and gone — from two versions' files."""
 
+import io
 import json
+import zipfile
 from datetime import datetime
 
 from docx import Document
@@ -18,10 +20,17 @@ def _doc(path, paragraphs, rows=()):
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 table.cell(r, c).text = value
-    # python-docx stamps a new document with the current second: fixed, so the same text is the same bytes
+    # python-docx stamps a new document with the current second, in its properties and in each zip
+    # entry's time (two seconds' resolution): both fixed, so the same text is the same bytes
     doc.core_properties.created = doc.core_properties.modified = datetime(2023, 7, 1)
+    saved = io.BytesIO()
+    doc.save(saved)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            out.writestr(zipfile.ZipInfo(item.filename, date_time=(2023, 7, 1, 0, 0, 0)), src.read(item))
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    path.write_bytes(fixed.getvalue())
 
 
 def _version(folder, docs: dict, warnings=(), version="v1"):
