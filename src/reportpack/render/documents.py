@@ -383,9 +383,12 @@ def collect(pack_dir: Path, work_dir: Path) -> dict[str, str]:
     if absent:
         raise RuntimeError(f"{pack_dir}: {len(absent)} planned documents were not rendered, e.g. {absent[:3]}")
     compilations = [c for record in records for c in record["compilations"]]
+    # every document's path was claimed when the pack was planned; what is new here are the
+    # compilations, at the pack's root beside the parts' folders: checked against those
+    folders = {rel.split("/", 1)[0]: kind for rel, kind in kinds.items()}
     names.claim(
         [
-            *((rel, f"the {kind} at {rel}") for rel, kind in kinds.items()),
+            *((folder, f"the {kind} documents' folder") for folder, kind in folders.items()),
             *((c["path"], f"the compilation of {c['author']}") for c in compilations),
         ]
     )

@@ -72,30 +72,43 @@ def base():
     return base_context(TEMPLATES, Period.parse("2023H1"), [])
 
 
-ORDINARY = {"outlet": "解放路分理处", "sub_branch": "城东支行", "manager": "张华"}
+ORDINARY = {"outlet": "解放路分理处", "sub_branch": "城东支行", "manager": "张华", "teller": "林婷", "expense": "业务宣传费"}
+SUB_BRANCH = UNIT.rsplit("-", 1)[0]
 
 
 def _documents(
     figures: dict, base: dict, names: dict[str, str], owner_text: str | None
 ) -> list[tuple[list[document.Block], bytes]]:
-    """The outlet summary and the operations manager's summary of UNIT, with ``names`` for the
-    outlet, its sub-branch and its operations managers, and ``owner_text`` in every owner slot."""
+    """The outlet summary, the operations manager's summary and the first teller's plan of UNIT and
+    its sub-branch's finance plan, with ``names`` for the outlet, its sub-branch, its operations
+    managers, that teller and the sub-branch's first expense line, and ``owner_text`` in every owner
+    slot."""
     outlets = figures["outlets"].copy()
     outlets.loc[outlets["unit_id"] == UNIT, "outlet_name"] = names["outlet"]
     outlets.loc[outlets["unit_id"] == UNIT, "sub_branch_name"] = names["sub_branch"]
     managers = figures["ops_managers"].copy()
     managers.loc[managers["unit_id"] == UNIT, "staff_name"] = names["manager"]
-    by_subject = subjects.build({**figures, "outlets": outlets, "ops_managers": managers})
+    tellers = figures["tellers"].copy()
+    teller = tellers.index[tellers["unit_id"] == UNIT][0]
+    tellers.loc[teller, "staff_name"] = names["teller"]
+    budget = figures["budget"].copy()
+    lines = budget.index[(budget["sub_branch_id"] == SUB_BRANCH) & ~budget["is_total"]]
+    budget.loc[lines[0], "expense_line"] = names["expense"]
+    by_subject = subjects.build({**figures, "outlets": outlets, "ops_managers": managers, "tellers": tellers, "budget": budget})
     out = []
-    for kind in ("outlet_half_year_summary", "ops_manager_summary"):
+    for kind in KINDS:
         part = DEFINITION.part(kind)
-        subject = next(s for s in by_subject[part.subject] if s.key.endswith(UNIT))
+        wanted = {"teller": tellers.loc[teller, "staff_id"], "sub_branch": SUB_BRANCH}.get(part.subject)
+        subject = next(s for s in by_subject[part.subject] if s.key == wanted or (wanted is None and s.key.endswith(UNIT)))
         owner = {slot: [owner_text] if owner_text else [] for slot in part.slots}
         context, _ = document_context(base, part, subject, RULES, owner)
         text = templating.render(TEMPLATES, part.template, context)
         blocks = document.number(document.parse(text, part.template))
         out.append((blocks, to_docx(blocks, title="t", author=subject.name, base=STYLE)))
     return out
+
+
+KINDS = ("outlet_half_year_summary", "ops_manager_summary", "teller_plan", "finance_plan")
 
 
 def _shape(blocks: list[document.Block]) -> list[tuple]:
@@ -107,12 +120,19 @@ def _comments(docx: bytes) -> int:
     return z.read("word/comments.xml").decode().count("<w:comment ") if "word/comments.xml" in z.namelist() else 0
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(outlet=HOSTILE, sub_branch=HOSTILE, manager=HOSTILE, owner_text=st.one_of(st.none(), HOSTILE))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    outlet=HOSTILE,
+    sub_branch=HOSTILE,
+    manager=HOSTILE,
+    teller=HOSTILE,
+    expense=HOSTILE,
+    owner_text=st.one_of(st.none(), HOSTILE),
+)
 def test_any_name_and_owner_text_keep_the_documents_structure_and_print_as_they_are(
-    sample_figures, base, outlet, sub_branch, manager, owner_text
+    sample_figures, base, outlet, sub_branch, manager, teller, expense, owner_text
 ):
-    names = {"outlet": outlet, "sub_branch": sub_branch, "manager": manager}
+    names = {"outlet": outlet, "sub_branch": sub_branch, "manager": manager, "teller": teller, "expense": expense}
     plain = _documents(sample_figures, base, ORDINARY, "做好服务。" if owner_text else None)
     hostile = _documents(sample_figures, base, names, owner_text)
     for (kind, (want_blocks, want_docx)), (blocks, docx) in zip(enumerate(plain), hostile, strict=True):
@@ -123,7 +143,7 @@ def test_any_name_and_owner_text_keep_the_documents_structure_and_print_as_they_
             c.text for t in opened.tables for r in t.rows for c in r.cells
         )
         body = body.replace("\r", "\n")
-        printed = [outlet, sub_branch] if kind == 0 else [manager]  # each document names these
+        printed = [[outlet, sub_branch], [manager], [teller], [expense]][kind]  # each document names these
         for text in [*printed, *([owner_text] if owner_text else [])]:
             if "\r" not in text and "\x85" not in text:  # (Word writes those line breaks as its own)
                 assert text.strip() in body, text
