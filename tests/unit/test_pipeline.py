@@ -30,7 +30,7 @@ def _sql(url, statement):
     engine.dispose()
 
 
-def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehouse, make_settings):
+def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack_latest_and_version_numbers(warehouse, make_settings):
     s = make_settings(warehouse)
     first = pipeline.run_all(s, "2023H1", "first", pack_name=SMALL)
     before = pack.read_manifest(first)
@@ -49,45 +49,42 @@ def test_a_critical_failure_publishes_nothing_and_keeps_the_earlier_pack(warehou
     assert "BR01-S001-O00001,2023-03-01,-100" in quarantined and "corporate_deposit between 0 and" in quarantined
     assert not (run / "data").exists() or not list((run / "data").iterdir())  # nothing was extracted
     assert not (run / "pack" / "manifest.json").exists()
+    assert pack.versions(s.output_dir / "2023H1") == [1]  # no version number taken
+    assert pack.latest(s.output_dir, "2023H1") == first.resolve()
 
 
-def test_each_run_publishes_a_new_version_and_latest_follows(warehouse, make_settings):
-    s = make_settings(warehouse)
-    one = pipeline.run_all(s, "2023H1", "one", pack_name=SMALL)
-    two = pipeline.run_all(s, "2023H1", "two", pack_name=SMALL)
-    period = s.output_dir / "2023H1"
-    assert (one.name, two.name) == ("v1", "v2") and one.parent == two.parent == period
-    assert pack.read_manifest(one)["run_id"] == "one"  # v1 is kept as it was
-    assert pack.read_manifest(two)["version"] == "v2" and pack.read_manifest(two)["previous"] == "v1"
-    assert pack.read_manifest(one)["previous"] is None
-    assert (period / "latest").is_symlink() and os.readlink(period / "latest") == "v2"
-    assert pack.latest(s.output_dir, "2023H1") == two.resolve()
-    with zipfile.ZipFile(period / "v2.zip") as z:  # the version, whole, in its own folder
-        names = set(z.namelist())
-        methods = {Path(i.filename).suffix: i.compress_type for i in z.infolist()}
-        assert z.testzip() is None
-    assert "v2/manifest.json" in names and {f"v2/{f['path']}" for f in pack.read_manifest(two)["files"]} <= names
-    # Word files are zips already: stored as they are; text is deflated
-    assert methods[".docx"] == zipfile.ZIP_STORED and methods[".json"] == zipfile.ZIP_DEFLATED
-    assert not list(period.glob(".*"))  # no partial zip or link left behind
-    # index.html opens the version: Chinese, offline (no http anywhere), every link resolves
-    page = (two / "index.html").read_text("utf-8")
-    assert '<html lang="zh-CN">' in page and "2023年上半年" in page and "与v1相比：没有任何变化" in page
-    assert "http" not in page and "<script" not in page
-    links = re.findall(r'href="([^"]+)"', page)
-    assert len(links) > 20 and all((two / unquote(href)).resolve().is_file() for href in links), links
-    assert "../v2.zip" in links and any(unquote(h).startswith("outlets/") for h in links)
-    assert not (s.output_dir / ".runs" / "2023H1-two").exists()  # the run folder is cleaned up
-
-
-def test_a_rerun_reports_nothing_changed_and_a_changed_balance_is_named(warehouse, make_settings):
-    """#13's measure: the same period twice → v2 whose changes report says nothing changed; one
-    balance changed in the warehouse → v3 whose report names the outlet, the document and the figure."""
+def test_each_run_publishes_a_new_version_latest_follows_and_its_changes_are_named(warehouse, make_settings):
+    """Each run publishes the period's next version and ``latest`` follows; #13's measure: the same
+    period twice → v2 whose changes report says nothing changed; v1 balance changed in the
+    warehouse → v3 whose report names the outlet, the document and the figure."""
     s = make_settings(warehouse)
     v1 = pipeline.run_all(s, "2023H1", "one", pack_name=SMALL)
     assert json.loads((v1 / "changes.json").read_text("utf-8")) == []  # a first version: nothing to compare
     assert "第一个版本" in _text(v1 / "变更说明.docx")
     v2 = pipeline.run_all(s, "2023H1", "two", pack_name=SMALL)
+    period = s.output_dir / "2023H1"
+    assert (v1.name, v2.name) == ("v1", "v2") and v1.parent == v2.parent == period
+    assert pack.read_manifest(v1)["run_id"] == "one"  # v1 is kept as it was
+    assert pack.read_manifest(v2)["version"] == "v2" and pack.read_manifest(v2)["previous"] == "v1"
+    assert pack.read_manifest(v1)["previous"] is None
+    assert (period / "latest").is_symlink() and os.readlink(period / "latest") == "v2"
+    assert pack.latest(s.output_dir, "2023H1") == v2.resolve()
+    with zipfile.ZipFile(period / "v2.zip") as z:  # the version, whole, in its own folder
+        names = set(z.namelist())
+        methods = {Path(i.filename).suffix: i.compress_type for i in z.infolist()}
+        assert z.testzip() is None
+    assert "v2/manifest.json" in names and {f"v2/{f['path']}" for f in pack.read_manifest(v2)["files"]} <= names
+    # Word files are zips already: stored as they are; text is deflated
+    assert methods[".docx"] == zipfile.ZIP_STORED and methods[".json"] == zipfile.ZIP_DEFLATED
+    assert not list(period.glob(".*"))  # no partial zip or link left behind
+    # index.html opens the version: Chinese, offline (no http anywhere), every link resolves
+    page = (v2 / "index.html").read_text("utf-8")
+    assert '<html lang="zh-CN">' in page and "2023年上半年" in page and "与v1相比：没有任何变化" in page
+    assert "http" not in page and "<script" not in page
+    links = re.findall(r'href="([^"]+)"', page)
+    assert len(links) > 20 and all((v2 / unquote(href)).resolve().is_file() for href in links), links
+    assert "../v2.zip" in links and any(unquote(h).startswith("outlets/") for h in links)
+    assert not (s.output_dir / ".runs" / "2023H1-two").exists()  # the run folder is cleaned up
     (report,) = json.loads((v2 / "changes.json").read_text("utf-8"))
     assert report["against"] == "v1" and report["nothing_changed"]
     assert pack.read_manifest(v2)["changes"] == {"v1": {"nothing_changed": True}}
@@ -113,16 +110,6 @@ def test_a_rerun_reports_nothing_changed_and_a_changed_balance_is_named(warehous
 def _text(path) -> str:
     doc = Document(str(path))
     return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
-
-
-def test_a_failed_run_leaves_latest_and_the_version_numbers_alone(warehouse, make_settings):
-    s = make_settings(warehouse)
-    first = pipeline.run_all(s, "2023H1", "first", pack_name=SMALL)
-    _sql(warehouse, "update daily_balance set corporate_deposit = -100 where unit_id = 'BR01-S001-O00001'")
-    with pytest.raises(ValidationFailed):
-        pipeline.run_all(s, "2023H1", "second", pack_name=SMALL)
-    assert pack.versions(s.output_dir / "2023H1") == [1]
-    assert pack.latest(s.output_dir, "2023H1") == first.resolve()
 
 
 def test_a_version_number_is_never_shared_and_an_old_layout_pack_is_kept_aside(tmp_path):

@@ -94,8 +94,9 @@ class Override(OwnerModel):
 
     unit: Text
     indicator: Text
-    # 元 for amounts, fractions for rates; above zero (completion is measured against it) and finite
-    target: Annotated[float, Field(strict=True, gt=0, le=1e12, allow_inf_nan=False)]
+    # 元 for amounts, fractions for rates; finite; above zero (completion is measured against it)
+    # unless lower is better, where 0 is the natural target (零差错: met or not, no completion rate)
+    target: Annotated[float, Field(strict=True, ge=0, le=1e12, allow_inf_nan=False)]
     reason: str | None = None
 
     @model_validator(mode="after")
@@ -111,6 +112,12 @@ class Override(OwnerModel):
                 f"indicator {self.indicator!r} has no target rule ({sorted(indicators)})",
                 f"指标 {self.indicator} 没有对应的目标规则（可选：{'、'.join(sorted(indicators))}）",
             )
+        if self.target == 0 and self.indicator not in info.context["lower"]:
+            raise owner_rule(
+                f"target 0 for {self.indicator!r}: completion is measured against the target, so it must be above 0 "
+                "(0 is allowed only where lower is better: better: lower in targets.yaml)",
+                f"指标 {self.indicator} 的目标为0：完成率以目标为分母，目标须大于0（只有“越低越好”的指标可以定为0）",
+            )
         return self
 
 
@@ -121,7 +128,11 @@ class Overrides(RootModel[list[Override]]):
 def overrides(folder: Path | None, rules: tuple[TargetRule, ...], units: set[str], shown_as: Path | None = None) -> pd.DataFrame:
     """Owner overrides from ``folder/*.yaml``: ``- {unit: …, indicator: …, target: …}`` (none without a folder)."""
     rows = []
-    context = {"units": units, "indicators": {r.indicator for r in rules}}
+    context = {
+        "units": units,
+        "indicators": {r.indicator for r in rules},
+        "lower": {r.indicator for r in rules if r.better == "lower"},
+    }
 
     for found in sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else []:
         path = (shown_as / found.name) if shown_as else found

@@ -143,11 +143,11 @@ def test_owner_overrides_replace_rule_targets(tmp_path):
         ("- {unit: O1, indicator: profit, target: 1}", r"entry 1 \(line 1\): indicator 'profit' has no target rule"),
         (
             "- {unit: O1, indicator: corporate_growth, target: -5}",
-            r"entry 1 \(line 1\): target: Input should be greater than 0",
+            r"entry 1 \(line 1\): target: Input should be greater than or equal to 0",
         ),
         (  # issue #16: a target of 0 was accepted, and the next period failed at a template line
             "- {unit: O1, indicator: corporate_growth, target: 0}",
-            r"entry 1 \(line 1\): target: Input should be greater than 0",
+            r"entry 1 \(line 1\): target 0 for 'corporate_growth': completion is measured against the target",
         ),
         (
             "- {unit: O1, indicator: corporate_growth, target: .inf}",
@@ -179,6 +179,12 @@ def test_a_bad_override_names_file_entry_and_rule(tmp_path, body, message):
     (tmp_path / "o.yaml").write_text(body, "utf-8")
     with pytest.raises(owner_targets.TargetError, match=message):
         owner_targets.overrides(tmp_path, RULES, {"O1"})
+
+
+def test_an_override_of_0_stands_where_lower_is_better(tmp_path):
+    (tmp_path / "o.yaml").write_text("- {unit: O1, indicator: teller_error_rate_per_10k, target: 0, reason: 零差错}", "utf-8")
+    (found,) = owner_targets.overrides(tmp_path, RULES, {"O1"}).to_dict("records")
+    assert (found["indicator"], found["target"]) == ("teller_error_rate_per_10k", 0.0)
 
 
 def test_completion_by_hand():
