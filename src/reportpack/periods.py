@@ -150,7 +150,9 @@ class Period:
     def same_last_year(self) -> Period:
         """The same period one year earlier (同比); of a provisional period, the same months."""
         last = Period.from_months(self.start.year - 1, self.start.month, self.kind)
-        return last.until(_month_end(self.end.year - 1, self.end.month)) if self.provisional else last
+        if self.provisional and self.end == _month_end(self.end.year, self.end.month):
+            return replace(last, end=_month_end(self.end.year - 1, self.end.month))
+        return last
 
     def months(self) -> list[str]:
         """Month labels ``YYYY-MM`` covered by the period."""
