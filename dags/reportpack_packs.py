@@ -29,9 +29,10 @@ DAG (one active run at a time).
 
 Trigger the checks DAG with `{"period": "2023H1"}` (a label of its cadence) to rebuild a period;
 with `{"period": "2023H2", "as_of": "2023-09-30"}` for a provisional pack of a period not yet over
-(its months ended by that month end; every document marked 临时版; no targets stored); backfill with `airflow backfill create --dag-id reportpack_<pack> --from-date … --to-date …`. The
-warehouse is the connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`; only
-an unreachable warehouse is retried.
+(its months ended by that month end; every document marked 临时版; no targets stored); backfill
+with `airflow backfill create --dag-id reportpack_<pack> --from-date … --to-date …`. The warehouse
+is the connection `reportpack_warehouse` if defined, else `REPORTPACK_WAREHOUSE_URL`; only an
+unreachable warehouse is retried.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime
@@ -233,7 +234,14 @@ def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tm
     # by page in test_pack_structure's compilation tests)
     docs = sorted(p for p in pack_dir.rglob("*.docx") if p.parent != pack_dir or p.name == "变更说明.docx")
     assert len(docs) > 170
-    pdfs = to_pdf(docs, tmp_path, ROOT / "templates" / "fonts" / "fonts.conf", workers=2)
+    # one folder, names made unique (an outlet's summary and lobby plan share a name), for two
+    # LibreOffice calls at once
+    flat = tmp_path / "docs"
+    flat.mkdir()
+    named = [flat / p.relative_to(pack_dir).as_posix().replace("/", "__") for p in docs]
+    for doc, copy in zip(docs, named, strict=True):
+        shutil.copyfile(doc, copy)
+    pdfs = to_pdf(named, tmp_path / "pdf", ROOT / "templates" / "fonts" / "fonts.conf", workers=2)
     for pdf in pdfs:
         assert pdf.exists() and pdf.stat().st_size > 10_000, pdf
     for pdf in pdfs:  # GB/T 9704: the 落款 is kept with the last body lines, never alone on a page
@@ -241,7 +249,7 @@ def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tm
         last = [line.strip() for line in _run("pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-").splitlines()]
         words = [line for line in last if line and not re.fullmatch(r"[—-]\s*\d+\s*[—-]", line)]  # not the page number
         assert len(words) > 3, (pdf.name, words)
-    one_per_kind = {pdf.parent.name: pdf for pdf in pdfs}.values()
+    one_per_kind = {pdf.name.split("__")[0]: pdf for pdf in pdfs}.values()
     fonts = "".join(subprocess.run(["pdffonts", str(p)], capture_output=True, text=True, check=True).stdout for p in one_per_kind)
     # 仿宋 → UMing, 楷体 → UKai, 黑体 → Noto Sans CJK, 小标宋 → Noto Serif CJK: four distinct faces
     for face in ("UMingCN", "UKaiCN", "NotoSansCJK", "NotoSerifCJK"):
@@ -249,7 +257,6 @@ def test_libreoffice_converts_every_document_with_chinese_faces(airflow_pack, tm
 
 
 def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sample_url, tmp_path):
-    import shutil
     import sqlite3
 
     bad = tmp_path / "bad.sqlite"

@@ -42,6 +42,10 @@ def to_pdf(docs: list[Path], out_dir: Path, fonts_conf: Path, workers: int = 1, 
     referring to later pages are right) — writing the PDF is half of LibreOffice's time."""
     from concurrent.futures import ThreadPoolExecutor
 
+    stems: dict[str, Path] = {}
+    for doc in docs:  # LibreOffice names a PDF after its document alone: two of one name would overwrite
+        if stems.setdefault(doc.stem, doc) != doc:
+            raise ValueError(f"{stems[doc.stem]} and {doc} would both become {out_dir / (doc.stem + '.pdf')}")
     out_dir.mkdir(parents=True, exist_ok=True)
     chunks = balanced_chunks(docs, max(1, workers))
     target = "pdf"

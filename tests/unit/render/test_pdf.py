@@ -71,6 +71,14 @@ def test_a_pdf_libreoffice_left_out_is_an_error_even_when_it_exits_0(tmp_path, m
         pdf.to_pdf([tmp_path / "a.docx", tmp_path / "b.docx"], tmp_path / "out", tmp_path / "fonts.conf")
 
 
+def test_two_documents_of_one_name_are_refused_before_either_is_converted(tmp_path, monkeypatch):
+    _fake_soffice(tmp_path, monkeypatch, "exit 1")
+    a, b = tmp_path / "outlets" / "O1.docx", tmp_path / "lobby_plans" / "O1.docx"
+    with pytest.raises(ValueError, match=r"outlets/O1\.docx and .*lobby_plans/O1\.docx would both become .*out/O1\.pdf"):
+        pdf.to_pdf([a, b], tmp_path / "out", tmp_path / "fonts.conf")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_document_libreoffice_cannot_load_stops_the_conversion_naming_it(tmp_path):
     require_tool("soffice")
     broken = tmp_path / "broken.docx"
