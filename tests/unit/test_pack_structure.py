@@ -213,8 +213,12 @@ def test_libreoffice_opens_one_document_of_each_kind_in_chinese_faces(built, tmp
     require_tool("soffice", "pdffonts")
     target, manifest, _ = built
     kinds = sorted({f["kind"] for f in manifest["files"] if f["path"].endswith(".docx")} - {"changes"})
-    picks = [target / _docx(manifest, kind)[0] for kind in kinds]
-    pdfs = to_pdf(picks, tmp_path, ROOT / "templates" / "fonts" / "fonts.conf")
+    # each kind's first document, named after its kind (an accounting and a finance plan share their
+    # sub-branch's name: LibreOffice would write both to one PDF)
+    picks = [tmp_path / f"{kind}.docx" for kind in kinds]
+    for kind, pick in zip(kinds, picks, strict=True):
+        shutil.copyfile(target / _docx(manifest, kind)[0], pick)
+    pdfs = to_pdf(picks, tmp_path / "pdf", ROOT / "templates" / "fonts" / "fonts.conf")
     for pdf in pdfs:
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), pdf.name
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
