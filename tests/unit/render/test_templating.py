@@ -422,6 +422,17 @@ def test_a_negative_completion_is_worded_not_printed_as_a_negative_percentage():
     assert behind and float(behind.group(1)) == round(_context()["o"]["time_progress"] * 100, 2), text
 
 
+def test_a_heading_that_says_behind_is_grounded_in_its_paragraph():
+    """个金类指标 is headed 有所增长，尚需努力 when savings growth lags the time elapsed: the
+    paragraph under it must say so, even for an outlet that ranks first by growth."""
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(savings_growth_rank=1))
+    heading, paragraph = re.search(r"## 个金类指标(.*)\n\n(.*)\n", text).groups()
+    assert heading == "有所增长，尚需努力" and "增量列城东支行所辖8个网点第1位" in paragraph
+    assert "储蓄存款新增完成年度计划的30%，落后序时进度19.59个百分点。" in paragraph  # 181/365 = 49.59%
+    ahead = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(completion_savings_growth=0.6))
+    assert "储蓄存款新增完成年度计划的60%，超序时进度10.41个百分点。" in ahead
+
+
 def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_not_ranked():
     text = templating.render(
         ROOT / "templates",
