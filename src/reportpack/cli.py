@@ -27,7 +27,6 @@ from reportpack import settings as settings_mod
 from reportpack.errors import EXIT_CODE_HELP, DataFailedValidation, ExitCode, InputError, ReportPackError
 from reportpack.periods import BANK_TIMEZONE, Period
 
-DAG_PREFIX = "reportpack_"  # dags/reportpack_packs.py: reportpack_<pack> (checks) and reportpack_<pack>_publish
 log = logging.getLogger("reportpack")
 
 
@@ -147,7 +146,7 @@ def cmd_pack(args) -> int:
 
 def cmd_airflow_run(args) -> int:
     """Run the pack DAG through Airflow itself (``airflow dags test``) for one period."""
-    from reportpack import pipeline
+    from reportpack import dags_test, pipeline
     from reportpack.publish.pack import latest
 
     s = _settings(args)
@@ -165,39 +164,20 @@ def cmd_airflow_run(args) -> int:
     # still "running", and `airflow dags test` fails on it (FOREIGN KEY constraint failed).
     logical = datetime.now(ZoneInfo("UTC")).isoformat(timespec="microseconds")
     started = time.time()
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    # 1. the checks DAG: the warehouse checked, extracted, validated (its run folder is kept)
-    conf = {"period": period.label} | ({"as_of": as_of.isoformat()} if as_of else {})
-    checks = [airflow, "dags", "test", DAG_PREFIX + args.pack, logical, "--conf", json.dumps(conf)]
-    print("$ " + " ".join(checks), flush=True)
-    returncode = _child(checks, env)
-    folder = _validated_folder(s.output_dir / ".runs", period.label, started)
-    if returncode != 0 or folder is None:
-        print(f"\nthe DAG run did not validate {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
-        return _explain_failed_run(s.output_dir / ".runs", period.label, started)
-    # 2. the publish DAG, as the validated-data asset would start it in a deployment
-    conf = {"run_folder": str(folder), "period": period.label, "pdf": args.pdf, "review": args.review}
-    publishing = [airflow, "dags", "test", DAG_PREFIX + args.pack + "_publish", "--conf", json.dumps(conf)]
-    print("$ " + " ".join(publishing), flush=True)
-    returncode = _child(publishing, env)
+    # the checks DAG (the warehouse checked, extracted, validated; its run folder is kept), then the
+    # publish DAG given that folder as the validated-data asset would: `airflow dags test` of each,
+    # in one Airflow process (reportpack.dags_test says why)
+    job = {"pack": args.pack, "period": period.label, "logical": logical, "as_of": as_of.isoformat() if as_of else None}
+    job |= {"pdf": args.pdf, "review": args.review, "runs": str(s.output_dir / ".runs"), "started": started}
+    returncode = _child([sys.executable, "-m", "reportpack.dags_test", json.dumps(job)], env)
     target = latest(s.output_dir, period.label)
     manifest = target / "manifest.json" if target else None
     if returncode != 0 or manifest is None or manifest.stat().st_mtime < started:
-        print(f"\nthe DAG run did not publish a pack for {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
+        what = {dags_test.CHECKS_FAILED: "did not validate"}.get(returncode, "did not publish a pack for")
+        print(f"\nthe DAG run {what} {period.label}; nothing was changed in {s.output_dir}", file=sys.stderr)
         return _explain_failed_run(s.output_dir / ".runs", period.label, started)
     _show(target)
     return ExitCode.OK
-
-
-def _validated_folder(runs: Path, label: str, since: float) -> Path | None:
-    """The run folder the checks DAG just validated (newest of ``label`` since ``since``), if it did."""
-    from reportpack.run import load_state
-
-    folders = sorted((p for p in runs.glob(f"{label}-*") if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
-    state = load_state(folders[-1]) if folders else None
-    if state is None or state.failed is not None or state.validation is None or "extracted" not in state.validation.layers:
-        return None
-    return folders[-1]
 
 
 def _explain_failed_run(runs: Path, label: str, since: float) -> int:
@@ -510,12 +490,14 @@ def _terminated(signum, frame):
 def _child(command: list[str], env: dict[str, str]) -> int:
     """Run ``command`` to its end in a session of its own; if this process is interrupted (Ctrl-C,
     SIGTERM), stop the child's whole session — ``airflow dags test`` and every process it started —
-    first asking (SIGTERM), then after 30 s forcing (SIGKILL)."""
+    first asking as Ctrl-C would (SIGINT: inside a task, Airflow's task runner takes SIGTERM over and
+    only calls the operator's ``on_kill``, so the run would go on to publish), then after 30 s
+    forcing (SIGKILL)."""
     proc = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         return proc.wait()
     except BaseException:
-        for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        for sig, grace in ((signal.SIGINT, 30), (signal.SIGKILL, 10)):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, sig)
             try:
