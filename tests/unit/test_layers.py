@@ -20,6 +20,7 @@ ORCHESTRATION = {
     "cluster",
     "boilerplate",
     "airflow_support",
+    "dags_test",
     "notify",
     "__init__",
 }  # may import anything
