@@ -16,6 +16,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.13.9
+# tests on TEST_WORKERS processes (0: in this one); tests/conftest.py says how they are shared out
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 PERIOD ?= 2023H1
 
 # Airflow keeps its home, metadata database (SQLite) and logs inside the checkout, never ~/airflow.
@@ -55,10 +58,10 @@ pack: $(AIRFLOW_HOME)/.migrated
 	$(BIN)/reportpack airflow-run --period $(PERIOD)
 
 test: $(AIRFLOW_HOME)/.migrated
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(AIRFLOW_HOME)/.migrated
-	$(BIN)/python -m pytest tests/unit tests/dags -m "not slow and not e2e and not libreoffice" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) tests/unit tests/dags -m "not slow and not e2e and not libreoffice" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

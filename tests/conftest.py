@@ -20,6 +20,23 @@ for _key, _value in _settings.airflow_env(_settings.load()).items():
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
+# `make test` runs the suite on two xdist workers (`-n 2 --dist loadgroup --no-loadscope-reorder`):
+# a test module is one unit of work, so its module fixtures are built once, except the modules of
+# SPLIT, whose slow tests stand alone; the tests that run Airflow on the checkout's own home
+# (.airflow/: one SQLite metadata database) are marked xdist_group(AIRFLOW_HOME) and run one after
+# another on one worker. Units start in collection order: the long end-to-end ones first.
+AIRFLOW_HOME = "airflow-home"
+SPLIT = {"tests/unit/test_pipeline.py", "tests/e2e/test_crashes.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        if item.get_closest_marker("xdist_group") is None and module not in SPLIT:
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
 def require_tool(*names: str) -> None:
     """Skip when a tool is missing on a developer machine; fail under CI (where it must exist)."""
     missing = [n for n in names if shutil.which(n) is None]

@@ -17,10 +17,10 @@ from docx import Document
 from sqlalchemy import create_engine, text
 
 from reportpack.render.wording import cn_numeral, count, fixed, money, pct, yi
-from tests.conftest import ROOT, require_tool
+from tests.conftest import AIRFLOW_HOME, ROOT, require_tool
 from tests.e2e.conftest import texts
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(AIRFLOW_HOME)]  # the Airflow run of the checkout's home
 
 # Figures for one outlet, computed straight from the warehouse tables (not through reportpack's
 # extraction SQL or pandas code). The sample has a row for every day, so 日均 is a plain average.

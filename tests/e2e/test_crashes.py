@@ -22,6 +22,7 @@ from reportpack.cli import main
 from reportpack.publish import pack
 from reportpack.publish import targets as publish_targets
 from reportpack.run import PeriodBusy, period_lock
+from tests.conftest import AIRFLOW_HOME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PACK = "outlet_summaries"  # the smallest pack that sets targets
@@ -159,7 +160,7 @@ def _session_of(proc: Path) -> int | None:
     return int(fields[3]) if fields[0] != "Z" else None  # session id (zombies have ended)
 
 
-@pytest.mark.parametrize("command", ["pack", "airflow-run"])
+@pytest.mark.parametrize("command", ["pack", pytest.param("airflow-run", marks=pytest.mark.xdist_group(AIRFLOW_HOME))])
 def test_sigterm_stops_the_command_and_its_children_publishes_nothing_and_a_rerun_starts_afresh(
     command, monkeypatch, warehouse, make_settings
 ):

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from reportpack.render.wording import count, fixed, money, pct, wan, yi
+from tests.conftest import AIRFLOW_HOME
 from tests.e2e.conftest import cells, texts
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(AIRFLOW_HOME)]  # the Airflow run of the checkout's home
 
 START, END = date(2023, 1, 1), date(2023, 6, 30)
 MONTHS = [f"2023-{m:02d}" for m in range(1, 7)]
