@@ -18,7 +18,7 @@ BIN    := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.13.9
 # tests on TEST_WORKERS processes (0: in this one); tests/conftest.py says how they are shared out
 TEST_WORKERS ?= 2
-XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 PERIOD ?= 2023H1
 
 # Airflow keeps its home, metadata database (SQLite) and logs inside the checkout, never ~/airflow.
