@@ -1,7 +1,7 @@
 # ReportPack — every entry point a newcomer needs. Each target installs what it needs first.
 #   make pack   install, seed the sample warehouse if missing, run the pack DAG through Airflow
 #   make test   install and run the whole test suite
-#   make test-fast  unit tests and DAG policy only (no whole packs, no Airflow runs): about three minutes
+#   make test-fast  unit tests and DAG policy only (no whole packs, no Airflow runs): about two and a half minutes
 #   make lint   ruff: lint and format check (CI runs it); `make format` rewrites the files
 #   make golden rewrite tests/golden/<kind>.txt from the sample; review with `git diff tests/golden`
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
