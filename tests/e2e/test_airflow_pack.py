@@ -283,6 +283,23 @@ def test_a_corrupted_warehouse_fails_the_airflow_run_and_publishes_nothing(sampl
     assert not list(out.glob(".runs/2023H1-*/data/*"))  # nothing was extracted
 
 
+def test_a_provisional_pack_through_airflow_is_cut_at_its_as_of_date_and_marked(warehouse, tmp_path):
+    """``airflow-run --as-of``: the date reaches the checks DAG as its ``as_of`` param, and the pack
+    the publish DAG makes is the provisional one (tests/e2e/test_provisional.py checks it whole)."""
+    out = tmp_path / "output"
+    cli = str(Path(sys.executable).with_name("reportpack"))
+    command = [cli, "airflow-run", "--pack", "outlet_summaries", "--period", "2023H2", "--as-of", "2023-09-30"]
+    proc = subprocess.run([*command, "--url", warehouse, "--output", str(out)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert '--conf {"period": "2023H2", "as_of": "2023-09-30"}' in proc.stdout
+    manifest = json.loads((out / "2023H2" / "latest" / "manifest.json").read_text("utf-8"))
+    assert manifest["provisional"] == {"as_of": "2023-09-30", "period_end": "2023-12-31"}
+    assert manifest["targets"]["stored"] is False
+    (summary,) = (out / "2023H2" / "latest" / "outlets").rglob("BR01-S001-O00001_*.docx")
+    opening = [text for _, text in texts(summary)[:3]]
+    assert any("临时版" in t for t in opening) and "截至9月末，对公存款余额为" in "\n".join(t for _, t in texts(summary))
+
+
 def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, sample_url):
     """The oracle for 篇一, computed in pandas from the raw tables (not through the extraction SQL):
     each operations manager's spell at an outlet, clipped to 2023H1; the monthly figures of the months
