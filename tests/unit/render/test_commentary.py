@@ -182,13 +182,13 @@ CASES = {
     "manager_moved": (M, {"m": {"moved": True}}, {"m": {"moved": False}}),
     "manager_errors_many": (
         M,
-        {"m": {"errors_found": 8, "errors_corrected": 8}},
-        {"m": {"errors_found": 7, "errors_corrected": 7}},
+        {"m": {"errors_found": 8, "errors_corrected": 8}, "o": {"teller_error_rate_per_10k": 0.51}},
+        {"m": {"errors_found": 8, "errors_corrected": 8}},  # many by count, but at the sub-branch's median rate
     ),
     "manager_errors_few": (
         M,
         {"m": {"errors_found": 3, "errors_corrected": 3}},
-        {"m": {"errors_found": 4, "errors_corrected": 4}},
+        {"m": {"errors_found": 3, "errors_corrected": 3}, "o": {"teller_error_rate_per_10k": 0.61}},  # the rate up a fifth
     ),
     "manager_authorisations_heavy": (M, {"m": {"authorisations_reviewed": 6000}}, {"m": {"authorisations_reviewed": 5999}}),
     "manager_authorisations_light": (M, {"m": {"authorisations_reviewed": 2400}}, {"m": {"authorisations_reviewed": 2401}}),

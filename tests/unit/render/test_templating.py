@@ -433,6 +433,17 @@ def test_a_heading_that_says_behind_is_grounded_in_its_paragraph():
     assert "储蓄存款新增完成年度计划的60%，超序时进度10.41个百分点。" in ahead
 
 
+def test_the_team_is_praised_for_its_error_rate_only_when_the_rate_is_not_rising():
+    praise = "团结、和谐、高效的集体正在形成"
+    steady = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(valid_complaints=0))
+    assert "柜员差错率每万笔0.50笔、不高于所辖网点中位数" in steady and praise in steady
+    # at or below the median, but doubled on the last period (解放路: 0.28 → 0.57)
+    rising = templating.render(
+        ROOT / "templates", OUTLET_TEMPLATE, _context(valid_complaints=0, teller_error_rate_per_10k_previous=0.25)
+    )
+    assert praise not in rising and "努力打造团结、和谐、高效的战斗集体" in rising
+
+
 def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_not_ranked():
     text = templating.render(
         ROOT / "templates",
