@@ -29,6 +29,7 @@ OUTLET = dict(
     completion_corporate_growth=0.45,
     completion_savings_growth=0.45,
     corporate_avg_increase=None,
+    corporate_avg_increase_rank=3,
     savings_avg_increase=None,
     time_progress=TP,
     savings_growth_rank=3,
@@ -157,6 +158,7 @@ A = "accounting_plan"
 CASES = {
     "corporate_growth_first": (S, {"o": {"corporate_growth_rank": 1}}, {"o": {"corporate_growth_rank": 2}}),
     "corporate_plan_ahead": (S, {"o": {"completion_corporate_growth": TP}}, {"o": {"completion_corporate_growth": TP - 0.0001}}),
+    "savings_plan_ahead": (S, {"o": {"completion_savings_growth": TP}}, {"o": {"completion_savings_growth": TP - 0.0001}}),
     "savings_growth_top_quarter": (S, {"o": {"savings_growth_rank": 2}}, {"o": {"savings_growth_rank": 3}}),
     "teller_errors_down": (S, {"o": {"teller_error_rate_per_10k": 0.39}}, {"o": {"teller_error_rate_per_10k": 0.41}}),
     "no_valid_complaints": (S, {"o": {"valid_complaints": 0}}, {"o": {"valid_complaints": 1}}),
@@ -167,12 +169,17 @@ CASES = {
         {"o": {"completion_corporate_growth": TP - 0.101}},
         {"o": {"completion_corporate_growth": TP - 0.099}},
     ),
+    "savings_plan_behind": (
+        S,
+        {"o": {"completion_savings_growth": TP - 0.101}},
+        {"o": {"completion_savings_growth": TP - 0.099}},
+    ),
     "teller_errors_up": (S, {"o": {"teller_error_rate_per_10k": 0.61}}, {"o": {"teller_error_rate_per_10k": 0.59}}),
     "savings_growth_lower_half": (S, {"o": {"savings_growth_rank": 5}}, {"o": {"savings_growth_rank": 4}}),
     "corporate_growth_lower_half": (S, {"o": {"corporate_growth_rank": 5}}, {"o": {"corporate_growth_rank": 4}}),
     "complaints_above_median": (S, {"o": {"complaint_rate_per_10k": 0.26}}, {"o": {"complaint_rate_per_10k": 0.25}}),
     "ebank_substitution_low": (S, {"o": {"ebank_substitution_rate": 0.899}}, {"o": {"ebank_substitution_rate": 0.9}}),
-    "indicators_below_peers": (S, {"o": {"composite": 74.9}}, {"o": {"composite": 75.0}}),
+    "indicators_below_peers": (S, {"o": {"composite": 74.94}}, {"o": {"composite": 74.95}}),  # 74.95 prints as 75.0
     "high_end_customers": (S, {"o": {"tier_10m_plus": 2}}, {"o": {"tier_10m_plus": 3}}),
     "next_deposit_rank": (S, {"o": {"corporate_growth_rank": 5}}, {"o": {"corporate_growth_rank": 4}}),
     "next_teller_errors": (S, {"o": {"teller_error_rate_per_10k": 0.61}}, {"o": {"teller_error_rate_per_10k": 0.59}}),
@@ -307,6 +314,10 @@ HEADING_CASES = [
     # top half, ahead of 序时进度, 日均 up: praise
     ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_avg_increase": 1.0,
       "savings_avg_increase": 1.0, "corporate_growth_rank": 4, "savings_growth_rank": 4}, "增长显著", "较好完成"),
+    # top half by growth, but its 日均增量 in the lower half (富民路: 第4位, 日均增量第6位): not 显著
+    ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_avg_increase": 1.0,
+      "savings_avg_increase": 1.0, "corporate_growth_rank": 4, "savings_growth_rank": 4,
+      "corporate_avg_increase_rank": 6}, "稳中有进", "较好完成"),
     # growing, on time, but ranked in the lower half: steady, not 显著
     ({"completion_corporate_growth": TP, "completion_savings_growth": TP, "corporate_growth_rank": 5,
       "savings_growth_rank": 5}, "稳中有进", "稳步增长"),

@@ -382,6 +382,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
         "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
     ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
+    assert "| 对公存款较年初新增 | 不低于0.80亿元 | 减少0.10亿元 | 未完成 |" in text  # as the text words it: no minus sign
     assert "| 储蓄存款较年初新增 | 0.20亿元 | 不低于0.35亿元 |" in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     # a new outlet: its targets are measured from its opening (开业以来), and it is not ranked
@@ -442,6 +443,13 @@ def test_the_team_is_praised_for_its_error_rate_only_when_the_rate_is_not_rising
         ROOT / "templates", OUTLET_TEMPLATE, _context(valid_complaints=0, teller_error_rate_per_10k_previous=0.25)
     )
     assert praise not in rising and "努力打造团结、和谐、高效的战斗集体" in rising
+
+
+@pytest.mark.parametrize(("composite", "below"), [(66.86, False), (66.84, True)])
+def test_an_outlet_is_below_the_median_composite_only_as_printed(composite, below):
+    """Compared at one decimal, as both are printed: 66.86 is 66.9, not below a median of 66.9."""
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(composite=composite, composite_sub_median=66.9))
+    assert ("综合得分低于所辖网点中位数" in text) is below
 
 
 def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_not_ranked():
