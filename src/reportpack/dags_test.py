@@ -5,7 +5,8 @@ would in a deployment.
 Both go through Airflow's own ``dags test`` command (its CLI parser and command function), in one
 process: an Airflow process pays ~12 s before its first task runs (imports, the DAG bundle parsed
 and synced, the in-process execution API built — cached per process), so two ``airflow dags test``
-processes cost a run ~15 s more than this one (measured on the sample: 47 s → 33 s).
+processes cost a run ~12 s more than this one (measured: `airflow-run --pack outlet_summaries` on
+the sample, 47.5 s → 35 s).
 
 Run as ``python -m reportpack.dags_test '<json>'`` by :func:`reportpack.cli.cmd_airflow_run`, in a
 session of its own that the CLI stops whole on SIGTERM/Ctrl-C. Exit 0: both DAGs ran;

@@ -2,6 +2,7 @@
 and de-duplicates; a malformed rule names the file, the rule and the reason."""
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ OUTLET = dict(
     completion_savings_growth=0.45,
     corporate_avg_increase=None,
     corporate_avg_increase_rank=3,
+    closed_in_period=None,
     savings_avg_increase=None,
     time_progress=TP,
     savings_growth_rank=3,
@@ -349,6 +351,13 @@ def test_every_heading_rule_is_chosen_by_some_case():
         context = _context(o=o)
         chosen |= {f.rule for f in commentary.evaluate(RULES, S, context)[H]}
     assert chosen == HEADINGS
+
+
+def test_an_outlet_closed_in_the_period_is_not_told_to_catch_up_with_the_year():
+    behind = {"completion_corporate_growth": TP - 0.2, "completion_savings_growth": TP - 0.2}
+    assert {"corporate_plan_behind", "savings_plan_behind"} <= _holding(S, o=behind)
+    closed = _holding(S, o={**behind, "closed_in_period": date(2023, 5, 31)})
+    assert not {"corporate_plan_behind", "savings_plan_behind"} & closed
 
 
 def test_every_shipped_rule_has_a_case_here():
