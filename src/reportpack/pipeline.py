@@ -29,6 +29,7 @@ from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import targets as owner_targets
+from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import EXAMPLE_LABELS, Period, bank_today
 from reportpack.publish import approval, changes, index, pack, validation_pages
 from reportpack.publish import targets as publish_targets
@@ -89,7 +90,7 @@ def _timed(run: Run, **seconds: float) -> None:
 
 def check_owner_files(settings: Settings, period: Period, pack_name: str = DEFAULT_PACK) -> packdef.PackDefinition:
     """Read and check every file report owners edit that a run of ``pack_name`` uses — the pack
-    definition, commentary and target rules, the owner input of ``period`` — before any data is
+    definition, commentary, target and verdict rules, the owner input of ``period`` — before any data is
     touched. Returns the pack definition."""
     templates = settings.templates_dir
     definition = packdef.load(packdef.path_of(templates, pack_name), templates)
@@ -100,6 +101,7 @@ def check_owner_files(settings: Settings, period: Period, pack_name: str = DEFAU
         )
     commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     owner_targets.load(templates / "targets.yaml")
+    owner_verdicts.load(templates / "verdicts.yaml")
     owner_labels.load(templates / "labels.yaml")
     inputs.load(settings.input_dir / period.label, definition)  # units are checked at render, once known
     return definition

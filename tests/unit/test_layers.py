@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 SRC = ROOT / "src" / "reportpack"
 # Phases in order; a module may import its own phase and earlier ones (and the shared base).
 PHASES = ["owner", "extract", "validate", "derive", "render", "publish"]
-BASE = {"settings", "errors", "periods", "run", "warehouse", "names", "textdata"}  # used by every phase
+BASE = {"settings", "errors", "periods", "run", "warehouse", "names", "textdata", "rounding"}  # used by every phase
 ORCHESTRATION = {
     "pipeline",
     "cli",

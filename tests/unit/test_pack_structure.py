@@ -264,6 +264,25 @@ def test_findings_json_lists_only_what_the_document_prints(built):
     assert closed == 1  # 胜利路网点
 
 
+def test_findings_json_records_the_verdicts_a_document_chose_its_words_by(built):
+    """Each teller plan's findings carry the verdicts its template read (templates/verdicts.yaml), with
+    the figures compared and the threshold; the words printed follow them."""
+    import json
+
+    target, manifest, _ = built
+    findings = json.loads((target / "findings.json").read_text("utf-8"))
+    words = {"above": "高于本网点平均", "equal": "与本网点平均", "below": "低于本网点平均"}
+    plans = _docx(manifest, "teller_plan")
+    for rel in plans:
+        verdicts = {f["topic"]: f for f in findings[rel] if f["category"] == "判断"}
+        score = verdicts["score_vs_outlet"]
+        assert set(score["figures"]) == {"t.appraisal_score", "t.outlet_average_score", "digits", "tolerance"}
+        said = score["text"].split(" = ")[1]
+        body = Document(str(target / rel)).paragraphs[1].text
+        assert words[said] in body, (rel, said, body)
+    assert len(plans) > 50
+
+
 @pytest.fixture(scope="module")
 def laid_out(built, tmp_path_factory):
     """The largest compilation as LibreOffice prints it: its path in the pack, the text of each page

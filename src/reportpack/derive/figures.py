@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportpack.derive import confidentiality, finance, indicators, metrics, operations, service, targets
+from reportpack.derive import confidentiality, finance, indicators, metrics, operations, plans, service, targets, verdicts
 from reportpack.derive.ratios import per_10k
 from reportpack.derive.subjects import records
 from reportpack.owner import indicators as owner_indicators
 from reportpack.owner import targets as owner_targets
+from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import Period
 
 # Figures whose median among a sub-branch's outlets the commentary rules compare with
@@ -42,8 +43,13 @@ def derive(
     """Every figure of ``period``; with the plan side (targets for the next period from
     ``templates/targets.yaml`` and the owner's ``overrides`` folder) and the summary side (completion
     against the targets the previous period's plans set)."""
-    derived = _figures(frames, period, templates_dir / "indicators.yaml")
+    verdict_file = templates_dir / "verdicts.yaml"
+    verdict_spec = owner_verdicts.load(verdict_file)
+    derived = _figures(frames, period, templates_dir / "indicators.yaml", verdict_spec.teller_rank_min_days_share)
     rules_path = templates_dir / "targets.yaml"
+    teller_plan, lobby_plan = owner_targets.plan_targets(rules_path)
+    derived["tellers"] = plans.teller_targets(derived["tellers"], teller_plan)
+    derived["lobby"] = plans.lobby_targets(derived["lobby"], lobby_plan)
     rules = owner_targets.load(rules_path)
     # A closed outlet gets no targets for the next period (and no plan): only outlets open at period end.
     open_outlets = derived["outlets"][derived["outlets"]["closed_in_period"].isna()]
@@ -52,12 +58,14 @@ def derive(
     by_owner = owner_targets.overrides(overrides, rules, units, overrides_shown_as)
     derived["next_targets"] = targets.described(targets.merge(by_rule, by_owner), derived["outlets"], rules)
     derived["plan_results"] = targets.completion(derived["outlets"], frames["period_targets"], rules)
-    return derived
+    return verdicts.with_verdicts(derived, verdict_spec, verdict_file)
 
 
-def _figures(frames: dict[str, pd.DataFrame], period: Period, indicators_file: Path) -> dict[str, pd.DataFrame]:
+def _figures(
+    frames: dict[str, pd.DataFrame], period: Period, indicators_file: Path, teller_rank_min_days_share: float
+) -> dict[str, pd.DataFrame]:
     outlets = metrics.outlet_figures(frames, period)
-    tellers = operations.teller_figures(frames)
+    tellers = operations.teller_figures(frames, teller_rank_min_days_share)
     lobby = service.lobby_figures(frames)
     business = frames["outlet_business"].set_index("unit_id")
     ytd = [c for c in business.columns if c.endswith("_ytd")]
@@ -94,7 +102,7 @@ def _figures(frames: dict[str, pd.DataFrame], period: Period, indicators_file: P
         "outlets": outlets,
         "outlet_monthly": metrics.monthly_daily_averages(frames),
         "sub_branches": subs,
-        "ops_managers": operations.ops_manager_figures(frames),
+        "ops_managers": operations.ops_manager_figures(frames, period),
         "tellers": tellers,
         "lobby": lobby,
         "budget": finance.budget_figures(frames, period),

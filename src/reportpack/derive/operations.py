@@ -8,14 +8,17 @@ from __future__ import annotations
 import pandas as pd
 
 from reportpack.derive.ratios import per_10k, ratio
+from reportpack.periods import Period
+from reportpack.rounding import printed_units
 
 
-def ops_manager_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
     """One row per operations manager per outlet served in the period (篇一).
 
     回复准确率 = accurate replies ÷ replies; 差错整改率 = errors corrected ÷ errors found; months_served =
     calendar months of the spell;
-    ``moved`` when they served another outlet before this one.
+    ``moved`` when they served another outlet before this one; ``errors_open`` = found − corrected;
+    ``whole_period`` when the spell is the whole period, ``left_before_end`` when it ended before it.
     """
     om = frames["ops_managers"].copy()
     names = frames["outlets"].set_index("unit_id")[["outlet_name", "sub_branch_name"]]
@@ -28,17 +31,32 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ).astype("int64")
     om["moved"] = om["previous_unit_name"].notna()
     om["no_major_error"] = om["major_errors"] == 0
+    om["errors_open"] = om["errors_found"] - om["errors_corrected"]
+    om["left_before_end"] = om["last_day"].dt.date < period.end
+    om["whole_period"] = (om["first_day"].dt.date <= period.start) & ~om["left_before_end"]
     return om
 
 
-def teller_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per teller per outlet (篇六): 日均业务笔数, 差错率 (per 10,000), rank in the outlet."""
+def teller_figures(frames: dict[str, pd.DataFrame], min_days_share: float = 0.8) -> pd.DataFrame:
+    """One row per teller per outlet (篇六): 日均业务笔数, 差错率 (per 10,000), the outlet's averages
+    the plan compares with, and the rank by 日均 as printed (one decimal; equal-looking figures
+    share a place) among the outlet's tellers who worked at least ``min_days_share`` of its most
+    days (``per_day_rank`` of ``ranked_tellers``; none for a teller who worked fewer: a month's
+    日均 is not ranked against a half year's)."""
     t = frames["tellers"].copy()
     t["transactions_per_day"] = ratio(t["transactions"], t["working_days"])
     t["customers_per_day"] = ratio(t["customers_served"], t["working_days"])
     t["error_rate_per_10k"] = per_10k(t["errors"], t["transactions"])
-    t["rank_in_outlet"] = t.groupby("unit_id")["transactions"].rank(method="min", ascending=False).astype("Int64")
-    t["tellers_in_outlet"] = t.groupby("unit_id")["staff_id"].transform("size")
+    by_outlet = t.groupby("unit_id")
+    t["tellers_in_outlet"] = by_outlet["staff_id"].transform("size")
+    t["outlet_average_per_day"] = by_outlet["transactions_per_day"].transform("mean")
+    t["outlet_max_per_day"] = by_outlet["transactions_per_day"].transform("max")
+    t["outlet_average_score"] = by_outlet["appraisal_score"].transform("mean")
+    t["outlet_average_remittances"] = by_outlet["remittances"].transform("mean")
+    comparable = t["working_days"] >= min_days_share * by_outlet["working_days"].transform("max")
+    shown = pd.Series(printed_units(t["transactions_per_day"], 1), index=t.index).where(comparable)
+    t["per_day_rank"] = shown.groupby(t["unit_id"]).rank(method="min", ascending=False).astype("Int64")
+    t["ranked_tellers"] = comparable.groupby(t["unit_id"]).transform("sum").astype("int64")
     return t
 
 

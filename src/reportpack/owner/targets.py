@@ -67,12 +67,48 @@ class TargetRule(OwnerModel):
         return expressions.compile(self.when)
 
 
+Floor = Annotated[float, Field(strict=False, ge=0, allow_inf_nan=False)]
+
+
+class TellerPlanTargets(OwnerModel):
+    """A teller's plan (篇六): targets printed in the plan only (not stored in plan_target)."""
+
+    transactions_per_day_at_least: Floor = 200  # 日均业务笔数: this period's (rounded up), and at least this
+    appraisal_score_at_least: Floor = 90  # 考核得分: this period's, and at least this
+    praise_at_least: Floor = 1  # 客户表扬: this period's, and at least this
+    errors_share_kept: Annotated[float, Field(ge=0, le=1)] = 0.5  # 业务差错: this share of this period's (rounded down)
+
+
+class LobbyPlanTargets(OwnerModel):
+    """A lobby plan (篇三): targets printed in the plan only."""
+
+    service_score_step: Floor = 2  # 服务规范检查平均得分: this period's plus this …
+    service_score_at_least: Floor = 90  # … and at least this (the standard a score below is "未达到")
+    first_contact_rate_at_least: Annotated[float, Field(ge=0, le=1)] = 0.8  # 首问解决率: this period's, and at least this
+    referrals_growth: Floor = 0.1  # 推荐业务: this period's grown by this share (rounded up)
+    six_s_at_least: Floor = 85  # 6S: every dimension at least this
+
+
 class TargetRules(OwnerModel):
     targets: list[TargetRule] = []
+    teller_plan: TellerPlanTargets = TellerPlanTargets()
+    lobby_plan: LobbyPlanTargets = LobbyPlanTargets()
 
 
 @files.once_per_version
 def load(path: Path) -> tuple[TargetRule, ...]:
+    return tuple(_load(path).targets)
+
+
+@files.once_per_version
+def plan_targets(path: Path) -> tuple[TellerPlanTargets, LobbyPlanTargets]:
+    """The targets the teller and lobby plans print (``teller_plan``, ``lobby_plan`` of the file)."""
+    found = _load(path)
+    return found.teller_plan, found.lobby_plan
+
+
+@files.once_per_version
+def _load(path: Path) -> TargetRules:
     data, tree = files.read_yaml(path, TargetError)
     found = files.check(TargetRules, data or {}, path, TargetError, label=files.item_label({"targets": "target rule"}), tree=tree)
     for i, rule in enumerate(found.targets):
@@ -86,7 +122,7 @@ def load(path: Path) -> tuple[TargetRule, ...]:
                 loc=("targets", i),
                 where=f"target rule {rule.id}",
             )
-    return tuple(found.targets)
+    return found
 
 
 class Override(OwnerModel):

@@ -28,6 +28,10 @@ from reportpack.render import templating
 from reportpack.render.wording import FigureError
 from reportpack.textdata import shown
 
+# Categories that assert something of the unit (an achievement, a problem, a measure answering one):
+# a rule of theirs must read the data in its condition — a sentence said of every unit is invented.
+EVIDENCED = ("成效", "问题", "措施")
+NOT_DATA = ("p", "labels")  # the period and the labels are the same for every unit
 # The macros a sentence may use, imported for every rule's text.
 _PRELUDE = '{% from "documents/_macros.j2" import change, rate_change, progress, yoy %}'
 
@@ -125,10 +129,21 @@ def load(path: Path, templates_dir: Path, kinds: set[str] | None = None) -> Rule
                 f"文稿类别 {unknown} 不在任何报告包中（可选：{'、'.join(sorted(kinds))}）",
             )
         try:
-            condition_paths = _paths(env.parse(f"{{{{ {raw.when} }}}}"))
+            condition_tree = env.parse(f"{{{{ {raw.when} }}}}")
+            condition_paths = _paths(condition_tree)
             compiled_when = env.compile_expression(raw.when, undefined_to_none=False)
         except TemplateError as exc:
             raise fail(i, "when", f"not a valid condition: {exc}", f"条件写法有误：{exc}") from None
+        reads = {n.name for n in condition_tree.find_all(nodes.Name) if n.ctx == "load"} - set(NOT_DATA)
+        if raw.category in EVIDENCED and not reads:
+            raise fail(
+                i,
+                "when",
+                f"a {raw.category} sentence needs a condition on the data (when: reading a figure): "
+                "without one it is said of every unit, with nothing behind it",
+                f"“{raw.category}”类句子须有依据数据的条件（when 中读取数字）；没有条件的句子对每个单位都一样，没有数据支撑，"
+                "可改为报告负责人填写的内容（inputs/）",
+            )
         try:
             sentence_paths = _paths(env.parse(_PRELUDE + raw.text))
             compiled_text = env.from_string(_PRELUDE + raw.text)

@@ -3,14 +3,18 @@ records, the owner's text and the drafted findings."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+
+from jinja2 import nodes
 
 from reportpack.derive.subjects import Subject
 from reportpack.owner import labels as owner_labels
+from reportpack.owner import verdicts as owner_verdicts
 from reportpack.owner.commentary import HEADING, NEXT_PERIOD
 from reportpack.owner.packdef import Part
 from reportpack.periods import Period
-from reportpack.render import commentary
+from reportpack.render import commentary, templating
 from reportpack.textdata import data_tree
 
 
@@ -54,3 +58,42 @@ def drafted(found: dict[str, list[commentary.Finding]]) -> dict:
         "findings": {category: [f.text for f in items] for category, items in found.items() if category != HEADING},
         "headings": {f.topic: f.text for f in found.get(HEADING, [])},
     }
+
+
+@lru_cache(maxsize=64)
+def _read_by(templates_dir: Path, template: str, mtime_ns: int) -> frozenset[tuple[str, str]]:
+    """The ``variable.attribute`` paths a template's text reads (its own source: a macro's reads
+    are the template's that calls it with the record)."""
+    env = templating.environment(templates_dir)
+    tree = env.parse((templates_dir / template).read_text("utf-8"))
+    return frozenset((n.node.name, n.attr) for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name))
+
+
+def verdicts_read(templates_dir: Path, template: str, context: dict) -> list[dict]:
+    """The verdicts (``templates/verdicts.yaml``) a document's template chose its words by, each
+    with its value, the figures it compared and its threshold — for ``findings.json``, beside the
+    drafted sentences (whose own figures, verdicts included, the findings carry)."""
+    path = templates_dir / template
+    read = _read_by(templates_dir, template, path.stat().st_mtime_ns)
+    out = []
+    for v in owner_verdicts.load(templates_dir / "verdicts.yaml").verdicts:
+        record = context.get(v.variable)
+        if (v.variable, v.id) not in read or not isinstance(record, dict) or v.id not in record:
+            continue
+        figures = {f"{v.variable}.{v.value}": record.get(v.value)}
+        if isinstance(v.reference, str):
+            figures[f"{v.variable}.{v.reference}"] = record.get(v.reference)
+        else:
+            figures["reference"] = v.reference
+        figures |= {"digits": v.digits, "tolerance": v.tolerance}
+        out.append(
+            {
+                "rule": f"verdict:{v.id}",
+                "category": "判断",
+                "topic": v.id,
+                "priority": 0,
+                "text": f"{v.variable}.{v.id} = {record[v.id]}",
+                "figures": {k: (x if isinstance(x, int | float | str | type(None)) else str(x)) for k, x in figures.items()},
+            }
+        )
+    return out

@@ -20,7 +20,7 @@ from reportpack.owner import inputs
 from reportpack.owner.packdef import PackDefinition, Part
 from reportpack.periods import Period
 from reportpack.render import commentary, document, templating, toc
-from reportpack.render.context import base_context, document_context
+from reportpack.render.context import base_context, document_context, verdicts_read
 from reportpack.render.ooxml import to_docx
 from reportpack.render.styles import load_base
 
@@ -486,6 +486,7 @@ def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict
     text = templating.render(job.templates_dir, part.template, context)
     rel = subject.path(part.folder)
     findings[rel] = [f.as_json() for items in found.values() for f in items]
+    findings[rel] += verdicts_read(job.templates_dir, part.template, context)
     write_document(names.inside(job.pack_dir, rel), text, part.template, subject.name, job.definition, job.style)
     return Rendered(part, subject, text, context if part.condensed else None)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from reportpack.rounding import half_up
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -31,14 +33,10 @@ def _number(value, what: str) -> Decimal:
     return Decimal(repr(number)) if isinstance(value, float) else Decimal(str(value))
 
 
-_QUANTUM = {digits: Decimal(1).scaleb(-digits) for digits in range(7)}
-
-
 def round_half_up(value, digits: int = 2) -> Decimal:
-    quantum = _QUANTUM.get(digits) or Decimal(1).scaleb(-digits)
+    """The pack's one rounding rule (``reportpack.rounding``); a missing or non-finite figure is an error."""
     # a Decimal made here already (yi, pct, …: finite, checked) is not turned into text and back
-    number = value if type(value) is Decimal and value.is_finite() else _number(value, "round")
-    return number.quantize(quantum, rounding=ROUND_HALF_UP) + 0  # + 0 turns -0.00 into 0.00
+    return half_up(value if type(value) is Decimal and value.is_finite() else _number(value, "round"), digits)
 
 
 def _fmt(value: Decimal) -> str:

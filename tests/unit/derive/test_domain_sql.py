@@ -169,7 +169,7 @@ def frames(request, tmp_path_factory):
 
 
 def test_operations_manager_spells_by_hand(frames):
-    om = operations.ops_manager_figures(frames).set_index(["staff_id", "unit_id"])
+    om = operations.ops_manager_figures(frames, PERIOD).set_index(["staff_id", "unit_id"])
     moved = om.loc[("m1", "a")]
     assert moved.previous_unit_name == "丙" and moved.moved
     assert (moved.first_day, moved.last_day) == (pd.Timestamp("2023-01-03"), pd.Timestamp("2023-01-06"))
@@ -177,6 +177,7 @@ def test_operations_manager_spells_by_hand(frames):
     assert (moved.risk_events, moved.replies, moved.accurate_replies) == (3, 2, 1) and moved.reply_accuracy == 0.5
     assert moved.case_prevention_meetings == 1 and moved.major_errors == 1 and not moved.no_major_error
     assert moved.months_served == 1  # 3–6 January
+    assert moved.errors_open == 1 and not moved.left_before_end and not moved.whole_period  # came on 3 January
     before = om.loc[("m2", "a")]
     assert before.case_prevention_meetings == 1 and before.major_errors == 0 and before.no_major_error
     # events belong to whoever managed the outlet that day, whatever id the upstream system stamped
@@ -196,7 +197,8 @@ def test_tellers_by_hand(frames):
         200,
     )
     assert t.loc["t1", "error_rate_per_10k"] == 5.0 and t.loc["t2", "errors"] == 0  # December's error is outside
-    assert (t.loc["t1", "rank_in_outlet"], t.loc["t2", "rank_in_outlet"]) == (1, 2)
+    # ranked by 日均 among the tellers who worked at least 80 % of the outlet's most days: t2 left early
+    assert (t.loc["t1", "per_day_rank"], t.loc["t1", "ranked_tellers"]) == (1, 1) and pd.isna(t.loc["t2", "per_day_rank"])
 
 
 def test_lobby_and_six_s_by_hand(frames):

@@ -3,8 +3,10 @@
 import math
 
 import pandas as pd
+import pytest
 
 from reportpack.derive.operations import accounting_figures, ops_manager_figures, teller_figures
+from reportpack.periods import Period
 
 OUTLETS = pd.DataFrame(
     {
@@ -32,7 +34,7 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
             "major_errors": [0, 1],
         }
     )
-    out = ops_manager_figures({"ops_managers": om, "outlets": OUTLETS}).set_index("unit_id")
+    out = ops_manager_figures({"ops_managers": om, "outlets": OUTLETS}, Period.parse("2023H1")).set_index("unit_id")
     assert out.loc["O1", "months_served"] == 3 and out.loc["O2", "months_served"] == 3
     assert out.loc["O1", "reply_accuracy"] == 0.75
     assert math.isnan(out.loc["O2", "reply_accuracy"])  # no replies: no rate, not 0 %
@@ -40,24 +42,35 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
     assert not out.loc["O1", "moved"] and out.loc["O2", "moved"]
     assert out.loc["O1", "no_major_error"] and not out.loc["O2", "no_major_error"]
     assert out.loc["O2", "outlet_name"] == "中山路"
+    # the outgoing manager signs as former manager; neither served the whole half; 2 errors still open
+    assert out.loc["O1", "left_before_end"] and not out.loc["O2", "left_before_end"]
+    assert not out["whole_period"].any() and list(out["errors_open"]) == [0, 2]
 
 
-def test_tellers_rank_by_transactions_within_their_outlet_and_rates_guard_zero_days():
+def test_tellers_rank_by_per_day_as_printed_among_those_with_comparable_days_and_rates_guard_zero_days():
+    """The rank a plan prints beside 日均 is by 日均 (not by total transactions), as printed (one
+    decimal: 200.04 and 199.96 share a place), among the tellers who worked at least 80 % of the
+    outlet's most days (T5, 40 of 60 days, is not ranked; T6 would be first by 日均 in 10 days)."""
     t = pd.DataFrame(
         {
-            "unit_id": ["O1", "O1", "O1", "O2"],
-            "staff_id": ["T1", "T2", "T3", "T4"],
-            "transactions": [12000, 15000, 12000, 0],
-            "working_days": [60, 60, 50, 0],
-            "customers_served": [3000, 3600, 2500, 0],
-            "errors": [3, 0, 6, 0],
+            "unit_id": ["O1", "O1", "O1", "O2", "O1", "O1"],
+            "staff_id": ["T1", "T2", "T3", "T4", "T5", "T6"],
+            "transactions": [12002, 15000, 9998, 0, 9000, 3000],
+            "working_days": [60, 60, 50, 0, 40, 10],
+            "customers_served": [3000, 3600, 2500, 0, 2000, 500],
+            "errors": [3, 0, 6, 0, 0, 0],
+            "appraisal_score": [90.0, 80.0, 85.0, 90.0, 88.0, 87.0],
+            "remittances": [10, 20, 30, 0, 5, 5],
         }
     )
-    out = teller_figures({"tellers": t}).set_index("staff_id")
-    assert out.loc["T1", "transactions_per_day"] == 200.0
-    assert out.loc["T1", "error_rate_per_10k"] == 2.5  # 3 errors in 12,000 = 2.5 per 10,000
-    assert list(out.loc[["T2", "T1", "T3"], "rank_in_outlet"]) == [1, 2, 2]  # ties share a place
-    assert out.loc["T1", "tellers_in_outlet"] == 3 and out.loc["T4", "tellers_in_outlet"] == 1
+    out = teller_figures({"tellers": t}, min_days_share=0.8).set_index("staff_id")
+    assert out.loc["T1", "transactions_per_day"] == pytest.approx(200.0333, abs=1e-4)
+    assert out.loc["T1", "error_rate_per_10k"] == pytest.approx(2.4996, abs=1e-4)
+    # T2 250.0, T3 199.96 → 200.0 as printed, T1 200.03 → 200.0: tied second; T5 and T6 not ranked
+    assert list(out.loc[["T2", "T1", "T3"], "per_day_rank"]) == [1, 2, 2]
+    assert out.loc[["T5", "T6"], "per_day_rank"].isna().all() and out.loc["T1", "ranked_tellers"] == 3
+    assert out.loc["T1", "tellers_in_outlet"] == 5 and out.loc["T4", "tellers_in_outlet"] == 1
+    assert out.loc["T1", "outlet_average_score"] == pytest.approx(86.0)  # every teller of the outlet
     assert math.isnan(out.loc["T4", "transactions_per_day"]) and math.isnan(out.loc["T4", "error_rate_per_10k"])
 
 

@@ -5,18 +5,25 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from reportpack.derive import operations, plans
 from reportpack.owner import packdef
+from reportpack.owner import targets as owner_targets
+from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import Period
 from reportpack.render import commentary
 from reportpack.render.context import base_context
+from tests.unit.judged import judged
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
 RULES = commentary.load(TEMPLATES / "commentary.yaml", TEMPLATES, packdef.all_kinds(TEMPLATES))
 BASE = base_context(TEMPLATES, Period.parse("2023H1"), [])
 TP = BASE["p"]["time_progress"]  # 181/365
+VERDICTS = owner_verdicts.load(TEMPLATES / "verdicts.yaml")
+TELLER_PLAN, LOBBY_PLAN = owner_targets.plan_targets(TEMPLATES / "targets.yaml")
 
 # A quiet outlet: no data-driven rule holds for it.
 OUTLET = dict(
@@ -72,6 +79,8 @@ LOBBY = dict(
     referrals=60,
     referrals_sub_median=60.0,
     six_s_weakest="素养",
+    transactions_per_hour=100.0,
+    transactions_per_hour_sub_median=100.0,
 )
 BUDGET = dict(annual_progress=TP, progress_gap=0.0, execution_rate=1.0)
 
@@ -89,15 +98,13 @@ TELLER = dict(
     errors=1,
     error_rate_per_10k=0.3,
     transactions_per_day=200.0,
-    rank_in_outlet=2,
-    tellers_in_outlet=3,
     appraisal_score=90.0,
     praise=5,
     remittances=100,
 )
 COLLEAGUES = [
-    dict(transactions_per_day=190.0, remittances=100, appraisal_score=88.0),
-    dict(transactions_per_day=210.0, remittances=100, appraisal_score=90.0),
+    dict(transactions_per_day=190.0, remittances=100, appraisal_score=88.0, errors=0, praise=1),
+    dict(transactions_per_day=210.0, remittances=100, appraisal_score=90.0, errors=0, praise=1),
 ]
 
 
@@ -123,6 +130,25 @@ OUTLETS = [
 BUDGET_LINES = [dict(expense_line="办公费", execution_rate=0.95), dict(expense_line="差旅费", execution_rate=1.02)]
 
 
+def _tellers(teller: dict, colleagues: list[dict]) -> list[dict]:
+    """The teller (first) and colleagues through derive's teller figures (100 working days each)."""
+    rows = [
+        {
+            "staff_id": f"T{i}",
+            "unit_id": "U",
+            "working_days": 100,
+            "customers_served": 0,
+            "in_post_at_period_end": True,
+            **t,
+            "transactions": round(t["transactions_per_day"] * 100),
+        }
+        for i, t in enumerate([teller, *colleagues])
+    ]
+    figures = operations.teller_figures({"tellers": pd.DataFrame(rows)}, VERDICTS.teller_rank_min_days_share)
+    figures["error_rate_per_10k"] = [t.get("error_rate_per_10k", 0.0) for t in [teller, *colleagues]]  # as the case says
+    return judged("tellers", plans.teller_targets(figures, TELLER_PLAN))
+
+
 def _context(
     o=None,
     m=None,
@@ -133,19 +159,22 @@ def _context(
     sub=None,
     outlets=OUTLETS,
     budget=BUDGET_LINES,
+    colleagues=COLLEAGUES,
 ):
-    teller = {**TELLER, **(t or {})}
+    tellers = _tellers({**TELLER, **(t or {})}, list(colleagues))
+    manager = pd.DataFrame([{**MANAGER, **(m or {})}])
+    manager["errors_open"] = manager["errors_found"] - manager["errors_corrected"]
     return {
         **BASE,
         "sub": {**SUB, **(sub or {})},
         "outlets": list(outlets),
         "budget": list(budget),
-        "t": teller,
-        "colleagues": [teller, *COLLEAGUES],
+        "t": tellers[0],
+        "colleagues": tellers,
         "next_targets": list(next_targets),
-        "o": {**OUTLET, **(o or {})},
-        "m": {**MANAGER, **(m or {})},
-        "lobby": {**LOBBY, **(lobby or {})},
+        "o": judged("outlets", pd.DataFrame([{**OUTLET, **(o or {})}]))[0],
+        "m": judged("ops_managers", manager)[0],
+        "lobby": judged("lobby", plans.lobby_targets(pd.DataFrame([{**LOBBY, **(lobby or {})}]), LOBBY_PLAN))[0],
         "budget_total": {**BUDGET, **(budget_total or {})},
     }
 
@@ -229,12 +258,13 @@ CASES = {
     "lobby_safeguard_complaints": (L, {"lobby": {"valid_complaints": 1}}, {"lobby": {"valid_complaints": 0}}),
     "lobby_safeguard_service_check": (L, {"lobby": {"service_score": 89.9}}, {"lobby": {"service_score": 90.0}}),
     "teller_safeguard_learning_score": (T, {"t": {"appraisal_score": 88.0}}, {"t": {"appraisal_score": 84.9}}),
-    "teller_safeguard_learning_products": (
+    # first by 日均 as printed among the outlet's tellers (210.0 is the best colleague's)
+    "teller_safeguard_learning_products": (T, {"t": {"transactions_per_day": 210.04}}, {"t": {"transactions_per_day": 209.94}}),
+    "teller_safeguard_team_lead": (
         T,
-        {"t": {"rank_in_outlet": 1}},
-        {"t": {"rank_in_outlet": 1, "tellers_in_outlet": 1}},
+        {"t": {"transactions_per_day": 211.0, "errors": 0}},
+        {"t": {"transactions_per_day": 211.0, "errors": 1}},
     ),
-    "teller_safeguard_team_lead": (T, {"t": {"rank_in_outlet": 1, "errors": 0}}, {"t": {"rank_in_outlet": 1, "errors": 1}}),
     "teller_safeguard_team_learn": (T, {"t": {"transactions_per_day": 199.0}}, {"t": {"transactions_per_day": 200.0}}),
     "teller_safeguard_check_errors": (T, {"t": {"errors": 2}}, {"t": {"errors": 1}}),
     "teller_safeguard_check_service": (T, {"t": {"praise": 0}}, {"t": {"praise": 1}}),
@@ -254,7 +284,8 @@ CASES = {
     "teller_errors_few": (T, {"t": {"errors": 2, "error_rate_per_10k": 0.5}}, {"t": {"errors": 2, "error_rate_per_10k": 0.49}}),
     "teller_errors_none": (T, {"t": {"errors": 0}}, {"t": {"errors": 1}}),
     "teller_volume_below_outlet": (T, {"t": {"transactions_per_day": 199.9}}, {"t": {"transactions_per_day": 200.0}}),
-    "teller_volume_top": (T, {"t": {"rank_in_outlet": 1}}, {"t": {"rank_in_outlet": 1, "tellers_in_outlet": 1}}),
+    # first among several (also when tied as printed); alone, nothing is ranked
+    "teller_volume_top": (T, {"t": {"transactions_per_day": 209.96}}, {"t": {"transactions_per_day": 211.0}, "colleagues": []}),
     "teller_appraisal_low": (T, {"t": {"appraisal_score": 84.9}}, {"t": {"appraisal_score": 85.0}}),
     "teller_praise_none": (T, {"t": {"praise": 0}}, {"t": {"praise": 1}}),
     "teller_remittances": (T, {"t": {"remittances": 101}}, {"t": {"remittances": 100}}),
@@ -287,11 +318,8 @@ CASES = {
 }
 # Standing sentences (no condition): they hold for everyone and fill in after the data-driven ones.
 ALWAYS = {
-    "customer_managers",
     "next_team",
     "next_keep_going",
-    "manager_learning",
-    "manager_journal",
     "manager_next_learning",
     "manager_next_style",
     # 保障措施 every plan keeps unless a data-driven one on its topic holds
@@ -412,9 +440,9 @@ def test_findings_are_ordered_capped_and_one_per_topic():
     }
 
 
-def test_a_quiet_outlet_still_gets_its_standing_problems_and_steps():
+def test_a_quiet_outlet_gets_no_problem_without_data_and_its_standing_steps():
     found = commentary.evaluate(RULES, S, _context())
-    assert [f.rule for f in found["问题"]] == ["customer_managers"]  # 高端客户 only where they are few
+    assert [f.rule for f in found["问题"]] == []  # 高端客户 only where they are few; no stock problem
     assert [f.rule for f in found["下一步"]] == ["next_team", "next_keep_going"]
 
 
@@ -444,15 +472,25 @@ def _write(tmp_path, body):
             r"rule a \(line 2\): colour: unknown key \(allowed: id, documents, category, priority, topic, when, text\)",
         ),
         (
-            "rules:\n  - {id: a, documents: [lobby_plan], category: 问题, text: t}\n  - {id: a, documents: [lobby_plan], category: 问题, text: u}\n",
+            "rules:\n  - {id: a, documents: [lobby_plan], category: 下一步, text: t}\n  - {id: a, documents: [lobby_plan], category: 下一步, text: u}\n",
             r"rule a \(line 3\): id: the id appears twice",
         ),
         (
-            "rules:\n  - {id: a, documents: [lobby_plan], category: 问题, text: '{{ o.x|yi '}\n",
+            "rules:\n  - {id: a, documents: [lobby_plan], category: 问题, when: o.x > 0, text: '{{ o.x|yi '}\n",
             r"rule a \(line 2\): text: not a valid sentence",
         ),
         ("rules:\n  - {id: a, documents: [lobby_plan], category: 问题, when: '__import__(\"os\")', text: t}\n", None),
         ("limits: {问题: 0}\nrules: []\n", r"line 1: 问题: Input should be greater than or equal to 1"),
+        # a problem, achievement or measure said of every unit has nothing behind it (no condition, or
+        # one on the period alone)
+        (
+            "rules:\n  - {id: stock, documents: [lobby_plan], category: 问题, text: 客户经理人员少、经验少。}\n",
+            r"rule stock \(line 2\): when: a 问题 sentence needs a condition on the data",
+        ),
+        (
+            "rules:\n  - {id: stock, documents: [lobby_plan], category: 成效, when: p.half == 1, text: t}\n",
+            r"rule stock \(line 2\): when: a 成效 sentence needs a condition on the data",
+        ),
     ],
 )
 def test_a_malformed_rule_names_file_rule_and_reason(tmp_path, body, message):
@@ -481,7 +519,7 @@ def test_of_several_conditions_the_one_that_fails_is_named(tmp_path):
     """The conditions of a kind are evaluated together; when that fails, the error still names the rule."""
     rules = "".join(
         f"  - {{id: {rid}, documents: [lobby_plan], category: 措施, when: '{when}', text: t}}\n"
-        for rid, when in (("fine", "1 > 0"), ("typo", "o.complaint_rate > 1"), ("also_fine", "o.x is defined"))
+        for rid, when in (("fine", "o.complaints > 0"), ("typo", "o.complaint_rate > 1"), ("also_fine", "o.x is defined"))
     )
     loaded = commentary.load(_write(tmp_path, "rules:\n" + rules), TEMPLATES)
     with pytest.raises(commentary.CommentaryError, match=r"rule typo: condition"):

@@ -67,6 +67,21 @@ def test_numbering_by_level_and_items():
     ]
 
 
+def test_a_list_of_one_item_carries_no_label():
+    """"一是…" with no 二是, or a lone "1.", is a slip a proofreader strikes out: a one-item
+    enumeration or numbered list prints as its sentence; two items in a row keep their labels."""
+    blocks = number(parse("# a\n- 只有一件\n正文。\n- 甲\n- 乙\n## b\n1. 唯一一条\n## c\n1. 一\n1. 二\n- 又一件"))
+    assert [(b.kind, b.full_text) for b in blocks if b.kind.endswith("_item")] == [
+        ("enum_item", "只有一件"),
+        ("enum_item", "一是甲"),
+        ("enum_item", "二是乙"),
+        ("numbered_item", "唯一一条"),
+        ("numbered_item", "1.一"),
+        ("numbered_item", "2.二"),
+        ("enum_item", "又一件"),
+    ]
+
+
 def test_level_three_format_is_a_setting():
     blocks = number(parse("# a\n## b\n### c\n1. 甲\n1. 乙"), level3="{n}、")
     assert [b.full_text for b in blocks[-3:]] == ["1、c", "1、甲", "2、乙"]

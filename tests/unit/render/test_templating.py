@@ -8,6 +8,7 @@ from reportpack.periods import Period
 from reportpack.render import commentary, document, templating
 from reportpack.render.context import base_context, drafted
 from reportpack.render.wording import cn_numeral
+from tests.unit.judged import judged
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTLET_TEMPLATE = "documents/outlet_half_year_summary.md.j2"
@@ -142,7 +143,7 @@ def _outlet(**over):
         complaint_rate_per_10k_sub_median=0.25,
         composite_sub_median=75.0,
     )
-    return {**base, **over}
+    return judged("outlets", {**base, **over})
 
 
 NO_INPUT = {"work_done": [], "problems": [], "next_steps": []}

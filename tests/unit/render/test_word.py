@@ -15,7 +15,7 @@ from reportpack.render.document import number, parse
 from reportpack.render.ooxml import to_docx
 
 TEXT = (
-    "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n### 细目\n"
+    "= 某网点2023年上半年工作总结\n开头。\n# 主要指标\n## 公司类\n正文。\n- 一件事\n- 两件事\n### 细目\n"
     "| 指标 | 期末 |\n| 对公存款 | 7.93亿元 |\n>> 某网点\n>> 2023年6月30日\n"
 )
 
@@ -75,6 +75,7 @@ def test_paragraphs_carry_styles_and_renderer_numbers(doc):
         ("Heading 2", "（一）公司类"),
         ("Normal", "正文。"),
         ("Normal", "一是一件事"),
+        ("Normal", "二是两件事"),
         ("Heading 3", "1.细目"),
         ("Signature", "某网点"),
         ("Signature", "2023年6月30日"),

@@ -1,0 +1,76 @@
+"""Templates choose words; they compare no figures. Every comparison a sentence makes (高于/持平/低于,
+上升/下降, 居首/末位, 1件/多件) is a verdict derive computed (templates/verdicts.yaml), and every target
+a figure (templates/targets.yaml): a template may compare a verdict with its word ("below") and
+test whether a figure is there, never compare, add or scale two numbers itself."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from jinja2 import nodes
+
+from reportpack.render import templating
+
+ROOT = Path(__file__).resolve().parents[3]
+DOCUMENTS = ROOT / "templates" / "documents"
+# The kinds whose decisions have moved to derive (issue #31, kind by kind). The others still decide in
+# Jinja and are listed in DECIDING with what is left: the list only shrinks.
+DECIDED_IN_DERIVE = ["teller_plan", "teller_plans_condensed", "lobby_plan", "ops_manager_summary"]
+DECIDING = {
+    "outlet_half_year_summary": "ranks, plan completion and composite against the median",
+    "accounting_plan": "rates against the branch, targets",
+    "finance_plan": "execution against 序时进度",
+    "confidentiality_plan": "coverage against 80 %",
+    "monthly_brief": "month on month",
+    "compilation": "",
+    "changes": "",
+    "_macros": "progress, change and rate_change words",
+}
+ARITHMETIC = (nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow)
+
+
+def _is_word(node: nodes.Node) -> bool:
+    """A verdict's word: a string, or a tuple/list of strings (``in ("equal", "above")``)."""
+    if isinstance(node, nodes.Const):
+        return isinstance(node.value, str)
+    return isinstance(node, nodes.Tuple | nodes.List) and all(_is_word(item) for item in node.items)
+
+
+def decisions(template: str) -> list[str]:
+    """Each comparison of figures and each sum or scaling in ``template``: "line N: …"."""
+    env = templating.environment(ROOT / "templates")
+    tree = env.parse((DOCUMENTS / f"{template}.md.j2").read_text("utf-8"))
+    found = []
+    for node in tree.find_all(nodes.Compare):
+        operands = [node.expr, *(op.expr for op in node.ops)]
+        if not any(_is_word(o) for o in operands):
+            found.append(f"line {node.lineno}: compares {', '.join(op.op for op in node.ops)}")
+    for node in tree.find_all(ARITHMETIC):
+        found.append(f"line {node.lineno}: computes {type(node).__name__.lower()}")
+    for node in tree.find_all(nodes.Filter):
+        if node.name in ("max", "min", "round", "sum"):
+            found.append(f"line {node.lineno}: filter {node.name}")
+    return found
+
+
+@pytest.mark.parametrize("template", DECIDED_IN_DERIVE)
+def test_a_template_compares_no_figures(template):
+    assert decisions(template) == [], f"{template}: decide in derive (templates/verdicts.yaml), choose words here"
+
+
+def test_every_template_is_either_decided_in_derive_or_listed_with_what_it_still_decides():
+    templates = {p.name.removesuffix(".md.j2") for p in DOCUMENTS.glob("*.md.j2")} | {"_macros"}
+    assert templates == set(DECIDED_IN_DERIVE) | set(DECIDING)
+    for template in DECIDING:
+        path = DOCUMENTS / (f"{template}.j2" if template == "_macros" else f"{template}.md.j2")
+        if template != "_macros":
+            assert decisions(template), f"{template} decides nothing any more: move it to DECIDED_IN_DERIVE"
+        assert path.exists()
+
+
+def test_the_check_finds_a_comparison_of_figures(tmp_path, monkeypatch):
+    (tmp_path / "probe.md.j2").write_text(
+        '{% if t.a > t.b %}x{% endif %}{% if t.v == "below" %}y{% endif %}{{ [t.a, 200]|max }}{{ t.a * 1.1 }}', "utf-8"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "DOCUMENTS", tmp_path)
+    assert decisions("probe") == ["line 1: compares gt", "line 1: computes mul", "line 1: filter max"]
