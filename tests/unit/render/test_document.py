@@ -68,7 +68,7 @@ def test_numbering_by_level_and_items():
 
 
 def test_a_list_of_one_item_carries_no_label():
-    """"一是…" with no 二是, or a lone "1.", is a slip a proofreader strikes out: a one-item
+    """ "一是…" with no 二是, or a lone "1.", is a slip a proofreader strikes out: a one-item
     enumeration or numbered list prints as its sentence; two items in a row keep their labels."""
     blocks = number(parse("# a\n- 只有一件\n正文。\n- 甲\n- 乙\n## b\n1. 唯一一条\n## c\n1. 一\n1. 二\n- 又一件"))
     assert [(b.kind, b.full_text) for b in blocks if b.kind.endswith("_item")] == [
