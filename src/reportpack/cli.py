@@ -236,6 +236,30 @@ def _show(target: Path) -> None:
     print(f"Pack published: {target}" + (f" — latest: {target.parent / 'latest'}" if "version" in m else ""))
 
 
+def cmd_proofread(args) -> int:
+    """Proofread a pack's documents as the pipeline does before publishing: each finding by document,
+    rule and sentence; exit 1 when an error-level rule is broken."""
+    from reportpack.owner import proofreading
+    from reportpack.publish.pack import read_manifest
+    from reportpack.render import proofread
+
+    s = _settings(args)
+    target = Path(args.pack)
+    if not target.is_dir():
+        target = _published(s, Period.parse(args.pack).label)  # a period: its latest published version
+    if not (target / "manifest.json").exists():
+        raise InputError(f"{target}: not a pack (no manifest.json); give a pack folder or a period such as 2023H1")
+    spec = proofreading.load(s.templates_dir / "proofreading.yaml")
+    files = [f["path"] for f in read_manifest(target)["files"] if f["path"].endswith(".docx") and f["kind"] != "compilation"]
+    counts = {"error": 0, "warning": 0}
+    for rel in files:
+        for issue in proofread.check(target / rel, spec):
+            counts[issue.severity] += 1
+            print(f"{issue.severity}: {rel}: {issue.rule}: {issue.detail} — “{issue.sentence}”")
+    print(f"proofread {len(files)} documents of {target}: {counts['error']} errors, {counts['warning']} warnings")
+    return ExitCode.DATA_FAILED_VALIDATION if counts["error"] else ExitCode.OK
+
+
 def cmd_preview(args) -> int:
     """PNGs of the first compilation (cover, 目录, a middle page), of the first document of each
     kind (page 1 and a middle page) and of the version's index.html (Chromium), for docs/images."""
@@ -444,6 +468,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("show", cmd_show, "print where the pack of a period is published and what it holds")
     period_opt(p)
+    out_opt(p)
+
+    p = add(
+        "proofread",
+        cmd_proofread,
+        "proofread a pack's documents (templates/proofreading.yaml) as the pipeline does before publishing; "
+        "exit 1 when an error-level rule is broken",
+    )
+    p.add_argument("pack", help="a pack folder (e.g. output/2023H1/v2), or a period (its latest published version)")
     out_opt(p)
 
     p = add(

@@ -20,7 +20,7 @@ class ExitCode(IntEnum):
     """Exit codes of ``reportpack`` (listed in ``--help`` and the README)."""
 
     OK = 0
-    DATA_FAILED_VALIDATION = 1  # a critical expectation failed: nothing was published
+    DATA_FAILED_VALIDATION = 1  # a critical expectation failed, or a document failed proofreading: nothing was published
     INPUT_WRONG = 2  # a command-line value, an owner-edited file or the configuration is wrong
     WAREHOUSE_UNREACHABLE = 3  # the warehouse did not answer: worth retrying later
     INTERNAL_ERROR = 4  # a bug in ReportPack: the traceback is kept in a file to report
@@ -28,7 +28,8 @@ class ExitCode(IntEnum):
 
 EXIT_CODE_HELP = """exit codes:
   0  success
-  1  the data failed validation (critical expectation); nothing was published
+  1  the data failed validation (critical expectation) or a document failed proofreading
+     (an error-level rule of templates/proofreading.yaml); nothing was published
   2  your input is wrong: a command-line value, the configuration or a file a report owner edits
   3  the warehouse cannot be reached; nothing was changed, try again later
   4  internal error (a bug in ReportPack); the traceback is saved to a file named in the message"""
@@ -100,5 +101,13 @@ class WarehouseUnreachable(ReportPackError):
 
 class DataFailedValidation(ReportPackError):
     """Critical expectations failed on the warehouse's data: nothing may be rendered or published."""
+
+    exit_code = ExitCode.DATA_FAILED_VALIDATION
+
+
+class DocumentsFailedProofreading(ReportPackError):
+    """A written document breaks an error-level proofreading rule (``templates/proofreading.yaml``):
+    a verdict its printed numbers do not support, an enumeration of one… Nothing is published; the
+    message names each document, sentence and rule."""
 
     exit_code = ExitCode.DATA_FAILED_VALIDATION

@@ -28,6 +28,7 @@ from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
 from reportpack.owner import labels as owner_labels
+from reportpack.owner import proofreading as owner_proofreading
 from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import EXAMPLE_LABELS, Period, bank_today
@@ -102,6 +103,7 @@ def check_owner_files(settings: Settings, period: Period, pack_name: str = DEFAU
     commentary.load(templates / "commentary.yaml", templates, packdef.all_kinds(templates))
     owner_targets.load(templates / "targets.yaml")
     owner_verdicts.load(templates / "verdicts.yaml")
+    owner_proofreading.load(templates / "proofreading.yaml")
     owner_labels.load(templates / "labels.yaml")
     inputs.load(settings.input_dir / period.label, definition)  # units are checked at render, once known
     return definition

@@ -401,6 +401,44 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
     assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
 
 
+def test_a_document_that_fails_proofreading_publishes_nothing_and_names_document_sentence_and_rule(
+    warehouse, tmp_path, capsys, monkeypatch
+):
+    """An error-level proofreading rule stops the pack (exit 1) naming each document, rule and
+    sentence; as a warning (the shipped severity) the same finding is published for the reviewer in
+    proofreading.json and on the index page."""
+    from reportpack.cli import main
+    from tests.conftest import ROOT
+
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "templates", home / "templates")
+    (home / "expectations").symlink_to(ROOT / "expectations")
+    severities = home / "templates" / "proofreading.yaml"
+    shipped = severities.read_text("utf-8")
+    assert "mixed_units_in_column: warning" in shipped
+    severities.write_text(shipped.replace("mixed_units_in_column: warning", "mixed_units_in_column: error"), "utf-8")
+    monkeypatch.setenv("REPORTPACK_HOME", str(home))
+    monkeypatch.setattr("reportpack.render.documents._libreoffice", lambda: False)  # no 目录 pages needed here
+    out = tmp_path / "out"
+    code = main(["pack", "--pack", SMALL, "--period", "2023H1", "--output", str(out), "--url", warehouse])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "failed proofreading (error-level rules of templates/proofreading.yaml); nothing was published" in err
+    assert re.search(
+        r"outlets/\S+\.docx: mixed_units_in_column: 亿元 and 万元 in table \d+, column \d+ — “.*亿元 \| .*万元”", err
+    )
+    assert pack.latest(out, "2023H1") is None
+
+    severities.write_text(shipped, "utf-8")
+    assert main(["pack", "--pack", SMALL, "--period", "2023H1", "--output", str(out), "--url", warehouse]) == 0
+    published = pack.latest(out, "2023H1")
+    noted = json.loads((published / "proofreading.json").read_text("utf-8"))
+    assert noted and {n["rule"] for n in noted} == {"mixed_units_in_column"}
+    index = (published / "index.html").read_text("utf-8")
+    assert "<h2>校对提示</h2>" in index and noted[0]["detail"] in index
+    assert main(["proofread", str(published)]) == 0  # the CLI agrees: warnings only
+
+
 def test_targets_that_cannot_be_stored_publish_nothing(warehouse, make_settings):
     s = make_settings(warehouse)
     run = pipeline.start(s, "2023H1", "no-store", pack_name=SMALL)

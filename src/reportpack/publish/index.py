@@ -79,10 +79,12 @@ def write(
             doc["warnings"] = [w["message"] for w in warnings if not w["units"] or any(u in doc["path"] for u in w["units"])]
     files = [
         (f, quote(f))
-        for f in ("变更说明.docx", "changes.json", "findings.json", "targets.csv", "manifest.json")
+        for f in ("变更说明.docx", "changes.json", "findings.json", "proofreading.json", "targets.csv", "manifest.json")
         if f == "manifest.json" or (pack_dir / f).exists()
     ]
     docs_page = "validation/index.html"  # publish.validation_pages
+    proofread_file = pack_dir / "proofreading.json"  # render.documents.collect: the proofreader's warnings
+    proofreading = json.loads(proofread_file.read_text("utf-8")) if proofread_file.exists() else []
     context = {
         "title": f"{period_name}{definition.title}报告包",
         "meta": meta,
@@ -92,6 +94,7 @@ def write(
         "groups": grouped,
         "documents": sum(len(g["documents"]) for g in grouped),
         "warnings": warnings,
+        "proofreading": proofreading,
         "targets": sorted(Counter(targets["name"]).items()) if len(targets) else [],
         "files": files,
         "data_docs": quote(docs_page) if (pack_dir / docs_page).exists() else None,

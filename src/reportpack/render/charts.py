@@ -189,13 +189,17 @@ def chart_xml(kind: str, cells: tuple[tuple[str, ...], ...]) -> bytes:
             + '<c:marker val="1"/><c:axId val="1001"/><c:axId val="1002"/></c:lineChart>'
         )
     axis_line = f"<c:spPr>{_line('808080', 9525)}</c:spPr>"
+    # a bar's length is its value: the value axis of bars starts at 0 (LibreOffice's automatic scale
+    # started one at 42, making 45 look three times 43); negative values keep the automatic scale
+    values = [float(v) for r in rows for v in r[1:]]
+    from_zero = '<c:min val="0"/>' if kind == "bar" and values and min(values) >= 0 else ""
     axes = (
         '<c:catAx><c:axId val="1001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
         '<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="none"/>'
         f'<c:minorTickMark val="none"/><c:tickLblPos val="low"/>{axis_line}{_text_props(body=_UPRIGHT)}<c:crossAx val="1002"/>'
         '<c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
         '<c:noMultiLvlLbl val="0"/></c:catAx>'
-        '<c:valAx><c:axId val="1002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        f'<c:valAx><c:axId val="1002"/><c:scaling><c:orientation val="minMax"/>{from_zero}</c:scaling><c:delete val="0"/>'
         f'<c:axPos val="l"/><c:majorGridlines><c:spPr>{_line("DDDDDD", 6350)}</c:spPr></c:majorGridlines>'
         '<c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/>'
         f'<c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{_text_props()}<c:crossAx val="1001"/>'

@@ -289,16 +289,23 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
             if block.kind in ("title", "part"):
                 counters = [0, 0, 0, 0, 0]
             out.append(block)
-    return _single_items_unlabelled(out, {"enum_item": f"{cn_numeral(1)}是", "numbered_item": level3.format(n=1)})
+    return _lists_tidied(out, {"enum_item": f"{cn_numeral(1)}是", "numbered_item": level3.format(n=1)})
 
 
-def _single_items_unlabelled(blocks: list[Block], first: dict[str, str]) -> list[Block]:
-    """An enumeration or numbered list of one item carries no label: "一是…" with no 二是 (or a lone
-    "1.") is a slip a proofreader strikes out. A list is the run of items its labels count in."""
+def _lists_tidied(blocks: list[Block], first: dict[str, str]) -> list[Block]:
+    """Slips a proofreader strikes out in lists whose items a template includes one by one: an
+    enumeration or numbered list of one item carries no label ("一是…" with no 二是, a lone "1."), and
+    the last item of a list ends in "。", not "；". A list is the run of items its labels count in."""
     out = list(blocks)
     for i, block in enumerate(out):
-        if block.kind in first and block.number == first[block.kind]:
-            after = out[i + 1] if i + 1 < len(out) else None
-            if after is None or after.kind != block.kind or after.number == first[block.kind]:
-                out[i] = Block(block.kind, block.text, block.level, "", block.cells, block.chart)
+        if block.kind not in first:
+            continue
+        after = out[i + 1] if i + 1 < len(out) else None
+        last = after is None or after.kind != block.kind or after.number == first[block.kind]
+        number, text = block.number, block.text
+        if last and number == first[block.kind]:
+            number = ""
+        if last and text.endswith("；"):
+            text = text[:-1] + "。"
+        out[i] = Block(block.kind, text, block.level, number, block.cells, block.chart)
     return out

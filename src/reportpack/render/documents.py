@@ -16,10 +16,12 @@ from pathlib import Path
 
 from reportpack import names
 from reportpack.derive import subjects
+from reportpack.errors import DocumentsFailedProofreading
 from reportpack.owner import inputs
+from reportpack.owner import proofreading as owner_proofreading
 from reportpack.owner.packdef import PackDefinition, Part
 from reportpack.periods import Period
-from reportpack.render import commentary, document, templating, toc
+from reportpack.render import commentary, document, proofread, templating, toc
 from reportpack.render.context import base_context, document_context, verdicts_read
 from reportpack.render.ooxml import to_docx
 from reportpack.render.styles import load_base
@@ -61,8 +63,15 @@ class _Job:
     def sub_branches(self) -> dict[str, subjects.Subject]:
         return {s.key: s for s in self.by_subject["sub_branch"]}
 
+    @cached_property
+    def proofreading(self) -> owner_proofreading.Proofreading:
+        return owner_proofreading.load(self.templates_dir / PROOFREADING)
+
 
 _JOB: _Job | None = None  # set in the parent before the worker processes start
+PROOFREADING = "proofreading.yaml"  # the proofreader's rules, in the templates folder
+PROOFREAD = "校对"  # the category of the proofreader's findings in findings.json
+PROOFREAD_FILE = "proofreading.json"  # the proofreader's warnings in the pack
 
 
 @dataclass(frozen=True)
@@ -400,10 +409,38 @@ def collect(pack_dir: Path, work_dir: Path) -> dict[str, str]:
                 for line in lines:
                     findings.add_line(line)
     kinds["findings.json"] = "findings"
+    if findings.refused:
+        raise refused(findings.refused)
+    # the proofreader's warnings, for the index page and the reviewer (also in findings.json)
+    noted = [
+        {
+            "path": rel,
+            "rule": item["rule"].removeprefix("proofread:"),
+            "sentence": item["text"],
+            "detail": item["figures"]["detail"],
+        }
+        for rel, item in findings.noted
+    ]
+    _write_atomically(pack_dir / PROOFREAD_FILE, json.dumps(noted, ensure_ascii=False, indent=1))
+    kinds[PROOFREAD_FILE] = "proofreading"
     for record in records:
         kinds.update(record["assembled"])
     _write_atomically(collected, json.dumps(kinds, ensure_ascii=False))
     return kinds
+
+
+def refused(found: list[tuple[str, dict]], shown: int = 10) -> DocumentsFailedProofreading:
+    """The error stopping a pack whose documents break error-level proofreading rules: each
+    document, rule and sentence (the first ``shown``), and how many in all."""
+    lines = [
+        f"  {rel}: {item['rule'].removeprefix('proofread:')}: {item['figures']['detail']} — “{item['text']}”"
+        for rel, item in found[:shown]
+    ]
+    more = f"\n  … and {len(found) - shown} more (findings.json, category {PROOFREAD})" if len(found) > shown else ""
+    return DocumentsFailedProofreading(
+        f"{len(found)} sentence{'s' if len(found) != 1 else ''} of the pack failed proofreading "
+        f"(error-level rules of templates/{PROOFREADING}); nothing was published:\n" + "\n".join(lines) + more
+    )
 
 
 def waiting(work_dir: Path) -> bool:
@@ -487,7 +524,8 @@ def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict
     rel = subject.path(part.folder)
     findings[rel] = [f.as_json() for items in found.values() for f in items]
     findings[rel] += verdicts_read(job.templates_dir, part.template, context)
-    write_document(names.inside(job.pack_dir, rel), text, part.template, subject.name, job.definition, job.style)
+    written = write_document(names.inside(job.pack_dir, rel), text, part.template, subject.name, job.definition, job.style)
+    findings[rel] += [issue.as_json() for issue in proofread.check(written, job.proofreading)]
     return Rendered(part, subject, text, context if part.condensed else None)
 
 
@@ -542,9 +580,12 @@ class _Findings:
         if json_object:
             self.out.write("{")
         self.first = True
+        self.refused: list[tuple[str, dict]] = []  # error-level proofreading findings: (document, finding)
+        self.noted: list[tuple[str, dict]] = []  # warning-level ones
 
     def add(self, findings: dict[str, list[dict]]) -> None:
         for rel, items in findings.items():
+            self._proofread(rel, items)
             if self.json_object:
                 self._entry(json.dumps(rel, ensure_ascii=False), json.dumps(items, ensure_ascii=False, default=str))
             else:
@@ -553,7 +594,13 @@ class _Findings:
     def add_line(self, line: str) -> None:
         """An entry as a batch wrote it (``[path, findings]``)."""
         rel, items = json.loads(line)
+        self._proofread(rel, items)
         self._entry(json.dumps(rel, ensure_ascii=False), json.dumps(items, ensure_ascii=False))
+
+    def _proofread(self, rel: str, items: list[dict]) -> None:
+        for item in items:
+            if item["category"] == PROOFREAD:
+                (self.refused if item["topic"] == "error" else self.noted).append((rel, item))
 
     def _entry(self, key: str, value: str) -> None:
         self.out.write(("\n " if self.first else ",\n ") + key + ": " + value)
@@ -695,11 +742,14 @@ def _blocks(text: str, source: str, definition: PackDefinition) -> list[document
     return document.number(document.parse(text, source), level3=definition.level3)
 
 
-def write_document(path: Path, text: str, source: str, author: str, definition: PackDefinition, style: bytes) -> None:
+def write_document(path: Path, text: str, source: str, author: str, definition: PackDefinition, style: bytes) -> bytes:
+    """The document written to ``path``; returns its bytes (the proofreader reads them back)."""
     blocks = _blocks(text, source, definition)
     title = next((b.plain for b in blocks if b.kind == "title"), path.stem)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(to_docx(blocks, title=title, author=author, base=style))
+    data = to_docx(blocks, title=title, author=author, base=style)
+    path.write_bytes(data)
+    return data
 
 
 def pdf_renditions(pack_dir: Path, fonts_conf: Path, kinds: dict[str, str], workers: int = 1) -> dict[str, str]:

@@ -1,0 +1,116 @@
+"""The proofreader: each rule finds its slip in a document written by the pack's own writer and read
+back from the .docx, and lets its near miss pass; severities come from templates/proofreading.yaml."""
+
+from pathlib import Path
+
+import pytest
+
+from reportpack.owner import proofreading
+from reportpack.render import charts, document, proofread
+from reportpack.render.ooxml import to_docx
+from reportpack.render.styles import load_base
+
+ROOT = Path(__file__).resolve().parents[3]
+SPEC = proofreading.load(ROOT / "templates" / "proofreading.yaml")
+
+
+def _docx(body: str) -> bytes:
+    blocks = document.number(document.parse(f"= 某网点//2023年下半年工作计划\n\n{body}\n\n>> 某网点\n>> 2023年6月30日\n", "t"))
+    return to_docx(blocks, title="t", author="a", base=load_base(None))
+
+
+def _found(body: str, rule: str) -> list[proofread.Issue]:
+    return [i for i in proofread.check(_docx(body), SPEC) if i.rule == rule]
+
+
+# rule: (a text with the slip, its near miss); each text is a document body in the pack's text form
+CASES = {
+    "verdict_against_numbers": [
+        ("考核得分88分，低于本网点平均（88分）。", "考核得分88分，低于本网点平均（88.3分）。"),
+        ("考核得分86.8分，高于本网点平均（86.8分）。", "考核得分86.9分，高于本网点平均（86.8分）。"),
+        (
+            "平均每小时办理柜面业务97.7笔，持平本支行网点中位数（98.9笔）。",
+            "平均每小时办理柜面业务98.9笔，持平本支行网点中位数（98.9笔）。",
+        ),
+        (
+            "平均每小时办理柜面业务80.1笔，与本支行网点中位数（98.9笔）基本持平。",
+            "平均每小时办理柜面业务97.7笔，与本支行网点中位数（98.9笔）基本持平。",
+        ),
+        ("综合得分66.5分，低于本支行网点中位数66.5分。", "综合得分66分，低于本支行网点中位数66.5分。"),
+        ("差错率为每万笔0.58笔，不高于本支行网点中位数（0.57笔）。", "差错率为每万笔0.57笔，不高于本支行网点中位数（0.57笔）。"),
+    ],
+    "enumeration_of_one": [("一是只有一件事。\n\n后面是正文。", "一是第一件事；二是第二件事。")],
+    "number_runs_into_text": [
+        (
+            "# 目标\n\n1. 6S管理各项得分均不低于85分。\n1. 投诉为零。",
+            "# 目标\n\n1. 环境“6S”管理各项得分均不低于85分。\n1. 投诉为零。",
+        )
+    ],
+    "all_over_one": [
+        ("上半年受理的1件投诉经核实均不属有效投诉。", "上半年受理的6件投诉经核实均不属有效投诉。"),
+        ("其余1笔正在逐笔跟踪整改。", "其余2笔正在逐笔跟踪整改。"),
+    ],
+    "last_item_semicolon": [("一是甲；\n\n二是乙；\n\n正文。", "一是甲；\n\n二是乙。\n\n正文。")],
+    "glossary": [
+        (
+            "@chart bar 图1 完成率与时序进度（%）\n| 指标 | 完成率 |\n| 存款 | 50 |",
+            "@chart bar 图1 完成率与序时进度（%）\n| 指标 | 完成率 |\n| 存款 | 50 |",
+        )
+    ],
+    "mixed_units_in_column": [
+        (
+            "| 指标 | 目标 |\n| 对公存款 | 不低于0.17亿元 |\n| 储蓄存款 | 不低于616.54万元 |",
+            "| 指标 | 目标 |\n| 对公存款 | 不低于0.17亿元 |\n| 储蓄存款 | 不低于0.06亿元 |",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "rule, slip, near_miss", [(rule, s, n) for rule, pairs in CASES.items() for s, n in pairs], ids=lambda x: x[:20]
+)
+def test_a_rule_finds_its_slip_and_passes_its_near_miss(rule, slip, near_miss):
+    assert _found(slip, rule), f"{rule} missed: {slip}"
+    assert not _found(near_miss, rule), f"{rule} struck out a correct sentence: {near_miss}"
+
+
+def test_every_rule_has_its_case_and_a_severity():
+    assert set(proofread.RULES) == set(proofreading.RULE_IDS) == set(CASES) | {"bar_axis_not_from_zero"}
+    assert set(SPEC.rules) == set(proofread.RULES)
+
+
+def test_a_bar_chart_starts_its_value_axis_at_zero_unless_a_value_is_negative():
+    """LibreOffice's automatic scale started a bar chart of 42–45 at 42 (45 looked three times 43)."""
+    positive = charts.chart_xml("bar", (("项目", "笔数"), ("甲", "45"), ("乙", "43"), ("丙", "42")))
+    negative = charts.chart_xml("bar", (("项目", "增量"), ("甲", "45"), ("乙", "-3")))
+    assert b'<c:min val="0"/>' in positive and b"<c:min val" not in negative
+    assert not _found("@chart bar 图1 笔数\n| 项目 | 笔数 |\n| 甲 | 45 |\n| 乙 | 42 |", "bar_axis_not_from_zero")
+    pieces = [proofread.Piece("chart", "", "", bar_from_zero=False)]
+    assert list(proofread.bar_axis_not_from_zero(pieces, {}))
+
+
+def test_what_the_reader_meets_is_read_back_from_the_docx():
+    pieces = proofread.read_back(
+        _docx("# 目标\n\n正文一句。\n\n| 指标 | 目标 |\n| 存款 | 1亿元 |\n\n@chart bar 图1 笔数\n| 项目 | 笔数 |\n| 甲 | 1 |")
+    )
+    kinds = [(p.kind, p.text) for p in pieces if p.text or p.kind == "chart"]
+    assert ("paragraph", "一、目标") in kinds and ("paragraph", "正文一句。") in kinds
+    assert ("cell", "1亿元") in kinds and ("paragraph", "图1 笔数") in kinds and ("chart", "") in kinds
+
+
+def test_a_severity_of_off_skips_the_rule_and_warning_keeps_it_as_a_warning():
+    slip = "考核得分88分，低于本网点平均（88分）。"
+    off = proofreading.Proofreading(rules={"verdict_against_numbers": "off"})
+    warn = proofreading.Proofreading(rules={"verdict_against_numbers": "warning"})
+    assert not [i for i in proofread.check(_docx(slip), off) if i.rule == "verdict_against_numbers"]
+    assert [i.severity for i in proofread.check(_docx(slip), warn) if i.rule == "verdict_against_numbers"] == ["warning"]
+
+
+def test_a_misspelt_rule_or_severity_is_refused_naming_it(tmp_path):
+    path = tmp_path / "proofreading.yaml"
+    path.write_text("rules:\n  verdict_against_number: error\n", "utf-8")
+    with pytest.raises(proofreading.ProofreadingError, match="verdict_against_number"):
+        proofreading.load(path)
+    path.write_text("rules:\n  glossary: fatal\n", "utf-8")
+    with pytest.raises(proofreading.ProofreadingError, match="glossary"):
+        proofreading.load(path)
