@@ -349,10 +349,14 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
         ]
         if len(replied):
             accurate = int(replied.reply_accurate.astype(bool).sum())
-            expected.append(
-                f"回复运营风险事件{count(len(replied))}笔，"
-                + ("回复全部准确" if accurate == len(replied) else f"回复准确率{pct(accurate / len(replied))}")
-            )
+            # one reply is accurate or not: a percentage of one case is not printed
+            if len(replied) == 1:
+                expected.append("回复运营风险事件1笔，" + ("回复准确" if accurate else "回复不准确"))
+            else:
+                expected.append(
+                    f"回复运营风险事件{count(len(replied))}笔，"
+                    + ("回复全部准确" if accurate == len(replied) else f"回复准确率{pct(accurate / len(replied))}")
+                )
         else:
             expected.append("期内无需回复的运营风险事件")
         for phrase in expected:

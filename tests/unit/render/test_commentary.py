@@ -120,6 +120,7 @@ SUB = dict(
     rectification_rate=0.9,
     branch_rectification_rate=0.9,
     branch_error_rate_per_10k=0.6,
+    branch_appraisal_score=88.0,
 )
 OUTLETS = [
     dict(outlet_name="解放路分理处", teller_error_rate_per_10k=0.5),
@@ -166,7 +167,7 @@ def _context(
     manager["errors_open"] = manager["errors_found"] - manager["errors_corrected"]
     return {
         **BASE,
-        "sub": {**SUB, **(sub or {})},
+        "sub": judged("sub_branches", {**SUB, **(sub or {})}),
         "outlets": list(outlets),
         "budget": list(budget),
         "t": tellers[0],
