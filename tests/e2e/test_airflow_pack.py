@@ -104,7 +104,7 @@ def test_the_task_logs_tell_each_phases_progress_and_not_gxs_internals(airflow_p
         "planned 网点工作总结 (outlet_half_year_summary): 22 documents",
         "batch 1 of 1 rendered: 3 sub-branches, 172 documents and 3 compilations",
         "batch 1: assembled 3 compilations",
-        "collected 180 files of the pack",  # 173 documents, 3 compilations and their thumbnails, findings
+        "collected 181 files of the pack",  # 173 documents, 3 compilations and their thumbnails, findings, proofreading
         "stored ",  # the next period's targets
         "pack published: ",
     ):
@@ -150,12 +150,12 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
         for _name, rate in (("对公", r["c_yoy"]), ("储蓄", r["s_yoy"])):
             if rate is not None and r["ranked"]:  # open all of 2022H1 and all of 2023H1: whole periods only
                 word = "增长" if rate >= 0 else "下降"
-                expected.append(f"同比{word}{pct(abs(rate))}")
+                expected.append(f"；较上年同期日均{word}{pct(abs(rate))}")  # its base named: one base per phrase
         if r["c_avg_inc"] is not None:  # 日均 against last year's 日均, never against the 31 Dec balance
-            expected.append(f"较上年日均{'增加' if r['c_avg_inc'] >= 0 else '减少'}{money(abs(r['c_avg_inc']))}")
+            expected.append(f"较上年全年日均{'增加' if r['c_avg_inc'] >= 0 else '减少'}{money(abs(r['c_avg_inc']))}")
         if not r["ranked"]:  # part of the half year only: no 同比 against a whole one
             sentence = body.split(f"对公存款日均{yi(r['c_avg'])}", 1)[1].split("。", 1)[0]
-            assert "同比" not in sentence, (r["unit_id"], sentence)
+            assert "同比" not in sentence and "上年同期" not in sentence, (r["unit_id"], sentence)
         if r["ranked"]:
             expected += [f"增量列{peers}第{r['c_rank']}位", f"列{peers}第{r['c_avg_rank']}位", f"增量列{peers}第{r['s_rank']}位"]
         else:  # opened or closed in the half year: out of the rankings, and it says so

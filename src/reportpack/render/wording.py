@@ -87,10 +87,12 @@ def fixed(value, digits: int = 1) -> str:
     return _fmt(round_half_up(value, digits))
 
 
-def yoy(rate, digits: int = 2) -> str:
-    """A year-on-year rate worded with its direction: 0.0312 → "同比增长3.12%", −0.0312 → "同比下降3.12%"."""
+def yoy(rate, digits: int = 2, base: str = "同比") -> str:
+    """A year-on-year rate worded with its direction: 0.0312 → "同比增长3.12%", −0.0312 → "同比下降3.12%";
+    ``base`` names what it is compared with where a sentence holds another comparison too
+    ("较上年同期日均增长3.12%" beside "较上年全年日均增加0.24亿元": one base per phrase)."""
     number = _number(rate, "yoy")
-    return ("同比增长" if number >= 0 else "同比下降") + pct(abs(number), digits)
+    return base + ("增长" if number >= 0 else "下降") + pct(abs(number), digits)
 
 
 def count(value) -> str:

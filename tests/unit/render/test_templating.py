@@ -194,9 +194,10 @@ def test_outlet_template_renders_the_sample_context():
     assert "完成年度计划的62.30%，超序时进度12.71个百分点" in text  # 181/365 = 49.59%
     assert "三档分别有3户、2户、1户" in text and "500万元以上的3户" in text
     assert "各项贷款余额3亿元，不良贷款率1%" in text
-    assert "列城东支行所辖8个网点第3位，同比下降3.12%" in text
-    assert "对公存款日均" in text and "较上年日均增加0.50亿元，日均增量列城东支行所辖8个网点第3位" in text
-    assert "储蓄存款日均4.90亿元，较上年日均增加0.10亿元。" in text  # no 同比 without last year's data
+    # two comparisons of one 日均, each naming its base: last year's whole-year 日均, the same half of last year
+    assert "列城东支行所辖8个网点第3位；较上年同期日均下降3.12%" in text and "同比" not in text
+    assert "对公存款日均" in text and "较上年全年日均增加0.50亿元，日均增量列城东支行所辖8个网点第3位" in text
+    assert "储蓄存款日均4.90亿元，较上年全年日均增加0.10亿元。" in text  # no 同比 without last year's data
     assert "电子银行柜面替代率为87%，低于90%" in text  # a problem drafted from the data
 
 

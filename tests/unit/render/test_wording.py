@@ -79,6 +79,7 @@ def test_chinese_numerals_refuse_what_they_cannot_say(n):
 @pytest.mark.parametrize("rate,text", [(0.0312, "同比增长3.12%"), (-0.03125, "同比下降3.13%"), (0.0, "同比增长0%")])
 def test_year_on_year_is_worded_with_its_direction(rate, text):
     assert yoy(rate) == text
+    assert yoy(rate, base="较上年同期日均") == text.replace("同比", "较上年同期日均")
 
 
 @pytest.mark.parametrize(
