@@ -27,7 +27,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 # Units start in collection order (`--no-loadscope-reorder`): the long end-to-end ones first.
 # (By node id, in the controller: xdist's own `xdist_group` marks do nothing under pytest 9, whose
 # node ids xdist can no longer rename.)
-SPLIT = ("tests/unit/test_pipeline.py", "tests/e2e/test_crashes.py")
+SPLIT = ("tests/unit/test_pipeline.py", "tests/e2e/test_crashes.py", "tests/e2e/test_other_warehouses.py")
 AIRFLOW_HOME = (
     "tests/e2e/test_airflow_pack.py",
     "tests/e2e/test_oracle_plans.py",  # reads the same Airflow run (airflow_pack)
