@@ -110,6 +110,7 @@ class Period:
             "label": self.label,
             "kind": self.kind,
             "year": self.year,
+            "last_year": self.year - 1,
             "number": self.number,
             "half": self.number if self.kind == "half" else None,
             "start": self.start,
@@ -131,7 +132,7 @@ class Period:
 
     @property
     def time_progress(self) -> float:
-        """时序进度: days elapsed in the year at period end ÷ days in that year."""
+        """序时进度: days elapsed in the year at period end ÷ days in that year."""
         year_days = (date(self.end.year, 12, 31) - date(self.end.year, 1, 1)).days + 1
         return self.end.timetuple().tm_yday / year_days
 

@@ -16,6 +16,7 @@ from reportpack.owner import indicators as owner_indicators
 from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import Period
+from reportpack.rounding import printed_units
 
 # Figures whose median among a sub-branch's outlets the commentary rules compare with
 # (columns ``<figure>_sub_median``).
@@ -74,6 +75,7 @@ def _figures(
     outlets = outlets.join(tiers, on="unit_id")
     for column in tiers.columns:  # an outlet without tracked customers has none in any band
         outlets[column] = outlets[column].fillna(0)
+    outlets["tier_5m_plus"] = outlets["tier_5m_10m"] + outlets["tier_10m_plus"]  # 500万元以上, watched closely
     outlets = outlets.join(
         lobby.set_index("unit_id")[["complaints", "valid_complaints", "complaint_rate_per_10k", "valid_complaint_rate_per_10k"]],
         on="unit_id",
@@ -92,6 +94,12 @@ def _figures(
     wide.columns = [f"{what}_{indicator}" for what, indicator in wide.columns]
     outlets = outlets.join(wide, on="unit_id")
     outlets["indicator_threshold"] = ind.threshold
+    for name in ("corporate_growth", "savings_growth"):  # 超/落后序时进度 N个百分点, from the printed rates
+        printed = printed_units(outlets[f"completion_{name}"], 4) - printed_units(outlets["time_progress"], 4)
+        outlets[f"progress_gap_{name}"] = printed / 1e4
+    monthly = metrics.monthly_daily_averages(frames)
+    missing = monthly["corporate_avg_last_year"].isna().groupby(monthly["unit_id"]).sum()
+    outlets["months_without_last_year"] = outlets["unit_id"].map(missing).fillna(0).astype("int64")
     outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
     lobby = metrics.with_peer_medians(lobby.merge(outlets[["unit_id", "sub_branch_id"]], on="unit_id"), LOBBY_PEER_MEDIANS)
     subs = metrics.sub_branch_totals(outlets).merge(
@@ -100,7 +108,7 @@ def _figures(
     subs = subs.merge(frames["fixed_assets"], on="sub_branch_id", how="left")
     return {
         "outlets": outlets,
-        "outlet_monthly": metrics.monthly_daily_averages(frames),
+        "outlet_monthly": monthly,
         "sub_branches": subs,
         "ops_managers": operations.ops_manager_figures(frames, period),
         "tellers": tellers,

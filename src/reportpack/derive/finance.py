@@ -1,4 +1,4 @@
-"""Finance figures (篇五): budget execution against 时序进度, fixed assets, staff trained.
+"""Finance figures (篇五): budget execution against 序时进度, fixed assets, staff trained.
 
 预算执行率 = actual ÷ budget of the period (per line and in total); 年度预算执行进度 = actual in the
 year to date ÷ the year's budget, compared with 时序进度 in 个百分点. Amounts in 元.
@@ -10,6 +10,7 @@ import pandas as pd
 
 from reportpack.derive.ratios import ratio
 from reportpack.periods import Period
+from reportpack.rounding import printed_units
 
 
 def budget_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
@@ -21,6 +22,7 @@ def budget_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     out["execution_rate"] = ratio(out["actual"], out["budget"])
     out["annual_progress"] = ratio(out["actual_year_to_date"], out["annual_budget"])
     out["time_progress"] = period.time_progress
-    out["progress_gap"] = out["annual_progress"] - period.time_progress  # >0: ahead of 时序进度
+    # 超/落后序时进度 N个百分点, from the printed rates (reportpack.rounding): >0 ahead of 序时进度
+    out["progress_gap"] = (printed_units(out["annual_progress"], 4) - printed_units(out["time_progress"], 4)) / 1e4
     out["is_total"] = out["expense_line"] == "合计"
     return out.sort_values(["sub_branch_id", "is_total", "expense_line"], ignore_index=True)

@@ -7,7 +7,8 @@ figures compared, the decimals they print with, the tolerance) and is one of fou
 - ``compare``: value against a reference (a column or a number) **as printed** — both rounded half up
   to ``digits`` decimals (``reportpack.rounding``), so two figures that print alike are ``equal`` and
   a sentence never says 高于 beside "88分（88分）"; with a ``tolerance`` t, a printed value within
-  t × |printed reference| of it is ``equal`` too (97.7笔 against 98.9笔 at 5 %: 基本持平).
+  t × |printed reference| of it is ``equal`` too (97.7笔 against 98.9笔 at 5 %: 基本持平), and with a
+  ``margin`` m within m of it (a budget's progress within 5个百分点 of 序时进度).
 - ``trend``: the same against an earlier value, worded ``rising`` / ``flat`` / ``falling`` (差错率
   上升 only when it rose by more than the tolerance: 0.2 = "a fifth").
 - ``count``: ``zero`` / ``one`` / ``several`` — 均/逐笔 only over several items.
@@ -29,7 +30,12 @@ from reportpack.rounding import printed_units
 
 
 def compare(
-    value, reference, digits: int = 0, tolerance: float = 0.0, words: tuple[str, str, str] = OUTCOMES["compare"]
+    value,
+    reference,
+    digits: int = 0,
+    tolerance: float = 0.0,
+    words: tuple[str, str, str] = OUTCOMES["compare"],
+    margin: float = 0.0,
 ) -> pd.Series:
     """Per row: ``words[0]`` (above) / ``words[1]`` (equal) / ``words[2]`` (below) of ``value``
     against ``reference`` (a Series or a number) as printed to ``digits`` decimals; missing where
@@ -41,7 +47,7 @@ def compare(
         if isinstance(reference, pd.Series)
         else np.full(len(v), printed_units([reference], digits)[0])
     )
-    band = tolerance * np.abs(r)
+    band = tolerance * np.abs(r) + printed_units([margin], digits)[0]
     # printed units are whole numbers: the band's float noise must not turn 5.0000001 into "above"
     difference = v - r
     above, below = difference > band + 1e-9, difference < -band - 1e-9
@@ -75,7 +81,7 @@ def verdict(frame: pd.DataFrame, spec: Verdict) -> pd.Series:
         return count(frame[spec.value])
     if spec.kind == "position":
         return position(frame[spec.value], reference)
-    return compare(frame[spec.value], reference, spec.digits, spec.tolerance, OUTCOMES[spec.kind])
+    return compare(frame[spec.value], reference, spec.digits, spec.tolerance, OUTCOMES[spec.kind], spec.margin)
 
 
 def with_verdicts(derived: dict[str, pd.DataFrame], spec: VerdictFile, path: Path) -> dict[str, pd.DataFrame]:

@@ -25,7 +25,15 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "position": ("only", "first", "middle", "last", "unranked"),
 }
 # the derived tables a verdict may be computed on, and the name a template reads them by
-TABLES: dict[str, str] = {"outlets": "o", "lobby": "lobby", "tellers": "t", "ops_managers": "m", "sub_branches": "sub"}
+TABLES: dict[str, str] = {
+    "outlets": "o",
+    "lobby": "lobby",
+    "tellers": "t",
+    "ops_managers": "m",
+    "sub_branches": "sub",
+    "plan_results": "r",  # one row per target: the outlet summary's ``plan`` list, read row by row as r
+    "budget": "budget_total",  # one row per expense line and the 合计 line (budget_total)
+}
 
 
 class VerdictFileError(OwnerFileError):
@@ -36,12 +44,13 @@ class VerdictFileError(OwnerFileError):
 
 class Verdict(OwnerModel):
     id: Text  # the figure's name: a template reads it as <variable>.<id>, e.g. lobby.busy
-    table: Literal["outlets", "lobby", "tellers", "ops_managers", "sub_branches"]
+    table: Literal["outlets", "lobby", "tellers", "ops_managers", "sub_branches", "plan_results", "budget"]
     kind: Kind
     value: Text  # the column compared (count: counted; position: the rank)
     reference: Text | Number | None = None  # compare/trend: a column or a number; position: how many are ranked
     digits: Annotated[int, Field(strict=True, ge=0, le=8)] = 0  # decimals as printed: compared as printed
     tolerance: Annotated[Number, Field(ge=0, lt=1)] = 0.0  # within this share of the reference: equal / flat
+    margin: Annotated[Number, Field(ge=0)] = 0.0  # within this much of the reference (its units): equal / flat
 
     @model_validator(mode="after")
     def _complete(self) -> Verdict:
@@ -52,7 +61,7 @@ class Verdict(OwnerModel):
                 "kind 'position': 'reference' names the column of how many are ranked",
                 "position 类判断的 reference 应为参与排名单位数的字段名",
             )
-        if self.kind in ("count", "position") and self.tolerance:
+        if self.kind in ("count", "position") and (self.tolerance or self.margin):
             raise owner_rule(f"kind {self.kind!r} takes no 'tolerance'", f"{self.kind} 类判断不设容差")
         return self
 

@@ -148,6 +148,9 @@ def compare(new_dir: Path, new_hashes: dict[str, str], new_kinds: dict[str, str]
         "warnings_new": sorted(set(new_warnings) - set(old_warnings)),
         "warnings_gone": sorted(set(old_warnings) - set(new_warnings)),
     }
+    # the counts the changes document prints (its template adds nothing up)
+    report["compilations_changed"] = sum(1 for d in changed if d.get("kind") == "compilation")
+    report["figures_changed"] = sum(len(d.get("figures") or []) for d in changed if d.get("kind") != "compilation")
     report["nothing_changed"] = not any(
         report[k] for k in ("documents_added", "documents_removed", "documents_changed", "warnings_new", "warnings_gone")
     )

@@ -69,6 +69,10 @@ def _read_by(templates_dir: Path, template: str, mtime_ns: int) -> frozenset[tup
     return frozenset((n.node.name, n.attr) for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name))
 
 
+# verdict variables a template reads row by row from a list of its context: r in plan
+ROWS = {"r": "plan"}
+
+
 def verdicts_read(templates_dir: Path, template: str, context: dict) -> list[dict]:
     """The verdicts (``templates/verdicts.yaml``) a document's template chose its words by, each
     with its value, the figures it compared and its threshold — for ``findings.json``, beside the
@@ -77,23 +81,29 @@ def verdicts_read(templates_dir: Path, template: str, context: dict) -> list[dic
     read = _read_by(templates_dir, template, path.stat().st_mtime_ns)
     out = []
     for v in owner_verdicts.load(templates_dir / "verdicts.yaml").verdicts:
-        record = context.get(v.variable)
-        if (v.variable, v.id) not in read or not isinstance(record, dict) or v.id not in record:
+        if (v.variable, v.id) not in read:
             continue
-        figures = {f"{v.variable}.{v.value}": record.get(v.value)}
-        if isinstance(v.reference, str):
-            figures[f"{v.variable}.{v.reference}"] = record.get(v.reference)
+        if v.variable in ROWS:  # a list the template reads row by row (r in plan)
+            named = [(f"{v.variable}[{row.get('name', i)}]", row) for i, row in enumerate(context.get(ROWS[v.variable]) or [])]
         else:
-            figures["reference"] = v.reference
-        figures |= {"digits": v.digits, "tolerance": v.tolerance}
-        out.append(
-            {
-                "rule": f"verdict:{v.id}",
-                "category": "判断",
-                "topic": v.id,
-                "priority": 0,
-                "text": f"{v.variable}.{v.id} = {record[v.id]}",
-                "figures": {k: (x if isinstance(x, int | float | str | type(None)) else str(x)) for k, x in figures.items()},
-            }
-        )
+            named = [(v.variable, context.get(v.variable))]
+        for name, record in named:
+            if not isinstance(record, dict) or v.id not in record:
+                continue
+            figures = {f"{name}.{v.value}": record.get(v.value)}
+            if isinstance(v.reference, str):
+                figures[f"{name}.{v.reference}"] = record.get(v.reference)
+            else:
+                figures["reference"] = v.reference
+            figures |= {"digits": v.digits, "tolerance": v.tolerance, "margin": v.margin}
+            out.append(
+                {
+                    "rule": f"verdict:{v.id}",
+                    "category": "判断",
+                    "topic": v.id,
+                    "priority": 0,
+                    "text": f"{name}.{v.id} = {record[v.id]}",
+                    "figures": {k: (x if isinstance(x, int | float | str | type(None)) else str(x)) for k, x in figures.items()},
+                }
+            )
     return out

@@ -544,7 +544,14 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
         for r in [*job.bank, *rendered]:
             grouped.setdefault((r.part.kind, r.subject.sub_branch_id), []).append(r)
         parts = _parts(job.templates_dir, job.definition, grouped, {**job.base, **sub.context}, sub.key)
-        context = {**job.base, **sub.context, "pack": {"title": job.definition.title}, "parts": parts}
+        documents_total = sum(part["originals"] for part in parts)  # 本汇编共N份文稿
+        context = {
+            **job.base,
+            **sub.context,
+            "pack": {"title": job.definition.title},
+            "parts": parts,
+            "documents_total": documents_total,
+        }
         text = templating.render(job.templates_dir, job.definition.compilation_template, context)
         blocks = _blocks(text, job.definition.compilation_template, job.definition)
         title = blocks[0].plain

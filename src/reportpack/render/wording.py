@@ -87,6 +87,16 @@ def fixed(value, digits: int = 1) -> str:
     return _fmt(round_half_up(value, digits))
 
 
+def yi_number(amount_yuan, digits: int = 2) -> str:
+    """元 → the number of 亿元, unit left to the caption: a chart's cell, 260000000 → "2.60"."""
+    return fixed(_number(amount_yuan, "yi_number") / Decimal(10**8), digits)
+
+
+def pct_number(rate, digits: int = 1) -> str:
+    """A rate → the number of per cent, "%" left to the caption: a chart's cell, 0.4137 → "41.4"."""
+    return fixed(_number(rate, "pct_number") * 100, digits)
+
+
 def yoy(rate, digits: int = 2, base: str = "同比") -> str:
     """A year-on-year rate worded with its direction: 0.0312 → "同比增长3.12%", −0.0312 → "同比下降3.12%";
     ``base`` names what it is compared with where a sentence holds another comparison too
@@ -172,6 +182,8 @@ FILTERS = {
     "yoy": yoy,
     "count": count,
     "fixed": fixed,
+    "yi_number": yi_number,
+    "pct_number": pct_number,
     "rank": rank,
     "magnitude": magnitude,
     "rounded": rounded,

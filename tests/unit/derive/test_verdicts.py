@@ -49,6 +49,20 @@ def test_compare_within_a_tolerance_is_equal_and_just_outside_is_not():
     assert list(got) == ["equal", "above", "equal", "below"]
 
 
+def test_compare_within_a_margin_is_equal_and_just_outside_is_not():
+    # a budget's progress against 序时进度 49.59 %: within 5个百分点 is in step, 5.01 behind is below
+    got = verdicts.compare(pd.Series([0.4459, 0.4458, 0.5459, 0.546]), 0.4959, 4, margin=0.05)
+    assert list(got) == ["equal", "below", "equal", "above"]
+
+
+def test_a_composite_half_a_point_under_the_median_is_not_below_it():
+    """友谊路 "综合得分66分，低于本支行网点中位数66.5分" beside 朝阳路 at 66.5 with fewer items over 80
+    (issue #31): within 3 % of the median is level; 64.4 against 66.5 is below."""
+    (spec,) = [v for v in FILE.verdicts if v.id == "composite_vs_peers"]
+    frame = pd.DataFrame({"composite": [66.0, 64.6, 64.4], "composite_sub_median": [66.5, 66.5, 66.5]})
+    assert list(verdicts.verdict(frame, spec)) == ["equal", "equal", "below"]
+
+
 def test_a_missing_figure_gives_no_verdict():
     got = verdicts.compare(pd.Series([1.0, np.nan, 2.0]), pd.Series([1.0, 1.0, np.nan]), 1)
     assert list(got) == ["equal", None, None]
@@ -79,7 +93,7 @@ def _at_threshold(spec: owner_verdicts.Verdict) -> tuple[float, float, float]:
     """A reference, a value at the edge of 'equal' and one just past it (one printed unit on)."""
     reference = spec.reference if isinstance(spec.reference, float | int) else 100.0
     unit = 10.0**-spec.digits
-    edge = float(round_half_up(reference * (1 + spec.tolerance), spec.digits))
+    edge = float(round_half_up(reference * (1 + spec.tolerance) + spec.margin, spec.digits))
     return reference, edge, edge + unit
 
 
@@ -97,7 +111,7 @@ def test_every_verdict_of_the_file_holds_on_its_case_and_not_on_its_near_miss(sp
     reference, edge, past = _at_threshold(spec)
     assert one(_case(spec, edge, reference), spec)[0] == equal, (edge, reference)
     assert one(_case(spec, past, reference), spec)[0] == above, (past, reference)
-    low = float(round_half_up(reference * (1 - spec.tolerance), spec.digits))
+    low = float(round_half_up(reference * (1 - spec.tolerance) - spec.margin, spec.digits))
     assert one(_case(spec, low, reference), spec)[0] == equal, (low, reference)
     assert one(_case(spec, low - 10.0**-spec.digits, reference), spec)[0] == below
 

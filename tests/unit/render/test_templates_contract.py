@@ -91,7 +91,7 @@ def test_templates_use_only_variables_their_context_provides(pack, by_subject, b
         return
     compilation = meta.find_undeclared_variables(env.parse((TEMPLATES / definition.compilation_template).read_text("utf-8")))
     sub_context = set(by_subject["sub_branch"][0].context)
-    assert compilation <= set(base) | sub_context | {"parts", "pack"}, compilation
+    assert compilation <= set(base) | sub_context | {"parts", "pack", "documents_total"}, compilation
 
 
 @pytest.mark.parametrize(
