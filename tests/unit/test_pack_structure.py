@@ -279,11 +279,19 @@ def test_findings_json_records_the_verdicts_a_document_chose_its_words_by(built)
     for rel in plans:
         verdicts = {f["topic"]: f for f in findings[rel] if f["category"] == "判断"}
         score = verdicts["score_vs_outlet"]
-        assert set(score["figures"]) == {"t.appraisal_score", "t.outlet_average_score", "digits", "tolerance"}
+        assert set(score["figures"]) == {"t.appraisal_score", "t.outlet_average_score", "digits", "tolerance", "margin"}
         said = score["text"].split(" = ")[1]
         body = Document(str(target / rel)).paragraphs[1].text
         assert words[said] in body, (rel, said, body)
     assert len(plans) > 50
+    # an outlet summary's plan rows (r in plan) are recorded row by row, each named by its target
+    rows = [
+        f["text"]
+        for rel in _docx(manifest, "outlet_half_year_summary")
+        for f in findings[rel]
+        if f["topic"] == "actual_direction"
+    ]
+    assert rows and all(t.startswith("r[") and t.split(" = ")[1] in ("rising", "flat", "falling") for t in rows)
 
 
 @pytest.fixture(scope="module")
