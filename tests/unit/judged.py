@@ -4,11 +4,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportpack.derive import plans
 from reportpack.derive import verdicts as derived_verdicts
+from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
 from reportpack.rounding import printed_units
 
-VERDICTS = owner_verdicts.load(Path(__file__).resolve().parents[2] / "templates" / "verdicts.yaml")
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+VERDICTS = owner_verdicts.load(TEMPLATES / "verdicts.yaml")
+ACCOUNTING_PLAN = owner_targets.plan_targets(TEMPLATES / "targets.yaml")[2]
 
 
 def judged(table: str, rows: pd.DataFrame | dict) -> list[dict] | dict:
@@ -40,4 +44,19 @@ def outlet(record: dict, given: dict | None = None) -> dict:
     if "tier_5m_plus" not in given and "tier_5m_10m" in out:
         out["tier_5m_plus"] = out["tier_5m_10m"] + out["tier_10m_plus"]
     out.setdefault("months_without_last_year", 0)
+    if "peers" in out:  # every outlet of its sub-branch ranked, unless the test says otherwise
+        out.setdefault("outlets_in_sub", out["peers"])
     return out
+
+
+def sub_branch(record: dict, outlets: list[dict], months: int = 6) -> dict:
+    """A hand-made (or changed) sub-branch record with what derive adds for its accounting plan
+    (derive/plans.py ``accounting_targets``: targets, problems still open, training missed, the
+    outlets with the lowest and highest error rates) and its verdicts."""
+    sub_id = record.get("sub_branch_id", "s1")
+    frame = pd.DataFrame([{**record, "sub_branch_id": sub_id}])
+    members = pd.DataFrame(
+        [{**o, "sub_branch_id": sub_id} for o in outlets], columns=["sub_branch_id", "outlet_name", "teller_error_rate_per_10k"]
+    )
+    frame = plans.accounting_targets(frame, members, ACCOUNTING_PLAN, months)
+    return judged("sub_branches", frame)[0]

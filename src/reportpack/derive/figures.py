@@ -48,9 +48,12 @@ def derive(
     verdict_spec = owner_verdicts.load(verdict_file)
     derived = _figures(frames, period, templates_dir / "indicators.yaml", verdict_spec.teller_rank_min_days_share)
     rules_path = templates_dir / "targets.yaml"
-    teller_plan, lobby_plan = owner_targets.plan_targets(rules_path)
+    teller_plan, lobby_plan, accounting_plan = owner_targets.plan_targets(rules_path)
     derived["tellers"] = plans.teller_targets(derived["tellers"], teller_plan)
     derived["lobby"] = plans.lobby_targets(derived["lobby"], lobby_plan)
+    derived["sub_branches"] = plans.accounting_targets(
+        derived["sub_branches"], derived["outlets"], accounting_plan, len(period.months())
+    )
     rules = owner_targets.load(rules_path)
     # A closed outlet gets no targets for the next period (and no plan): only outlets open at period end.
     open_outlets = derived["outlets"][derived["outlets"]["closed_in_period"].isna()]

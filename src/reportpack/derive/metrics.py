@@ -93,6 +93,9 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     out["ranked"] = out["opened_in_year"].isna() & out["closed_in_period"].isna()
     out["time_progress"] = time_progress(outlets["opened_on"], period)
     out["peers"] = out.groupby("sub_branch_id")["ranked"].transform("sum").astype("int64")
+    # its sub-branch's outlets in the period, closed and new ones included: where there are more than
+    # are ranked, a rank is "among the N ranked" (参与排名的5个网点), not "among its N outlets"
+    out["outlets_in_sub"] = out.groupby("sub_branch_id")["ranked"].transform("size").astype("int64")
     out["open_days"] = bal["open_days"]
     out["partial_period"] = bal["open_days"] < period.days
     for column in BALANCES:
@@ -148,8 +151,10 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
     年初 total (its own growth counts from its opening day, the sub-branch's from 年初)."""
     closed = figures["closed_in_period"].notna()
     opened = figures["opened_in_year"].notna() if "opened_in_year" in figures else pd.Series(False, index=figures.index)
+    ranked = figures["ranked"].astype(bool) if "ranked" in figures else ~closed & ~opened
     frame = figures.assign(
         still_open=~closed,
+        is_ranked=ranked,
         corporate_end=figures["corporate_end"].where(~closed, 0.0),
         savings_end=figures["savings_end"].where(~closed, 0.0),
         corporate_year_start=figures["corporate_year_start"].where(~opened, 0.0),
@@ -158,6 +163,7 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
     )
     totals = frame.groupby(["sub_branch_id", "sub_branch_name", "branch_name"], sort=True).agg(
         outlets=("still_open", "sum"),
+        ranked_outlets=("is_ranked", "sum"),  # the outlets its rankings are among (open the whole year)
         corporate_end=("corporate_end", "sum"),
         corporate_year_start=("corporate_year_start", "sum"),
         savings_end=("savings_end", "sum"),
@@ -167,7 +173,7 @@ def sub_branch_totals(figures: pd.DataFrame) -> pd.DataFrame:
     )
     for p in ("corporate", "savings"):
         totals[f"{p}_growth"] = totals[f"{p}_end"] - totals.pop(f"{p}_year_start")
-    return totals.astype({"outlets": "int64", "closed_outlets": "int64"}).reset_index()
+    return totals.astype({"outlets": "int64", "ranked_outlets": "int64", "closed_outlets": "int64"}).reset_index()
 
 
 def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

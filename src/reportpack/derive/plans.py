@@ -1,5 +1,5 @@
-"""Targets the teller plans (篇六) and lobby plans (篇三) print, from ``templates/targets.yaml``
-(``teller_plan``, ``lobby_plan``): figures like any other, so a plan's text and its table quote the
+"""Targets the teller plans (篇六), lobby plans (篇三) and accounting plans (篇四) print, from
+``templates/targets.yaml`` (``teller_plan``, ``lobby_plan``, ``accounting_plan``): figures like any other, so a plan's text and its table quote the
 same number and the template computes nothing. Not stored in ``plan_target`` (no summary measures
 completion against them)."""
 
@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from reportpack.derive.service import SIX_S
-from reportpack.owner.targets import LobbyPlanTargets, TellerPlanTargets
+from reportpack.owner.targets import AccountingPlanTargets, LobbyPlanTargets, TellerPlanTargets
+from reportpack.rounding import printed_units
 
 
 def _ceil(values: pd.Series) -> pd.Series:
@@ -48,4 +49,34 @@ def lobby_targets(lobby: pd.DataFrame, plan: LobbyPlanTargets) -> pd.DataFrame:
     out["target_referrals"] = _ceil(out["referrals"] * (1 + plan.referrals_growth))
     six = out[[c for c in out.columns if c.startswith("six_s_") and c[6:] in SIX_S]]
     out["six_s_weakest_score"], out["six_s_strongest_score"] = six.min(axis=1), six.max(axis=1)  # NaN without inspections
+    return out
+
+
+def accounting_targets(subs: pd.DataFrame, outlets: pd.DataFrame, plan: AccountingPlanTargets, months: int) -> pd.DataFrame:
+    """What a sub-branch's accounting plan says besides its figures: ``findings_open`` (问题未整改),
+    ``sessions_missed`` (培训未办), ``months_in_period`` (每月召开 means at least this many meetings),
+    ``target_error_rate_per_10k`` and ``target_zero_error_share``; and the outlets with the lowest and
+    the highest teller error rate (``lowest_error_outlet`` / ``_rate``, ``highest_error_outlet`` /
+    ``_rate``, first and last in the outlets' own order on ties), with ``highest_error_multiple``, the
+    highest's multiple of the sub-branch's rate as printed (每万笔1.20笔 against 0.60笔: 2倍)."""
+    out = subs.copy()
+    out["findings_open"] = (out["findings"] - out["findings_rectified"]).clip(lower=0)
+    out["sessions_missed"] = (out["sessions_planned"] - out["sessions_held"]).clip(lower=0)
+    out["months_in_period"] = months
+    out["target_error_rate_per_10k"] = out["error_rate_per_10k"] * plan.error_rate_share_kept
+    steps = np.ceil(((out["zero_error_share"] + plan.zero_error_share_step) / plan.zero_error_share_round_to).round(9))
+    raised = (steps * plan.zero_error_share_round_to).clip(upper=plan.zero_error_share_cap)
+    out["target_zero_error_share"] = np.maximum(raised, out["zero_error_share"])
+    rated = outlets.dropna(subset=["teller_error_rate_per_10k"]).sort_values("teller_error_rate_per_10k", kind="stable")
+    by_sub = rated.groupby("sub_branch_id")
+    ends = {
+        "lowest": by_sub.head(1).set_index("sub_branch_id"),
+        "highest": by_sub.tail(1).drop_duplicates("sub_branch_id", keep="last").set_index("sub_branch_id"),
+    }
+    for end, rows in ends.items():
+        out[f"{end}_error_outlet"] = out["sub_branch_id"].map(rows["outlet_name"])
+        out[f"{end}_error_rate"] = out["sub_branch_id"].map(rows["teller_error_rate_per_10k"])
+    sub_printed = printed_units(out["error_rate_per_10k"], 2)
+    multiple = printed_units(out["highest_error_rate"], 2) / np.where(sub_printed > 0, sub_printed, np.nan)
+    out["highest_error_multiple"] = multiple
     return out

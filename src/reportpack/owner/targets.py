@@ -89,10 +89,20 @@ class LobbyPlanTargets(OwnerModel):
     six_s_at_least: Floor = 85  # 6S: every dimension at least this
 
 
+class AccountingPlanTargets(OwnerModel):
+    """A sub-branch's accounting plan (篇四): targets printed in the plan only."""
+
+    error_rate_share_kept: Annotated[float, Field(gt=0, le=1)] = 0.8  # 差错率: down to this share of this period's
+    zero_error_share_step: Annotated[float, Field(ge=0, le=1)] = 0.1  # 无差错柜员占比: this period's plus this …
+    zero_error_share_round_to: Annotated[float, Field(gt=0, le=1)] = 0.05  # … rounded up to a multiple of this …
+    zero_error_share_cap: Annotated[float, Field(ge=0, le=1)] = 0.5  # … at most this, and never below this period's
+
+
 class TargetRules(OwnerModel):
     targets: list[TargetRule] = []
     teller_plan: TellerPlanTargets = TellerPlanTargets()
     lobby_plan: LobbyPlanTargets = LobbyPlanTargets()
+    accounting_plan: AccountingPlanTargets = AccountingPlanTargets()
 
 
 @files.once_per_version
@@ -101,10 +111,11 @@ def load(path: Path) -> tuple[TargetRule, ...]:
 
 
 @files.once_per_version
-def plan_targets(path: Path) -> tuple[TellerPlanTargets, LobbyPlanTargets]:
-    """The targets the teller and lobby plans print (``teller_plan``, ``lobby_plan`` of the file)."""
+def plan_targets(path: Path) -> tuple[TellerPlanTargets, LobbyPlanTargets, AccountingPlanTargets]:
+    """The targets the teller, lobby and accounting plans print (``teller_plan``, ``lobby_plan``,
+    ``accounting_plan`` of the file)."""
     found = _load(path)
-    return found.teller_plan, found.lobby_plan
+    return found.teller_plan, found.lobby_plan, found.accounting_plan
 
 
 @files.once_per_version

@@ -33,6 +33,7 @@ TABLES: dict[str, str] = {
     "sub_branches": "sub",
     "plan_results": "r",  # one row per target: the outlet summary's ``plan`` list, read row by row as r
     "budget": "budget_total",  # one row per expense line and the 合计 line (budget_total)
+    "confidentiality": "bank",
 }
 
 
@@ -44,7 +45,7 @@ class VerdictFileError(OwnerFileError):
 
 class Verdict(OwnerModel):
     id: Text  # the figure's name: a template reads it as <variable>.<id>, e.g. lobby.busy
-    table: Literal["outlets", "lobby", "tellers", "ops_managers", "sub_branches", "plan_results", "budget"]
+    table: Literal["outlets", "lobby", "tellers", "ops_managers", "sub_branches", "plan_results", "budget", "confidentiality"]
     kind: Kind
     value: Text  # the column compared (count: counted; position: the rank)
     reference: Text | Number | None = None  # compare/trend: a column or a number; position: how many are ranked

@@ -33,7 +33,7 @@ from reportpack.textdata import shown
 EVIDENCED = ("成效", "问题", "措施")
 NOT_DATA = ("p", "labels")  # the period and the labels are the same for every unit
 # The macros a sentence may use, imported for every rule's text.
-_PRELUDE = '{% from "documents/_macros.j2" import change, rate_change, progress, yoy %}'
+_PRELUDE = '{% from "documents/_macros.j2" import change, rate_change, progress, yoy, ranked_among %}'
 
 
 class CommentaryError(OwnerFileError):

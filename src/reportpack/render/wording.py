@@ -92,6 +92,11 @@ def yi_number(amount_yuan, digits: int = 2) -> str:
     return fixed(_number(amount_yuan, "yi_number") / Decimal(10**8), digits)
 
 
+def wan_number(amount_yuan, digits: int = 1) -> str:
+    """元 → the number of 万元, unit left to the caption: a chart's cell, 1234567 → "123.5"."""
+    return fixed(_number(amount_yuan, "wan_number") / Decimal(10**4), digits)
+
+
 def pct_number(rate, digits: int = 1) -> str:
     """A rate → the number of per cent, "%" left to the caption: a chart's cell, 0.4137 → "41.4"."""
     return fixed(_number(rate, "pct_number") * 100, digits)
@@ -184,6 +189,7 @@ FILTERS = {
     "fixed": fixed,
     "yi_number": yi_number,
     "pct_number": pct_number,
+    "wan_number": wan_number,
     "rank": rank,
     "magnitude": magnitude,
     "rounded": rounded,

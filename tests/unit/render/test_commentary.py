@@ -15,7 +15,7 @@ from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import Period
 from reportpack.render import commentary
 from reportpack.render.context import base_context
-from tests.unit.judged import judged, outlet
+from tests.unit.judged import judged, outlet, sub_branch
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
@@ -23,7 +23,7 @@ RULES = commentary.load(TEMPLATES / "commentary.yaml", TEMPLATES, packdef.all_ki
 BASE = base_context(TEMPLATES, Period.parse("2023H1"), [])
 TP = BASE["p"]["time_progress"]  # 181/365
 VERDICTS = owner_verdicts.load(TEMPLATES / "verdicts.yaml")
-TELLER_PLAN, LOBBY_PLAN = owner_targets.plan_targets(TEMPLATES / "targets.yaml")
+TELLER_PLAN, LOBBY_PLAN, ACCOUNTING_PLAN = owner_targets.plan_targets(TEMPLATES / "targets.yaml")
 
 # A quiet outlet: no data-driven rule holds for it.
 OUTLET = dict(
@@ -118,6 +118,8 @@ SUB = dict(
     assets_written_off=0,
     sessions_held=6,
     sessions_planned=6,
+    findings=10,
+    findings_rectified=9,
     rectification_rate=0.9,
     branch_rectification_rate=0.9,
     branch_error_rate_per_10k=0.6,
@@ -168,7 +170,7 @@ def _context(
     manager["errors_open"] = manager["errors_found"] - manager["errors_corrected"]
     return {
         **BASE,
-        "sub": judged("sub_branches", {**SUB, **(sub or {})}),
+        "sub": sub_branch({**SUB, **(sub or {})}, list(outlets)),
         "outlets": list(outlets),
         "budget": list(budget),
         "t": tellers[0],
@@ -439,6 +441,7 @@ def test_findings_are_ordered_capped_and_one_per_topic():
     assert fell.text == "对公存款出现流失，较年初减少0.50亿元，增量列城东支行所辖8个网点第8位，需逐户分析流失原因。"
     assert fell.figures == {
         "o.corporate_growth_direction": "falling",  # the verdict its condition read
+        "o.peers_are_all": "equal",  # whom the rank is among: all its sub-branch's outlets
         "o.corporate_growth": -5e7,
         "o.ranked": True,
         "o.sub_branch_name": "城东支行",

@@ -218,6 +218,7 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
         "corporate_growth": 1e8,
         "savings_end": 1e9,
         "savings_growth": -1e7,
+        "outlets": 3,  # open at period end (o1, o2, o3; o0 closed)
         "closed_outlets": 1,
         "closed_outlet_names": "胜利路网点",
     }
@@ -497,3 +498,12 @@ def test_an_outlet_opened_earlier_in_the_year_still_counts_from_its_opening_in_t
         _context(opened_in_year=date(2023, 3, 1), ranked=False, corporate_growth_rank=None, savings_growth_rank=None),
     )
     assert "该网点于2023年3月1日开业，存款增量按开业以来计" in text and "开业以来新增" in text and "较年初" not in text
+
+
+def test_a_rank_among_fewer_outlets_than_the_sub_branch_has_says_among_whom():
+    """高新支行 ranks 5 of its 7 outlets (one closed, one new): "所辖5个网点" beside "所辖7个网点" in the
+    accounting plan of the same compilation read as two counts of one thing (issue #31)."""
+    all_ranked = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
+    assert "增量列城东支行所辖8个网点第2位" in all_ranked and "参与排名的" not in all_ranked
+    fewer = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context(outlets_in_sub=10))
+    assert "增量列城东支行参与排名的8个网点第2位" in fewer and "所辖8个网点" not in fewer
