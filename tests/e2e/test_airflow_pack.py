@@ -63,7 +63,8 @@ select r.*,
        case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_growth desc) end c_rank,
        case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_avg_inc desc) end c_avg_rank,
        case when ranked = 1 then rank() over (partition by parent_id, ranked order by s_growth desc) end s_rank,
-       sum(ranked) over (partition by parent_id) peers
+       sum(ranked) over (partition by parent_id) peers,
+       count(*) over (partition by parent_id) outlets_in_sub
 from r order by unit_id
 """
 PRAISE = ("增长显著", "稳中有进", "较好完成", "稳步增长")
@@ -129,7 +130,9 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
         assert r["days"] == (date.fromisoformat(r["last_day"]) - date.fromisoformat(r["first_day"])).days + 1
         (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
         body = "".join(t for _, t in texts(doc))
-        peers = f"{r['sub_name']}所辖{r['peers']}个网点"
+        # a rank among all the sub-branch's outlets, or among those ranked when a closed or new one is not
+        among = "所辖" if r["peers"] == r["outlets_in_sub"] else "参与排名的"
+        peers = f"{r['sub_name']}{among}{r['peers']}个网点"
         change = ("新增" if r["c_growth"] >= 0 else "减少") + money(abs(r["c_growth"]))
         since = "开业以来" if r["first_day"] > "2023-01-01" else "较年初"  # a new outlet counts from its opening
         expected = [

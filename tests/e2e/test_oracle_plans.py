@@ -141,9 +141,11 @@ def test_accounting_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
             else f"计划组织培训{count(len(tr))}期，实际举办{count(held)}期，完成{pct(held / len(tr))}，"
             f"尚有{count(len(tr) - held)}期未办。"
         )
+        gone = f["outlets"][f["outlets"].closed_on.notna() & (f["outlets"].closed_on < END)]
+        closed = f"（含期内撤并的{'、'.join(gone.name)}）" if len(gone) else ""  # inspected, closed since
         expected = (
             f"{s.name}会计结算部召开内控、制度、风险分析会议{count((m.kind == 'internal_control').sum())}次、"
-            f"银企座谈会{count((m.kind == 'bank_enterprise').sum())}次，对所辖{len(f['outlets'])}个网点开展监督检查"
+            f"银企座谈会{count((m.kind == 'bank_enterprise').sum())}次，对所辖{len(f['outlets'])}个网点{closed}开展监督检查"
             f"{count(o.inspections_done.sum())}次，发现问题{count(found)}个，{rectified}。"
             f"全辖{count(len(tellers))}名柜员考核平均得分{fixed(tellers.mean())}分"
             f"{against(tellers.mean(), branch_score, fixed(branch_score) + '分')}；"

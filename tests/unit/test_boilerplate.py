@@ -60,3 +60,30 @@ def test_prose_leaves_out_the_headings_every_document_shares_by_design(tmp_path)
     assert plan["share_in_every_document"] == 0.5
     assert plan["prose"]["in_every_document"] == 0 and plan["prose"]["share_in_every_document"] == 0.0
     assert plan["prose"]["sentences_per_document"] == 1.0
+
+
+def test_variety_splits_the_frames_half_the_documents_share_into_data_and_stock(tmp_path):
+    """Issue #31: a frame in at least half of a kind's documents is a data sentence when it prints a
+    figure or a rule drafted it from figures it read (findings.json), else stock."""
+    pack = _pack(
+        tmp_path,
+        {
+            "a": ("plan", ["解放路分理处累计营业1040小时。服务质量稳定。团结和谐。一句独有的话。现将工作汇报如下。"]),
+            "b": ("plan", ["滨河路分理处累计营业1036小时。服务质量稳定。团结和谐。现将工作汇报如下。"]),
+            "c": ("plan", ["滨河路分理处累计营业999小时。另一句。"]),
+            "d": ("plan", ["第四篇。"]),
+        },
+    )
+    findings = {
+        "a.docx": [{"text": "服务质量稳定。", "figures": {"o.valid_complaints_count": "zero"}}],
+        "b.docx": [{"text": "团结和谐。", "figures": {}}],  # a rule that read nothing: stock
+    }
+    (pack / "findings.json").write_text(json.dumps(findings, ensure_ascii=False), "utf-8")
+    variety = measure(pack, ["解放路分理处", "滨河路分理处"])["plan"]["variety"]
+    # in ≥ 2 of 4: 〇累计营业#小时。 (data: a figure), 服务质量稳定。 (data: drafted from figures),
+    # 现将工作汇报如下。 (structure: a lead-in), 团结和谐。 (stock)
+    assert variety["stock_sentences"] == ["团结和谐。"]
+    assert variety["share_common"] == round((4 / 5 + 4 / 4 + 1 / 2 + 0) / 4, 3)
+    assert variety["share_common_data"] == round((2 / 5 + 2 / 4 + 1 / 2 + 0) / 4, 3)
+    assert variety["share_common_structure"] == round((1 / 5 + 1 / 4 + 0 + 0) / 4, 3)
+    assert variety["share_common_stock"] == round((1 / 5 + 1 / 4 + 0 + 0) / 4, 3)

@@ -404,5 +404,6 @@ def test_completion_rates_are_in_a_plausible_range(built):
         body = "\n".join(p.text for p in Document(str(target / rel)).paragraphs)
         last_period += [float(m) for m in re.findall(r"完成目标的([\d.]+)%", body)]
         annual += [float(m) for m in re.findall(r"新增完成年度计划的([\d.]+)%", body)]
-    assert len(last_period) > 40 and len(annual) > 20
+    # two amounts per outlet with last period's targets (a rate's target is met or not: no 完成率)
+    assert len(last_period) > 30 and len(annual) > 20
     assert max(last_period) <= 200 and max(annual) <= 150, (sorted(last_period)[-5:], sorted(annual)[-5:])

@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from jinja2 import TemplateError
 
 from reportpack.derive.ratios import ratio
 from reportpack.owner.targets import TargetError, TargetRule
+from reportpack.rounding import printed_units
 
 
 def from_rules(rules: tuple[TargetRule, ...], outlets: list[dict], base: dict, path: Path) -> pd.DataFrame:
@@ -68,14 +70,27 @@ def described(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRul
     return _with_rules(frame, outlets.drop(columns=["sub_branch_id"], errors="ignore"), rules, "current", "left")
 
 
+# the decimals a target's unit prints with (render: amount macro): 亿元 and 万元 amounts (in 元) to
+# 0.01 of their unit, rates to 0.01 %, per-10k rates to 0.01, counts whole
+PRINTED_DIGITS = {"yi": -6, "wan": -2, "pct": 4, "per_10k": 2, "count": 0}
+
+
 def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple[TargetRule, ...]) -> pd.DataFrame:
     """Per outlet and target set for this period: the actual figure, the target, 完成率 (higher is
     better: actual ÷ target) or whether it was met (lower is better), and the rank by 完成率 among the
     sub-branch's outlets that had the same target and were open the whole period (``ranked``: an
     outlet opened or closed in it is measured against its own target but not ranked, as for 增量)."""
     t = _with_rules(period_targets, outlets, rules, "actual", "inner")
-    t["completion"] = ratio(t["actual"], t["target"]).where(t["better"] == "higher")
-    t["met"] = (t["actual"] >= t["target"]).where(t["better"] == "higher", t["actual"] <= t["target"])
+    # 完成率 is a share of an amount or a count; a rate's target (电子银行柜面替代率 90 %) is met or not,
+    # never "完成目标的105.68%"
+    t["completion"] = ratio(t["actual"], t["target"]).where((t["better"] == "higher") & (t["unit"] != "pct"))
+    # met as printed: the actual and the target compared at the decimals their unit prints with
+    actual, target = (pd.Series(np.nan, index=t.index) for _ in range(2))
+    for unit, rows in t.groupby("unit").groups.items():
+        digits = PRINTED_DIGITS.get(unit, 0)
+        actual[rows] = printed_units(t.loc[rows, "actual"], digits)
+        target[rows] = printed_units(t.loc[rows, "target"], digits)
+    t["met"] = (actual >= target).where(t["better"] == "higher", actual <= target)
     flags = outlets.set_index("unit_id")["ranked"] if "ranked" in outlets else pd.Series(True, index=outlets["unit_id"])
     whole_period = t["unit_id"].map(flags).fillna(False).astype(bool)
     groups = t["completion"].where(whole_period).groupby([t["sub_branch_id"], t["indicator"]])
