@@ -150,6 +150,8 @@ def table(report: dict[str, dict]) -> str:
                 f"{x['share_in_every_document']:>16.1%}{x['share_repeated']:>16.1%}"
                 for x in (r, r["prose"])
             )
-            + "".join(f"{v[k]:>9.1%}" for k in ("share_common", "share_common_data", "share_common_structure", "share_common_stock"))
+            + "".join(
+                f"{v[k]:>9.1%}" for k in ("share_common", "share_common_data", "share_common_structure", "share_common_stock")
+            )
         )
     return "\n".join(rows)
