@@ -18,11 +18,12 @@ name the warehouse knows (units, staff) ``〇`` — so "解放路分理处上半
 - ``variety`` (issue #31), over body text: ``share_common``, of a document's sentences, the share whose
   masked frame appears in at least half of the kind's documents (mean over documents), split into
   ``share_common_data`` — data sentences: the sentence prints a figure, or is a sentence a rule drafted
-  from figures it read (``findings.json``: a finding with figures) — and ``share_common_stock``: the
-  rest, less ``share_common_structure`` (lead-ins "…汇报如下。", the closing formula, "我叫…"),
-  sentences with no data behind them as far as the text tells (no figure printed, no rule condition
-  read, no owner input: owner text is the unit's own and is not common; a sentence a template chose
-  by a verdict is counted here too, so the figure is an upper bound); ``stock_sentences`` lists them.
+  from figures it read (``findings.json``: a finding with figures), or a sentence its template writes
+  only under a condition on the data (``chosen_by_data``) — and ``share_common_stock``: the
+  rest, less ``share_common_structure`` (lead-ins "…汇报如下。", the closing formula, "我叫…"):
+  sentences with no data behind them (no figure printed, no rule condition read, not written under
+  a template condition on the data, no owner input: owner text is the unit's own and is not
+  common); ``stock_sentences`` lists them.
   A frame common to half the documents is fine when it states a fact of each unit with its figures;
   stock sentences are what a signer strikes out.
 
@@ -59,9 +60,10 @@ def sentences(path: Path, names: re.Pattern) -> list[tuple[str, bool]]:
     return out
 
 
-def measure(pack_dir: Path, names: list[str]) -> dict[str, dict]:
+def measure(pack_dir: Path, names: list[str], chosen: dict[str, list[re.Pattern]] | None = None) -> dict[str, dict]:
     """Per document kind of the pack's manifest: documents, sentences and the shares above, over
-    every paragraph and (``prose``) over body text only."""
+    every paragraph and (``prose``) over body text only; ``chosen``: per kind, the sentences its
+    template writes only under a condition (``chosen_by_data``), counted as data in ``variety``."""
     # one pattern, longest name first (城东支行 before 城东): a 20,000-outlet pack has 100,000 names
     pattern = re.compile("|".join(map(re.escape, sorted({n for n in names if n}, key=len, reverse=True))) or "(?!)")
     manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
@@ -75,14 +77,90 @@ def measure(pack_dir: Path, names: list[str]) -> dict[str, dict]:
             from_data = drafted.setdefault(entry["kind"], set())
             for finding in findings.get(entry["path"], []):
                 if finding.get("figures"):
-                    from_data.update(_masked(finding["text"], pattern))
+                    from_data.update(_bare(m) for m in _masked(finding["text"], pattern))
     report = {}
     for kind, docs in sorted(by_kind.items()):
         report[kind] = _shares([[s for s, _ in doc] for doc in docs])
         prose = [[s for s, is_prose in doc if is_prose] for doc in docs]
         report[kind]["prose"] = _shares(prose)
-        report[kind]["variety"] = _variety(prose, drafted.get(kind, set()))
+        report[kind]["variety"] = _variety(prose, drafted.get(kind, set()), (chosen or {}).get(kind, []))
     return report
+
+
+def chosen_by_data(templates_dir: Path, pack_name: str) -> dict[str, list[re.Pattern]]:
+    """Per document kind: the sentences its template writes from the data though they may print no
+    figure — those it writes only under a condition (``{% if %}`` on a verdict or a figure: "团结、和谐、
+    高效的集体正在形成" where the outlet had no valid complaint) and those that print a value of the
+    unit's records (“素养” as the weakest 6S dimension) — as patterns of masked sentences. Literal
+    text outside any condition, with no value of the data in it, is not among them."""
+    from jinja2 import nodes
+
+    from reportpack.owner import packdef
+    from reportpack.render import templating
+
+    env = templating.environment(templates_dir)
+    definition = packdef.load(packdef.path_of(templates_dir, pack_name), templates_dir)
+    out: dict[str, list[re.Pattern]] = {}
+    for part in definition.parts:
+        tree = env.parse((templates_dir / part.template).read_text("utf-8"))
+        found = out.setdefault(part.kind, _patterns(tree.body, conditional=False))
+        for node in tree.find_all((nodes.If, nodes.For, nodes.Macro)):
+            if isinstance(node, nodes.If):
+                for body in (node.body, node.else_, *(e.body for e in node.elif_)):
+                    found += _patterns(body, conditional=True)
+            else:
+                found += _patterns(node.body, conditional=False)
+    return out
+
+
+# the names a template reads a unit's records by (templates/verdicts.yaml's tables, the lists of rows)
+DATA_NAMES = {"o", "lobby", "t", "m", "sub", "r", "b", "budget_total", "bank", "budget", "outlets", "colleagues", "w"}
+
+
+def _reads_data(expression) -> bool:
+    """Whether an expression prints a value of a unit's records (its name aside: names are masked)."""
+    from jinja2 import nodes
+
+    return any(
+        isinstance(n.node, nodes.Name) and n.node.name in DATA_NAMES and not n.attr.endswith("_name")
+        for n in (expression, *expression.find_all(nodes.Getattr))
+        if isinstance(n, nodes.Getattr)
+    )
+
+
+def _patterns(body: list, conditional: bool) -> list[re.Pattern]:
+    """The sentences (or the part of a sentence) a body writes — all of them under a condition, else
+    those printing a value of the data — as patterns found in a document's sentence: its literal text
+    masked as the documents are, each expression or nested statement a wildcard, list markers (- ,
+    1. ) and the closing ；/。 (a list's last item ends in 。) dropped."""
+    from jinja2 import nodes
+
+    hole, data_hole = "\x00", "\x01"
+    parts = []
+    for node in body:
+        if isinstance(node, nodes.Output):
+            for n in node.nodes:
+                parts.append(n.data if isinstance(n, nodes.TemplateData) else data_hole if _reads_data(n) else hole)
+        else:
+            parts.append(hole)
+    text = re.sub(r"(?m)^[ \t]*(?:- |\d+\. )", "", "".join(parts))
+    out = []
+    for sentence in SENTENCE_END.split(text.replace("\n", "")):
+        # a fragment of a few characters ("，", "户") would be found in any sentence: six or more
+        if (conditional or data_hole in sentence) and sum("\u4e00" <= c <= "\u9fff" for c in sentence) >= 6:
+            pieces = re.split("[\x00\x01]", _bare(sentence.strip()))
+            out.append(re.compile(".*?".join(re.escape(NUMBER.sub("#", piece)) for piece in pieces)))
+    return out
+
+
+# what a list item starts with in the document (render/document.py numbers "- " and "1. " items)
+ITEM_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d+\.|#\.)")  # #. : 1. once masked
+
+
+def _bare(sentence: str) -> str:
+    """A sentence without the list number the document put before it (一是, 2.) and its closing ；/。
+    (a list's last item ends in 。): as a rule or a template wrote it."""
+    return ITEM_NUMBER.sub("", sentence).rstrip("；。")
 
 
 def _masked(text: str, names: re.Pattern) -> list[str]:
@@ -94,14 +172,14 @@ def _masked(text: str, names: re.Pattern) -> list[str]:
 STRUCTURE_SENTENCE = re.compile(r".*(如下[。：]|：)|.*请批评指正[。！]|我叫〇，是〇的一名\w+。")
 
 
-def _variety(docs: list[list[str]], drafted: set[str]) -> dict:
+def _variety(docs: list[list[str]], drafted: set[str], chosen: list[re.Pattern] = ()) -> dict:
     """Of a document's body sentences, the share whose frame is in at least half of the kind's
-    documents, and of those the data sentences (a figure printed, or drafted by a rule from figures),
-    the structure that asserts nothing, and the rest: stock, as far as the text tells — a sentence a
-    template chose by a verdict prints no figure and counts here as stock too (an upper bound)."""
+    documents, and of those the data sentences (a figure printed, drafted by a rule from figures, or
+    written by the template only under a condition on the data: ``chosen``), the structure that
+    asserts nothing, and the rest: stock."""
     spread = Counter(s for doc in docs for s in set(doc))
     common = {s for s, n in spread.items() if n * 2 >= len(docs)} if len(docs) > 1 else set()
-    data = {s for s in common if "#" in s or s in drafted}
+    data = {s for s in common if "#" in _bare(s) or _bare(s) in drafted or any(p.search(_bare(s)) for p in chosen)}
     structure = {s for s in common - data if STRUCTURE_SENTENCE.fullmatch(s)}
     stock = common - data - structure
     return {

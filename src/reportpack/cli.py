@@ -99,14 +99,15 @@ def cmd_boilerplate(args) -> int:
     """Per document kind of a published pack: how much of the prose every document repeats."""
     from sqlalchemy import text
 
-    from reportpack.boilerplate import measure, table
+    from reportpack.boilerplate import chosen_by_data, measure, table
     from reportpack.warehouse.connect import connect
 
     s = _settings(args)
     pack_dir = _published(s, args.period.label)
     with connect(s.warehouse_url) as conn:  # the names to mask: every unit and person the warehouse knows
         names = [r[0] for r in conn.execute(text("select name from org_unit union select name from staff"))]
-    report = measure(pack_dir, names)
+    pack_name = json.loads((pack_dir / "manifest.json").read_text("utf-8")).get("pack") or "half_year"
+    report = measure(pack_dir, names, chosen_by_data(s.templates_dir, pack_name))
     print(table(report))
     out = s.output_dir / "bench" / "boilerplate.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -87,3 +87,24 @@ def test_variety_splits_the_frames_half_the_documents_share_into_data_and_stock(
     assert variety["share_common_data"] == round((2 / 5 + 2 / 4 + 1 / 2 + 0) / 4, 3)
     assert variety["share_common_structure"] == round((1 / 5 + 1 / 4 + 0 + 0) / 4, 3)
     assert variety["share_common_stock"] == round((1 / 5 + 1 / 4 + 0 + 0) / 4, 3)
+
+
+def test_a_sentence_written_under_a_condition_or_printing_a_value_is_told_from_a_standing_one():
+    """The template side of the split: a sentence its template writes only under a condition on the
+    data, or that prints a value of the unit's records, is data though it prints no number; literal
+    text outside any condition is stock."""
+    from jinja2 import Environment, nodes
+
+    from reportpack.boilerplate import _patterns
+
+    tree = Environment().parse(
+        "{% if o.valid_complaints_count == 'zero' %}团结、和谐、高效的集体正在形成。{% endif %}"
+        "{{ p.next_half_name }}将重点抓好“{{ lobby.six_s_weakest }}”：组织大堂人员学习服务礼仪。"
+        "{{ p.next_half_name }}对照本计划检查落实情况。"
+    )
+    (branch,) = tree.find_all(nodes.If)
+    found = _patterns(branch.body, conditional=True) + _patterns(tree.body, conditional=False)
+    matches = lambda s: any(p.search(s) for p in found)  # noqa: E731
+    assert matches("团结、和谐、高效的集体正在形成")
+    assert matches("下半年将重点抓好“素养”：组织大堂人员学习服务礼仪")
+    assert not matches("下半年对照本计划检查落实情况")

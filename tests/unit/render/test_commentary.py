@@ -259,6 +259,7 @@ CASES = {
     "manager_next_style_moved": (M, {"m": {"moved": True}}, {"m": {"moved": False}}),
     "manager_next_style_busy": (M, {"m": {"authorisations_reviewed": 6000}}, {"m": {"authorisations_reviewed": 5999}}),
     "lobby_safeguard_competition": (L, {"lobby": {"referrals": 59}}, {"lobby": {"referrals": 60}}),
+    "lobby_safeguard_share": (L, {"lobby": {"referrals": 60}}, {"lobby": {"referrals": 59}}),
     "lobby_safeguard_security_first": (L, {"lobby": {"six_s_weakest": "安全"}}, {"lobby": {"six_s_weakest": "清扫"}}),
     "lobby_safeguard_complaints": (L, {"lobby": {"valid_complaints": 1}}, {"lobby": {"valid_complaints": 0}}),
     "lobby_safeguard_service_check": (L, {"lobby": {"service_score": 89.9}}, {"lobby": {"service_score": 90.0}}),
@@ -277,6 +278,8 @@ CASES = {
     "accounting_safeguard_training": (A, {"sub": {"sessions_held": 5}}, {"sub": {"sessions_held": 6}}),
     "accounting_safeguard_rectification": (A, {"sub": {"rectification_rate": 0.89}}, {"sub": {"rectification_rate": 0.9}}),
     "finance_safeguard_assets_written_off": (F, {"sub": {"assets_written_off": 3}}, {"sub": {"assets_written_off": 2}}),
+    "finance_safeguard_assets": (F, {"sub": {"assets_written_off": 2}}, {"sub": {"assets_written_off": 3}}),
+    "finance_safeguard_approval": (F, {"budget_total": {"execution_rate": 1.0}}, {"budget_total": {"execution_rate": 1.01}}),
     "finance_safeguard_approval_over": (
         F,
         {"budget_total": {"execution_rate": 1.01}},
@@ -325,23 +328,23 @@ CASES = {
     ),
 }
 # Rules the quiet outlet and manager hold by their own figures (nothing behind, nothing wrong): keep what works.
-HOLD_WHEN_QUIET = {"next_keep_going", "manager_next_style"}
+# the quiet cases hold these: they keep what works (the figures meet the standard), or are the
+# data-chosen half of a pair (few assets written off, no overspending, referrals not below the peers)
+HOLD_WHEN_QUIET = {
+    "next_keep_going",
+    "manager_next_style",
+    "finance_safeguard_assets",
+    "finance_safeguard_approval",
+    "lobby_safeguard_share",
+}
 # Standing sentences (no condition): they hold for everyone and fill in after the data-driven ones.
 ALWAYS = {
-    "next_team",
     "manager_next_learning",
     # 保障措施 every plan keeps unless a data-driven one on its topic holds
     "teller_safeguard_learning",
     "teller_safeguard_team",
-    "lobby_safeguard_share",
-    "lobby_safeguard_security",
     "lobby_safeguard_review",
     "accounting_safeguard_clients",
-    "accounting_safeguard_link",
-    "accounting_safeguard_review",
-    "finance_safeguard_assets",
-    "finance_safeguard_approval",
-    "finance_safeguard_handover",
 }
 
 
@@ -453,7 +456,7 @@ def test_findings_are_ordered_capped_and_one_per_topic():
 def test_a_quiet_outlet_gets_no_problem_without_data_and_its_standing_steps():
     found = commentary.evaluate(RULES, S, _context())
     assert [f.rule for f in found["问题"]] == []  # 高端客户 only where they are few; no stock problem
-    assert [f.rule for f in found["下一步"]] == ["next_team", "next_keep_going"]
+    assert [f.rule for f in found["下一步"]] == ["next_keep_going"]  # no standing step: its figures keep what works
 
 
 def _write(tmp_path, body):
