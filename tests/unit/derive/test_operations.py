@@ -32,6 +32,8 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
             "errors_corrected": [5, 2],
             "errors_found": [5, 4],
             "major_errors": [0, 1],
+            "authorisations_reviewed": [3000, 1100],
+            "inspections_done": [60, 50],
         }
     )
     out = ops_manager_figures({"ops_managers": om, "outlets": OUTLETS}, Period.parse("2023H1")).set_index("unit_id")
@@ -45,6 +47,8 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
     # the outgoing manager signs as former manager; neither served the whole half; 2 errors still open
     assert out.loc["O1", "left_before_end"] and not out.loc["O2", "left_before_end"]
     assert not out["whole_period"].any() and list(out["errors_open"]) == [0, 2]
+    # 月均 over the months each served: 3000 in 3 months is 1000 a month, 50 checks in 3 months 16.7
+    assert out.loc["O1", "authorisations_per_month"] == 1000 and out.loc["O2", "inspections_per_month"] == 50 / 3
 
 
 def test_tellers_rank_by_per_day_as_printed_among_those_with_comparable_days_and_rates_guard_zero_days():

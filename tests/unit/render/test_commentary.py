@@ -168,6 +168,8 @@ def _context(
     tellers = _tellers({**TELLER, **(t or {})}, list(colleagues))
     manager = pd.DataFrame([{**MANAGER, **(m or {})}])
     manager["errors_open"] = manager["errors_found"] - manager["errors_corrected"]
+    manager["authorisations_per_month"] = manager["authorisations_reviewed"] / manager["months_served"]  # as derive does
+    manager["inspections_per_month"] = manager["inspections_done"] / manager["months_served"]
     return {
         **BASE,
         "sub": sub_branch({**SUB, **(sub or {})}, list(outlets)),
