@@ -39,6 +39,8 @@ from pathlib import Path
 
 from docx import Document
 
+from reportpack.owner.verdicts import TABLES
+
 SENTENCE_END = re.compile(r"(?<=[。；！？])")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -113,8 +115,9 @@ def chosen_by_data(templates_dir: Path, pack_name: str) -> dict[str, list[re.Pat
     return out
 
 
-# the names a template reads a unit's records by (templates/verdicts.yaml's tables, the lists of rows)
-DATA_NAMES = {"o", "lobby", "t", "m", "sub", "r", "b", "budget_total", "bank", "budget", "outlets", "colleagues", "w"}
+# the names a template reads a unit's records by: the verdict tables' (owner/verdicts.py), the lists
+# of rows and their loop names
+DATA_NAMES = set(TABLES.values()) | {"b", "budget", "outlets", "colleagues", "w"}
 
 
 def _reads_data(expression) -> bool:

@@ -8,7 +8,7 @@ from reportpack.derive import plans
 from reportpack.derive import verdicts as derived_verdicts
 from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
-from reportpack.rounding import printed_units
+from reportpack.rounding import printed_difference
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 VERDICTS = owner_verdicts.load(TEMPLATES / "verdicts.yaml")
@@ -39,8 +39,7 @@ def outlet(record: dict, given: dict | None = None) -> dict:
             out[f"{name}_growth_rate"] = out[f"{name}_growth"] / start if start else None
         completion = out.get(f"completion_{name}_growth")
         if f"progress_gap_{name}_growth" not in given and completion is not None:
-            gap = printed_units([completion], 4) - printed_units([out["time_progress"]], 4)
-            out[f"progress_gap_{name}_growth"] = float(gap[0]) / 1e4
+            out[f"progress_gap_{name}_growth"] = float(printed_difference([completion], [out["time_progress"]], 4)[0])
     if "tier_5m_plus" not in given and "tier_5m_10m" in out:
         out["tier_5m_plus"] = out["tier_5m_10m"] + out["tier_10m_plus"]
     out.setdefault("months_without_last_year", 0)

@@ -16,7 +16,7 @@ from reportpack.owner import indicators as owner_indicators
 from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import Period
-from reportpack.rounding import printed_units
+from reportpack.rounding import printed_difference
 
 # Figures whose median among a sub-branch's outlets the commentary rules compare with
 # (columns ``<figure>_sub_median``).
@@ -98,8 +98,7 @@ def _figures(
     outlets = outlets.join(wide, on="unit_id")
     outlets["indicator_threshold"] = ind.threshold
     for name in ("corporate_growth", "savings_growth"):  # 超/落后序时进度 N个百分点, from the printed rates
-        printed = printed_units(outlets[f"completion_{name}"], 4) - printed_units(outlets["time_progress"], 4)
-        outlets[f"progress_gap_{name}"] = printed / 1e4
+        outlets[f"progress_gap_{name}"] = printed_difference(outlets[f"completion_{name}"], outlets["time_progress"], 4)
     monthly = metrics.monthly_daily_averages(frames)
     missing = monthly["corporate_avg_last_year"].isna().groupby(monthly["unit_id"]).sum()
     outlets["months_without_last_year"] = outlets["unit_id"].map(missing).fillna(0).astype("int64")

@@ -71,7 +71,7 @@ def accounting_targets(subs: pd.DataFrame, outlets: pd.DataFrame, plan: Accounti
     by_sub = rated.groupby("sub_branch_id")
     ends = {
         "lowest": by_sub.head(1).set_index("sub_branch_id"),
-        "highest": by_sub.tail(1).drop_duplicates("sub_branch_id", keep="last").set_index("sub_branch_id"),
+        "highest": by_sub.tail(1).set_index("sub_branch_id"),
     }
     for end, rows in ends.items():
         out[f"{end}_error_outlet"] = out["sub_branch_id"].map(rows["outlet_name"])
