@@ -152,15 +152,20 @@ def pg_url():
 @pytest.fixture(scope="session")
 def sample_figures(sample_url) -> dict:
     """The 2023H1 derived figures of the sample warehouse (what the render phase reads)."""
+    return figures_of(sample_url, "2023H1")
+
+
+def figures_of(url: str, period: str) -> dict:
+    """The derived figures of warehouse ``url`` for ``period``."""
     from sqlalchemy import create_engine
 
     from reportpack.derive import figures
     from reportpack.extract import extract
     from reportpack.periods import Period
 
-    engine = create_engine(sample_url)
+    engine = create_engine(url)
     with engine.connect() as conn:
-        frames = extract(conn, Period.parse("2023H1"), ROOT / "templates" / "sql")
+        frames = extract(conn, Period.parse(period), ROOT / "templates" / "sql")
     engine.dispose()
 
-    return figures.derive(frames, Period.parse("2023H1"), ROOT / "templates")
+    return figures.derive(frames, Period.parse(period), ROOT / "templates")

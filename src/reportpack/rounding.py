@@ -26,6 +26,19 @@ def half_up(number: float | int | Decimal, digits: int) -> Decimal:
     return number.quantize(quantum, rounding=ROUND_HALF_UP) + 0  # + 0 turns -0.00 into 0.00
 
 
+# 亿元 from 1000万元 up (the smallest amount printed in 亿元 is 0.10亿元); below, 万元
+MONEY_YI_FROM = 10**7
+
+
+def money_unit(amounts) -> str:
+    """The one unit a set of amounts (元) printed together is printed in — a table column, a plan's
+    targets and results: "yi" (亿元) when every non-zero amount reaches ``MONEY_YI_FROM``, else
+    "wan" (万元), so 0.18亿元 and 225.35万元 never stand in one column, nor 0.04亿元 for 400万元."""
+    x = np.abs(np.asarray([a for a in amounts if a is not None], dtype="float64"))
+    x = x[np.isfinite(x) & (x > 0)]
+    return "yi" if len(x) and (x >= MONEY_YI_FROM).all() else "wan"
+
+
 def printed_difference(values, reference, digits: int) -> np.ndarray:
     """``values`` − ``reference`` as a reader redoes it from the two printed to ``digits`` decimals
     (41.37 % − 49.59 % = −8.22个百分点, whatever the unprinted decimals were)."""

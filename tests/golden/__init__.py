@@ -1,5 +1,6 @@
-"""Golden text renditions: one document of each kind of the default pack, as its reviewer reads it
-in Word (paragraph styles, numbering, tables, charts), from the 2023H1 sample warehouse.
+"""Golden text renditions: one document of each kind of the default pack (and of the monthly brief),
+as its reviewer reads it in Word (paragraph styles, numbering, tables, charts), from the sample
+warehouse (2023H1; the brief June 2023).
 
     make golden        rewrite tests/golden/<kind>.txt; review the change with `git diff tests/golden`
 
@@ -19,10 +20,12 @@ from docx.table import Table
 FOLDER = Path(__file__).resolve().parent
 ROOT = FOLDER.parents[1]
 PERIOD = "2023H1"
+PACKS = {"half_year": PERIOD, "monthly_brief": "2023-06"}  # pack → the period its renditions show
 
 
-def renditions(derived: dict) -> dict[str, str]:
-    """The text of the first subject's document (by key) of each kind of the default pack."""
+def renditions(derived: dict, pack: str = "half_year") -> dict[str, str]:
+    """The text of the first subject's document (by key) of each kind of ``pack``, from figures
+    derived for its period (``PACKS``)."""
     from reportpack.derive import subjects
     from reportpack.owner import packdef
     from reportpack.periods import Period
@@ -32,9 +35,9 @@ def renditions(derived: dict) -> dict[str, str]:
     from reportpack.render.styles import load_base
 
     templates = ROOT / "templates"
-    definition = packdef.load(packdef.path_of(templates, "half_year"), templates)
+    definition = packdef.load(packdef.path_of(templates, pack), templates)
     rules = commentary.load(templates / "commentary.yaml", templates)
-    base = base_context(templates, Period.parse(PERIOD), [])
+    base = base_context(templates, Period.parse(PACKS[pack]), [])
     style = load_base(definition.style_base)
     by_subject = subjects.build(derived)
     out = {}
@@ -64,7 +67,7 @@ def as_text(docx: bytes, header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sample_figures() -> dict:
+def sample_figures(period: str = PERIOD) -> dict:
     """The derived figures of a freshly seeded sample warehouse (no network, no Airflow)."""
     from sqlalchemy import create_engine
 
@@ -79,13 +82,13 @@ def sample_figures() -> dict:
         write(generate(SampleSpec()), url, progress=False)
         engine = create_engine(url)
         with engine.connect() as conn:
-            frames = extract(conn, Period.parse(PERIOD), ROOT / "templates" / "sql")
+            frames = extract(conn, Period.parse(period), ROOT / "templates" / "sql")
         engine.dispose()
-    return figures.derive(frames, Period.parse(PERIOD), ROOT / "templates")
+    return figures.derive(frames, Period.parse(period), ROOT / "templates")
 
 
 def main() -> int:
-    written = renditions(sample_figures())
+    written = {kind: text for pack, period in PACKS.items() for kind, text in renditions(sample_figures(period), pack).items()}
     for kind, text in written.items():
         (FOLDER / f"{kind}.txt").write_text(text, "utf-8")
     stale = [p for p in FOLDER.glob("*.txt") if p.stem not in written]

@@ -7,12 +7,14 @@ import difflib
 
 import pytest
 
-from tests.golden import FOLDER, renditions
+from tests.conftest import figures_of
+from tests.golden import FOLDER, PACKS, renditions
 
 
 @pytest.fixture(scope="module")
-def rendered(sample_figures):
-    return renditions(sample_figures)
+def rendered(sample_figures, sample_url):
+    monthly = figures_of(sample_url, PACKS["monthly_brief"])
+    return {**renditions(sample_figures), **renditions(monthly, "monthly_brief")}
 
 
 def test_every_kind_has_a_golden_rendition(rendered):

@@ -407,8 +407,9 @@ def test_a_document_that_fails_proofreading_publishes_nothing_and_names_document
     warehouse, tmp_path, capsys, monkeypatch
 ):
     """An error-level proofreading rule stops the pack (exit 1) naming each document, rule and
-    sentence; as a warning (the shipped severity) the same finding is published for the reviewer in
-    proofreading.json and on the index page."""
+    sentence; as a warning the same finding is published for the reviewer in proofreading.json, on
+    the index page and as a review comment in the document. (The slip: a glossary that does not
+    want 较年初, which every outlet summary writes.)"""
     from reportpack.cli import main
     from tests.conftest import ROOT
 
@@ -417,8 +418,9 @@ def test_a_document_that_fails_proofreading_publishes_nothing_and_names_document
     (home / "expectations").symlink_to(ROOT / "expectations")
     severities = home / "templates" / "proofreading.yaml"
     shipped = severities.read_text("utf-8")
-    assert "mixed_units_in_column: warning" in shipped
-    severities.write_text(shipped.replace("mixed_units_in_column: warning", "mixed_units_in_column: error"), "utf-8")
+    assert "  glossary: error" in shipped and "\nglossary:\n" in shipped
+    strict = shipped.replace("\nglossary:\n", "\nglossary:\n  较年初: 比年初\n")
+    severities.write_text(strict, "utf-8")
     monkeypatch.setenv("REPORTPACK_HOME", str(home))
     monkeypatch.setattr("reportpack.render.documents._libreoffice", lambda: False)  # no 目录 pages needed here
     out = tmp_path / "out"
@@ -426,18 +428,21 @@ def test_a_document_that_fails_proofreading_publishes_nothing_and_names_document
     err = capsys.readouterr().err
     assert code == 1, err
     assert "failed proofreading (error-level rules of templates/proofreading.yaml); nothing was published" in err
-    assert re.search(
-        r"outlets/\S+\.docx: mixed_units_in_column: 亿元 and 万元 in table \d+, column \d+ — “.*亿元 \| .*万元”", err
-    )
+    assert re.search(r"outlets/\S+\.docx: glossary: “较年初”: the pack writes “比年初” — “[^”]*较年初[^”]*”", err)
     assert pack.latest(out, "2023H1") is None
 
-    severities.write_text(shipped, "utf-8")
+    severities.write_text(strict.replace("  glossary: error", "  glossary: warning"), "utf-8")
     assert main(["pack", "--pack", SMALL, "--period", "2023H1", "--output", str(out), "--url", warehouse]) == 0
     published = pack.latest(out, "2023H1")
     noted = json.loads((published / "proofreading.json").read_text("utf-8"))
-    assert noted and {n["rule"] for n in noted} == {"mixed_units_in_column"}
+    assert noted and {n["rule"] for n in noted} == {"glossary"}
     index = (published / "index.html").read_text("utf-8")
     assert "<h2>校对提示</h2>" in index and noted[0]["detail"] in index
+    # in the document, a review comment on the sentence says what to check
+    from docx import Document
+
+    doc = Document(published / noted[0]["path"])
+    assert any("术语写法与术语表不一致" in c.text for c in doc.comments)
     assert main(["proofread", str(published)]) == 0  # the CLI agrees: warnings only
 
 

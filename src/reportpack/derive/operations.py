@@ -24,6 +24,7 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.D
     names = frames["outlets"].set_index("unit_id")[["outlet_name", "sub_branch_name"]]
     om = om.join(names, on="unit_id")
     om["reply_accuracy"] = ratio(om["accurate_replies"], om["replies"])
+    om["inaccurate_replies"] = om["replies"] - om["accurate_replies"]
     om["correction_rate"] = ratio(om["errors_corrected"], om["errors_found"])
     # calendar months served (案防会议 are held monthly): Jan 1 – Mar 31 → 3
     om["months_served"] = (

@@ -40,9 +40,10 @@ def teller_targets(tellers: pd.DataFrame, plan: TellerPlanTargets) -> pd.DataFra
 def lobby_targets(lobby: pd.DataFrame, plan: LobbyPlanTargets) -> pd.DataFrame:
     """``target_service_score`` (this period's plus a step, at least the standard),
     ``target_first_contact_rate``, ``target_referrals`` (grown by a share, rounded up),
-    ``six_s_standard`` and ``service_score_standard``."""
+    ``six_s_standard``, ``service_score_standard`` and ``first_contact_standard``."""
     out = lobby.copy()
     out["service_score_standard"] = float(plan.service_score_at_least)
+    out["first_contact_standard"] = float(plan.first_contact_rate_at_least)
     out["six_s_standard"] = float(plan.six_s_at_least)
     out["target_service_score"] = (out["service_score"] + plan.service_score_step).clip(lower=plan.service_score_at_least)
     out["target_first_contact_rate"] = out["first_contact_rate"].fillna(0).clip(lower=plan.first_contact_rate_at_least)

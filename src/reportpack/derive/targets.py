@@ -18,7 +18,7 @@ from jinja2 import TemplateError
 
 from reportpack.derive.ratios import ratio
 from reportpack.owner.targets import TargetError, TargetRule
-from reportpack.rounding import printed_units
+from reportpack.rounding import money_unit, printed_units
 
 
 def from_rules(rules: tuple[TargetRule, ...], outlets: list[dict], base: dict, path: Path) -> pd.DataFrame:
@@ -66,8 +66,22 @@ def _with_rules(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetR
 
 def described(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRule, ...]) -> pd.DataFrame:
     """Targets with their rule's name, direction and unit, and the figure's value this period
-    (``current``), as a plan prints them."""
-    return _with_rules(frame, outlets.drop(columns=["sub_branch_id"], errors="ignore"), rules, "current", "left")
+    (``current``), as a plan prints them (``print_unit``)."""
+    out = _with_rules(frame, outlets.drop(columns=["sub_branch_id"], errors="ignore"), rules, "current", "left")
+    return with_print_unit(out, ["target", "current"])
+
+
+MONEY = ("yi", "wan")
+
+
+def with_print_unit(t: pd.DataFrame, amounts: list[str]) -> pd.DataFrame:
+    """``t`` with ``print_unit``: the unit each row prints in. An outlet's money rows (unit yi or wan)
+    are one table's column and one paragraph, so they print in one unit, chosen from all their
+    ``amounts`` (``rounding.money_unit``: 亿元 only when every amount reaches 1000万元); other rows
+    print in their own unit."""
+    money = t["unit"].isin(MONEY)
+    units = {unit_id: money_unit(rows[amounts].to_numpy().ravel()) for unit_id, rows in t[money].groupby("unit_id", sort=False)}
+    return t.assign(print_unit=t["unit"].where(~money, t["unit_id"].map(units)))
 
 
 # the decimals a target's unit prints with (render: amount macro): 亿元 and 万元 amounts (in 元) to
@@ -85,8 +99,9 @@ def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple
     # never "完成目标的105.68%"
     t["completion"] = ratio(t["actual"], t["target"]).where((t["better"] == "higher") & (t["unit"] != "pct"))
     # met as printed: the actual and the target compared at the decimals their unit prints with
+    t = with_print_unit(t, ["target", "actual"])
     actual, target = (pd.Series(np.nan, index=t.index) for _ in range(2))
-    for unit, rows in t.groupby("unit").groups.items():
+    for unit, rows in t.groupby("print_unit").groups.items():
         digits = PRINTED_DIGITS.get(unit, 0)
         actual[rows] = printed_units(t.loc[rows, "actual"], digits)
         target[rows] = printed_units(t.loc[rows, "target"], digits)
@@ -96,4 +111,6 @@ def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple
     groups = t["completion"].where(whole_period).groupby([t["sub_branch_id"], t["indicator"]])
     t["completion_rank"] = groups.rank(method="min", ascending=False).astype("Int64")
     t["ranked"] = groups.transform("count")
+    if "outlets_in_sub" in outlets:  # "参与排名的N个网点" unless all the sub-branch's outlets are ranked
+        t["outlets_in_sub"] = t["unit_id"].map(outlets.set_index("unit_id")["outlets_in_sub"])
     return t

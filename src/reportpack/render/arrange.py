@@ -117,7 +117,7 @@ def arrange(blocks: list[Block], pages: Mapping[str, int] | None = None) -> Arra
         if block.kind == "chart":
             charts += 1
             items.append(Para("Figure", chart=block, page_break_before=pending_break))
-            items.append(Para("Caption", [Run(block.plain)]))
+            items.append(Para("Caption", _runs(block.text)))  # a proofreading warning's comment on it too
             pending_break, last_row, recent, previous = False, [], [], "chart"
             continue
         if block.kind == "section":

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -524,8 +525,15 @@ def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict
     rel = subject.path(part.folder)
     findings[rel] = [f.as_json() for items in found.values() for f in items]
     findings[rel] += verdicts_read(job.templates_dir, part.template, context)
-    written = write_document(names.inside(job.pack_dir, rel), text, part.template, subject.name, job.definition, job.style)
-    findings[rel] += [issue.as_json() for issue in proofread.check(written, job.proofreading)]
+    path = names.inside(job.pack_dir, rel)
+    written = write_document(path, text, part.template, subject.name, job.definition, job.style)
+    issues = proofread.check(written, job.proofreading)
+    if any(issue.severity == "warning" for issue in issues):  # written again, the warnings as review comments
+        comments = job.proofreading.comments
+        write_document(
+            path, text, part.template, subject.name, job.definition, job.style, lambda b: proofread.annotate(b, issues, comments)
+        )
+    findings[rel] += [issue.as_json() for issue in issues]
     return Rendered(part, subject, text, context if part.condensed else None)
 
 
@@ -568,9 +576,14 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
             toc.probe_pages(toc.entries(blocks)),
         )
         if job.layout:  # the copy LibreOffice lays out; the compilation is written once its 目录 is numbered
-            frame.write_bytes(to_docx(blocks, title=title, author=sub.name, base=job.style, layout_only=True))
+            written = to_docx(blocks, title=title, author=sub.name, base=job.style, layout_only=True)
+            frame.write_bytes(written)
         else:
-            compilation.write()
+            written = compilation.write()
+        # the compilation read as a whole (its parts were read one by one): a count of outlets that
+        # differs from one part to another, without saying which outlets, is found only here
+        if issues := proofread.check(written, job.proofreading):
+            findings[compilation.path.relative_to(job.pack_dir).as_posix()] = [issue.as_json() for issue in issues]
     seconds = time.perf_counter() - started
     log.debug("batch %s: %d documents in %.2f s", key, len(rendered), seconds)
     return _BatchResult(findings, compilation, len(rendered), seconds)
@@ -690,13 +703,15 @@ class Compilation:
     def blocks(self) -> list[document.Block]:
         return _blocks(self.text.read_text("utf-8"), self.definition.compilation_template or "compilation", self.definition)
 
-    def write(self, laid_out: Path | None = None) -> None:
+    def write(self, laid_out: Path | None = None) -> bytes:
         """Write the compilation; ``laid_out``: the PDF of its layout copy's first pages, whose
-        probes give the 目录's page numbers (without it the 目录 has none)."""
+        probes give the 目录's page numbers (without it the 目录 has none). Returns what it wrote."""
         blocks = self.blocks()
         pages = toc.probed_pages(toc.entries(blocks), pdf_text(laid_out)) if laid_out else None
         style = load_base(self.definition.style_base)
-        self.path.write_bytes(to_docx(blocks, title=self.title, author=self.author, base=style, pages=pages))
+        data = to_docx(blocks, title=self.title, author=self.author, base=style, pages=pages)
+        self.path.write_bytes(data)
+        return data
 
 
 def pdf_text(path: Path) -> str:
@@ -749,9 +764,20 @@ def _blocks(text: str, source: str, definition: PackDefinition) -> list[document
     return document.number(document.parse(text, source), level3=definition.level3)
 
 
-def write_document(path: Path, text: str, source: str, author: str, definition: PackDefinition, style: bytes) -> bytes:
-    """The document written to ``path``; returns its bytes (the proofreader reads them back)."""
+def write_document(
+    path: Path,
+    text: str,
+    source: str,
+    author: str,
+    definition: PackDefinition,
+    style: bytes,
+    annotate: Callable[[list[document.Block]], list[document.Block]] | None = None,
+) -> bytes:
+    """The document written to ``path``, its blocks through ``annotate`` (the proofreader's review
+    comments) if given; returns its bytes (the proofreader reads them back)."""
     blocks = _blocks(text, source, definition)
+    if annotate is not None:
+        blocks = annotate(blocks)
     title = next((b.plain for b in blocks if b.kind == "title"), path.stem)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = to_docx(blocks, title=title, author=author, base=style)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
 from reportpack.owner import proofreading as owner_proofreading
+from reportpack.render.document import Block, mark
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CHART_PART = re.compile(r"word/charts/chart\d+\.xml")
@@ -53,6 +54,9 @@ class Issue:
     severity: str
     sentence: str  # the sentence (or cell, caption, chart) it was found in
     detail: str
+    # where a review comment goes when it is not on the sentence: ("cell", table, row, column)
+    # or ("chart", n), counted in reading order from 0
+    where: tuple = ()
 
     def as_json(self) -> dict:
         return {
@@ -101,7 +105,8 @@ def _style(paragraph) -> str:
 
 
 # ── the rules ─────────────────────────────────────────────────────────────────────────────
-# Each takes the pieces and yields (sentence, detail).
+# Each takes the pieces and the proofreading file and yields (sentence, detail), or (sentence,
+# detail, where) when its review comment belongs on a table cell or a chart (``Issue.where``).
 
 VERDICT = re.compile(r"^(?P<word>不高于|不低于|高于|低于|多于|少于|基本持平|持平于|持平)")
 LIST_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+是|\d+[.．、]|（[一二三四五六七八九十\d]+）)")
@@ -137,14 +142,14 @@ _HOLDS = {
 }
 
 
-def verdict_against_numbers(pieces, glossary):
+def verdict_against_numbers(pieces, spec):
     for sentence in _sentences(pieces):
         for word, a, b in _verdicts(sentence):
             if not _HOLDS[word](a, b):
                 yield sentence, f"“{word}” beside {a} and {b}"
 
 
-def enumeration_of_one(pieces, glossary):
+def enumeration_of_one(pieces, spec):
     paragraphs = [p.text for p in pieces if p.kind == "paragraph"]
     for i, text in enumerate(paragraphs):
         if text.startswith("一是") and "二是" not in text:
@@ -156,7 +161,7 @@ def enumeration_of_one(pieces, glossary):
 LIST_NUMBER_INTO_DIGIT = re.compile(r"^(?:\d+[.．、]|（\d+）|\(\d+\))\d")
 
 
-def number_runs_into_text(pieces, glossary):
+def number_runs_into_text(pieces, spec):
     for p in pieces:
         if p.kind == "paragraph" and LIST_NUMBER_INTO_DIGIT.match(p.text):
             yield p.text, "a list number runs into the digits after it"
@@ -166,7 +171,7 @@ ONE = re.compile(r"(?<![\d.每])(?:1|一)(?:件|笔|户|人|个|次|项|名)")
 ALL = re.compile(r"(?<![日人平户月年笔均])均(?![衡匀值])|逐件|逐笔|逐户|逐人|逐个|逐项|逐一|都")
 
 
-def all_over_one(pieces, glossary):
+def all_over_one(pieces, spec):
     for sentence in _sentences(pieces):
         for clause in CLAUSE.split(sentence):
             if (
@@ -177,7 +182,22 @@ def all_over_one(pieces, glossary):
                 yield sentence, f"“{ALL.search(clause).group()}” over one item: {clause}"
 
 
-def last_item_semicolon(pieces, glossary):
+COUNTED = re.compile(r"(?<![\d.])(\d+)(?:件|笔|户|人|个|次|项|名|处|起|条)")
+RATE = re.compile(r"率(?:为|是|达|达到|仅|只有)?(\d+(?:\.\d+)?%)")
+
+
+def percentage_over_few(pieces, spec):
+    """A rate of a handful of cases ("回复2笔，准确率50%", "投诉1件…首问解决率100%"): a percentage
+    after counts that are all below ``handful`` in its sentence; the reader wants the count
+    (2笔中1笔准确). The sentence's largest count before the rate is taken as its base."""
+    for sentence in _sentences(pieces):
+        for rate in RATE.finditer(sentence):
+            counts = [int(n) for n in COUNTED.findall(sentence[: rate.start()])]
+            if counts and max(counts) < spec.handful:
+                yield sentence, f"{rate.group(1)} of at most {max(counts)} cases (fewer than {spec.handful})"
+
+
+def last_item_semicolon(pieces, spec):
     paragraphs = [p.text for p in pieces if p.kind == "paragraph"]
     item = re.compile(r"^(?:[一二三四五六七八九十]+是|\d+[.．、])")
     for i, text in enumerate(paragraphs):
@@ -186,17 +206,78 @@ def last_item_semicolon(pieces, glossary):
             yield text, "the last item of a list ends in “；”"
 
 
-def glossary_terms(pieces, glossary):
+def glossary_terms(pieces, spec):
     for p in pieces:
-        for wrong, right in glossary.items():
+        for wrong, right in spec.glossary.items():
             if wrong in p.text:
                 yield p.text, f"“{wrong}”: the pack writes “{right}”"
+
+
+OUTLETS_COUNTED = re.compile(r"(\d+)个网点")
+
+
+def unit_counts_differ(pieces, spec):
+    """ "所辖6个网点" and "所辖5个网点" (ranked) in one document — a compilation above all: where the
+    counts of outlets differ, each must say which outlets it counts (``count_qualifiers``:
+    "参与排名的5个网点", "6月末，所辖6个网点", "所辖7个网点（含期内撤并的…）")."""
+    bare: dict[int, str] = {}
+    for sentence in _sentences(pieces):
+        for m in OUTLETS_COUNTED.finditer(sentence):
+            around = sentence[max(0, m.start() - 8) : m.start()] + "|" + sentence[m.end() : m.end() + 3]
+            if not any(q in around for q in spec.count_qualifiers):
+                bare.setdefault(int(m.group(1)), sentence)
+    if len(bare) > 1:
+        counts = "、".join(f"{n}个网点" for n in sorted(bare))
+        for _, sentence in sorted(bare.items()):
+            yield sentence, f"{counts} without a qualifier in one document"
+
+
+TARGET_CELL = re.compile(r"^(?:不低于|不高于)(?:每万笔)?(\d+(?:\.\d+)?)(亿元|万元|%|笔|分|件|户)?$")
+UNIT_YUAN = {"亿元": Decimal(10) ** 8, "万元": Decimal(10) ** 4}
+
+
+def _stated(number: str, unit: str | None) -> tuple[Decimal, Decimal, str]:
+    """A printed figure as (value, half its last printed digit, kind of unit): amounts in 元."""
+    value = Decimal(number)
+    half = Decimal(1).scaleb(value.as_tuple().exponent) / 2
+    factor = UNIT_YUAN.get(unit or "", Decimal(1))
+    return value * factor, half * factor, "元" if unit in UNIT_YUAN else unit or ""
+
+
+def target_text_and_table_differ(pieces, spec):
+    """A target the text states ("对公存款较年初新增目标0.80亿元") that no table row of that name
+    states ("| 对公存款较年初新增 | 不低于0.70亿元 |"; a summary has a row for this period's target
+    and one for the next): figures in other units (0.80亿元, 8000万元) are compared as amounts,
+    equal within their printed precision."""
+    rows: dict[tuple[int, int], list[str]] = {}
+    for p in pieces:
+        if p.kind == "cell":
+            rows.setdefault((p.table, p.row), []).append(p.text)
+    in_table: dict[str, list[re.Match]] = {}
+    for cells in rows.values():
+        targets = [m for c in cells[1:] if (m := TARGET_CELL.match(c))]
+        if cells and len(targets) == 1:
+            in_table.setdefault(cells[0], []).append(targets[0])
+    if not in_table:
+        return
+    for sentence in _sentences(pieces):
+        for name, cells in in_table.items():
+            pattern = re.escape(name) + r"目标(?:不低于|不高于)?(?:每万笔)?(\d+(?:\.\d+)?)(亿元|万元|%|笔|分|件|户)?"
+            for m in re.finditer(pattern, sentence):
+                text = _stated(*m.groups())
+                if not any(_same(text, _stated(*cell.groups())) for cell in cells):
+                    table = "、".join(cell.group(0) for cell in cells)
+                    yield sentence, f"{name}: the text states {m.group(1)}{m.group(2) or ''}, the table {table}"
+
+
+def _same(a: tuple[Decimal, Decimal, str], b: tuple[Decimal, Decimal, str]) -> bool:
+    return a[2] == b[2] and abs(a[0] - b[0]) <= max(a[1], b[1])
 
 
 UNIT = re.compile(r"(亿元|万元)$")
 
 
-def mixed_units_in_column(pieces, glossary):
+def mixed_units_in_column(pieces, spec):
     columns: dict[tuple[int, int], set[str]] = {}
     cells: dict[tuple[int, int], list[str]] = {}
     for p in pieces:
@@ -205,13 +286,13 @@ def mixed_units_in_column(pieces, glossary):
             cells.setdefault((p.table, p.column), []).append(p.text)
     for key, units in columns.items():
         if len(units) > 1:
-            yield " | ".join(cells[key]), f"亿元 and 万元 in table {key[0] + 1}, column {key[1] + 1}"
+            yield " | ".join(cells[key]), f"亿元 and 万元 in table {key[0] + 1}, column {key[1] + 1}", ("cell", key[0], 0, key[1])
 
 
-def bar_axis_not_from_zero(pieces, glossary):
+def bar_axis_not_from_zero(pieces, spec):
     for n, p in enumerate(c for c in pieces if c.kind == "chart"):
         if not p.bar_from_zero:
-            yield f"chart {n + 1}", "a bar chart's value axis does not start at 0"
+            yield f"chart {n + 1}", "a bar chart's value axis does not start at 0", ("chart", n)
 
 
 RULES = {
@@ -219,8 +300,11 @@ RULES = {
     "enumeration_of_one": enumeration_of_one,
     "number_runs_into_text": number_runs_into_text,
     "all_over_one": all_over_one,
+    "percentage_over_few": percentage_over_few,
     "last_item_semicolon": last_item_semicolon,
     "glossary": glossary_terms,
+    "unit_counts_differ": unit_counts_differ,
+    "target_text_and_table_differ": target_text_and_table_differ,
     "mixed_units_in_column": mixed_units_in_column,
     "bar_axis_not_from_zero": bar_axis_not_from_zero,
 }
@@ -242,6 +326,44 @@ def check(docx: Path | bytes, spec: owner_proofreading.Proofreading) -> list[Iss
         severity = spec.rules.get(rule, "error")
         if severity == "off":
             continue
-        for sentence, detail in check_rule(pieces, spec.glossary):
-            issues.append(Issue(rule, severity, sentence, detail))
+        for sentence, detail, *where in check_rule(pieces, spec):
+            issues.append(Issue(rule, severity, sentence, detail, *where))
     return issues
+
+
+def annotate(blocks: list[Block], issues: list[Issue], comments: dict[str, str]) -> list[Block]:
+    """``blocks`` with a Word review comment on what each warning is about — its sentence, else
+    its paragraph (when the sentence is not in the text as written, or holds a comment already);
+    the table column's header cell; the chart's caption — saying what to check (``comments`` of
+    the proofreading file). Errors stop the pack and are not annotated."""
+    out = list(blocks)
+    tables = [i for i, b in enumerate(out) if b.kind == "table"]
+    charts = [i for i, b in enumerate(out) if b.kind == "chart"]
+    for issue in issues:
+        if issue.severity != "warning":
+            continue
+        note = comments[issue.rule]
+        if issue.where[:1] == ("cell",):
+            _, table, row, column = issue.where
+            i = tables[table]
+            cells = [list(r) for r in out[i].cells]
+            cells[row][column] = _commented(cells[row][column], cells[row][column], note)
+            out[i] = replace(out[i], cells=tuple(tuple(r) for r in cells))
+            continue
+        if issue.where[:1] == ("chart",):
+            i = charts[issue.where[1]]
+        else:
+            i = next((n for n, b in enumerate(out) if issue.sentence.removeprefix(b.number) in b.plain), None)
+            if i is None:
+                continue
+        out[i] = replace(out[i], text=_commented(out[i].text, issue.sentence.removeprefix(out[i].number), note))
+    return out
+
+
+def _commented(text: str, sentence: str, note: str) -> str:
+    if "[[" in text:  # a comment there already: the new one goes on the text after the last
+        head, _, tail = text.rpartition("]]")
+        return f"{head}]]{mark(tail, note)}" if tail.strip() else text
+    if sentence and sentence in text:
+        return text.replace(sentence, mark(sentence, note), 1)
+    return mark(text, note) if text.strip() else text

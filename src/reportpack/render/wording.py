@@ -11,7 +11,7 @@ import math
 from datetime import date
 from decimal import Decimal
 
-from reportpack.rounding import half_up
+from reportpack.rounding import MONEY_YI_FROM, half_up, money_unit
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -57,9 +57,9 @@ def wan(amount_yuan, digits: int = 2) -> str:
     return _fmt(round_half_up(_number(amount_yuan, "wan") / Decimal(10) ** 4, digits)) + "万元"
 
 
-# 亿元 from 1000万元 up (the smallest amount it shows is 0.10亿元); below, 万元; an amount that would
-# print as 0.00万元 (under 50元) in 元. So no non-zero amount prints as 0.00, and 49728.08万元 reads 4.97亿元.
-MONEY_YI_FROM = 10**7
+# 亿元 from 1000万元 up (rounding.MONEY_YI_FROM); below, 万元; an amount that would print as 0.00万元
+# (under 50元) in 元. So no non-zero amount prints as 0.00, and 49728.08万元 reads 4.97亿元. Amounts
+# printed together (a table column) take one unit instead: money_unit, then the amount macro.
 
 
 def money(amount_yuan, digits: int = 2) -> str:
@@ -182,6 +182,7 @@ FILTERS = {
     "yi": yi,
     "wan": wan,
     "money": money,
+    "money_unit": money_unit,
     "pct": pct,
     "pp": pp,
     "yoy": yoy,

@@ -222,6 +222,27 @@ def test_completion_by_hand():
     assert list(got.loc[["A", "C"], "completion_rank"]) == [1, 2] and list(got["ranked"]) == [2, 2, 2]
 
 
+def test_an_outlets_money_targets_print_in_one_unit():
+    rows = pd.DataFrame(
+        {
+            "unit_id": ["A", "A", "A", "B", "B", "C"],
+            "unit": ["yi", "wan", "per_10k", "yi", "wan", "yi"],
+            "target": [3.1e7, 7.8592e6, 0.6, 3.1e7, 1.2e7, 4e6],
+            "actual": [1.8e7, 2.2535e6, 0.5, 1.8e7, -1.0e7, 0.0],
+        }
+    )
+    got = targets.with_print_unit(rows, ["target", "actual"])
+    # A: 0.31亿元 beside 785.92万元 in one column → both in 万元; its error rate keeps its own unit
+    assert list(got["print_unit"][:3]) == ["wan", "wan", "per_10k"]
+    # B: every amount (a fall of 1000万元 too) reaches 1000万元 → 亿元, a row declared wan included
+    assert list(got["print_unit"][3:5]) == ["yi", "yi"]
+    # C: 400万元 would print 0.04亿元 → 万元; a zero amount does not decide
+    assert got["print_unit"][5] == "wan"
+    # the near miss: 999.99万元 is below 1000万元
+    assert targets.with_print_unit(rows.assign(target=[1e7] * 5 + [9.9999e6]), ["target"])["print_unit"][5] == "wan"
+    assert targets.with_print_unit(rows.assign(target=[1e7] * 6), ["target"])["print_unit"][5] == "yi"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_warehouse(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'w.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")

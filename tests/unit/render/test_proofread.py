@@ -1,6 +1,7 @@
 """The proofreader: each rule finds its slip in a document written by the pack's own writer and read
 back from the .docx, and lets its near miss pass; severities come from templates/proofreading.yaml."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,35 @@ CASES = {
     "all_over_one": [
         ("上半年受理的1件投诉经核实均不属有效投诉。", "上半年受理的6件投诉经核实均不属有效投诉。"),
         ("其余1笔正在逐笔跟踪整改。", "其余2笔正在逐笔跟踪整改。"),
+    ],
+    "percentage_over_few": [
+        ("期内回复运营风险事件2笔，回复准确率50%。", "期内回复运营风险事件6笔，回复准确率50%。"),
+        (
+            "受理客户投诉4件，其中有效投诉1件，首问解决2件，首问解决率50%。",
+            "受理客户投诉5件，其中有效投诉1件，首问解决2件，首问解决率40%。",
+        ),
+        # a rate with no count before it in its sentence states a target, not a share of a few cases
+        ("回复2笔，准确率为50%，仍需提高。", "回复2笔，其中1笔准确；首问解决率不低于80%。"),
+    ],
+    "unit_counts_differ": [
+        (
+            "高新支行所辖6个网点的27名在岗柜员参加考核。\n\n完成率在高新支行5个网点中列第1位。",
+            "高新支行所辖6个网点的27名在岗柜员参加考核。\n\n完成率在高新支行参与排名的5个网点中列第1位。",
+        ),
+        (
+            "对所辖7个网点开展检查。所辖6个网点存款增加。",
+            "对所辖7个网点（含期内撤并的胜利路网点）开展检查。截至6月末，所辖6个网点存款增加。",
+        ),
+    ],
+    "target_text_and_table_differ": [
+        (
+            "对公存款较年初新增目标0.80亿元，实际1亿元。\n\n| 指标 | 目标 | 实际 |\n| 对公存款较年初新增 | 不低于0.70亿元 | 1亿元 |",
+            "对公存款较年初新增目标0.80亿元，实际1亿元。\n\n| 指标 | 目标 | 实际 |\n| 对公存款较年初新增 | 不低于8000万元 | 1亿元 |",
+        ),
+        (
+            "柜面业务差错率目标不高于每万笔0.60笔。\n\n| 指标 | 目标 |\n| 柜面业务差错率 | 不高于每万笔0.50笔 |",
+            "柜面业务差错率目标不高于每万笔0.60笔。\n\n| 指标 | 目标 |\n| 柜面业务差错率 | 不高于每万笔0.60笔 |",
+        ),
     ],
     "last_item_semicolon": [("一是甲；\n\n二是乙；\n\n正文。", "一是甲；\n\n二是乙。\n\n正文。")],
     "glossary": [
@@ -101,7 +131,9 @@ def test_what_the_reader_meets_is_read_back_from_the_docx():
 def test_a_severity_of_off_skips_the_rule_and_warning_keeps_it_as_a_warning():
     slip = "考核得分88分，低于本网点平均（88分）。"
     off = proofreading.Proofreading(rules={"verdict_against_numbers": "off"})
-    warn = proofreading.Proofreading(rules={"verdict_against_numbers": "warning"})
+    warn = proofreading.Proofreading(
+        rules={"verdict_against_numbers": "warning"}, comments={"verdict_against_numbers": "请核对。"}
+    )
     assert not [i for i in proofread.check(_docx(slip), off) if i.rule == "verdict_against_numbers"]
     assert [i.severity for i in proofread.check(_docx(slip), warn) if i.rule == "verdict_against_numbers"] == ["warning"]
 
@@ -114,3 +146,38 @@ def test_a_misspelt_rule_or_severity_is_refused_naming_it(tmp_path):
     path.write_text("rules:\n  glossary: fatal\n", "utf-8")
     with pytest.raises(proofreading.ProofreadingError, match="glossary"):
         proofreading.load(path)
+
+
+def test_a_warning_is_a_review_comment_on_what_it_is_about():
+    """A warning-level finding is written into the document as a Word comment saying what to check
+    (the proofreading file's comments): on the sentence, or on the header cell of the table column."""
+    spec = proofreading.Proofreading(
+        rules={"all_over_one": "warning", "mixed_units_in_column": "warning"},
+        comments={"all_over_one": "只有1件，不用“均”。", "mixed_units_in_column": "本列单位不统一。"},
+    )
+    body = "开头一句。上半年受理的1件投诉经核实均不属有效投诉。\n\n| 指标 | 目标 |\n| 对公存款 | 0.17亿元 |\n| 储蓄存款 | 616.54万元 |"
+    blocks = document.number(document.parse(f"= 某网点//2023年下半年工作计划\n\n{body}\n", "t"))
+    issues = proofread.check(to_docx(blocks, title="t", author="a", base=load_base(None)), spec)
+    assert sorted(i.rule for i in issues) == ["all_over_one", "mixed_units_in_column"]
+    annotated = to_docx(proofread.annotate(blocks, issues, spec.comments), title="t", author="a", base=load_base(None))
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(annotated))
+    notes = {c.text: c for c in doc.comments}
+    assert set(notes) == {"只有1件，不用“均”。", "本列单位不统一。"}
+    body_xml = doc.element.body.xml
+    # the comment spans the sentence it is about, not the paragraph's first sentence
+    start, end = body_xml.index("commentRangeStart"), body_xml.index("commentRangeEnd")
+    assert "上半年受理的1件投诉经核实均不属有效投诉。" in body_xml[start:end] and "开头一句" not in body_xml[start:end]
+    header = doc.tables[0].rows[0].cells[1]._tc.xml
+    assert "commentReference" in header and "目标" in header
+    # the text a reader sees is unchanged
+    assert [p.text for p in proofread.read_back(annotated) if p.kind == "paragraph"] == [
+        p.text for p in proofread.read_back(to_docx(blocks, title="t", author="a", base=load_base(None))) if p.kind == "paragraph"
+    ]
+
+
+def test_a_warning_without_a_review_comment_is_refused_naming_the_rule():
+    with pytest.raises(Exception, match="glossary"):
+        proofreading.Proofreading(rules={"glossary": "warning"})

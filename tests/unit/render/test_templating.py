@@ -2,8 +2,10 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from reportpack.derive import targets
 from reportpack.periods import Period
 from reportpack.render import commentary, document, templating
 from reportpack.render.context import base_context, drafted
@@ -350,6 +352,11 @@ def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it(
     assert "@chart line 图1 对公存款月日均（亿元）\n| 月份 | 2023年 |\n| 1月 | 7.10 |\n| 2月 | 7.35 |" in text
 
 
+def _printed_in(rows: list[dict], amounts: list[str]) -> list[dict]:
+    frame = targets.with_print_unit(pd.DataFrame(rows).assign(unit_id="O1"), amounts)
+    return [{k: None if pd.isna(v) else v for k, v in r.items()} for r in frame.astype(object).to_dict("records")]
+
+
 def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_next():
     plan = [
         {
@@ -362,6 +369,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
             "met": True,
             "completion_rank": 2,
             "ranked": 8,
+            "outlets_in_sub": 8,
         },
         {
             "name": "对公存款较年初新增",
@@ -373,6 +381,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
             "met": False,
             "completion_rank": 8,
             "ranked": 8,
+            "outlets_in_sub": 8,
         },
         {
             "name": "柜面业务差错率",
@@ -384,19 +393,27 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
             "met": False,
             "completion_rank": None,
             "ranked": 0,
+            "outlets_in_sub": 8,
         },
     ]
     nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 3.5e7, "current": 2e7}]
+    # the units they print in, as derive chooses them (every amount ≥ 1000万元: 亿元)
+    plan = _printed_in(plan, ["target", "actual"])
+    nxt = _printed_in(nxt, ["target", "current"])
     plan = [judged("plan_results", r) for r in plan]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": plan, "next_targets": nxt})
     assert (
         "对照上期工作计划为上半年所定目标：对公存款较年初新增目标0.80亿元，实际1亿元，完成目标的125%，"
-        "完成率在城东支行8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际减少0.10亿元，未完成目标，"
-        "完成率在城东支行8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
+        "完成率在城东支行所辖8个网点中列第2位；对公存款较年初新增目标0.80亿元，实际减少0.10亿元，未完成目标，"
+        "完成率在城东支行所辖8个网点中列第8位；柜面业务差错率目标不高于每万笔0.60笔，实际每万笔0.70笔，未达标。"
     ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
     assert "| 对公存款较年初新增 | 不低于0.80亿元 | 减少0.10亿元 | 未完成 |" in text  # as the text words it: no minus sign
     assert "| 储蓄存款较年初新增 | 0.20亿元 | 不低于0.35亿元 |" in text
+    # an outlet of the sub-branch not ranked (opened in the period): the count says whom it counts
+    fewer = [judged("plan_results", {**r, "outlets_in_sub": 9}) for r in plan]
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": fewer, "next_targets": nxt})
+    assert "完成率在城东支行参与排名的8个网点中列第2位" in text and "完成率在城东支行所辖" not in text
     assert "上期计划目标完成情况" not in templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     # a new outlet: its targets are measured from its opening (开业以来), and it is not ranked
     ctx = _context()
