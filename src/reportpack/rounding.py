@@ -45,6 +45,14 @@ def printed_difference(values, reference, digits: int) -> np.ndarray:
     return (printed_units(values, digits) - printed_units(reference, digits)) / 10.0**digits
 
 
+def printed_change(values, reference, digits: int) -> np.ndarray:
+    """The change of ``values`` on ``reference`` (0.57 on 0.28: +1.0357) as a reader redoes it from the
+    two printed to ``digits`` decimals; NaN where the reference prints as 0 (no base to change on)."""
+    base = printed_units(reference, digits)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base != 0, printed_units(values, digits) / base - 1, np.nan)
+
+
 def printed_units(values, digits: int) -> np.ndarray:
     """Each value as printed to ``digits`` decimals, in units of the last printed digit (12.35 at 2
     digits → 1235.0), as floats holding whole numbers (NaN stays NaN): two figures print alike

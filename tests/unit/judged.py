@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reportpack.derive import plans
 from reportpack.derive import verdicts as derived_verdicts
 from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
-from reportpack.rounding import printed_difference
+from reportpack.rounding import printed_change, printed_difference
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 VERDICTS = owner_verdicts.load(TEMPLATES / "verdicts.yaml")
@@ -43,6 +44,10 @@ def outlet(record: dict, given: dict | None = None) -> dict:
     if "tier_5m_plus" not in given and "tier_5m_10m" in out:
         out["tier_5m_plus"] = out["tier_5m_10m"] + out["tier_10m_plus"]
     out.setdefault("months_without_last_year", 0)
+    previous = out.get("teller_error_rate_per_10k_previous")
+    if "teller_error_rise" not in given and previous is not None:
+        rise = printed_change([out["teller_error_rate_per_10k"]], [previous], 2)[0]
+        out["teller_error_rise"] = None if np.isnan(rise) else float(rise)
     if "peers" in out:  # every outlet of its sub-branch ranked, unless the test says otherwise
         out.setdefault("outlets_in_sub", out["peers"])
     return out

@@ -395,11 +395,13 @@ def test_a_broken_rule_file_stops_the_run_before_any_extraction(tmp_path, capsys
     shutil.copytree(ROOT / "templates", home / "templates")
     (home / "expectations").symlink_to(ROOT / "expectations")
     rules = home / "templates" / "commentary.yaml"
-    rules.write_text(rules.read_text("utf-8").replace("category: 成效", "category: 成绩", 1), "utf-8")
+    text = rules.read_text("utf-8")
+    rules.write_text(text.replace("category: 成效", "category: 成绩", 1), "utf-8")
+    line = text[: text.index("category: 成效")].count("\n") + 1  # the line of the wrong field
     monkeypatch.setenv("REPORTPACK_HOME", str(home))
     code = main(["pack", "--output", str(tmp_path / "out"), "--url", "sqlite:////nonexistent/never-opened.sqlite"])
     err = capsys.readouterr().err
-    assert code == 2 and "commentary.yaml: rule corporate_growth_first (line 27): category: Input should be '成效'" in err
+    assert code == 2 and f"commentary.yaml: rule corporate_growth_first (line {line}): category: Input should be '成效'" in err
     assert not list((tmp_path / "out").glob(".runs/*/data"))  # nothing was extracted
 
 

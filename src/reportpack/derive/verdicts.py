@@ -14,6 +14,9 @@ figures compared, the decimals they print with, the tolerance) and is one of fou
 - ``count``: ``zero`` / ``one`` / ``several`` — 均/逐笔 only over several items.
 - ``position``: a rank among ``reference`` ranked units: ``only`` (nothing to rank against),
   ``first``, ``last``, ``middle``, or ``unranked`` (a missing rank: the unit is not among those ranked).
+- ``standing``: the same rank by its part of the field: ``top_quarter`` (rank ≤ n/4), ``upper_half``
+  (≤ n/2), ``middle`` (the middle rank of an odd n), ``lower_half`` (> ⌈n/2⌉), ``bottom_quarter``
+  (> 3n/4, when four or more are ranked), ``only`` or ``unranked``.
 
 A verdict whose figures are missing is missing (``None``): the template says what it does then.
 """
@@ -74,6 +77,20 @@ def position(rank, ranked) -> pd.Series:
     return pd.Series(out, index=getattr(rank, "index", None), dtype=object)
 
 
+def standing(rank, ranked) -> pd.Series:
+    """Per row: where ``rank`` stands among ``ranked`` (the module's docstring)."""
+    r, n = np.asarray(rank, dtype="float64"), np.asarray(ranked, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        out = np.select(
+            [r <= n / 4, r <= n / 2, (n >= 4) & (r > n * 0.75), r > np.ceil(n / 2)],
+            ["top_quarter", "upper_half", "bottom_quarter", "lower_half"],
+            "middle",
+        ).astype(object)
+    out[~np.isfinite(r)] = "unranked"
+    out[np.isfinite(n) & (n <= 1) & np.isfinite(r)] = "only"
+    return pd.Series(out, index=getattr(rank, "index", None), dtype=object)
+
+
 def verdict(frame: pd.DataFrame, spec: Verdict) -> pd.Series:
     """The verdict ``spec`` for every row of ``frame`` (which holds its columns)."""
     reference = frame[spec.reference] if isinstance(spec.reference, str) else spec.reference
@@ -81,14 +98,21 @@ def verdict(frame: pd.DataFrame, spec: Verdict) -> pd.Series:
         return count(frame[spec.value])
     if spec.kind == "position":
         return position(frame[spec.value], reference)
+    if spec.kind == "standing":
+        return standing(frame[spec.value], reference)
     return compare(frame[spec.value], reference, spec.digits, spec.tolerance, OUTCOMES[spec.kind], spec.margin)
 
 
-def with_verdicts(derived: dict[str, pd.DataFrame], spec: VerdictFile, path: Path) -> dict[str, pd.DataFrame]:
-    """``derived`` with each table's verdicts as columns of their own. A verdict naming a figure its
-    table does not have, or named like one it has, stops the run naming the file and the verdict."""
+def with_verdicts(
+    derived: dict[str, pd.DataFrame], spec: VerdictFile, path: Path, tables: set[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """``derived`` with each table's verdicts (of ``tables``, else all) as columns of their own. A
+    verdict naming a figure its table does not have, or named like one it has, stops the run naming
+    the file and the verdict."""
     out = dict(derived)
     for v in spec.verdicts:
+        if tables is not None and v.table not in tables:
+            continue
         table = out[v.table]
         missing = [c for c in (v.value, v.reference) if isinstance(c, str) and c not in table.columns]
         if missing or v.id in table.columns:

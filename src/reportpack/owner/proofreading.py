@@ -39,6 +39,8 @@ class Proofreading(OwnerModel):
     handful: Annotated[int, Field(ge=2)] = 5  # percentage_over_few: a rate of fewer cases is worded as counts
     # unit_counts_differ: words that say which outlets a count counts, looked for just before or after it
     count_qualifiers: list[Annotated[str, Field(min_length=1)]] = []
+    # unit_counts_differ: words just before a count that make it a count of the sub-branch's outlets
+    count_scopes: list[Annotated[str, Field(min_length=1)]] = []
     glossary: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]] = {}  # 不用的写法 → 统一的写法
     # the review comment a warning puts in the document, on the sentence (cell, chart caption) it is about
     comments: dict[RuleId, Annotated[str, Field(min_length=1)]] = {}

@@ -16,13 +16,16 @@ from reportpack.owner.files import OwnerModel, owner_rule
 
 Text = Annotated[str, Field(min_length=1)]
 Number = Annotated[float, Field(strict=False, allow_inf_nan=False)]
-Kind = Literal["compare", "trend", "count", "position"]
+Kind = Literal["compare", "trend", "count", "position", "standing"]
 # the values each kind gives (a missing figure gives none: the template says what it does then)
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "compare": ("above", "equal", "below"),
     "trend": ("rising", "flat", "falling"),
     "count": ("zero", "one", "several"),
     "position": ("only", "first", "middle", "last", "unranked"),
+    # where a rank stands among n ranked: 前四分之一 (rank ≤ n/4), 前半 (≤ n/2), the middle rank of an
+    # odd n, 后半 (> ⌈n/2⌉), 后四分之一 (> 3n/4, of four and more)
+    "standing": ("only", "top_quarter", "upper_half", "middle", "lower_half", "bottom_quarter", "unranked"),
 }
 # the derived tables a verdict may be computed on, and the name a template reads them by
 TABLES: dict[str, str] = {
@@ -55,14 +58,14 @@ class Verdict(OwnerModel):
 
     @model_validator(mode="after")
     def _complete(self) -> Verdict:
-        if self.kind in ("compare", "trend", "position") and self.reference is None:
+        if self.kind in ("compare", "trend", "position", "standing") and self.reference is None:
             raise owner_rule(f"kind {self.kind!r} needs a 'reference'", f"{self.kind} 类判断须写明参照 reference")
-        if self.kind == "position" and not isinstance(self.reference, str):
+        if self.kind in ("position", "standing") and not isinstance(self.reference, str):
             raise owner_rule(
-                "kind 'position': 'reference' names the column of how many are ranked",
-                "position 类判断的 reference 应为参与排名单位数的字段名",
+                f"kind {self.kind!r}: 'reference' names the column of how many are ranked",
+                f"{self.kind} 类判断的 reference 应为参与排名单位数的字段名",
             )
-        if self.kind in ("count", "position") and (self.tolerance or self.margin):
+        if self.kind in ("count", "position", "standing") and (self.tolerance or self.margin):
             raise owner_rule(f"kind {self.kind!r} takes no 'tolerance'", f"{self.kind} 类判断不设容差")
         return self
 

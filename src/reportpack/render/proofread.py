@@ -218,12 +218,16 @@ OUTLETS_COUNTED = re.compile(r"(\d+)个网点")
 
 def unit_counts_differ(pieces, spec):
     """ "所辖6个网点" and "所辖5个网点" (ranked) in one document — a compilation above all: where the
-    counts of outlets differ, each must say which outlets it counts (``count_qualifiers``:
-    "参与排名的5个网点", "6月末，所辖6个网点", "所辖7个网点（含期内撤并的…）")."""
+    counts of a sub-branch's outlets (``count_scopes`` just before: 所辖, 支行) differ, each must say
+    which outlets it counts (``count_qualifiers``: "参与排名的5个网点", "6月末，所辖6个网点",
+    "所辖7个网点（含期内撤并的…）"). Other counts of outlets ("有1个网点的数据…") are not the unit's."""
     bare: dict[int, str] = {}
     for sentence in _sentences(pieces):
         for m in OUTLETS_COUNTED.finditer(sentence):
-            around = sentence[max(0, m.start() - 8) : m.start()] + "|" + sentence[m.end() : m.end() + 3]
+            before = sentence[max(0, m.start() - 8) : m.start()]
+            if not any(scope in before for scope in spec.count_scopes):
+                continue
+            around = before + "|" + sentence[m.end() : m.end() + 3]
             if not any(q in around for q in spec.count_qualifiers):
                 bare.setdefault(int(m.group(1)), sentence)
     if len(bare) > 1:

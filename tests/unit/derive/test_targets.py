@@ -12,6 +12,7 @@ from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
 from reportpack.publish import targets as publish_targets
 from reportpack.warehouse.schema import metadata
+from tests.unit.judged import judged
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
@@ -36,7 +37,7 @@ def _outlet(**over):
         target_corporate_growth=None,  # no annual plan: the peer formula
         target_savings_growth=None,
     )
-    return {**base, **over}
+    return judged("outlets", {**base, **over})  # with its verdicts, which a target rule may read
 
 
 def _targets(outlet, base=H1):

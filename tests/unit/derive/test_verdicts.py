@@ -69,6 +69,28 @@ def test_a_missing_figure_gives_no_verdict():
     assert list(verdicts.count(pd.Series([0, 1, 2, np.nan]))) == ["zero", "one", "several", None]
 
 
+def test_standing_among_the_ranked_by_quarters_and_halves():
+    # eight ranked: 1–2 top quarter, 3–4 upper half, 5–6 lower half, 7–8 bottom quarter
+    eight = verdicts.standing(pd.Series(range(1, 9)), pd.Series([8] * 8))
+    assert list(eight) == ["top_quarter"] * 2 + ["upper_half"] * 2 + ["lower_half"] * 2 + ["bottom_quarter"] * 2
+    # five: 3 is the middle rank, 4 and 5 (> 3.75) the bottom quarter
+    assert list(verdicts.standing(pd.Series([1, 2, 3, 4, 5]), pd.Series([5] * 5))) == [
+        "top_quarter",
+        "upper_half",
+        "middle",
+        "bottom_quarter",
+        "bottom_quarter",
+    ]
+    # three: no quarter at the bottom (fewer than four); two; one alone; a missing rank
+    assert list(verdicts.standing(pd.Series([1, 2, 3]), pd.Series([3] * 3))) == ["upper_half", "middle", "lower_half"]
+    assert list(verdicts.standing(pd.Series([1, 2, None, 1]), pd.Series([2, 2, 2, 1]))) == [
+        "upper_half",
+        "lower_half",
+        "unranked",
+        "only",
+    ]
+
+
 def test_position_among_the_ranked():
     rank = pd.Series([1, 3, 2, np.nan, 1, 1])
     ranked = pd.Series([3, 3, 3, 3, 1, 2])
@@ -106,6 +128,10 @@ def test_every_verdict_of_the_file_holds_on_its_case_and_not_on_its_near_miss(sp
     if spec.kind == "position":
         frame = pd.DataFrame({spec.value: [1, 2, 3, 1], spec.reference: [3, 3, 3, 1]})
         assert list(one(frame, spec)) == ["first", "middle", "last", "only"]
+        return
+    if spec.kind == "standing":
+        frame = pd.DataFrame({spec.value: [2, 3, 5, 6, 7], spec.reference: [8, 8, 8, 8, 8]})
+        assert list(one(frame, spec)) == ["top_quarter", "upper_half", "lower_half", "lower_half", "bottom_quarter"]
         return
     above, equal, below = owner_verdicts.OUTCOMES[spec.kind]
     reference, edge, past = _at_threshold(spec)

@@ -174,7 +174,7 @@ def _context(
         **BASE,
         "sub": sub_branch({**SUB, **(sub or {})}, list(outlets)),
         "outlets": list(outlets),
-        "budget": list(budget),
+        "budget": judged("budget", pd.DataFrame(list(budget))) if budget else [],
         "t": tellers[0],
         "colleagues": tellers,
         "next_targets": list(next_targets),
@@ -235,10 +235,11 @@ CASES = {
         {"m": {"errors_found": 3, "errors_corrected": 3}},
         {"m": {"errors_found": 3, "errors_corrected": 3}, "o": {"teller_error_rate_per_10k": 0.61}},  # the rate up a fifth
     ),
-    "manager_authorisations_heavy": (M, {"m": {"authorisations_reviewed": 6000}}, {"m": {"authorisations_reviewed": 5999}}),
-    "manager_authorisations_light": (M, {"m": {"authorisations_reviewed": 2400}}, {"m": {"authorisations_reviewed": 2401}}),
-    "manager_inspections_dense": (M, {"m": {"inspections_done": 132}}, {"m": {"inspections_done": 131}}),
-    "manager_inspections_sparse": (M, {"m": {"inspections_done": 108}}, {"m": {"inspections_done": 109}}),
+    # 月均 as printed (whole numbers): 999.5 prints 1000, 999.4 prints 999
+    "manager_authorisations_heavy": (M, {"m": {"authorisations_reviewed": 5997}}, {"m": {"authorisations_reviewed": 5996}}),
+    "manager_authorisations_light": (M, {"m": {"authorisations_reviewed": 2402}}, {"m": {"authorisations_reviewed": 2403}}),
+    "manager_inspections_dense": (M, {"m": {"inspections_done": 129}}, {"m": {"inspections_done": 128}}),
+    "manager_inspections_sparse": (M, {"m": {"inspections_done": 110}}, {"m": {"inspections_done": 111}}),
     "manager_major_errors": (M, {"m": {"major_errors": 1}}, {"m": {"major_errors": 0}}),
     "manager_reply_accuracy": (M, {"m": {"reply_accuracy": 0.94}}, {"m": {"reply_accuracy": 0.95}}),
     "manager_next_errors": (M, {"m": {"errors_corrected": 4}}, {"m": {"errors_corrected": 5}}),
@@ -259,7 +260,7 @@ CASES = {
         {"o": {"teller_error_rate_per_10k": 0.5}},
     ),
     "manager_next_style_moved": (M, {"m": {"moved": True}}, {"m": {"moved": False}}),
-    "manager_next_style_busy": (M, {"m": {"authorisations_reviewed": 6000}}, {"m": {"authorisations_reviewed": 5999}}),
+    "manager_next_style_busy": (M, {"m": {"authorisations_reviewed": 5997}}, {"m": {"authorisations_reviewed": 5996}}),
     "lobby_safeguard_competition": (L, {"lobby": {"referrals": 59}}, {"lobby": {"referrals": 60}}),
     "lobby_safeguard_share": (L, {"lobby": {"referrals": 60}}, {"lobby": {"referrals": 59}}),
     "lobby_safeguard_security_first": (L, {"lobby": {"six_s_weakest": "安全"}}, {"lobby": {"six_s_weakest": "清扫"}}),
@@ -374,8 +375,10 @@ HEADING_CASES = [
       "savings_avg_increase": -1.0}, "有所增长，仍需加力", "有所增长，尚需努力"),
     # falling
     ({"corporate_growth": -1.0, "savings_growth": 0.0}, "有待提升", "有待加强"),
-    # a new outlet (not ranked), on time: steady at best
-    ({"ranked": False, "completion_corporate_growth": TP, "completion_savings_growth": TP}, "稳中有进", "稳步增长"),
+    # a new outlet (not ranked: derive gives it no rank), on time: steady at best
+    ({"ranked": False, "corporate_growth_rank": None, "savings_growth_rank": None, "corporate_avg_increase_rank": None,
+      "savings_avg_increase_rank": None, "completion_corporate_growth": TP, "completion_savings_growth": TP},
+     "稳中有进", "稳步增长"),
 ]  # fmt: skip
 HEADINGS = {r.id for r in RULES.rules if r.category == H}
 
@@ -437,9 +440,10 @@ def test_findings_are_ordered_capped_and_one_per_topic():
     }
     found = commentary.evaluate(RULES, S, _context(**loud))
     problems = [f.rule for f in found["问题"]]
-    # fell (5) beats bottom quarter (10) and lower half (22) on the corporate_growth topic; cap 4
-    assert problems == ["corporate_deposits_fell", "corporate_plan_behind", "teller_errors_up", "savings_growth_lower_half"]
-    assert "corporate_growth_bottom_quarter" not in problems
+    # fell (5) beats bottom quarter (10) and lower half (22) on the corporate_growth topic; a plan
+    # "仅完成…" is not said of deposits that fell (the fall says it); cap 4
+    assert problems == ["corporate_deposits_fell", "teller_errors_up", "savings_growth_lower_half", "complaints_above_median"]
+    assert "corporate_growth_bottom_quarter" not in problems and "corporate_plan_behind" not in problems
     texts = [f.text for items in found.values() for f in items]
     assert len(texts) == len(set(texts))
     fell = found["问题"][0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jinja2 import nodes
 
-from reportpack.render import templating
+from reportpack.render import commentary, templating
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCUMENTS = ROOT / "templates" / "documents"
@@ -33,8 +33,13 @@ def _path(template: str) -> Path:
 
 def decisions(template: str) -> list[str]:
     """Each comparison of figures and each sum or scaling in ``template``: "line N: …"."""
+    return decisions_in(_path(template).read_text("utf-8"))
+
+
+def decisions_in(source: str) -> list[str]:
+    """Each comparison of figures and each sum or scaling in the Jinja ``source``: "line N: …"."""
     env = templating.environment(ROOT / "templates")
-    tree = env.parse(_path(template).read_text("utf-8"))
+    tree = env.parse(source)
     found = []
     for node in tree.find_all(nodes.Compare):
         operands = [node.expr, *(op.expr for op in node.ops)]
@@ -58,6 +63,22 @@ def decisions(template: str) -> list[str]:
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_a_template_compares_no_figures(template):
     assert decisions(template) == [], f"{template}: decide in derive (templates/verdicts.yaml), choose words here"
+
+
+RULES = commentary.load(ROOT / "templates" / "commentary.yaml", ROOT / "templates")
+
+
+@pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.id)
+def test_a_commentary_rule_compares_no_figures(rule):
+    """The rules of commentary.yaml choose sentences by verdicts too: "授权业务量大，月均审核授权1000笔"
+    is chosen by the 月均 as printed (authorisations_vs_1000), not by 999.6 ≥ 1000 being false."""
+    found = decisions_in("{% if " + (rule.when or "true") + " %}{% endif %}\n" + rule.text)
+    assert found == [], f"rule {rule.id}: decide in derive (templates/verdicts.yaml), choose sentences here"
+
+
+def test_the_rule_check_finds_a_threshold_on_a_raw_figure():
+    assert decisions_in("{% if m.authorisations_per_month >= 1000 %}{% endif %}") == ["line 1: compares gteq"]
+    assert decisions_in('{{ "逐件" if sub.assets_written_off > 1 else "" }}') == ["line 1: compares gt"]
 
 
 def test_every_kind_is_read():
