@@ -20,10 +20,11 @@ name the warehouse knows (units, staff) ``〇`` — so "解放路分理处上半
   ``share_common_data`` — data sentences: the sentence prints a figure, or is a sentence a rule drafted
   from figures it read (``findings.json``: a finding with figures), or a sentence its template writes
   only under a condition on the data (``chosen_by_data``) — and ``share_common_stock``: the
-  rest, less ``share_common_structure`` (lead-ins "…汇报如下。", the closing formula, "我叫…"):
-  sentences with no data behind them (no figure printed, no rule condition read, not written under
-  a template condition on the data, no owner input: owner text is the unit's own and is not
-  common); ``stock_sentences`` lists them.
+  rest, less ``share_common_structure`` (lead-ins "…汇报如下。", the closing formula, "我叫…") and
+  ``share_common_owner`` (the owner's text, ``findings.json`` category 负责人 — an entry for every
+  document of a kind is common by the owner's choice): sentences with no data behind them (no figure
+  printed, no rule condition read, not written under a template condition on the data, not the
+  owner's); ``stock_sentences`` lists them.
   A frame common to half the documents is fine when it states a fact of each unit with its figures;
   stock sentences are what a signer strikes out.
 
@@ -39,6 +40,7 @@ from pathlib import Path
 
 from docx import Document
 
+from reportpack.owner.inputs import OWNER
 from reportpack.owner.verdicts import TABLES
 
 SENTENCE_END = re.compile(r"(?<=[。；！？])")
@@ -73,19 +75,23 @@ def measure(pack_dir: Path, names: list[str], chosen: dict[str, list[re.Pattern]
     findings = json.loads(findings_file.read_text("utf-8")) if findings_file.exists() else {}
     by_kind: dict[str, list[list[tuple[str, bool]]]] = {}
     drafted: dict[str, set[str]] = {}  # per kind: the masked sentences rules drafted from figures they read
+    owned: dict[str, set[str]] = {}  # per kind: the masked sentences of the owner's input
     for entry in manifest["files"]:
         if entry["path"].endswith(".docx") and entry["kind"] not in ("compilation", "changes"):
             by_kind.setdefault(entry["kind"], []).append(sentences(pack_dir / entry["path"], pattern))
             from_data = drafted.setdefault(entry["kind"], set())
+            from_owner = owned.setdefault(entry["kind"], set())
             for finding in findings.get(entry["path"], []):
-                if finding.get("figures"):
+                if finding.get("category") == OWNER:
+                    from_owner.update(_bare(m) for m in _masked(finding["text"], pattern))
+                elif finding.get("figures"):
                     from_data.update(_bare(m) for m in _masked(finding["text"], pattern))
     report = {}
     for kind, docs in sorted(by_kind.items()):
         report[kind] = _shares([[s for s, _ in doc] for doc in docs])
         prose = [[s for s, is_prose in doc if is_prose] for doc in docs]
         report[kind]["prose"] = _shares(prose)
-        report[kind]["variety"] = _variety(prose, drafted.get(kind, set()), (chosen or {}).get(kind, []))
+        report[kind]["variety"] = _variety(prose, drafted.get(kind, set()), (chosen or {}).get(kind, []), owned.get(kind, set()))
     return report
 
 
@@ -175,20 +181,22 @@ def _masked(text: str, names: re.Pattern) -> list[str]:
 STRUCTURE_SENTENCE = re.compile(r".*(如下[。：]|：)|.*请批评指正[。！]|我叫〇，是〇的一名\w+。")
 
 
-def _variety(docs: list[list[str]], drafted: set[str], chosen: list[re.Pattern] = ()) -> dict:
+def _variety(docs: list[list[str]], drafted: set[str], chosen: list[re.Pattern] = (), owned: set[str] = frozenset()) -> dict:
     """Of a document's body sentences, the share whose frame is in at least half of the kind's
     documents, and of those the data sentences (a figure printed, drafted by a rule from figures, or
     written by the template only under a condition on the data: ``chosen``), the structure that
-    asserts nothing, and the rest: stock."""
+    asserts nothing, the owner's text (``owned``), and the rest: stock."""
     spread = Counter(s for doc in docs for s in set(doc))
     common = {s for s, n in spread.items() if n * 2 >= len(docs)} if len(docs) > 1 else set()
     data = {s for s in common if "#" in _bare(s) or _bare(s) in drafted or any(p.search(_bare(s)) for p in chosen)}
     structure = {s for s in common - data if STRUCTURE_SENTENCE.fullmatch(s)}
-    stock = common - data - structure
+    owner = {s for s in common - data - structure if _bare(s) in owned}
+    stock = common - data - structure - owner
     return {
         "share_common": _mean(docs, common),
         "share_common_data": _mean(docs, data),
         "share_common_structure": _mean(docs, structure),
+        "share_common_owner": _mean(docs, owner),
         "share_common_stock": _mean(docs, stock),
         "stock_sentences": sorted(stock, key=lambda s: (-spread[s], s)),
     }
@@ -220,7 +228,7 @@ def table(report: dict[str, dict]) -> str:
         f"{'':<32}{'all paragraphs':^46}{'prose (no headings, captions, 落款)':^40}{'prose in ≥ half the documents':^36}",
         f"{'kind':<26}{'docs':>6}"
         + f"{'sent/doc':>10}{'in every doc':>14}{'share in every':>16}{'share repeated':>16}" * 2
-        + f"{'all':>9}{'data':>9}{'struct':>9}{'stock':>9}",
+        + f"{'all':>9}{'data':>9}{'struct':>9}{'owner':>9}{'stock':>9}",
     ]
     for kind, r in report.items():
         v = r["variety"]
@@ -232,7 +240,14 @@ def table(report: dict[str, dict]) -> str:
                 for x in (r, r["prose"])
             )
             + "".join(
-                f"{v[k]:>9.1%}" for k in ("share_common", "share_common_data", "share_common_structure", "share_common_stock")
+                f"{v[k]:>9.1%}"
+                for k in (
+                    "share_common",
+                    "share_common_data",
+                    "share_common_structure",
+                    "share_common_owner",
+                    "share_common_stock",
+                )
             )
         )
     return "\n".join(rows)

@@ -347,7 +347,9 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
             if not found
             else f"发现柜员业务差错{count(found)}笔，已全部整改"
             if fixed == found
-            else f"发现柜员业务差错{count(found)}笔，已整改{count(fixed)}笔，整改率{pct(fixed / found)}",
+            # fewer than five: counted, no 整改率 (verdicts.yaml errors_found_vs_handful)
+            else f"发现柜员业务差错{count(found)}笔，已整改{count(fixed)}笔"
+            + (f"，整改率{pct(fixed / found)}" if found >= 5 else ""),
             f"坚持每月组织案防会议，共{count(len(held))}次" if len(held) >= len(months) else f"组织案防会议{count(len(held))}次",
         ]
         if len(replied):
@@ -358,7 +360,13 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
             else:
                 expected.append(
                     f"回复运营风险事件{count(len(replied))}笔，"
-                    + ("回复全部准确" if accurate == len(replied) else f"回复准确率{pct(accurate / len(replied))}")
+                    + (
+                        "回复全部准确"
+                        if accurate == len(replied)
+                        else f"其中{count(accurate)}笔回复准确"  # fewer than five: counted (replies_vs_handful)
+                        if len(replied) < 5
+                        else f"回复准确率{pct(accurate / len(replied))}"
+                    )
                 )
         else:
             expected.append("期内无需回复的运营风险事件")

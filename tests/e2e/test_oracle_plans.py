@@ -66,7 +66,8 @@ def test_lobby_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
             f"{o.name}大堂累计营业{count(months.opening_hours.sum())}小时，"
             f"服务规范检查平均得分{fixed(months.service_score.mean())}分（最高{fixed(months.service_score.max())}分），"
             f"受理客户投诉{count(n)}件，其中有效投诉{count(valid)}件"
-            + (f"，首问解决{count(first)}件，首问解决率{pct(first / n)}" if n else "")
+            + (f"，首问解决{count(first)}件" if n else "")
+            + (f"，首问解决率{pct(first / n)}" if n >= 5 else "")  # fewer than five: counted only (complaints_vs_handful)
             + f"；大堂人员成功推荐业务{count(months.referrals.sum())}笔"
         )
         assert sentence in text, (doc.name, sentence)
@@ -131,6 +132,8 @@ def test_accounting_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
         rectified = (
             "已全部整改"
             if fixed_ >= found
+            else f"已整改{count(fixed_)}个"
+            if found < 5  # fewer than five: counted, no rate (findings_vs_handful)
             else f"已整改{count(fixed_)}个，整改率{pct(fixed_ / found)}"
             + against(fixed_ / found, branch_rectified, pct(branch_rectified))
         )
@@ -224,8 +227,9 @@ def test_the_confidentiality_plan_quotes_the_warehouse_figures(airflow_pack, raw
     found, fixed_ = int(inspections.risks_found.sum()), int(inspections.risks_fixed.sum())
     (doc,) = pack_dir.glob("confidentiality_plans/*.docx")
     expected = (
-        f"全行开展保密检查{count(len(inspections))}次，发现泄密隐患{count(found)}处，已整改{count(fixed_)}处，"
-        f"整改率{pct(fixed_ / found)}；在岗员工{count(len(in_post))}人中{count(len(pledged))}人签订保密承诺书，"
+        f"全行开展保密检查{count(len(inspections))}次，发现泄密隐患{count(found)}处，已整改{count(fixed_)}处"
+        + (f"，整改率{pct(fixed_ / found)}" if found >= 5 else "")  # risks_found_vs_handful
+        + f"；在岗员工{count(len(in_post))}人中{count(len(pledged))}人签订保密承诺书，"
         f"签订率{pct(len(pledged) / len(in_post))}；{count(len(trained))}人参加保密培训，"
         f"覆盖率{pct(len(trained) / len(in_post))}；"
         + (f"发生失泄密事件{count(len(incidents))}起。" if len(incidents) else "未发生失泄密事件。")

@@ -89,6 +89,24 @@ def test_variety_splits_the_frames_half_the_documents_share_into_data_and_stock(
     assert variety["share_common_stock"] == round((1 / 5 + 1 / 4 + 0 + 0) / 4, 3)
 
 
+def test_the_owners_text_is_told_from_stock(tmp_path):
+    """A sentence the owner wrote for every document of a kind is common by the owner's choice:
+    findings.json records it (category 负责人) and the measure counts it as the owner's, not stock."""
+    pack = _pack(
+        tmp_path,
+        {
+            "a": ("plan", ["用亲情温暖人。团结和谐。"]),
+            "b": ("plan", ["用亲情温暖人。团结和谐。"]),
+        },
+    )
+    owner = {"rule": "owner:inputs.yaml entry 1", "category": "负责人", "text": "用亲情温暖人。", "figures": {}}
+    findings = {"a.docx": [owner], "b.docx": [owner]}
+    (pack / "findings.json").write_text(json.dumps(findings, ensure_ascii=False), "utf-8")
+    variety = measure(pack, [])["plan"]["variety"]
+    assert variety["stock_sentences"] == ["团结和谐。"]
+    assert variety["share_common_owner"] == 0.5 and variety["share_common_stock"] == 0.5
+
+
 def test_a_sentence_written_under_a_condition_or_printing_a_value_is_told_from_a_standing_one():
     """The template side of the split: a sentence its template writes only under a condition on the
     data, or that prints a value of the unit's records, is data though it prints no number; literal

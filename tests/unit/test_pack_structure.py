@@ -166,6 +166,15 @@ def test_owner_input_lands_in_the_named_document_only(built):
     assert not any("春天行动" in t for t in _texts(Document(str(target / other))))
     (bank,) = _docx(manifest, "confidentiality_plan")
     assert any(t.endswith("年内开展一次保密知识竞赛。") for t in _texts(Document(str(target / bank))))
+    # findings.json shows it as the owner's, with the file and entry it came from, in that document only
+    import json
+
+    findings = json.loads((target / "findings.json").read_text("utf-8"))
+    owned = {rel: [f for f in items if f["category"] == "负责人"] for rel, items in findings.items()}
+    assert [f["text"] for f in owned[mine]] == ["承办“春天行动”营销竞赛，新增代发单位两家。"]
+    assert owned[mine][0]["rule"] == "owner:城东支行.yaml entry 1" and owned[mine][0]["topic"] == "work_done"
+    assert [f["text"] for f in owned[bank]] == ["年内开展一次保密知识竞赛。"]
+    assert not owned[other]
 
 
 def test_manifest_records_source_and_every_file_with_its_hash(built):

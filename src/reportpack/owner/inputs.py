@@ -158,7 +158,24 @@ def _clean(text: str) -> str:
 def for_document(entries: list[Entry], kind: str, key: str, slots: tuple[str, ...]) -> dict[str, list[str]]:
     """``owner`` for one document: every slot of its kind, in file order , in the order of the files and entries."""
     owner: dict[str, list[str]] = {slot: [] for slot in slots}
-    for e in entries:
-        if e.document == kind and e.unit in (None, key):
-            owner[e.section].extend(e.texts)
+    for e in used_by(entries, kind, key):
+        owner[e.section].extend(e.texts)
     return owner
+
+
+def used_by(entries: list[Entry], kind: str, key: str) -> list[Entry]:
+    """The entries one document prints (its kind's for every unit, and its unit's own)."""
+    return [e for e in entries if e.document == kind and e.unit in (None, key)]
+
+
+OWNER = "负责人"  # the category of owner text in findings.json
+
+
+def as_findings(entries: list[Entry]) -> list[dict]:
+    """Each sentence of ``entries`` as findings.json records it: owner text, with the file and
+    entry it came from, beside the sentences rules drafted from figures."""
+    return [
+        {"rule": f"owner:{e.source}", "category": OWNER, "topic": e.section, "priority": 0, "text": text, "figures": {}}
+        for e in entries
+        for text in e.texts
+    ]

@@ -524,6 +524,7 @@ def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict
     text = templating.render(job.templates_dir, part.template, context)
     rel = subject.path(part.folder)
     findings[rel] = [f.as_json() for items in found.values() for f in items]
+    findings[rel] += inputs.as_findings(inputs.used_by(job.owner_entries, part.kind, subject.key))
     findings[rel] += verdicts_read(job.templates_dir, part.template, context)
     path = names.inside(job.pack_dir, rel)
     written = write_document(path, text, part.template, subject.name, job.definition, job.style)

@@ -410,11 +410,15 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
             }
         ),
     )
-    # Operations managers: errors found = the tellers' errors of the month at their outlet.
+    # Operations managers find most of the tellers' errors of the month at their outlet in their
+    # checks (监督检查发现问题); the rest come to light in the back office's 事后监督, so the
+    # accounting plan's 检查发现问题 is not its 业务差错 under another name. Drawn from a stream of
+    # its own (spawned: the batch's other draws stay as they were).
+    by_manager = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]).random(len(er)) < 0.85
     found = np.zeros((len(months), n), dtype=int)
     fixed = np.zeros((len(months), n), dtype=int)
-    np.add.at(found, (er, error_outlet), 1)
-    np.add.at(fixed, (er, error_outlet), corrected.astype(int))
+    np.add.at(found, (er[by_manager], error_outlet[by_manager]), 1)
+    np.add.at(fixed, (er[by_manager], error_outlet[by_manager]), corrected[by_manager].astype(int))
     mgr_spells = [s for s in spells if s[2] == "operations_manager"]
     month_start = pd.to_datetime(pd.Series(months) + "-01").dt.date.to_numpy()
     out = []
