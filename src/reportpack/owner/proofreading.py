@@ -25,6 +25,7 @@ RULE_IDS = (
     "unit_counts_differ",
     "target_text_and_table_differ",
     "mixed_units_in_column",
+    "mixed_units_in_sentence",
     "bar_axis_not_from_zero",
 )
 RuleId = Literal[RULE_IDS]  # type: ignore[valid-type]

@@ -293,6 +293,18 @@ def mixed_units_in_column(pieces, spec):
             yield " | ".join(cells[key]), f"亿元 and 万元 in table {key[0] + 1}, column {key[1] + 1}", ("cell", key[0], 0, key[1])
 
 
+SIDE_BY_SIDE = re.compile(r"[（(][^（）()]*?\d(亿元|万元)[）)]|\d(亿元|万元)(?=、)|(?<=、)\d+(?:\.\d+)?(亿元|万元)")
+
+
+def mixed_units_in_sentence(pieces, spec):
+    """Amounts set side by side in one sentence — in parentheses, or listed with 、 — in 亿元 and
+    万元 ("居首（0.79亿元），…列末位（225.35万元）"): the reader compares them and must not convert."""
+    for sentence in _sentences(pieces):
+        units = {"".join(found) for found in SIDE_BY_SIDE.findall(sentence)}
+        if len(units) > 1:
+            yield sentence, "亿元 and 万元 side by side in one sentence"
+
+
 def bar_axis_not_from_zero(pieces, spec):
     for n, p in enumerate(c for c in pieces if c.kind == "chart"):
         if not p.bar_from_zero:
@@ -310,6 +322,7 @@ RULES = {
     "unit_counts_differ": unit_counts_differ,
     "target_text_and_table_differ": target_text_and_table_differ,
     "mixed_units_in_column": mixed_units_in_column,
+    "mixed_units_in_sentence": mixed_units_in_sentence,
     "bar_axis_not_from_zero": bar_axis_not_from_zero,
 }
 
