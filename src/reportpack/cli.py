@@ -251,7 +251,8 @@ def cmd_proofread(args) -> int:
     if not (target / "manifest.json").exists():
         raise InputError(f"{target}: not a pack (no manifest.json); give a pack folder or a period such as 2023H1")
     spec = proofreading.load(s.templates_dir / "proofreading.yaml")
-    files = [f["path"] for f in read_manifest(target)["files"] if f["path"].endswith(".docx") and f["kind"] != "compilation"]
+    # every document, the compilations too (read as a whole: a count of outlets differing between their parts)
+    files = [f["path"] for f in read_manifest(target)["files"] if f["path"].endswith(".docx")]
     counts = {"error": 0, "warning": 0}
     for rel in files:
         for issue in proofread.check(target / rel, spec):

@@ -46,3 +46,5 @@ def _both_halves(url, outlets, seed, make_settings, capsys):
         assert {n["rule"] for n in noted} <= WARNINGS, noted  # what is published is only what may be
         capsys.readouterr()
         assert main(["proofread", str(published)]) == 0, capsys.readouterr().err
+        # the CLI reads every document, the compilations as a whole too, as the pipeline did
+        assert f"proofread {len(documents)} documents" in capsys.readouterr().out
