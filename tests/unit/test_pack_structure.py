@@ -416,3 +416,85 @@ def test_completion_rates_are_in_a_plausible_range(built):
     # two amounts per outlet with last period's targets (a rate's target is met or not: no 完成率)
     assert len(last_period) > 30 and len(annual) > 20
     assert max(last_period) <= 200 and max(annual) <= 150, (sorted(last_period)[-5:], sorted(annual)[-5:])
+
+
+def _one_of_each_kind(manifest) -> dict[str, str]:
+    """One Word document of each kind of the pack, the compilation and the 变更说明 included."""
+    out: dict[str, str] = {}
+    for f in manifest["files"]:
+        if f["path"].endswith(".docx"):
+            out.setdefault(f["kind"], f["path"])
+    return out
+
+
+def test_every_part_word_reads_is_schema_valid(built):
+    """Issue #32: Word and WPS read a part by its schema, where the order of child elements is part of
+    the contract. A validator we did not write (openxml-audit, the Office 2016 schemas) reads every
+    part of one document of each kind, a compilation and the changes report."""
+    from openxml_audit import FileFormat, OpenXmlValidator
+
+    target, manifest, _ = built
+    documents = _one_of_each_kind(manifest)
+    assert {"compilation", "changes", "outlet_half_year_summary", "teller_plan"} <= set(documents)
+    validator = OpenXmlValidator(FileFormat.OFFICE_2016)
+    found = {
+        kind: [f"{e.part_uri} {e.path}: {e.description}" for e in validator.validate(str(target / rel)).errors]
+        for kind, rel in documents.items()
+    }
+    assert found == {kind: [] for kind in documents}
+
+
+def test_an_element_out_of_its_place_is_found(built, tmp_path):
+    """The check can fail: the Normal style's character spacing moved after w:lang (where it was
+    before #32) is found by the validator and by our own order check (render/schema_order.py), which
+    also reads every part our fast writer made."""
+    import zipfile
+
+    from lxml import etree
+    from openxml_audit import FileFormat, OpenXmlValidator
+
+    from reportpack.render import schema_order
+
+    target, manifest, _ = built
+    for kind, rel in _one_of_each_kind(manifest).items():  # every part we wrote keeps the schema's order
+        with zipfile.ZipFile(target / rel) as z:
+            for name in z.namelist():
+                if name.endswith(".xml") and name.startswith("word/"):
+                    assert schema_order.misplaced(etree.fromstring(z.read(name))) == [], (kind, name)
+    source = target / _one_of_each_kind(manifest)["accounting_plan"]
+    with zipfile.ZipFile(source) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    styles = etree.fromstring(parts["word/styles.xml"])
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    normal = next(s for s in styles.iter(f"{w}style") if s.get(f"{w}styleId") == "Normal")
+    rpr = normal.find(f"{w}rPr")
+    rpr.append(rpr.find(f"{w}spacing"))  # after w:lang
+    assert schema_order.misplaced(styles) == ["w:rPr: w:spacing after w:lang"]
+    moved = tmp_path / "moved.docx"
+    with zipfile.ZipFile(moved, "w") as z:
+        for name, data in parts.items():
+            z.writestr(
+                name,
+                etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+                if name == "word/styles.xml"
+                else data,
+            )
+    errors = OpenXmlValidator(FileFormat.OFFICE_2016).validate(str(moved)).errors
+    assert [(e.part_uri, e.description) for e in errors] == [("/word/styles.xml", "Unexpected element 'spacing' found")]
+
+
+def test_a_second_reader_finds_the_text_we_read(built):
+    """Issue #32: the text of each kind as mammoth reads it (another docx reader than python-docx and
+    our proofreader's) is the text our reader finds, paragraph for paragraph and cell for cell — so a
+    paragraph only our own reader sees cannot pass."""
+    import mammoth
+
+    from reportpack.render import proofread
+
+    target, manifest, _ = built
+    for kind, rel in _one_of_each_kind(manifest).items():
+        with open(target / rel, "rb") as f:
+            theirs = [p.strip() for p in mammoth.extract_raw_text(f).value.split("\n\n") if p.strip()]
+        ours = [p.text.strip() for p in proofread.read_back(target / rel) if p.text.strip()]
+        assert theirs == ours, kind
+        assert len(ours) >= 4, kind  # a v1 变更说明 is four paragraphs

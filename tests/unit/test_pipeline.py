@@ -533,6 +533,11 @@ def test_a_monthly_pack_briefs_each_sub_branch_and_sets_no_targets(warehouse, ma
     assert _stored_targets(warehouse, "2023-07") == []  # a brief sets no targets for next month
     text = _text(v1 / briefs[0])
     assert "城东支行2023年6月经营简报" in text.replace("\n", "") and "截至6月末" in text
+    # schema-valid for Word (issue #32: a validator we did not write, the Office 2016 schemas)
+    from openxml_audit import FileFormat, OpenXmlValidator
+
+    validator = OpenXmlValidator(FileFormat.OFFICE_2016)
+    assert {b: [e.description for e in validator.validate(str(v1 / b)).errors] for b in briefs} == {b: [] for b in briefs}
     page = (v1 / "index.html").read_text("utf-8")
     assert "2023年6月月度经营简报报告包" in page and "下期目标" not in page
     from reportpack.publish import approval

@@ -27,6 +27,7 @@ from reportpack.owner import proofreading as owner_proofreading
 from reportpack.render.document import Block, mark
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_T, _W_TAB, _W_R = f"{_W}t", f"{_W}tab", f"{_W}r"
 CHART_PART = re.compile(r"word/charts/chart\d+\.xml")
 CHART_VALUE = re.compile(rb"<c:v>(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)</c:v>")
 AXIS_MIN = re.compile(rb"<c:valAx>.*?<c:scaling>.*?<c:min val=\"([^\"]+)\"", re.S)
@@ -96,7 +97,13 @@ def read_back(docx: Path | bytes) -> list[Piece]:
 
 
 def _text(paragraph) -> str:
-    return "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
+    """The paragraph's text as a reader meets it: its runs' text, a tab where the 目录 has one
+    between an entry and its page number (mammoth reads the same: tests/unit/test_pack_structure.py)."""
+    return "".join(
+        t.text or "" if t.tag == _W_T else "\t"
+        for t in paragraph.iter(_W_T, _W_TAB)
+        if t.tag == _W_T or t.getparent().tag == _W_R  # a tab character, not a tab stop of w:pPr/w:tabs
+    )
 
 
 def _style(paragraph) -> str:

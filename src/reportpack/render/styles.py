@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
 from reportpack.errors import OwnerFileError
+from reportpack.render import schema_order
 from reportpack.render.deterministic import normalise_zip
 
 # Font names as they exist on a bank's Windows machine; LibreOffice maps them on Linux through
@@ -146,8 +147,7 @@ REQUIRED_STYLES = (*STYLES, "Table Grid")
 def _set_fonts(rpr, font: str) -> None:
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
+        rfonts = schema_order.insert(rpr, OxmlElement("w:rFonts"))
     for attr in list(rfonts.attrib):
         if attr.endswith("Theme"):
             del rfonts.attrib[attr]
@@ -158,8 +158,7 @@ def _set_fonts(rpr, font: str) -> None:
 def _set_lang(rpr) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        lang = schema_order.insert(rpr, OxmlElement("w:lang"))
     # Chinese text is zh-CN; Latin text (digits, %, .) en-US, as Word writes it on a Chinese system.
     # With zh-CN there too, LibreOffice breaks lines inside numbers ("530./68万元", "9/0%"): 23 places
     # in one sample compilation, none with en-US.
@@ -189,9 +188,8 @@ def _apply(doc, name: str, spec: StyleSpec) -> None:
     _set_lang(rpr)
     if name == "Normal":
         # −0.25 pt character spacing: 28 characters of 3号 fit the 156 mm line (GB/T 9704 grid).
-        spacing = OxmlElement("w:spacing")
+        spacing = schema_order.insert(rpr, OxmlElement("w:spacing"))  # before w:lang, as the schema has it
         spacing.set(qn("w:val"), "-5")
-        rpr.append(spacing)
     pf = style.paragraph_format
     pf.alignment = spec.align
     pf.space_before = Twips(spec.space_before_twips)
@@ -235,7 +233,7 @@ def _doc_defaults(doc) -> None:
         theme_lang.set(qn("w:eastAsia"), "zh-CN")
         theme_lang.set(qn("w:val"), "zh-CN")
     # Separate odd and even footers: page numbers sit on the outside edge (GB/T 9704).
-    settings.append(OxmlElement("w:evenAndOddHeaders"))
+    schema_order.insert(settings, OxmlElement("w:evenAndOddHeaders"))
 
 
 def _page(doc) -> None:
@@ -249,8 +247,7 @@ def _page(doc) -> None:
     section.footer_distance = Mm(23)
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is None:
-        grid = OxmlElement("w:docGrid")
-        section._sectPr.append(grid)
+        grid = schema_order.insert(section._sectPr, OxmlElement("w:docGrid"))
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(LINE_TWIPS))
     _page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)

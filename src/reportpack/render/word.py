@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Twips
 
-from reportpack.render import charts, toc
+from reportpack.render import charts, schema_order, toc
 from reportpack.render.arrange import REVIEWER, FrontMatterEnd, Para, Table, arrange
 from reportpack.render.deterministic import FIXED_TIME, normalise_zip
 from reportpack.render.document import Block
@@ -114,9 +114,9 @@ class _Writer:
                 self.paragraph(cell.paragraphs[0], para)
         for r, row in enumerate(table.rows):
             tr_pr = row._tr.get_or_add_trPr()
-            tr_pr.append(OxmlElement("w:cantSplit"))
+            schema_order.insert(tr_pr, OxmlElement("w:cantSplit"))
             if r == 0:
-                tr_pr.append(OxmlElement("w:tblHeader"))
+                schema_order.insert(tr_pr, OxmlElement("w:tblHeader"))
 
     def end_front_matter(self) -> None:
         body_sect = self.doc.sections[-1]._sectPr
