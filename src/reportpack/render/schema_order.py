@@ -58,6 +58,7 @@ SEQUENCES = {
         "w:eastAsianLayout",
         "w:specVanish",
         "w:oMath",
+        "w:rPrChange",
     ),
     "w:pPr": (
         "w:pStyle",

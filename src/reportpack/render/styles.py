@@ -282,7 +282,6 @@ def _page_number(footer, align) -> None:
 
 
 # pPr children that come after w:outlineLvl (the schema fixes the order; Word refuses others)
-_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 NESTED_LEVELS = (1, 2, 3, 4)
 
 
@@ -292,9 +291,8 @@ def outline(element, level: int) -> None:
     old = ppr.find(qn("w:outlineLvl"))
     if old is not None:
         ppr.remove(old)
-    lvl = OxmlElement("w:outlineLvl")
+    lvl = schema_order.insert(ppr, OxmlElement("w:outlineLvl"))
     lvl.set(qn("w:val"), str(level))
-    ppr.insert_element_before(lvl, *_AFTER_OUTLINE)
 
 
 def nest_for_compilation(doc) -> None:
@@ -326,22 +324,8 @@ def front_matter_section(sect_pr):
 def numbered_from_one(sect_pr) -> None:
     """The section's pages numbered from 1 (the body after a compilation's front matter)."""
     if sect_pr.find(qn("w:pgNumType")) is None:
-        start = OxmlElement("w:pgNumType")
+        start = schema_order.insert(sect_pr, OxmlElement("w:pgNumType"))
         start.set(qn("w:start"), "1")
-        sect_pr.insert_element_before(
-            start,
-            "w:cols",
-            "w:formProt",
-            "w:vAlign",
-            "w:noEndnote",
-            "w:titlePg",
-            "w:textDirection",
-            "w:bidi",
-            "w:rtlGutter",
-            "w:docGrid",
-            "w:printerSettings",
-            "w:sectPrChange",
-        )
 
 
 class StyleBaseError(OwnerFileError):

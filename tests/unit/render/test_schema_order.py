@@ -21,22 +21,21 @@ def test_an_element_goes_before_the_first_sibling_the_schema_puts_after_it():
 
 
 def test_settings_take_even_and_odd_headers_before_what_follows_it():
-    settings = parse_xml(f'<w:settings {nsdecls("w")}><w:zoom/><w:defaultTabStop/><w:compat/><w:rsids/></w:settings>')
+    settings = parse_xml(f"<w:settings {nsdecls('w')}><w:zoom/><w:defaultTabStop/><w:compat/><w:rsids/></w:settings>")
     schema_order.insert(settings, OxmlElement("w:evenAndOddHeaders"))
     assert _tags(settings) == ["zoom", "defaultTabStop", "evenAndOddHeaders", "compat", "rsids"]
 
 
 def test_misplaced_names_parent_child_and_the_sibling_it_follows():
-    rpr = parse_xml(f'<w:rPr {nsdecls("w")}><w:rFonts/><w:lang/><w:spacing/></w:rPr>')
+    rpr = parse_xml(f"<w:rPr {nsdecls('w')}><w:rFonts/><w:lang/><w:spacing/></w:rPr>")
     assert schema_order.misplaced(rpr) == ["w:rPr: w:spacing after w:lang"]
-    nested = parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:jc/><w:spacing/><w:rPr><w:b/></w:rPr></w:pPr></w:p>')
+    nested = parse_xml(f"<w:p {nsdecls('w')}><w:pPr><w:jc/><w:spacing/><w:rPr><w:b/></w:rPr></w:pPr></w:p>")
     assert schema_order.misplaced(nested) == ["w:pPr: w:spacing after w:jc"]
 
 
 def test_header_and_footer_references_are_a_choice_in_any_order():
     sect = parse_xml(
-        f'<w:sectPr {nsdecls("w")}><w:headerReference/><w:footerReference/><w:headerReference/>'
-        "<w:pgSz/><w:pgMar/></w:sectPr>"
+        f"<w:sectPr {nsdecls('w')}><w:headerReference/><w:footerReference/><w:headerReference/><w:pgSz/><w:pgMar/></w:sectPr>"
     )
     assert schema_order.misplaced(sect) == []
     schema_order.insert(sect, OxmlElement("w:docGrid"))
@@ -45,6 +44,6 @@ def test_header_and_footer_references_are_a_choice_in_any_order():
 
 
 def test_an_element_the_sequences_do_not_know_is_refused():
-    rpr = parse_xml(f'<w:rPr {nsdecls("w")}/>')
+    rpr = parse_xml(f"<w:rPr {nsdecls('w')}/>")
     with pytest.raises(KeyError, match="jc"):
         schema_order.insert(rpr, OxmlElement("w:jc"))
