@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from reportpack.render import charts, layout, toc
+from reportpack.render import charts, layout, schema_order, toc
 from reportpack.render.arrange import (
     KEEP_TOGETHER_ROWS,
     REVIEWER,
@@ -333,19 +333,16 @@ class _Body:
         return found
 
     def _new_ppr(self, style, keep_next, page_break_before, space_before, right_indent, sect) -> str:
-        props = []
-        if style:
-            props.append(f'<w:pStyle w:val="{self.package.style(style)}"/>')
-        if keep_next:
-            props.append("<w:keepNext/>")
-        if page_break_before:
-            props.append("<w:pageBreakBefore/>")
-        if space_before is not None:
-            props.append(f'<w:spacing w:before="{space_before}"/>')
-        if right_indent is not None:
-            props.append(f'<w:ind w:right="{right_indent}"/>')
-        props.append(sect)
-        return f"<w:pPr>{''.join(props)}</w:pPr>" if any(props) else ""
+        props = [
+            ("w:pStyle", f'<w:pStyle w:val="{self.package.style(style)}"/>' if style else ""),
+            ("w:keepNext", "<w:keepNext/>" if keep_next else ""),
+            ("w:pageBreakBefore", "<w:pageBreakBefore/>" if page_break_before else ""),
+            ("w:spacing", f'<w:spacing w:before="{space_before}"/>' if space_before is not None else ""),
+            ("w:ind", f'<w:ind w:right="{right_indent}"/>' if right_indent is not None else ""),
+            ("w:sectPr", sect),
+        ]
+        inner = schema_order.in_order("w:pPr", props)  # cached per kind of paragraph: sorted a few dozen times
+        return f"<w:pPr>{inner}</w:pPr>" if inner else ""
 
     def _content(self, para: Para) -> str:
         if para.chart is not None and self.layout_only:

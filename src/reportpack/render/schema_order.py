@@ -5,9 +5,9 @@ Word and WPS read a part by its schema, where the order of child elements is par
 misplaced element is dropped, or the file "repaired". LibreOffice and python-docx are lenient and
 never notice, which is how the Normal style's character spacing came to follow ``w:lang`` (Word
 would lay out 27 characters a line, not GB/T 9704's 28) and ``w:evenAndOddHeaders`` the end of the
-settings. So every element we add to a part python-docx made goes in with ``insert``, and a test
-reads every part the fast writer makes with ``misplaced`` beside an independent validator
-(``tests/unit/render/test_schema_valid.py``).
+settings. So every element we add to a part python-docx made goes in with ``insert``, the fast
+writer joins the properties it writes with ``in_order``, and a test reads every part of the pack's
+documents with ``misplaced`` beside an independent validator (``tests/unit/test_pack_structure.py``).
 """
 
 from __future__ import annotations
@@ -331,6 +331,13 @@ def insert(parent: etree._Element, child: etree._Element) -> etree._Element:
             return child
     parent.append(child)
     return child
+
+
+def in_order(parent: str, children: list[tuple[str, str]]) -> str:
+    """The children of ``parent`` written as strings (the fast writer's: (tag, xml) pairs, an empty
+    xml for one it leaves out) joined in schema order."""
+    ranks = _RANKS[_qualified(parent)]
+    return "".join(xml for _, xml in sorted(children, key=lambda child: ranks[_qualified(child[0])]))
 
 
 def misplaced(root: etree._Element) -> list[str]:

@@ -47,3 +47,10 @@ def test_an_element_the_sequences_do_not_know_is_refused():
     rpr = parse_xml(f"<w:rPr {nsdecls('w')}/>")
     with pytest.raises(KeyError, match="jc"):
         schema_order.insert(rpr, OxmlElement("w:jc"))
+
+
+def test_the_fast_writer_joins_its_properties_in_schema_order():
+    written = schema_order.in_order(
+        "w:pPr", [("w:ind", "<w:ind/>"), ("w:pStyle", "<w:pStyle/>"), ("w:keepNext", ""), ("w:spacing", "<w:spacing/>")]
+    )
+    assert written == "<w:pStyle/><w:spacing/><w:ind/>"
