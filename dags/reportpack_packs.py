@@ -226,7 +226,9 @@ def publish_dag(definition: packdef.PackDefinition, validated: AssetAlias):
             from reportpack.airflow_support import validated_run, warehouse_url
 
             events = [e.extra or {} for evs in (triggering_asset_events or {}).values() for e in evs]
-            return validated_run(params.get("run_folder"), params.get("period"), events, warehouse_url(settings.load()))
+            return validated_run(
+                params.get("run_folder"), params.get("period"), events, warehouse_url(settings.load()), definition.name
+            )
 
         @task
         def derive(run: dict) -> dict:

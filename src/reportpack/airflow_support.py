@@ -149,12 +149,17 @@ def reloaded_period(cadence: str, extras: list[dict], today) -> str | None:
     return period.label if period.end < today else None
 
 
-def validated_run(folder: str | None, period: str | None, events: list[dict], warehouse: str) -> dict:
-    """The run reference (``pipeline.Run.ref``) of the validated run a publish-DAG run publishes:
-    ``folder``/``period`` given as parameters, else the newest asset event's. Raises ``ValueError``
-    naming what is missing or not a validated run."""
+def validated_run(folder: str | None, period: str | None, events: list[dict], warehouse: str, pack: str) -> dict:
+    """The run reference (``pipeline.Run.ref``) of the validated run a publish-DAG run of ``pack``
+    publishes: ``folder``/``period`` given as parameters, else the newest asset event's.
+
+    Nothing it is handed is trusted: the run folder's own record must say it was validated and
+    passed (warnings allowed), stopped in no phase, is of this ``period`` and this ``pack``, and its
+    extracted data must still be the data validated (their fingerprint). Raises ``ValueError``
+    naming what did not match."""
     from pathlib import Path
 
+    from reportpack.publish.pack import tree_sha256
     from reportpack.run import load_state
 
     if not folder:
@@ -165,4 +170,17 @@ def validated_run(folder: str | None, period: str | None, events: list[dict], wa
     state = load_state(Path(folder))
     if state is None or state.validation is None or not period:
         raise ValueError(f"{folder}: not a validated run of ReportPack (period {period!r}); run the checks DAG first")
+    refused = f"{folder}: not published"
+    if state.validation.status == "failed":
+        first = state.validation.critical[0] if state.validation.critical else "a critical expectation failed"
+        raise ValueError(f"{refused}: its data failed validation ({len(state.validation.critical)} critical: {first})")
+    if state.failed is not None:
+        raise ValueError(f"{refused}: the run stopped in its {state.failed.phase} phase ({state.failed.message})")
+    if state.period != period:
+        raise ValueError(f"{refused}: it is a run of period {state.period or '(none recorded)'}, not of {period}")
+    if state.pack != pack:
+        raise ValueError(f"{refused}: it is a run of pack {state.pack}, not of {pack}")
+    data = Path(folder) / "data"
+    if state.data_files_sha256 is None or not data.is_dir() or tree_sha256(data) != state.data_files_sha256:
+        raise ValueError(f"{refused}: its extracted data are not the data it validated (their fingerprint differs)")
     return {"folder": str(folder), "period": period, "as_of": state.as_of, "warehouse": redact(warehouse)}

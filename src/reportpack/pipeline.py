@@ -160,6 +160,7 @@ def start(
             run_id=run_id,
             started_at=now(),
             pack=definition.name,
+            period=period.label,
             inputs=[p.relative_to(given).as_posix() for p in received],
             as_of=period.end.isoformat() if period.provisional else None,
         ),
@@ -222,7 +223,7 @@ def extract(settings: Settings, run: Run) -> dict[str, int]:
     with connect(run.warehouse_url) as conn:
         frames = extract_frames(conn, run.period, settings.templates_dir / "sql")
     rows = save_frames(frames, run.data)
-    run.update(rows=rows, data_sha256=pack.frames_sha256(frames))
+    run.update(rows=rows, data_sha256=pack.frames_sha256(frames), data_files_sha256=pack.tree_sha256(run.data))
     log.info("extracted %s from %s", rows, redact(run.warehouse_url))
     return rows
 

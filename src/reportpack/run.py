@@ -83,10 +83,12 @@ class RunState(_Strict):
     run_id: str
     started_at: str
     pack: str  # the pack definition's name (templates/packs/<pack>.yaml)
+    period: str | None = None  # the period's label (2023H1); a run recorded before it was kept has none
     as_of: str | None = None  # a provisional run: the period's data cut at this month end (Period.until)
     inputs: list[str]  # owner files received, relative to inputs/<period>/
     rows: dict[str, int] | None = None  # extract: rows per table
     data_sha256: str | None = None  # extract: hash of the extracted data
+    data_files_sha256: str | None = None  # extract: hash of the files it saved (publish checks they are unchanged)
     validation: ValidationState | None = None  # validate
     documents: dict[str, str] | None = None  # render: path in the pack → kind
     seconds: dict[str, float] = {}  # each phase's duration (render split into render and assemble)

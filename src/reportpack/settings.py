@@ -47,12 +47,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     home = Path(env.get("REPORTPACK_HOME") or _DEFAULT_HOME).resolve()
     url = env.get("REPORTPACK_WAREHOUSE_URL") or f"sqlite:///{sample_warehouse_path(home)}"
-    try:
-        make_url(url)  # fail here, naming the variable, rather than deep inside a task
-    except ArgumentError:
-        raise InputError(
-            f"REPORTPACK_WAREHOUSE_URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///path or postgresql+psycopg://…)"
-        ) from None
+    check_url(url, "REPORTPACK_WAREHOUSE_URL")  # fail here, naming the variable, rather than deep inside a task
     output = Path(env.get("REPORTPACK_OUTPUT_DIR") or "output")
     if not output.is_absolute():
         output = Path.cwd() / output
@@ -86,6 +81,35 @@ def airflow_env(settings: Settings, env: dict[str, str] | None = None) -> dict[s
 
 
 _SECRET_QUERY = ("password", "passwd", "secret", "token", "key")
+
+
+def check_url(url: str, setting: str) -> None:
+    """``url`` as a warehouse URL, else an ``InputError`` naming ``setting`` and what is wrong, the
+    URL shown with its password masked even where it does not parse."""
+    shown = _masked_unparsed(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"{setting} {shown!r} is not a SQLAlchemy URL (e.g. sqlite:///path or postgresql+psycopg://…)") from None
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise InputError(f"{setting} {shown!r}: its port is not a number") from None
+    if parsed.host and "@" in parsed.host:  # the rest of a password that holds a bare @
+        raise InputError(
+            f"{setting} {shown!r}: the password holds a character a URL reserves; percent-encode it "
+            "(@ as %40, : as %3A, / as %2F, # as %23)"
+        )
+
+
+def _masked_unparsed(url: str) -> str:
+    """``url`` with whatever stands between the user's ':' and the last '@' masked: what a password
+    would be, whether or not the URL parses (a missing ':' after the scheme, a bare '@' in it)."""
+    if "@" not in url:
+        return url
+    head, _, host = url.rpartition("@")
+    scheme, sep, user = head.rpartition("//")
+    if ":" not in user:
+        return url
+    return f"{scheme}{sep}{user.split(':', 1)[0]}:***@{host}"
 
 
 def redact(url: str) -> str:

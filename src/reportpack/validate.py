@@ -36,6 +36,7 @@ from reportpack import gx_sql
 from reportpack.errors import DataFailedValidation, OwnerFileError
 from reportpack.periods import Period, bank_today
 from reportpack.run import QualityWarning
+from reportpack.textdata import UNPRINTABLE
 
 log = logging.getLogger(__name__)
 # GX logs its internals at INFO — about 1,600 lines a run ("_get_default_value called with key
@@ -397,10 +398,7 @@ def _as_written(result: dict) -> dict:
     return result
 
 
-# What a Word document (XML 1.0) cannot hold — C0 controls but tab, newline and carriage return;
-# U+FFFE, U+FFFF — and the noncharacters U+FDD0…U+FDEF, which ReportPack's text form uses for itself
-# (reportpack.textdata). NUL is left out: neither PostgreSQL text nor an SQL literal can hold it.
-UNPRINTABLE = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef\ufffe\uffff]"
+# What a Word document cannot hold (reportpack.textdata.UNPRINTABLE), found by the source rules.
 # ``{test:column}`` in a source rule's query: a test SQL dialects write differently. SQLite keeps
 # any value in any column, so it needs the tests; PostgreSQL's column types refuse an impossible date
 # or a boolean that is not one when the row is written, so there the test is FALSE. SQLite's REGEXP

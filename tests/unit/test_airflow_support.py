@@ -48,22 +48,47 @@ def test_a_warehouse_reload_rebuilds_the_period_it_completes():
         reloaded_period("half", [{"tables": ["daily_balance"]}], today)
 
 
-def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asset_event(tmp_path):
-    from reportpack.airflow_support import validated_run
-    from reportpack.run import RunState, ValidationLayer, ValidationState, write_state
+def _validated(folder, *, status="passed", period="2023-06", pack="monthly_brief", failed=None, data=True, **extra):
+    """A run folder as the checks DAG leaves it: its state, and its extracted data with their fingerprint."""
+    import pandas as pd
 
-    folder = tmp_path / "2023-06-manual"
-    folder.mkdir()
-    write_state(folder, RunState(run_id="r", started_at="t", pack="monthly_brief", inputs=[]))
-    with pytest.raises(ValueError, match="not a validated run"):  # extracted, perhaps, but never validated
-        validated_run(str(folder), "2023-06", [], "sqlite:///w")
-    layer = ValidationLayer(status="passed", expectations={}, warnings=[], critical=[], quarantine=None)
+    from reportpack.extract import save_frames
+    from reportpack.publish.pack import tree_sha256
+    from reportpack.run import Failure, RunState, ValidationLayer, ValidationState, write_state
+
+    folder.mkdir(exist_ok=True)
+    frames = {"outlets": pd.DataFrame({"unit_id": ["O1", "O2"], "name": ["解放路", "滨河路"]})}
+    if data:
+        save_frames(frames, folder / "data")
+    critical = ["outlet_balances: balance is null (3 rows)"] if status == "failed" else []
+    layer = ValidationLayer(status=status, expectations={}, warnings=[], critical=critical, quarantine=None)
     write_state(
         folder,
         RunState(
-            run_id="r", started_at="t", pack="monthly_brief", inputs=[], validation=ValidationState.of({"extracted": layer})
+            run_id="r",
+            started_at="t",
+            pack=pack,
+            period=period,
+            inputs=[],
+            validation=ValidationState.of({"extracted": layer}),
+            data_files_sha256=tree_sha256(folder / "data") if data else "0" * 64,
+            failed=Failure(phase="render", exit_code=4, message="boom") if failed else None,
+            **extra,
         ),
     )
+    return folder
+
+
+def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asset_event(tmp_path):
+    from reportpack.airflow_support import validated_run
+    from reportpack.run import RunState, write_state
+
+    folder = tmp_path / "2023-06-manual"
+    folder.mkdir()
+    write_state(folder, RunState(run_id="r", started_at="t", pack="monthly_brief", period="2023-06", inputs=[]))
+    with pytest.raises(ValueError, match="not a validated run"):  # extracted, perhaps, but never validated
+        validated_run(str(folder), "2023-06", [], "sqlite:///w", "monthly_brief")
+    _validated(folder)
     url = "postgresql+psycopg://reporter:S3cr3t-pw@db.example/warehouse"
     ref = {
         "folder": str(folder),
@@ -71,15 +96,47 @@ def test_the_publish_dag_takes_the_validated_run_from_its_parameters_or_the_asse
         "as_of": None,
         "warehouse": "postgresql+psycopg://reporter:***@db.example/warehouse",
     }
-    assert validated_run(str(folder), "2023-06", [], url) == ref  # no password: it becomes an XCom
+    assert validated_run(str(folder), "2023-06", [], url, "monthly_brief") == ref  # no password: it becomes an XCom
     events = [{"run_folder": "/elsewhere", "period": "2023-05"}, {"run_folder": str(folder), "period": "2023-06"}]
-    assert validated_run(None, None, events, url) == ref  # the newest event
+    assert validated_run(None, None, events, url, "monthly_brief") == ref  # the newest event
     with pytest.raises(ValueError, match="no validated run to publish"):
-        validated_run(None, None, [], "sqlite:///w")
+        validated_run(None, None, [], "sqlite:///w", "monthly_brief")
     # a provisional run: its as-of date travels with it (Run.from_ref cuts the period again)
-    state = json.loads((folder / "run.json").read_text("utf-8")) | {"as_of": "2023-09-30"}
-    (folder / "run.json").write_text(json.dumps(state), "utf-8")
-    assert validated_run(str(folder), "2023H2", [], url)["as_of"] == "2023-09-30"
+    _validated(folder, period="2023H2", as_of="2023-09-30")
+    assert validated_run(str(folder), "2023H2", [], url, "monthly_brief")["as_of"] == "2023-09-30"
+
+
+@pytest.mark.parametrize(
+    ("made", "asked", "says"),
+    [
+        # issue #33: a run that failed a critical rule was published as latest
+        ({"status": "failed"}, {}, r"failed validation \(1 critical: outlet_balances: balance is null"),
+        ({"failed": True}, {}, "stopped in its render phase"),
+        # a 2023H1 run published as 2023H2: June's figures printed as 截至12月末
+        ({"period": "2023H1"}, {"period": "2023H2"}, "a run of period 2023H1, not of 2023H2"),
+        ({"period": None}, {}, r"a run of period \(none recorded\), not of 2023-06"),
+        ({"pack": "half_year"}, {}, "a run of pack half_year, not of monthly_brief"),
+        ({"data": False}, {}, "not the data it validated"),
+    ],
+)
+def test_publish_refuses_a_run_that_is_not_validated_and_passed_for_this_period_and_pack(tmp_path, made, asked, says):
+    from reportpack.airflow_support import validated_run
+
+    folder = _validated(tmp_path / "run", **made)
+    with pytest.raises(ValueError, match=says):
+        validated_run(str(folder), asked.get("period", "2023-06"), [], "sqlite:///w", "monthly_brief")
+
+
+def test_publish_refuses_data_changed_after_validation(tmp_path):
+    import pandas as pd
+
+    from reportpack.airflow_support import validated_run
+    from reportpack.extract import save_frames
+
+    folder = _validated(tmp_path / "run")
+    save_frames({"outlets": pd.DataFrame({"unit_id": ["O1", "O2"], "name": ["解放路", "滨河路（改）"]})}, folder / "data")
+    with pytest.raises(ValueError, match="not the data it validated"):
+        validated_run(str(folder), "2023-06", [], "sqlite:///w", "monthly_brief")
 
 
 def test_workers_come_from_the_environment_default_one_per_core_and_a_bad_value_is_named():
@@ -97,8 +154,6 @@ def test_workers_come_from_the_environment_default_one_per_core_and_a_bad_value_
 
 
 def test_a_run_reference_holds_no_password_and_a_task_on_another_warehouse_is_refused(tmp_path):
-    import json
-
     from reportpack.errors import InputError
     from reportpack.periods import Period
     from reportpack.run import Run

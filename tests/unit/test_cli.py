@@ -131,6 +131,24 @@ def test_an_unreachable_warehouse_is_3_and_hides_the_password(home, capsys):
 
 
 @pytest.mark.slow  # renders documents
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        # issue #33: each printed the password, or the rest of it as a host, or was called a bug
+        ("postgresql+psycopg//reporter:S3cr3t-pw@127.0.0.1:5432/w", "is not a SQLAlchemy URL"),
+        ("postgresql+psycopg://reporter:S3c@r3t-pw@127.0.0.1:5432/w", "percent-encode it (@ as %40"),
+        ("postgresql+psycopg://reporter:S3cr3t-pw@127.0.0.1:five/w", "its port is not a number"),
+    ],
+)
+def test_a_warehouse_url_that_does_not_parse_is_2_names_the_setting_and_masks_the_password(home, capsys, monkeypatch, url, says):
+    monkeypatch.setenv("REPORTPACK_WAREHOUSE_URL", url)
+    code, _, err = _run(capsys, "pack", "--period", "2023H1")
+    assert code == ExitCode.INPUT_WRONG, err
+    assert "REPORTPACK_WAREHOUSE_URL 'postgresql+psycopg" in err  # the setting named
+    assert says in err and "reporter:***@" in err
+    assert "S3cr3t" not in err and "r3t-pw" not in err and "Traceback" not in err
+
+
 def test_a_bug_is_4_with_the_traceback_kept_in_a_file(home, sample_url, capsys, monkeypatch):
     from reportpack import pipeline
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, RootModel, model_validator
+from pydantic import Field, RootModel, field_validator, model_validator
 
 from reportpack.errors import OwnerFileError
 from reportpack.owner import files as owner_files
 from reportpack.owner.files import OwnerModel, owner_rule
 from reportpack.owner.packdef import PackDefinition
+from reportpack.textdata import UNPRINTABLE_OR_NUL
 
 Text = Annotated[str, Field(min_length=1)]
 
@@ -90,6 +91,22 @@ class EntrySpec(OwnerModel):
     unit: Text | None = None  # a subject's key; none = every document of the kind
     section: Text  # one of the part's slots
     text: Text | Annotated[list[Text], Field(min_length=1)]  # a sentence, or a list of them
+
+    @field_validator("text")
+    @classmethod
+    def _printable(cls, text: str | list[str]) -> str | list[str]:
+        """Text a Word document can hold: a control character or noncharacter (``\\x01``, NUL,
+        U+FFFF from a YAML escape or an Excel cell) is refused naming where it is."""
+        for n, sentence in enumerate([text] if isinstance(text, str) else text, start=1):
+            if found := UNPRINTABLE_OR_NUL.search(sentence):
+                item = "" if isinstance(text, str) else f"sentence {n}, "
+                item_zh = "" if isinstance(text, str) else f"第{n}句"
+                code = f"U+{ord(found.group()):04X}"
+                raise owner_rule(
+                    f"{item}character {found.start() + 1} is {code}, a control character or noncharacter a Word document cannot hold",
+                    f"{item_zh}第{found.start() + 1}个字符是 {code}（控制字符或非字符），Word 文稿不能容纳，请删去",
+                )
+        return text
 
     @model_validator(mode="after")
     def _placeable(self, info) -> EntrySpec:

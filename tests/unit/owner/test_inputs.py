@@ -130,3 +130,22 @@ def test_a_bad_excel_row_is_named_by_its_row_number(tmp_path):
     (tmp_path / "notes.xlsx").write_text("not a workbook", "utf-8")
     with pytest.raises(inputs.OwnerInputError, match=r"notes\.xlsx: not a readable Excel workbook"):
         inputs.load(tmp_path, DEFINITION, KEYS)
+
+
+@pytest.mark.parametrize(
+    ("escaped", "code", "position"),
+    [("\\x01", "U+0001", 3), ("\\0", "U+0000", 3), ("\\uFFFF", "U+FFFF", 3), ("\\uFDD0", "U+FDD0", 3)],
+)
+def test_owner_text_a_word_document_cannot_hold_is_refused_naming_file_entry_and_position(tmp_path, escaped, code, position):
+    """Issue #33: a control character in owner text (a YAML escape) was accepted and published Word
+    files that do not open. It is refused like a bad warehouse name: file, entry, key and position."""
+    body = f'- document: lobby_plan\n  section: measures\n  text: "增设{escaped}爱心座椅。"\n'
+    with pytest.raises(inputs.OwnerInputError) as caught:
+        _load(tmp_path, body)
+    message = str(caught.value)
+    assert "notes.yaml" in message and "entry 1" in message and "text" in message
+    assert f"character {position} is {code}" in message and f"第{position}个字符是 {code}" in message
+    # in a list of sentences, which sentence; a tab or a line break is text, not refused
+    with pytest.raises(inputs.OwnerInputError, match=r"sentence 2, character 1 is U\+0007"):
+        _load(tmp_path, '- document: lobby_plan\n  section: measures\n  text: ["好。", "\\a坏。"]\n')
+    assert _load(tmp_path, '- document: lobby_plan\n  section: measures\n  text: "增设\\t爱心座椅。"\n')
