@@ -174,13 +174,18 @@ def _paths(tree) -> tuple[tuple[str, str], ...]:
     return tuple(seen)
 
 
+# what a rule's condition or text can raise on the figures of one document — a 0/0 included (a
+# division an owner wrote into a rule): named by its rule, never "a bug"
+RULE_ERRORS = (TemplateError, FigureError, TypeError, ValueError, KeyError, ArithmeticError)
+
+
 def holding(rules: RuleSet, kind: str, context: dict) -> list[Rule]:
     """The rules of document ``kind`` whose condition holds for ``context``, most urgent first
     (priority, then file order)."""
     mine, together = rules.of_kind(kind)
     try:
         values = [bool(value) for value in together(**context)]
-    except (TemplateError, FigureError, TypeError, ValueError, KeyError):
+    except RULE_ERRORS:
         values = [_holds(rules, rule, context) for _, rule in mine]  # one by one: the error names its rule
     hits = [(rule.priority, order, rule) for (order, rule), holds in zip(mine, values, strict=True) if holds]
     return [rule for _, _, rule in sorted(hits, key=lambda h: (h[0], h[1]))]
@@ -189,7 +194,7 @@ def holding(rules: RuleSet, kind: str, context: dict) -> list[Rule]:
 def _holds(rules: RuleSet, rule: Rule, context: dict) -> bool:
     try:
         return bool(rule.condition(**context))
-    except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
+    except RULE_ERRORS as exc:
         raise CommentaryError(f"{rules.path}: rule {rule.id}: condition {rule.when!r}: {exc}") from exc
 
 
@@ -204,7 +209,7 @@ def evaluate(rules: RuleSet, kind: str, context: dict) -> dict[str, list[Finding
         topics.add(rule.topic)
         try:
             text = rule.sentence.render(context).strip()
-        except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
+        except RULE_ERRORS as exc:
             raise CommentaryError(f"{rules.path}: rule {rule.id}: text: {exc}") from exc
         out[rule.category].append(Finding(rule.id, rule.category, rule.priority, text, _values(rule, context), rule.topic))
     return out

@@ -157,7 +157,7 @@ def render(templates_dir: Path, name: str, context: dict) -> str:
     token = _DEADLINE.set(time.monotonic() + RENDER_SECONDS)
     try:
         return template.render(context)
-    except (TemplateError, FigureError, TypeError, ValueError, KeyError) as exc:
+    except (TemplateError, FigureError, TypeError, ValueError, KeyError, ArithmeticError) as exc:  # 0/0 too
         line = _template_line(exc, template.filename)
         missing = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", str(exc))
         if missing:

@@ -534,6 +534,23 @@ def test_a_condition_on_a_figure_that_does_not_exist_fails_naming_the_rule(tmp_p
         commentary.evaluate(rules, "lobby_plan", _context())
 
 
+def test_a_division_by_zero_in_a_rule_names_the_rule(tmp_path):
+    """Issue #33: a 0/0 inside a rule's sentence (5,004 tellers at one outlet) crashed the pack as "a
+    bug" naming no rule. The shipped rules divide nothing (test_templates_decide_nothing); a rule an
+    owner writes with a division is named when it divides by zero, in its condition or its text."""
+    body = (
+        "rules:\n  - {id: per_head, documents: [lobby_plan], category: 措施, when: 'o.complaints > 0', "
+        "text: '人均{{ (o.complaints / 0)|pct }}'}\n"
+        "  - {id: ratio, documents: [lobby_plan], category: 措施, when: 'o.complaints / 0 > 1', text: t}\n"
+    )
+    rules = commentary.load(_write(tmp_path, body), TEMPLATES)
+    with pytest.raises(commentary.CommentaryError, match=r"rule ratio: condition 'o.complaints / 0 > 1': division by zero"):
+        commentary.evaluate(rules, "lobby_plan", _context())
+    only_text = commentary.load(_write(tmp_path, body.split("  - {id: ratio")[0]), TEMPLATES)
+    with pytest.raises(commentary.CommentaryError, match=r"rule per_head: text: division by zero"):
+        commentary.evaluate(only_text, "lobby_plan", _context())
+
+
 def test_of_several_conditions_the_one_that_fails_is_named(tmp_path):
     """The conditions of a kind are evaluated together; when that fails, the error still names the rule."""
     rules = "".join(
