@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from reportpack import __version__
 from reportpack import settings as settings_mod
-from reportpack.errors import EXIT_CODE_HELP, DataFailedValidation, ExitCode, InputError, ReportPackError
+from reportpack.errors import EXIT_CODE_HELP, DataFailedValidation, ExitCode, InputError, ReportPackError, environment_problem
 from reportpack.periods import BANK_TIMEZONE, Period
 
 log = logging.getLogger("reportpack")
@@ -562,18 +562,30 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, DataFailedValidation):
             print("nothing was published", file=sys.stderr)
         return int(exc.exit_code)
+    except OSError as exc:
+        problem = environment_problem(exc)  # a full or read-only disk is the machine's, not a bug
+        if problem is None:
+            return _bug(args)
+        print(f"reportpack {args.command}: {problem}", file=sys.stderr)
+        return int(problem.exit_code)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the children were stopped on the way out
         print(f"reportpack {args.command}: interrupted; nothing was published (run it again to start afresh)", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
-    except Exception as exc:  # noqa: BLE001 — the last resort: a bug, kept whole in a file for its report
-        saved = Path(tempfile.gettempdir()) / f"reportpack-error-{int(time.time())}.txt"
-        saved.write_text(traceback.format_exc(), "utf-8")
-        print(
-            f"reportpack {args.command}: internal error (a bug in ReportPack): {type(exc).__name__}: {exc}\n"
-            f"the traceback is in {saved}; please attach it to a bug report",
-            file=sys.stderr,
-        )
-        return int(ExitCode.INTERNAL_ERROR)
+    except Exception:  # noqa: BLE001 — the last resort: a bug, kept whole in a file for its report
+        return _bug(args)
+
+
+def _bug(args) -> int:
+    """The exception being handled, as a bug: its traceback kept in a file for the report."""
+    exc = sys.exc_info()[1]
+    saved = Path(tempfile.gettempdir()) / f"reportpack-error-{int(time.time())}.txt"
+    saved.write_text(traceback.format_exc(), "utf-8")
+    print(
+        f"reportpack {args.command}: internal error (a bug in ReportPack): {type(exc).__name__}: {exc}\n"
+        f"the traceback is in {saved}; please attach it to a bug report",
+        file=sys.stderr,
+    )
+    return int(ExitCode.INTERNAL_ERROR)
 
 
 if __name__ == "__main__":

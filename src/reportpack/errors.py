@@ -12,6 +12,7 @@ Chinese as well, since report owners are bank staff, not engineers.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class ExitCode(IntEnum):
     INPUT_WRONG = 2  # a command-line value, an owner-edited file or the configuration is wrong
     WAREHOUSE_UNREACHABLE = 3  # the warehouse did not answer: worth retrying later
     INTERNAL_ERROR = 4  # a bug in ReportPack: the traceback is kept in a file to report
+    ENVIRONMENT = 5  # the machine: a full or read-only disk, no permission, LibreOffice misbehaving
 
 
 EXIT_CODE_HELP = """exit codes:
@@ -32,7 +34,9 @@ EXIT_CODE_HELP = """exit codes:
      (an error-level rule of templates/proofreading.yaml); nothing was published
   2  your input is wrong: a command-line value, the configuration or a file a report owner edits
   3  the warehouse cannot be reached; nothing was changed, try again later
-  4  internal error (a bug in ReportPack); the traceback is saved to a file named in the message"""
+  4  internal error (a bug in ReportPack); the traceback is saved to a file named in the message
+  5  the machine failed it: a full or read-only disk, a folder it may not write, LibreOffice
+     misbehaving; the message names the path or the program — fix that and run again"""
 
 
 class ReportPackError(Exception):
@@ -91,6 +95,27 @@ class OwnerFileError(InputError):
 
     def __str__(self) -> str:
         return f"{super().__str__()}\n{self.chinese}"
+
+
+class EnvironmentProblem(ReportPackError):
+    """The machine, not the data, the input or ReportPack: a disk full or read-only, a folder it may
+    not write, a helper program (LibreOffice) that misbehaves."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+# what the operating system says when the disk or the folder, not ReportPack, is the problem
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def environment_problem(exc: OSError) -> EnvironmentProblem | None:
+    """``exc`` as an ``EnvironmentProblem`` naming the path, when it is the machine's; else ``None``."""
+    if exc.errno not in _ENVIRONMENT_ERRNOS:
+        return None
+    where = f": {exc.filename}" if exc.filename else ""
+    return EnvironmentProblem(
+        f"the machine refused: {exc.strerror}{where} (free space, or let this user write there, and run again)"
+    )
 
 
 class WarehouseUnreachable(ReportPackError):

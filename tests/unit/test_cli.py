@@ -3,6 +3,7 @@ wrong, never a raw traceback for a user's mistake."""
 
 from __future__ import annotations
 
+import errno
 import shutil
 from datetime import date
 from pathlib import Path
@@ -147,6 +148,39 @@ def test_a_warehouse_url_that_does_not_parse_is_2_names_the_setting_and_masks_th
     assert "REPORTPACK_WAREHOUSE_URL 'postgresql+psycopg" in err  # the setting named
     assert says in err and "reporter:***@" in err
     assert "S3cr3t" not in err and "r3t-pw" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/out/2023H1/v2.zip"), "No space left on device: /out/2023H1/v2.zip"),
+        (OSError(errno.EROFS, "Read-only file system", "/out/.runs"), "Read-only file system: /out/.runs"),
+        (PermissionError(errno.EACCES, "Permission denied", "/out/.locks"), "Permission denied: /out/.locks"),
+    ],
+)
+def test_a_full_or_read_only_disk_is_5_naming_the_path_not_a_bug(home, sample_url, capsys, monkeypatch, error, says):
+    """Issue #33: a full or read-only output folder was "internal error (a bug)", exit 4."""
+    from reportpack import pipeline
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(pipeline, "derive", refused)
+    code, _, err = _run(capsys, "pack", "--period", "2023H1", "--url", sample_url)
+    assert code == ExitCode.ENVIRONMENT == 5, err
+    assert f"the machine refused: {says}" in err and "a bug" not in err and "Traceback" not in err
+
+
+def test_an_os_error_that_is_not_the_machines_is_still_a_bug(home, sample_url, capsys, monkeypatch):
+    from reportpack import pipeline
+
+    def broken(*args, **kwargs):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/run/data/frames.parquet")
+
+    monkeypatch.setattr(pipeline, "derive", broken)
+    code, _, err = _run(capsys, "pack", "--period", "2023H1", "--url", sample_url)
+    assert code == ExitCode.INTERNAL_ERROR and "internal error (a bug in ReportPack): FileNotFoundError" in err
+    Path(err.split("the traceback is in ", 1)[1].split(";", 1)[0]).unlink()
 
 
 def test_a_bug_is_4_with_the_traceback_kept_in_a_file(home, sample_url, capsys, monkeypatch):

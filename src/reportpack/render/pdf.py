@@ -10,14 +10,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from reportpack.errors import InputError, ReportPackError
+from reportpack.errors import EnvironmentProblem, InputError
 
 
 class LibreOfficeMissing(InputError):
     """PDF renditions were asked for on a machine without LibreOffice."""
 
 
-class LibreOfficeFailed(ReportPackError):
+class LibreOfficeFailed(EnvironmentProblem):
     """LibreOffice did not convert documents, twice: its exit code and last words are in the message."""
 
 
