@@ -23,7 +23,7 @@ import pandas as pd
 
 from reportpack import __version__
 from reportpack.derive import figures, subjects
-from reportpack.errors import InputError, ReportPackError
+from reportpack.errors import InputError, ReportPackError, environment_problem
 from reportpack.extract import extract as extract_frames
 from reportpack.extract import load_frames, save_frames
 from reportpack.owner import inputs, packdef
@@ -78,11 +78,25 @@ def _phase(func):
                 _timed(run, **{func.__name__: time.perf_counter() - started})
             return out
         except ReportPackError as exc:
-            if (run.folder / STATE_FILE).exists():
-                run.update(failed=Failure(phase=func.__name__, exit_code=int(exc.exit_code), message=str(exc)))
+            _failed(run, func.__name__, exc)
             raise
+        except OSError as exc:  # a full or read-only disk: the machine's (exit 5, in Airflow's airflow-run too)
+            problem = environment_problem(exc)
+            if problem is None:
+                raise
+            _failed(run, func.__name__, problem)
+            raise problem from exc
 
     return wrapper
+
+
+def _failed(run: Run, phase: str, exc: ReportPackError) -> None:
+    """Record why the run stopped, where its state can still be written."""
+    try:
+        if (run.folder / STATE_FILE).exists():
+            run.update(failed=Failure(phase=phase, exit_code=int(exc.exit_code), message=str(exc)))
+    except OSError:  # the disk that failed the phase may refuse the record too: the error still says it
+        pass
 
 
 def _timed(run: Run, **seconds: float) -> None:

@@ -4,6 +4,7 @@ wrong, never a raw traceback for a user's mistake."""
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -222,3 +223,23 @@ def test_version(capsys):
 )
 def test_the_default_period_is_the_last_complete_half_year(today, period):
     assert default_period(today).label == period
+
+
+def test_a_phase_stopped_by_a_full_disk_records_it_for_airflow_run(home, sample_url, tmp_path, monkeypatch):
+    """The phase itself turns the machine's refusal into exit 5 and records it in the run's state,
+    so `reportpack airflow-run`, which reads the state of the run a task failed, says 5 too."""
+    from reportpack import pipeline, settings
+    from reportpack.errors import EnvironmentProblem
+    from reportpack.run import load_state
+
+    s = settings.load({**os.environ, "REPORTPACK_WAREHOUSE_URL": sample_url})
+    run = pipeline.start(s, "2023H1", "full-disk")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(run.data))
+
+    monkeypatch.setattr(pipeline, "save_frames", full)
+    with pytest.raises(EnvironmentProblem, match="No space left on device"):
+        pipeline.extract(s, run)
+    state = load_state(run.folder)
+    assert state.failed.phase == "extract" and state.failed.exit_code == ExitCode.ENVIRONMENT == 5
