@@ -4,6 +4,7 @@ documents are reopened with python-docx and their figures compared with an indep
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -513,3 +514,54 @@ def test_the_warehouse_password_is_nowhere_the_run_leaves_anything(airflow_pack,
     assert not leaked
     manifest = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
     assert manifest["source"]["url"].startswith("postgresql+psycopg://reportpack_e2e_") and ":***@" in manifest["source"]["url"]
+
+
+@pytest.mark.parametrize(
+    ("conf", "says"),
+    [
+        # issue #33: a 2023H1 run handed to the publish DAG as 2023H2 published June as 截至12月末
+        ({"period": "2023H2"}, "it is a run of period 2023H1, not of 2023H2"),
+        # a run that failed a critical rule was published as latest
+        ({"period": "2023H1", "failed": True}, "its data failed validation (1 critical:"),
+    ],
+    ids=["other period", "failed validation"],
+)
+def test_the_publish_dag_refuses_a_run_folder_that_is_not_validated_and_passed_for_its_period(
+    sample_url, tmp_path, make_settings, conf, says
+):
+    """Through Airflow, as the asset event or an operator's trigger hands a run folder to
+    ``reportpack_half_year_publish``: its ``receive`` task reads the folder's own record and refuses,
+    naming what did not match; nothing is published."""
+    from reportpack import pipeline
+    from reportpack.run import load_state, write_state
+
+    s = make_settings(sample_url)
+    run = pipeline.start(s, "2023H1", "handed")
+    pipeline.extract(s, run)
+    pipeline.validate(s, run)
+    if conf.get("failed"):  # as a run whose critical rule failed leaves its record
+        state = load_state(run.folder)
+        validation = state.validation.model_copy(
+            update={"status": "failed", "critical": ["daily_balance: one row per unit_id, biz_date"]}
+        )
+        write_state(run.folder, state.model_copy(update={"validation": validation}))
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    migrated = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"  # as the airflow_pack fixture leaves it
+    if not migrated.exists():
+        subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
+        migrated.touch()
+    env = {
+        **os.environ,
+        "REPORTPACK_OUTPUT_DIR": str(s.output_dir),
+        "REPORTPACK_WAREHOUSE_URL": sample_url,
+        "REPORTPACK_INPUT_DIR": str(s.input_dir),
+    }
+    proc = subprocess.run(
+        [airflow, "dags", "test", "reportpack_half_year_publish", "--conf",
+         json.dumps({"run_folder": str(run.folder), "period": conf["period"], "review": False})],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    output = proc.stdout + proc.stderr
+    assert says in output, output[-3000:]
+    assert "receive" in output and "failed" in output.lower()
+    assert not (s.output_dir / conf["period"]).exists()  # nothing published
