@@ -21,7 +21,7 @@ DATA_OPEN, DATA_CLOSE = "\ufdd0", "\ufdd1"
 # source rules refuse them in the warehouse (reportpack.validate, as SQL: without NUL, which neither
 # PostgreSQL text nor an SQL literal can hold); the owner's input is refused with NUL too.
 UNPRINTABLE = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef\ufffe\uffff]"
-UNPRINTABLE_OR_NUL = re.compile(r"[\x00\x01-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef\ufffe\uffff]")
+UNPRINTABLE_OR_NUL = re.compile(UNPRINTABLE.replace("[", "[\\x00", 1))
 _SPECIAL = "|[]/\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # the form's marks, and every line break str.splitlines knows
 # noncharacters already in a value (validation refuses them in the warehouse) become U+FFFD: one pass
 _ESCAPE = {c: 0xFFFD for c in range(0xFDD0, 0xFDF0)} | {ord(c): 0xFDE0 + i for i, c in enumerate(_SPECIAL)}

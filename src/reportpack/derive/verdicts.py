@@ -72,9 +72,7 @@ def position(rank, ranked) -> pd.Series:
     ``first`` (rank 1), ``last`` (rank = how many are ranked) or ``middle``."""
     r, n = np.asarray(rank, dtype="float64"), np.asarray(ranked, dtype="float64")
     out = np.where(r == 1, "first", np.where(r == n, "last", "middle")).astype(object)
-    out[~np.isfinite(r)] = "unranked"
-    out[np.isfinite(n) & (n <= 1) & np.isfinite(r)] = "only"
-    return pd.Series(out, index=getattr(rank, "index", None), dtype=object)
+    return _ranked(out, r, n, rank)
 
 
 def standing(rank, ranked) -> pd.Series:
@@ -86,6 +84,12 @@ def standing(rank, ranked) -> pd.Series:
             ["top_quarter", "upper_half", "bottom_quarter", "lower_half"],
             "middle",
         ).astype(object)
+    return _ranked(out, r, n, rank)
+
+
+def _ranked(out: np.ndarray, r: np.ndarray, n: np.ndarray, rank) -> pd.Series:
+    """``out`` with ``unranked`` where there is no rank and ``only`` where one unit (or none) is
+    ranked, as a series on ``rank``'s index."""
     out[~np.isfinite(r)] = "unranked"
     out[np.isfinite(n) & (n <= 1) & np.isfinite(r)] = "only"
     return pd.Series(out, index=getattr(rank, "index", None), dtype=object)

@@ -519,12 +519,13 @@ def _map(fn, items: list, workers: int):
 
 def _render(part: Part, subject: subjects.Subject, findings: dict[str, list[dict]]) -> Rendered:
     job = _JOB
-    owner = inputs.for_document(job.owner_entries, part.kind, subject.key, part.slots)
+    entries = inputs.used_by(job.owner_entries, part.kind, subject.key)  # the owner's text this document prints
+    owner = inputs.for_document(entries, part.kind, subject.key, part.slots)
     context, found = document_context(job.base, part, subject, job.rules, owner)
     text = templating.render(job.templates_dir, part.template, context)
     rel = subject.path(part.folder)
     findings[rel] = [f.as_json() for items in found.values() for f in items]
-    findings[rel] += inputs.as_findings(inputs.used_by(job.owner_entries, part.kind, subject.key))
+    findings[rel] += inputs.as_findings(entries)
     findings[rel] += verdicts_read(job.templates_dir, part.template, context)
     path = names.inside(job.pack_dir, rel)
     written = write_document(path, text, part.template, subject.name, job.definition, job.style)

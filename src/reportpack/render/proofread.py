@@ -190,14 +190,19 @@ def all_over_one(pieces, spec):
 
 
 COUNTED = re.compile(r"(?<![\d.])(\d+)(?:件|笔|户|人|个|次|项|名|处|起|条)")
-RATE = re.compile(r"率(?:为|是|达|达到|仅|只有)?(\d+(?:\.\d+)?%)")
+RATE = re.compile(r"(?:率(?:为|是|达|达到|仅|只有)?|，)(\d+(?:\.\d+)?%)")  # "，": a table row's cell
 
 
 def percentage_over_few(pieces, spec):
     """A rate of a handful of cases ("回复2笔，准确率50%", "投诉1件…首问解决率100%"): a percentage
     after counts that are all below ``handful`` in its sentence; the reader wants the count
-    (2笔中1笔准确). The sentence's largest count before the rate is taken as its base."""
-    for sentence in _sentences(pieces):
+    (2笔中1笔准确). The sentence's largest count before the rate is taken as its base. A table row
+    reads as a sentence: "| 风险事件回复 | 4笔 | 75% |"."""
+    rows: dict[tuple[int, int], list[str]] = {}
+    for p in pieces:
+        if p.kind == "cell":
+            rows.setdefault((p.table, p.row), []).append(p.text)
+    for sentence in [*_sentences(pieces), *("，".join(cells) for cells in rows.values())]:
         for rate in RATE.finditer(sentence):
             counts = [int(n) for n in COUNTED.findall(sentence[: rate.start()])]
             if counts and max(counts) < spec.handful:

@@ -59,6 +59,11 @@ CASES = {
         ),
         # a rate with no count before it in its sentence states a target, not a share of a few cases
         ("回复2笔，准确率为50%，仍需提高。", "回复2笔，其中1笔准确；首问解决率不低于80%。"),
+        # a table row reads as a sentence
+        (
+            "| 履职事项 | 数量 | 完成情况 |\n| 风险事件回复 | 4笔 | 75% |",
+            "| 履职事项 | 数量 | 完成情况 |\n| 风险事件回复 | 4笔 | 准确3笔 |",
+        ),
     ],
     "unit_counts_differ": [
         (
