@@ -569,7 +569,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reportpack {args.command}: {problem}", file=sys.stderr)
         return int(problem.exit_code)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the children were stopped on the way out
-        print(f"reportpack {args.command}: interrupted; nothing was published (run it again to start afresh)", file=sys.stderr)
+        published = getattr(exc, "published", None)  # SIGTERM waits until a publication begun is whole
+        outcome = (
+            f"{published.parent.name} {published.name} was published whole before it stopped"
+            if published
+            else "nothing was published (run it again to start afresh)"
+        )
+        print(f"reportpack {args.command}: interrupted; {outcome}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except Exception:  # noqa: BLE001 — the last resort: a bug, kept whole in a file for its report
         return _bug(args)

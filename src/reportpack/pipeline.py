@@ -32,7 +32,7 @@ from reportpack.owner import proofreading as owner_proofreading
 from reportpack.owner import targets as owner_targets
 from reportpack.owner import verdicts as owner_verdicts
 from reportpack.periods import EXAMPLE_LABELS, Period, bank_today
-from reportpack.publish import approval, changes, index, pack, validation_pages
+from reportpack.publish import approval, changes, index, pack, transition, validation_pages
 from reportpack.publish import targets as publish_targets
 from reportpack.render import commentary
 from reportpack.render.context import base_context
@@ -217,7 +217,13 @@ def provisional_period(period_label: str, as_of: date) -> Period:
 @_phase
 def check_source(settings: Settings, run: Run) -> str:
     """The source-grain suites, run in the warehouse before anything is aggregated; a critical
-    failure quarantines the rows (``quarantine/source/<table>.csv``) and raises ``ValidationFailed``."""
+    failure quarantines the rows (``quarantine/source/<table>.csv``) and raises ``ValidationFailed``.
+
+    First, a publication of any period that was interrupted is finished or rolled back
+    (``publish.transition``): the targets this run reads are those of the published versions."""
+    finished = transition.finish_all(settings.output_dir, run.warehouse_url, settings.templates_dir, run.state.run_id)
+    if finished:
+        run.update(recovered=finished)
     with connect(run.warehouse_url) as conn:  # unreachable → WarehouseUnreachable (retried), not a GX error
         schema_check(conn)  # a missing table or column → SchemaMismatch (never retried)
     lower = tuple(r.indicator for r in owner_targets.load(settings.templates_dir / "targets.yaml") if r.better == "lower")
@@ -459,23 +465,32 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
     if not definition.sets_targets:  # e.g. a monthly brief: no plan in it sets the next period's targets
         next_targets = next_targets.iloc[0:0]
     meta["targets"] = publish_targets.write_csv(next_targets, run.pack, run.period) if definition.sets_targets else None
-    with period_lock(settings.output_dir, run.period.label, state.run_id):  # one publication of a period at a time
-        target = _publish_locked(settings, run, state, definition, meta, next_targets, period_name, review)
+    try:
+        with period_lock(settings.output_dir, run.period.label, state.run_id):  # one publication of a period at a time
+            target = _publish_locked(settings, run, state, definition, meta, next_targets, period_name, review)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: held until the version was published whole, or not at all
+        version = settings.output_dir / run.period.label / meta.get("version", "")
+        exc.published = version if meta.get("version") and (version / pack.MANIFEST).is_file() else None  # for the message
+        if exc.published:
+            pack.discard(run.folder)
+        raise
     pack.discard(run.folder)
     log.info("pack published: %s (%s)", target, target.parent / pack.LATEST)
     return target
 
 
 def _publish_locked(settings, run, state, definition, meta, next_targets, period_name, review) -> Path:
-    """``publish`` under the period's lock: the version reserved, compared, indexed and published, and
-    the next period's targets stored in the warehouse in one step with it — the transaction that
-    writes them commits only once the version is published; if the process dies between the two,
-    the next publication of the period stores them from the published version (``recover``, led
-    by the note ``journal`` leaves)."""
+    """``publish`` under the period's lock, as the recorded steps of ``publish.transition``: what an
+    interrupted publication of the period left is finished or rolled back first; then the version
+    is reserved, compared, indexed, zipped and published, and the next period's targets — written
+    in the warehouse before, in a transaction left open — committed once it is published."""
     templates = settings.templates_dir
-    publish_targets.recover(settings.output_dir / run.period.label, run.warehouse_url)
+    period_dir = settings.output_dir / run.period.label
+    if period_dir.is_dir():
+        transition.finish(period_dir, run.warehouse_url, templates)
     previous = pack.latest(settings.output_dir, run.period.label)
     version = pack.reserve(settings.output_dir, run.period.label)
+    transition.reached("reserved", version)
     try:
         if previous is not None and previous.parent.resolve() != version.parent.resolve():
             previous = None  # a pack of the layout before versions: not compared
@@ -496,14 +511,22 @@ def _publish_locked(settings, run, state, definition, meta, next_targets, period
         storing = (
             publish_targets.storing(next_targets, meta["targets"]["period"], run.period.end, run.warehouse_url)
             if store
-            else nullcontext()
+            else nullcontext(lambda: None)
         )
-        # written, not committed: committed once the version is published, rolled back if it is not
-        with publish_targets.journal(version.parent, version.name, store), storing:
-            return pack.publish(run.pack, version)
+        transition.begin(version, state.run_id, run.folder, store)
+        with storing as commit:  # the targets written, not committed
+            pack.zip_version(version, source=run.pack)
+            transition.reached("zipped", version)
+            with transition.signals_held():  # from here SIGTERM waits until every step is done
+                pack.publish(run.pack, version)
+                commit()
+                transition.reached("targets", version)
+                transition.end(version.parent)
+        return version
     except BaseException:
-        pack.release(version)  # the number is free again (unless published); latest never moved
-        raise
+        if not (version / pack.MANIFEST).is_file():
+            transition.rollback(version)  # nothing of it was visible; latest never moved
+        raise  # published, not finished (the warehouse failed): the note stays for transition.finish
 
 
 def _period_name(p: dict) -> str:

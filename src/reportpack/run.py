@@ -93,6 +93,7 @@ class RunState(_Strict):
     documents: dict[str, str] | None = None  # render: path in the pack → kind
     seconds: dict[str, float] = {}  # each phase's duration (render split into render and assemble)
     failed: Failure | None = None
+    recovered: list[str] = []  # interrupted publications this run finished or rolled back first (publish.transition)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,11 @@
-"""Crashes and concurrent runs (issue #16, findings 5 and 6): a run killed at any instant leaves the
-old pack or the new one visible and the warehouse's targets agreeing with it; two runs of a period
-never share a folder or publish over each other."""
+"""Crashes and concurrent runs (issue #16, findings 5 and 6): two runs of a period never share a
+folder or publish over each other; SIGTERM stops a run and its children. (A publication killed at
+each of its steps: test_interruptions.py.)"""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -20,7 +18,6 @@ from sqlalchemy import create_engine, text
 from reportpack import pipeline
 from reportpack.cli import main
 from reportpack.publish import pack
-from reportpack.publish import targets as publish_targets
 from reportpack.run import PeriodBusy, period_lock
 from tests.conftest import AIRFLOW_HOME
 
@@ -36,54 +33,6 @@ def _targets(url: str, period: str = "2023H2") -> list[tuple]:
         ).all()
     engine.dispose()
     return [tuple(r) for r in rows]
-
-
-def _run_then_die(settings, when: str) -> None:
-    """``reportpack pack`` that SIGKILLs itself just ``before`` or ``after`` the version is published
-    (the warehouse transaction holding its targets still open)."""
-    real = pack.publish
-
-    def publish(*args):
-        if when == "before":
-            os.kill(os.getpid(), signal.SIGKILL)
-        real(*args)
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    pipeline.pack.publish = publish  # in the child only
-    pipeline.run_all(settings, "2023H1", pack_name=PACK)
-
-
-def _killed_run(settings, when: str) -> int | None:
-    """Run ``_run_then_die`` in a process forked from this one (everything already imported: no
-    interpreter to start and no Great Expectations to import again); its exit code."""
-    child = multiprocessing.get_context("fork").Process(target=_run_then_die, args=(settings, when))
-    child.start()
-    child.join(600)
-    return child.exitcode
-
-
-def test_a_run_killed_around_publication_leaves_pack_and_warehouse_agreeing(warehouse, make_settings):
-    settings = make_settings(warehouse)
-    before = _targets(warehouse)
-    period_dir = settings.output_dir / "2023H1"
-
-    killed = _killed_run(settings, "before")  # the targets are written, not committed; nothing published
-    assert killed == -signal.SIGKILL
-    assert pack.latest(settings.output_dir, "2023H1") is None and _targets(warehouse) == before
-
-    killed = _killed_run(settings, "after")  # published; the warehouse never committed its targets
-    assert killed == -signal.SIGKILL
-    version = pack.latest(settings.output_dir, "2023H1")
-    assert version is not None and pack.read_manifest(version)["targets"]["stored"] is True
-    assert _targets(warehouse) == before  # the finding: the visible pack and the warehouse disagree …
-
-    assert (period_dir / publish_targets.PENDING).is_file()  # … the note the killed run left says so
-    assert publish_targets.recover(period_dir, warehouse) is True  # … and the next publication recovers
-    held = _targets(warehouse)
-    assert held != before and len(held) == pack.read_manifest(version)["targets"]["rows"]
-    assert publish_targets.recover(period_dir, warehouse) is False  # done: nothing left to recover
-
-    # (a rerun after an interruption publishes normally: test_sigterm_stops_the_command…[pack])
 
 
 def test_a_second_run_of_a_period_is_refused_naming_the_first_and_the_lock_dies_with_its_holder(warehouse, make_settings):
@@ -221,23 +170,3 @@ def test_a_period_built_before_the_previous_one_published_its_targets_says_so(wa
     assert validation.status == "passed with warnings"
     (warning,) = [w for w in validation.warnings if w.suite == "period_targets"]
     assert warning.expectation == "expect_table_row_count_to_be_between" and warning.units == []
-
-
-def test_the_publication_note_stays_only_when_a_version_was_published_and_its_targets_not_committed(tmp_path):
-    period_dir = tmp_path / "2023H1"
-    (period_dir / "v1").mkdir(parents=True)
-    note = period_dir / publish_targets.PENDING
-    with pytest.raises(OSError), publish_targets.journal(period_dir, "v1", store=True):
-        assert json.loads(note.read_text())["version"] == "v1"
-        raise OSError("the move failed: nothing published")
-    assert not note.exists()
-    with pytest.raises(OSError), publish_targets.journal(period_dir, "v1", store=True):
-        (period_dir / "v1" / "manifest.json").write_text("{}")  # published …
-        raise OSError("… and then the warehouse's commit failed")
-    assert note.exists()  # for recover
-    note.unlink()
-    with publish_targets.journal(period_dir, "v1", store=True):
-        pass
-    assert not note.exists()
-    with publish_targets.journal(period_dir, "v1", store=False):  # no targets to store: no note
-        assert not note.exists()

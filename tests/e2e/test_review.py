@@ -23,7 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from reportpack.publish import approval, pack
+from reportpack.publish import pack
+from reportpack.publish import targets as publish_targets
 from tests.conftest import private_pg_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -266,7 +267,7 @@ def test_an_owner_approves_through_the_api_server_and_another_user_is_refused(ai
     assert "Pack published:" in output and "approval: approved by 王芳" in output
     m = pack.read_manifest(version)
     assert m["approval"]["status"] == "approved" and m["approval"]["by"] == {"id": "wangfang", "name": "王芳"}
-    csv = approval.read_targets(version / "targets.csv")  # what the approved version set, now in the warehouse
+    csv = publish_targets.read_csv(version / "targets.csv")  # what the approved version set, now in the warehouse
     assert m["targets"]["stored"] is True and _stored(warehouse) == sorted(zip(csv.unit_id, csv.indicator, csv.target))
     assert len(csv) == m["targets"]["rows"] > 22
     assert "已批准（王芳" in httpx.get(link, headers=owner, timeout=30).text

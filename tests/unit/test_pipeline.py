@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from reportpack import pipeline
 from reportpack.publish import pack
+from reportpack.publish import targets as publish_targets
 from reportpack.validate import ValidationFailed
 
 pytestmark = pytest.mark.slow  # builds whole packs: make test, not make test-fast
@@ -131,6 +132,7 @@ def test_latest_never_moves_back_to_an_older_version(tmp_path):
     for version, folder in ((newer, "b"), (older, "a")):  # the newer run finishes first
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "manifest.json").write_text(json.dumps({"v": version.name}), "utf-8")
+        pack.zip_version(version, source=tmp_path / folder)
         pack.publish(tmp_path / folder, version)
     assert pack.latest(out, "2023H1") == newer.resolve()
     assert (out / "2023H1" / "v1.zip").is_file() and (out / "2023H1" / "v2.zip").is_file()
@@ -142,6 +144,10 @@ def test_an_incomplete_pack_is_never_published(tmp_path):
     with pytest.raises(FileNotFoundError, match="incomplete"):
         pack.publish(tmp_path / "pack", version)
     assert pack.latest(tmp_path / "out", "2023H1") is None and not (version.parent / "latest").exists()
+    (tmp_path / "pack" / "manifest.json").write_text("{}", "utf-8")
+    with pytest.raises(FileNotFoundError, match="no zip written beside it"):
+        pack.publish(tmp_path / "pack", version)
+    assert (tmp_path / "pack" / "manifest.json").is_file() and not any(version.iterdir())
 
 
 def test_redact_hides_the_password():
@@ -486,7 +492,7 @@ def test_owners_approve_or_reject_and_only_a_final_version_sets_the_next_periods
     approval.record(v1, True, owner, reason=None, **answer)
     m1 = pack.read_manifest(v1)
     assert m1["approval"] == {**m1["approval"], "status": "approved", "by": owner, "at": answer["at"], "reason": None}
-    csv = approval.read_targets(v1 / "targets.csv")
+    csv = publish_targets.read_csv(v1 / "targets.csv")
     stored = _stored_targets(warehouse, "2023H2")
     assert m1["targets"]["stored"] is True and len(stored) == len(csv) == m1["targets"]["rows"] > 22
     page = (v1 / "index.html").read_text("utf-8")

@@ -23,6 +23,12 @@ H1 = Period.parse("2023H1")
 OUTLET = "BR01-S001-O00001"  # 城东支行; operations managers E0000101 (to 31 March) and E0000201
 CLOSED = "BR01-S003-O00006"  # 胜利路网点, closed 2023-05-31
 
+
+def _without_constraints(table: str) -> list[str]:
+    """The statements that rebuild ``table`` as a warehouse without NOT NULL constraints has it."""
+    return [f"create table loose as select * from {table}", f"drop table {table}", f"alter table loose rename to {table}"]
+
+
 # (case, table, statements, the rule's words, text that must appear in the failing rows, severity)
 # fmt: off
 CASES = [
@@ -159,6 +165,19 @@ CASES = [
      "opened_on is a real date", "2023-02-30", "critical"),
     ("dated after today", "staff", ["update staff set hired_on = '2999-01-01' where staff_id = 'E0000105'"],
      "hired_on is not after today", "E0000105", "critical"),
+    # issue #33, case 5: a warehouse whose tables allow NULL (here: rebuilt without the sample's NOT
+    # NULL constraints); a NULL figure was summed as 0 and printed, a NULL balance crashed the pack
+    ("NULL card spending", "monthly_business",
+     [*_without_constraints("monthly_business"),
+      f"update monthly_business set card_spending = NULL where unit_id = '{OUTLET}' and month = '2023-03'"],
+     "card_spending, merchants_added", f"{OUTLET} 2023-03", "critical"),
+    ("NULL balance at period end", "daily_balance",
+     [*_without_constraints("daily_balance"),
+      f"update daily_balance set savings_deposit = NULL where unit_id = '{OUTLET}' and biz_date = '2023-06-30'"],
+     "savings_deposit, loans", f"{OUTLET} 2023-06-30", "critical"),
+    ("infinite target", "plan_target",
+     ["update plan_target set target = 9e999 where rowid = (select min(rowid) from plan_target where period = '2023')"],
+     "target is a finite number", "inf", "critical"),
     ("noncharacter in an expense line", "budget_month",
      ["update budget_month set expense_line = expense_line || char(65534) where rowid = (select min(rowid) from budget_month)"],
      "expense_line holds no control character", "BR01-S001", "critical"),
@@ -190,6 +209,18 @@ def test_each_kind_of_bad_row_is_caught_at_its_own_grain(sample_url, tmp_path, c
     assert f.rule_zh and f.unexpected_count >= 1
     written = quarantine(outcome, tmp_path / "q")  # the rows are kept beside the run, whatever the table's columns
     assert row.split()[0] in (written / f"{table}.csv").read_text("utf-8-sig")
+
+
+def test_every_column_the_schema_requires_has_a_presence_rule_in_its_suite():
+    """A warehouse need not enforce NOT NULL; a NULL figure summed as 0 prints a wrong number. Each
+    column our schema declares NOT NULL is checked at the source for NULL, as a critical rule."""
+    for name, suite in source_suites(SOURCE).items():
+        columns = [c.name for c in metadata.tables[name].columns if not c.nullable]
+        critical = [e for e in suite["expectations"] if e.get("severity") == "critical"]
+        single = {e["kwargs"]["column"] for e in critical if e["type"] == "expect_column_values_to_not_be_null"}
+        queries = " ".join(e["kwargs"].get("unexpected_rows_query", "") for e in critical)
+        missing = [c for c in columns if c not in single and f"{c} IS NULL" not in queries]
+        assert not missing, f"expectations/source/{name}.json: no presence rule for {missing}"
 
 
 def test_the_sample_warehouse_breaks_no_rule(sample_url):

@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
 from pathlib import Path
-
-import pandas as pd
 
 from reportpack.errors import InputError
 from reportpack.owner import packdef
-from reportpack.publish import index, pack
+from reportpack.publish import index, pack, transition
 from reportpack.publish import targets as publish_targets
 from reportpack.render import templating
 
@@ -142,21 +139,32 @@ def record(
     if manifest.get("targets"):  # a pack whose plans set the next period's targets
         targets = dict(manifest["targets"])
         if store and (version_dir / "targets.csv").is_file():
-            frame = read_targets(version_dir / "targets.csv")
-            period_end = date.fromisoformat(manifest["period_end"])
-            targets["rows"] = publish_targets.store_in_warehouse(frame, targets["period"], period_end, warehouse_url)
+            targets["rows"] = len(publish_targets.read_csv(version_dir / "targets.csv"))
         targets.update(stored=store, note=why)
         meta["targets"] = targets
-    rewrite(version_dir, meta, manifest["files"], templates_dir)
+    answer = {"meta": meta, "store": bool(store and meta.get("targets"))}
+    # recorded first: an answer interrupted on its way is applied again by publish.transition.finish
+    with transition.answer_lock(version_dir, f"answer of {who['id']}"):
+        note = version_dir.parent / transition.ANSWER.format(version=version_dir.name)
+        pack.replace_text(note, json.dumps(answer, ensure_ascii=False))
+        transition.reached("answer noted", version_dir)
+        with transition.signals_held():
+            apply(version_dir, answer, templates_dir, warehouse_url)
     log.info(
         "%s %s by %s (%s); targets: %s", version_dir.name, status, approval["by"], at, why if meta.get("targets") else "none"
     )
     return approval
 
 
-def read_targets(path: Path) -> pd.DataFrame:
-    """A version's ``targets.csv`` as written at publication (ids kept as text)."""
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"unit_id": str, "indicator": str, "source": str, "name": str})
+def apply(version_dir: Path, answer: dict, templates_dir: Path, warehouse_url: str) -> None:
+    """Apply a recorded answer (``record``): the targets stored when it says so, then the index
+    page, manifest and zip rewritten; its note removed when all is done. Every step can be repeated."""
+    if answer["store"]:
+        publish_targets.store_published(version_dir, warehouse_url, answer["meta"]["targets"])
+        transition.reached("answer targets", version_dir)
+    manifest = pack.read_manifest(version_dir)
+    rewrite(version_dir, answer["meta"], manifest["files"], templates_dir)
+    (version_dir.parent / transition.ANSWER.format(version=version_dir.name)).unlink(missing_ok=True)
 
 
 def rewrite(version_dir: Path, meta: dict, files: list[dict], templates_dir: Path) -> None:

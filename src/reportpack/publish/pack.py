@@ -137,37 +137,51 @@ def reserve(output_dir: Path, period_label: str) -> Path:
 
 
 def publish(pack_dir: Path, version_dir: Path) -> Path:
-    """Move the complete ``pack_dir`` onto its reserved ``version_dir``, write ``v<n>.zip`` beside it
-    and point ``latest`` at it (unless a newer version was published meanwhile)."""
+    """Publish the complete ``pack_dir`` as its reserved ``version_dir`` (its zip already written
+    beside it from ``pack_dir``: ``zip_version(version_dir, source=pack_dir)``): the folder renamed
+    onto it — the step that makes the version exist, whole — then ``latest`` pointed at it (unless a
+    newer version was published meanwhile). The steps are ``publish.transition``'s."""
+    from reportpack.publish import transition
+
     if not (pack_dir / MANIFEST).is_file():
         raise FileNotFoundError(f"{pack_dir}: no {MANIFEST}; refusing to publish an incomplete pack")
+    if not (version_dir.parent / f"{version_dir.name}.zip").is_file():
+        raise FileNotFoundError(f"{version_dir}: no zip written beside it; refusing to publish it without one")
     os.replace(pack_dir, version_dir)  # onto the empty reserved folder; same filesystem as the run folder
+    transition.reached("published", version_dir)
+    point_latest(version_dir)
+    transition.reached("latest", version_dir)
+    return version_dir
+
+
+def point_latest(version_dir: Path) -> None:
+    """Point the period's ``latest`` at ``version_dir`` unless it points at a newer version already
+    (a link made aside, then renamed over the old one: a reader sees one or the other)."""
     period_dir = version_dir.parent.resolve()
-    zip_version(version_dir)
     current = latest(output_dir=period_dir.parent, period_label=period_dir.name)
     if current is None or current.parent.resolve() != period_dir or number(current) < number(version_dir):
         link = period_dir / f".{LATEST}-{version_dir.name}"
         link.unlink(missing_ok=True)
         link.symlink_to(version_dir.name, target_is_directory=True)  # relative: the zip and moves keep working
         os.replace(link, period_dir / LATEST)
-    return version_dir
 
 
 # already compressed: stored as they are (deflating them again costs time and gains nothing)
 _STORED = {".docx", ".xlsx", ".png", ".jpg", ".jpeg", ".pdf", ".zip", ".parquet"}
 
 
-def zip_version(version_dir: Path) -> Path:
-    """(Re)write ``v<n>.zip`` beside the version: its folder (``v<n>/…``), built under a hidden name
-    and renamed when complete."""
+def zip_version(version_dir: Path, source: Path | None = None) -> Path:
+    """(Re)write ``v<n>.zip`` beside the version: its folder (``v<n>/…``) — or ``source``, the pack
+    about to become it — built under a hidden name and renamed when complete."""
     period_dir = version_dir.parent.resolve()
+    source = (source or version_dir).resolve()
     partial = period_dir / f".{version_dir.name}-partial.zip"
     try:
         with zipfile.ZipFile(partial, "w") as z:
-            for path in sorted(version_dir.resolve().rglob("*")):
-                if path.is_file():
+            for path in sorted(source.rglob("*")):
+                if path.is_file() and not path.name.endswith(".partial"):
                     method = zipfile.ZIP_STORED if path.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED
-                    z.write(path, path.relative_to(period_dir).as_posix(), compress_type=method)
+                    z.write(path, f"{version_dir.name}/{path.relative_to(source).as_posix()}", compress_type=method)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -180,6 +194,10 @@ def release(version_dir: Path) -> None:
     """Give back a reserved version that was never published (its folder is still empty)."""
     with contextlib.suppress(OSError):  # not empty: it was published after all, leave it
         version_dir.rmdir()
+
+
+def is_version_name(name: str) -> bool:
+    return _VERSION.fullmatch(name) is not None
 
 
 def number(version_dir: Path) -> int:

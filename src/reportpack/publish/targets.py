@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -39,73 +38,49 @@ def write_csv(targets: pd.DataFrame, pack_dir: Path, period: Period) -> dict:
     }
 
 
+def read_csv(path: Path) -> pd.DataFrame:
+    """A version's ``targets.csv`` as written at publication (ids kept as text)."""
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"unit_id": str, "indicator": str, "source": str, "name": str})
+
+
 def store_in_warehouse(targets: pd.DataFrame, period_label: str, set_on: date, warehouse_url: str) -> int:
     """Store ``targets`` as ``period_label``'s targets (``plan_target``). One transaction; a rerun
     replaces the rows an earlier ReportPack run wrote."""
-    with storing(targets, period_label, set_on, warehouse_url) as written:
-        pass
-    return written
+    with storing(targets, period_label, set_on, warehouse_url) as commit:
+        commit()
+    return len(targets)
 
 
 @contextmanager
-def storing(targets: pd.DataFrame, period_label: str, set_on: date, warehouse_url: str) -> Iterator[int]:
-    """``targets`` written as ``period_label``'s in one transaction, committed when the ``with`` block
-    ends without an error (the publication it belongs to is done) and rolled back otherwise."""
-    with connect(warehouse_url, transaction=True) as conn:
-        written = write(conn, targets, period_label, set_on)
-        yield written
-    log.info("stored %d targets for %s in %s", written, period_label, redact(warehouse_url))
+def storing(targets: pd.DataFrame, period_label: str, set_on: date, warehouse_url: str) -> Iterator[Callable[[], None]]:
+    """``targets`` written as ``period_label``'s in one transaction, which the ``with`` block commits
+    by calling what it is given (once the publication it belongs to is done); rolled back if the
+    block ends without calling it."""
+    with connect(warehouse_url) as conn:
+        transaction = conn.begin()
+        try:
+            written = write(conn, targets, period_label, set_on)
+
+            def commit() -> None:
+                transaction.commit()
+                log.info("stored %d targets for %s in %s", written, period_label, redact(warehouse_url))
+
+            yield commit
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
 
 
-PENDING = ".targets-pending.json"  # in the period's folder while a version's targets are not yet committed
+def store_published(version: Path, warehouse_url: str, entry: dict | None = None) -> int:
+    """Store a published version's ``targets.csv`` as the targets its manifest's ``targets`` entry
+    names (or ``entry``, the one an owner's answer is writing): finishing a publication or an answer
+    interrupted before its targets were committed, or recording an approval."""
+    from reportpack.publish.pack import read_manifest
 
-
-@contextmanager
-def journal(period_dir: Path, version: str, store: bool) -> Iterator[None]:
-    """While the ``with`` block publishes ``version`` and commits its targets, a note in the period's
-    folder says so; it is removed once both are done, or when the block failed before publishing.
-    A process killed, or a commit failed, after publishing leaves it for ``recover``."""
-    if not store:
-        yield
-        return
-    note = period_dir / PENDING
-    note.write_text(json.dumps({"version": version}), "utf-8")
-    try:
-        yield
-    except BaseException:
-        if not (period_dir / version / "manifest.json").is_file():  # not published: nothing to finish
-            note.unlink(missing_ok=True)
-        raise  # published but not committed (the commit failed): the note stays for ``recover``
-    note.unlink(missing_ok=True)  # (not reached when the process is killed)
-
-
-def recover(period_dir: Path, warehouse_url: str) -> bool:
-    """Finish a publication killed between publishing a version and committing its targets: when
-    the note ``journal`` leaves names a version that was published saying its targets are stored,
-    store them (from its ``targets.csv``); a version that was not published committed nothing.
-    Returns whether it stored them. Targets edited in the warehouse by hand are never touched."""
-    from reportpack.publish.pack import MANIFEST, read_manifest
-
-    note = period_dir / PENDING
-    if not note.is_file():
-        return False
-    folder = period_dir / json.loads(note.read_text("utf-8"))["version"]
-    stored = False
-    if (folder / MANIFEST).is_file():
-        manifest = read_manifest(folder)
-        entry = manifest.get("targets") or {}
-        if entry.get("stored"):
-            published = pd.read_csv(folder / entry.get("file", FILE), encoding="utf-8-sig", dtype={"unit_id": str})
-            log.warning(
-                "%s was published but its %d targets for %s were not committed (the run was killed in between): storing them now",
-                folder.name,
-                len(published),
-                entry["period"],
-            )
-            store_in_warehouse(published, entry["period"], date.fromisoformat(manifest["period_end"]), warehouse_url)
-            stored = True
-    note.unlink()
-    return stored
+    manifest = read_manifest(version)
+    entry = entry or manifest["targets"]
+    published = read_csv(version / entry.get("file", FILE))
+    return store_in_warehouse(published, entry["period"], date.fromisoformat(manifest["period_end"]), warehouse_url)
 
 
 def write(conn, targets: pd.DataFrame, period_label: str, set_on: date) -> int:
