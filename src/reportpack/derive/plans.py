@@ -59,7 +59,9 @@ def accounting_targets(subs: pd.DataFrame, outlets: pd.DataFrame, plan: Accounti
     ``target_error_rate_per_10k`` and ``target_zero_error_share``; and the outlets with the lowest and
     the highest teller error rate (``lowest_error_outlet`` / ``_rate``, ``highest_error_outlet`` /
     ``_rate``, first and last in the outlets' own order on ties), with ``highest_error_multiple``, the
-    highest's multiple of the sub-branch's rate as printed (每万笔1.20笔 against 0.60笔: 2倍)."""
+    highest's multiple of the sub-branch's rate as printed (每万笔1.20笔 against 0.60笔: 2倍; missing
+    when the sub-branch's rate prints 0.00 — no multiple of it can be printed, verdicts.yaml
+    ``highest_error_vs_sub`` is then missing too)."""
     out = subs.copy()
     out["findings_open"] = (out["findings"] - out["findings_rectified"]).clip(lower=0)
     out["sessions_missed"] = (out["sessions_planned"] - out["sessions_held"]).clip(lower=0)

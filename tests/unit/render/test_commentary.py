@@ -300,7 +300,8 @@ CASES = {
     "teller_appraisal_low": (T, {"t": {"appraisal_score": 84.9}}, {"t": {"appraisal_score": 85.0}}),
     "teller_praise_none": (T, {"t": {"praise": 0}}, {"t": {"praise": 1}}),
     "teller_remittances": (T, {"t": {"remittances": 101}}, {"t": {"remittances": 100}}),
-    "accounting_worst_outlet": (A, {"sub": {"error_rate_per_10k": 0.55}}, {"sub": {"error_rate_per_10k": 0.6}}),
+    # 0.84 against 0.52 prints 1.6倍 (more than 1.5); against 0.55 it prints 1.5倍, which is not
+    "accounting_worst_outlet": (A, {"sub": {"error_rate_per_10k": 0.52}}, {"sub": {"error_rate_per_10k": 0.55}}),
     "accounting_few_error_free": ("accounting_plan", {"sub": {"zero_error_share": 0.19}}, {"sub": {"zero_error_share": 0.2}}),
     "accounting_many_error_free": ("accounting_plan", {"sub": {"zero_error_share": 0.5}}, {"sub": {"zero_error_share": 0.49}}),
     "accounting_appraisal_low": ("accounting_plan", {"sub": {"appraisal_score": 84.9}}, {"sub": {"appraisal_score": 85.0}}),
@@ -417,6 +418,14 @@ def test_a_rule_fires_on_its_case_and_not_on_its_near_miss(rule_id):
     rule = next(r for r in RULES.rules if r.id == rule_id)
     text = rule.sentence.render(_context(**fires))
     assert text.strip() and "None" not in text and "nan" not in text
+
+
+def test_no_multiple_of_a_rate_that_prints_zero():
+    """Issue #33, case 9: 5,004 tellers at one outlet brought the sub-branch's rate to 每万笔0.00笔;
+    the worst outlet was still "above" it and the sentence died printing 全辖平均的None倍."""
+    context = _context(sub={"error_rate_per_10k": 0.004})
+    assert context["sub"]["highest_error_vs_sub"] is None
+    assert "accounting_worst_outlet" not in {r.id for r in commentary.holding(RULES, A, context)}
 
 
 def test_standing_sentences_hold_for_everyone():
