@@ -95,6 +95,18 @@ def cmd_rules(args) -> int:
     return ExitCode.OK
 
 
+def cmd_check_deployment(args) -> int:
+    """Refuse a cluster's public development secrets (the compose file runs this before Airflow starts)."""
+    from reportpack import deployment
+
+    tolerated = deployment.check(os.environ)
+    for line in tolerated:
+        print(
+            f"reportpack check-deployment: development secret in use ({deployment.DEVELOPMENT_FLAG}=1): {line}", file=sys.stderr
+        )
+    return ExitCode.OK
+
+
 def cmd_boilerplate(args) -> int:
     """Per document kind of a published pack: how much of the prose every document repeats."""
     from sqlalchemy import text
@@ -434,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     out_opt(p)
 
     add("rules", cmd_rules, "list every source-grain validation rule by table (expectations/source/), as Markdown")
+    add(
+        "check-deployment",
+        cmd_check_deployment,
+        "refuse to start a cluster whose JWT secret, Fernet key or passwords are the compose file's public development "
+        "defaults (exit 2), unless REPORTPACK_DEVELOPMENT=1; run by docker-compose.yaml before Airflow starts",
+    )
 
     p = add(
         "boilerplate",

@@ -116,7 +116,8 @@ class Cluster:
         # a Celery queue of this cluster's own: a worker another cluster left running on the same
         # broker (a killed test run) cannot take its tasks (it listens to its own queue)
         self.queue = f"reportpack_{self.port}_{os.getpid()}"
-        self.compose = load(self.root / COMPOSE_FILE, self.variables)
+        # a cluster on this machine (tests, the bench) is a developer's own: its development secrets are accepted
+        self.compose = load(self.root / COMPOSE_FILE, {"REPORTPACK_DEVELOPMENT": "1", **self.variables})
         self.logs = self.home / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
 

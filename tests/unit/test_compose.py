@@ -4,6 +4,7 @@ the services the Celery integration test starts exist in it with the environment
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,15 +79,7 @@ def test_every_credential_is_a_development_default_that_dot_env_overrides():
 
 
 def test_the_local_cluster_maps_every_container_host_and_path(tmp_path):
-    local = cluster.Cluster(
-        ROOT,
-        tmp_path / "home",
-        tmp_path / "packs",
-        "postgresql+psycopg://postgres@127.0.0.1:5432/meta",
-        "postgresql+psycopg://postgres@127.0.0.1:5432/wh",
-        "redis://127.0.0.1:6379/11",
-        variables={"POSTGRES_USER": "postgres", "WAREHOUSE_USER": "postgres"},
-    )
+    local = _local(tmp_path, POSTGRES_USER="postgres", WAREHOUSE_USER="postgres")
     for name in cluster.SERVICES:
         env = local.env(name)
         given = {k: env[k] for k in cluster.environment(local.compose["services"][name])}
@@ -108,3 +101,88 @@ def test_the_local_cluster_maps_every_container_host_and_path(tmp_path):
 def test_compose_interpolation():
     v = {"SET": "x", "EMPTY": ""}
     assert cluster.interpolate("${SET} ${SET:-d} ${EMPTY:-d} ${EMPTY-d} ${UNSET-d} ${UNSET} $$HOME", v) == "x x d  d  $HOME"
+
+
+def _local(tmp_path, **variables) -> cluster.Cluster:
+    return cluster.Cluster(
+        ROOT,
+        tmp_path / "home",
+        tmp_path / "packs",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/meta",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/wh",
+        "redis://127.0.0.1:6379/11",
+        variables=variables,
+    )
+
+
+def test_the_cluster_refuses_to_start_with_the_public_development_secrets_unless_told_it_is_a_developers(tmp_path):
+    """Issue #33, case 6: with the compose file's default JWT secret a token forged for the owner
+    approved a pack. airflow-init (every Airflow service waits for it) and the api-server now check
+    the secrets first; run here as the compose file gives them, on the default .env."""
+    refused = _local(tmp_path, REPORTPACK_DEVELOPMENT="0")
+    with pytest.raises(RuntimeError) as caught:
+        refused.init()  # fails before it migrates or seeds anything
+    message = str(caught.value)
+    assert "airflow-init failed (2)" in message and "refusing to start a cluster with public development secrets" in message
+    for named in ("AIRFLOW_JWT_SECRET", "AIRFLOW_FERNET_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "REPORTPACK_WAREHOUSE_URL"):
+        assert named in message, named
+    assert "secrets.token_urlsafe" in message and "REPORTPACK_DEVELOPMENT=1" in message  # how to make them
+    assert not (tmp_path / "home" / "airflow.db").exists()
+    api = subprocess.run(
+        [
+            "bash",
+            "-c",
+            refused.localize(cluster.command(refused.compose["services"]["airflow-apiserver"])[2]).replace(
+                "exec airflow", "echo airflow"
+            ),
+        ],
+        env=refused.env("airflow-apiserver"),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert api.returncode == 2 and "user wangfang's password is a development default" in api.stderr, api.stderr
+    assert "airflow api-server" not in api.stdout
+
+    # a deployment's own secrets (as README shows how to generate them) start without a word
+    own = {
+        "REPORTPACK_DEVELOPMENT": "0",
+        "AIRFLOW_JWT_SECRET": "k" * 64,
+        "AIRFLOW_FERNET_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+        "POSTGRES_PASSWORD": "meta-Secret-1",
+        "WAREHOUSE_PASSWORD": "wh-Secret-2",
+        "AIRFLOW_PASSWORDS": "admin:a-Secret-3,wangfang:w-Secret-4",
+    }
+    env = _local(tmp_path, **own).env("airflow-apiserver")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("reportpack")), "check-deployment"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+    # a developer's own cluster (the flag; the local cluster of the tests sets it): warned, started
+    env = _local(tmp_path).env("airflow-apiserver")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("reportpack")), "check-deployment"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "development secret in use (REPORTPACK_DEVELOPMENT=1)" in done.stderr
+
+
+def test_every_development_default_of_the_compose_file_is_one_the_check_refuses():
+    from reportpack import deployment
+
+    text = COMPOSE.read_text("utf-8")
+    defaults = dict(
+        re.findall(r"\$\{(AIRFLOW_JWT_SECRET|POSTGRES_PASSWORD|WAREHOUSE_PASSWORD|AIRFLOW_PASSWORDS):-([^}]*)\}", text)
+    )
+    assert set(defaults) == {"AIRFLOW_JWT_SECRET", "POSTGRES_PASSWORD", "WAREHOUSE_PASSWORD", "AIRFLOW_PASSWORDS"}
+    assert defaults["AIRFLOW_JWT_SECRET"] == deployment.DEVELOPMENT_JWT_SECRET
+    assert {defaults["POSTGRES_PASSWORD"], defaults["WAREHOUSE_PASSWORD"]} <= deployment.DEVELOPMENT_PASSWORDS
+    assert deployment.problems({"AIRFLOW_PASSWORDS": defaults["AIRFLOW_PASSWORDS"]})[2:] == [
+        "AIRFLOW_PASSWORDS: user admin's password is a development default",
+        "AIRFLOW_PASSWORDS: user wangfang's password is a development default",
+    ]
+    assert "${AIRFLOW_FERNET_KEY:-}" in text  # no default key: none at all is refused
+    assert deployment.problems({"AIRFLOW__CORE__FERNET_KEY": "not-a-key", "AIRFLOW__API_AUTH__JWT_SECRET": "short"}) == [
+        "AIRFLOW_JWT_SECRET is 5 characters long; at least 32",
+        "AIRFLOW_FERNET_KEY (AIRFLOW__CORE__FERNET_KEY) is not a Fernet key (32 bytes, url-safe base64)",
+    ]

@@ -11,7 +11,17 @@ from tests.conftest import ROOT
 SRC = ROOT / "src" / "reportpack"
 # Phases in order; a module may import its own phase and earlier ones (and the shared base).
 PHASES = ["owner", "extract", "validate", "derive", "render", "publish"]
-BASE = {"settings", "errors", "periods", "run", "warehouse", "names", "textdata", "rounding"}  # used by every phase
+BASE = {
+    "settings",
+    "errors",
+    "periods",
+    "run",
+    "warehouse",
+    "names",
+    "textdata",
+    "rounding",
+    "deployment",
+}  # used by every phase (deployment: settings of the cluster)
 ORCHESTRATION = {
     "pipeline",
     "cli",
