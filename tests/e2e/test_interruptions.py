@@ -275,3 +275,146 @@ def test_an_approval_killed_on_its_way_is_recorded_whole_by_the_next_run(assembl
     assert _debris(period_dir) == []
     expected = _sorted(publish_targets.read_csv(v2 / "targets.csv"))
     pd.testing.assert_frame_equal(_warehouse_targets(warehouse), expected, check_exact=False, rtol=1e-9)
+
+
+# -- a property-based fault test ------------------------------------------------------------------
+
+KILLS = [None, "reserved", "zipping", "zipped", "published", "latest", "targets"]
+EXAMPLES = int(os.environ.get("REPORTPACK_FAULT_EXAMPLES", "6"))  # more on demand; derandomized in CI
+
+
+def test_any_sequence_of_runs_kills_answers_and_next_periods_keeps_the_visible_state_whole(assembled, sample_url):
+    """Issue #33, What to build 6: runs (unattended or for review), each killed at a random step or
+    not, owners' answers (killed or not), next periods' runs. After every step: ``latest`` and every
+    version listed are complete, every approved version is; once the next run has finished what was
+    left, the warehouse holds the targets of the version that last stored them, and the next
+    period's extract reads exactly those."""
+    import tempfile
+
+    from hypothesis import HealthCheck, settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+    from reportpack import settings as _settings
+    from reportpack.publish import approval
+    from tests.conftest import ROOT
+
+    class Publications(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.root = Path(tempfile.mkdtemp(prefix="faults-"))
+            shutil.copyfile(sample_url.removeprefix("sqlite:///"), self.root / "wh.sqlite")
+            self.url = f"sqlite:///{self.root / 'wh.sqlite'}"
+            self.settings = _settings.load(
+                {
+                    "REPORTPACK_HOME": str(ROOT),
+                    "REPORTPACK_WAREHOUSE_URL": self.url,
+                    "REPORTPACK_OUTPUT_DIR": str(self.root / "output"),
+                    "REPORTPACK_INPUT_DIR": str(self.root / "inputs"),
+                }
+            )
+            self.period_dir = self.settings.output_dir / "2023H1"
+            self.runs = 0
+            self.before = _warehouse_targets(self.url)  # the sample's own 2023H2 targets (none stored by us yet)
+            self.stored_by: Path | None = None  # the version whose targets the warehouse holds (the model)
+            self.snapshot: dict[str, tuple[bool, bool]] = {}
+
+        def teardown(self):
+            shutil.rmtree(self.root, ignore_errors=True)
+
+        def _versions(self) -> list[Path]:
+            """The versions shown as published (as pages.listing shows them)."""
+            if not self.period_dir.is_dir():
+                return []
+            hidden = transition.not_yet_visible(self.period_dir)
+            return [self.period_dir / v for v in _published(self.period_dir) if v != hidden]
+
+        def _stored_flags(self) -> dict[str, tuple[bool, bool]]:
+            return {
+                v.name: (bool((m.get("targets") or {}).get("stored")), m["approval"]["status"] == "approved")
+                for v in self._versions()
+                for m in [pack.read_manifest(v)]
+            }
+
+        def _sync(self) -> None:
+            """The model, once nothing is left half done: a version whose manifest newly says it stored
+            its targets now holds the warehouse (an approval after an unattended version: an unattended
+            one stores nothing once a version is approved, so an approved one stored last)."""
+            now = self._stored_flags()
+            newly = [n for n, (stored, _) in now.items() if stored and not self.snapshot.get(n, (False,))[0]]
+            for name in sorted(newly, key=lambda n: (now[n][1], int(n[1:]))):
+                self.stored_by = self.period_dir / name
+            self.snapshot = now
+
+        @rule(review=st.booleans(), kill=st.sampled_from(KILLS))
+        def publish(self, review, kill):
+            self.runs += 1
+            run = _copy(assembled, self.settings, f"r{self.runs}", 1.0 + self.runs / 100)
+            if kill is None:
+                pipeline.publish(self.settings, run, review=review)  # finishes what an earlier one left first
+                if not transition.interrupted(self.period_dir):
+                    self._sync()
+                return
+            child = multiprocessing.get_context("fork").Process(
+                target=_publish_then, args=(run, self.settings, kill, signal.SIGKILL)
+            )
+            child.start()
+            child.join(300)
+            assert child.exitcode == -signal.SIGKILL
+
+        @precondition(lambda self: any(pack.read_manifest(v)["approval"]["status"] == "pending" for v in self._versions()))
+        @rule(approve=st.booleans(), kill=st.sampled_from([None, *transition.ANSWER_STEPS]), data=st.data())
+        def answer(self, approve, kill, data):
+            pending = [v for v in self._versions() if pack.read_manifest(v)["approval"]["status"] == "pending"]
+            version = data.draw(st.sampled_from(pending))
+            if kill is None or not approve:  # (a rejection stores nothing: killed or not, it is the same)
+                approval.record(
+                    version, approve, {"id": "wangfang"}, "2024-07-03T09:00:00+08:00", None, self.settings.templates_dir, self.url
+                )
+                if not transition.interrupted(self.period_dir):
+                    self._sync()
+                return
+            child = multiprocessing.get_context("fork").Process(target=_answer_then, args=(version, self.settings, kill))
+            child.start()
+            child.join(300)
+            assert child.exitcode == -signal.SIGKILL
+
+        @rule()
+        def next_period(self):
+            following = pipeline.start(self.settings, "2023H2", f"next-{self.runs}", pack_name=PACK)
+            transition.finish_all(
+                self.settings.output_dir, self.url, self.settings.templates_dir, "next-period"
+            )  # as check_source does
+            assert not self.period_dir.is_dir() or not transition.interrupted(self.period_dir)
+            self._sync()
+            expected = _sorted(publish_targets.read_csv(self.stored_by / "targets.csv")) if self.stored_by else self.before
+            pd.testing.assert_frame_equal(_warehouse_targets(self.url), expected, check_exact=False, rtol=1e-9)
+            pipeline.extract(self.settings, following)
+            extracted = _sorted(load_frames(following.data)["period_targets"])
+            pd.testing.assert_frame_equal(extracted, expected, check_exact=False, rtol=1e-9)
+            pack.discard(following.folder)
+
+        @invariant()
+        def what_is_visible_is_whole(self):
+            if not self.period_dir.is_dir():
+                return
+            latest = pack.latest(self.settings.output_dir, "2023H1")
+            versions = self._versions()
+            for v in versions:  # listed (pages.listing shows these): complete, approved or not
+                _assert_complete(v)
+            if latest is not None:  # the newest listed
+                assert latest == max(versions, key=pack.number).resolve()
+            else:
+                assert versions == []
+
+    run_state_machine_as_test(
+        Publications,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -40,6 +40,21 @@ def test_the_listing_names_every_version_newest_first_with_its_approval(tmp_path
     ]
 
 
+def test_a_version_is_listed_once_latest_points_at_it(tmp_path):
+    """Found by the fault test (tests/e2e/test_interruptions.py): a publication killed after its folder
+    was in place but before ``latest`` moved listed a version that ``latest`` did not show."""
+    from reportpack.publish import transition
+
+    _version(tmp_path, "2023H1", 1)
+    _version(tmp_path, "2023H1", 2)
+    (tmp_path / "2023H1" / "latest").symlink_to("v1")
+    (tmp_path / "2023H1" / transition.JOURNAL).write_text(json.dumps({"version": "v2"}), "utf-8")
+    assert [v["name"] for v in pages.listing(tmp_path)[0]["versions"]] == ["v1"]
+    (tmp_path / "2023H1" / "latest").unlink()
+    (tmp_path / "2023H1" / "latest").symlink_to("v2")  # latest moved: the rest (its targets) is finished by the next run
+    assert [(v["name"], v["latest"]) for v in pages.listing(tmp_path)[0]["versions"]] == [("v2", True), ("v1", False)]
+
+
 def test_only_files_inside_a_published_version_are_served(tmp_path):
     v1 = _version(tmp_path, "2023H1", 1)
     (tmp_path / "2023H1" / "latest").symlink_to("v1")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reportpack.publish import index, pack
+from reportpack.publish import index, pack, transition
 
 PERIOD = re.compile(r"^[0-9]{4}(?:-[0-9]{2}|Q[1-4]|H[12])?$")
 VERSION = re.compile(r"^v[1-9][0-9]*$")
@@ -27,10 +27,11 @@ def listing(output_dir: Path) -> list[dict]:
     for folder in sorted((p for p in output_dir.iterdir() if p.is_dir() and PERIOD.match(p.name)), reverse=True):
         latest = pack.latest(output_dir, folder.name)
         versions = []
+        hidden = transition.not_yet_visible(folder)
         for n in reversed(pack.versions(folder)):
             version = folder / f"v{n}"
-            if not (version / pack.MANIFEST).is_file():
-                continue  # reserved, still being published
+            if not (version / pack.MANIFEST).is_file() or version.name == hidden:
+                continue  # reserved, still being published (or interrupted: the next run finishes it)
             m = pack.read_manifest(version)
             versions.append(
                 {

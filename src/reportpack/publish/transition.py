@@ -104,7 +104,6 @@ def finish(period_dir: Path, warehouse_url: str, templates_dir: Path) -> list[st
     """Roll forward or back what an interrupted publication or answer left in ``period_dir`` (the
     caller holds the period's lock); returns what was done, one sentence each, also logged."""
     from reportpack.publish import approval
-    from reportpack.publish import targets as publish_targets
     from reportpack.run import PeriodBusy
 
     done: list[str] = []
@@ -118,13 +117,13 @@ def finish(period_dir: Path, warehouse_url: str, templates_dir: Path) -> list[st
             pack.point_latest(version)
             stored = 0
             if note.get("stores_targets"):
-                stored = publish_targets.store_published(version, warehouse_url)
+                stored = _store_if_still_decided(version, warehouse_url, templates_dir)
             end(period_dir)
             if note.get("run_folder"):  # its pack is the version now; the rest of the dead run's folder goes
                 pack.discard(Path(note["run_folder"]))
             done.append(
                 f"{period_dir.name}/{version.name} (run {note.get('run_id')}) was interrupted after it was published; "
-                f"its publication was finished: zip, latest{f', {stored} targets stored' if note.get('stores_targets') else ''}"
+                f"its publication was finished: zip, latest{f', {stored} targets stored' if stored else ''}"
             )
         else:
             rollback(version)  # the run's folder is kept: its pack can still be published (a retried task)
@@ -143,6 +142,25 @@ def finish(period_dir: Path, warehouse_url: str, templates_dir: Path) -> list[st
     for line in done:
         log.warning("%s", line)
     return done
+
+
+def _store_if_still_decided(version: Path, warehouse_url: str, templates_dir: Path) -> int:
+    """Store the targets of an interrupted publication — unless, since, an owner approved another
+    version of the period, whose targets then stay (``approval.targets_decision`` asked again; the
+    version's manifest and index page then say why it stored none). Returns the rows stored."""
+    from reportpack.publish import approval
+    from reportpack.publish import targets as publish_targets
+
+    manifest = pack.read_manifest(version)
+    store, why = approval.targets_decision(
+        version.parent, pack.number(version), manifest["approval"]["status"], manifest.get("provisional")
+    )
+    if store:
+        return publish_targets.store_published(version, warehouse_url)
+    meta = {k: v for k, v in manifest.items() if k != "files"}
+    meta["targets"] = {**manifest["targets"], "stored": False, "note": why}
+    approval.rewrite(version, meta, manifest["files"], templates_dir)
+    return 0
 
 
 def _clear_debris(period_dir: Path) -> list[str]:
@@ -187,6 +205,24 @@ def finish_all(output_dir: Path, warehouse_url: str, templates_dir: Path, holder
         with contextlib.suppress(PeriodBusy), period_lock(output_dir, period_dir.name, holder):
             done += finish(period_dir, warehouse_url, templates_dir)
     return done
+
+
+def in_progress(period_dir: Path) -> str | None:
+    """The version a publication under way (or interrupted, not yet finished) is making, if any."""
+    note = period_dir / JOURNAL
+    try:
+        return json.loads(note.read_text("utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def not_yet_visible(period_dir: Path) -> str | None:
+    """The version a publication under way has put in place but not yet pointed ``latest`` at: listed
+    nowhere until it is (``latest`` is what makes a version visible)."""
+    version = in_progress(period_dir)
+    if version is None or (period_dir / pack.LATEST).resolve() == (period_dir / version).resolve():
+        return None
+    return version
 
 
 def interrupted(period_dir: Path) -> bool:
