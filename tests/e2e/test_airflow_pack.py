@@ -523,8 +523,12 @@ def test_the_warehouse_password_is_nowhere_the_run_leaves_anything(airflow_pack,
         ({"period": "2023H2"}, "it is a run of period 2023H1, not of 2023H2"),
         # a run that failed a critical rule was published as latest
         ({"period": "2023H1", "failed": True}, "its data failed validation (1 critical:"),
+        # and the other things a run folder records about itself
+        ({"period": "2023H1", "stopped": True}, "the run stopped in its derive phase (a template error)"),
+        ({"period": "2023H1", "pack": "outlet_summaries"}, "it is a run of pack outlet_summaries, not of half_year"),
+        ({"period": "2023H1", "changed": True}, "its extracted data are not the data it validated"),
     ],
-    ids=["other period", "failed validation"],
+    ids=["other period", "failed validation", "stopped run", "other pack", "changed data"],
 )
 def test_the_publish_dag_refuses_a_run_folder_that_is_not_validated_and_passed_for_its_period(
     sample_url, tmp_path, make_settings, conf, says
@@ -533,18 +537,22 @@ def test_the_publish_dag_refuses_a_run_folder_that_is_not_validated_and_passed_f
     ``reportpack_half_year_publish``: its ``receive`` task reads the folder's own record and refuses,
     naming what did not match; nothing is published."""
     from reportpack import pipeline
-    from reportpack.run import load_state, write_state
+    from reportpack.run import Failure, load_state, write_state
 
     s = make_settings(sample_url)
-    run = pipeline.start(s, "2023H1", "handed")
+    run = pipeline.start(s, "2023H1", "handed", pack_name=conf.get("pack", pipeline.DEFAULT_PACK))
     pipeline.extract(s, run)
     pipeline.validate(s, run)
+    state = load_state(run.folder)
     if conf.get("failed"):  # as a run whose critical rule failed leaves its record
-        state = load_state(run.folder)
         validation = state.validation.model_copy(
             update={"status": "failed", "critical": ["daily_balance: one row per unit_id, biz_date"]}
         )
         write_state(run.folder, state.model_copy(update={"validation": validation}))
+    if conf.get("stopped"):  # as a phase that failed after validation leaves it
+        write_state(run.folder, state.model_copy(update={"failed": Failure(phase="derive", exit_code=2, message="a template error")}))
+    if conf.get("changed"):  # a file of the run folder edited after it was validated
+        (next(run.data.glob("*.parquet"))).write_bytes(b"not what was validated")
     airflow = str(Path(sys.executable).with_name("airflow"))
     migrated = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"  # as the airflow_pack fixture leaves it
     if not migrated.exists():
