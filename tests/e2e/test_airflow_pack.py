@@ -550,7 +550,9 @@ def test_the_publish_dag_refuses_a_run_folder_that_is_not_validated_and_passed_f
         )
         write_state(run.folder, state.model_copy(update={"validation": validation}))
     if conf.get("stopped"):  # as a phase that failed after validation leaves it
-        write_state(run.folder, state.model_copy(update={"failed": Failure(phase="derive", exit_code=2, message="a template error")}))
+        write_state(
+            run.folder, state.model_copy(update={"failed": Failure(phase="derive", exit_code=2, message="a template error")})
+        )
     if conf.get("changed"):  # a file of the run folder edited after it was validated
         (next(run.data.glob("*.parquet"))).write_bytes(b"not what was validated")
     airflow = str(Path(sys.executable).with_name("airflow"))

@@ -243,3 +243,46 @@ def test_a_phase_stopped_by_a_full_disk_records_it_for_airflow_run(home, sample_
         pipeline.extract(s, run)
     state = load_state(run.folder)
     assert state.failed.phase == "extract" and state.failed.exit_code == ExitCode.ENVIRONMENT == 5
+
+
+def test_sigterm_after_a_version_is_published_says_what_was_published(home, monkeypatch, capsys, tmp_path):
+    """Issue #33, case 7: SIGTERM right after ``latest`` switched printed "interrupted; nothing was
+    published" while v2 was published. Publication holds the signal until it is whole
+    (tests/e2e/test_interruptions.py); the message then names the version."""
+    from reportpack import cli, pipeline
+
+    def published_then_terminated(*args, **kwargs):
+        exc = cli.Terminated("signal 15")
+        exc.published = tmp_path / "out" / "2023H1" / "v2"  # as pipeline.publish records it
+        raise exc
+
+    monkeypatch.setattr(pipeline, "run_all", published_then_terminated)
+    code, _, err = _run(capsys, "pack", "--period", "2023H1")
+    assert code == 143
+    assert "interrupted; 2023H1 v2 was published whole before it stopped" in err and "nothing was published" not in err
+
+
+def test_the_readme_names_every_error_class_with_its_exit_code():
+    """Issue #33: the README's "What happens when…" covers every error class with its exit code."""
+    import importlib
+    import pkgutil
+    import re
+
+    import reportpack
+    from reportpack.errors import ReportPackError
+
+    skip = ("reportpack.bench", "reportpack.cluster", "reportpack.dags_test")  # tools that import Airflow's CLI or docker
+    for info in pkgutil.walk_packages(reportpack.__path__, "reportpack."):
+        if not info.name.startswith(skip):
+            importlib.import_module(info.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    classes = {c for c in subclasses(ReportPackError) if c.__module__.startswith("reportpack.")}
+    section = (ROOT / "README.md").read_text("utf-8").split("## What happens when…")[1].split("\n## ")[0]
+    table = dict(re.findall(r"^\| `(\w+)` \| (\d) \|", section, re.M))
+    assert {c.__name__ for c in classes} <= set(table), sorted({c.__name__ for c in classes} - set(table))
+    assert {c.__name__: str(int(c.exit_code)) for c in classes} == {n: table[n] for n in (c.__name__ for c in classes)}
