@@ -51,9 +51,9 @@ org_unit = _table(
     Column("unit_id", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("level", String(16), nullable=False),  # branch | sub_branch | outlet | department
-    Column("parent_id", String(32)),
+    Column("parent_id", String(32)),  # NULL: the branch, the root of the tree
     Column("opened_on", Date, nullable=False),
-    Column("closed_on", Date),
+    Column("closed_on", Date),  # NULL: open
 )
 
 #: One row per member of staff.
@@ -71,7 +71,7 @@ staff_assignment = _table(
     Column("unit_id", String(32), nullable=False),
     Column("role", String(32), nullable=False),
     Column("start_date", Date, nullable=False),
-    Column("end_date", Date),
+    Column("end_date", Date),  # NULL: still in post
     index=("unit_id", "role"),
 )
 
@@ -177,11 +177,11 @@ risk_event = _table(
     "risk_event",
     Column("event_id", String(32), primary_key=True),
     Column("unit_id", String(32), nullable=False),
-    Column("staff_id", String(32)),
+    Column("staff_id", String(32)),  # not read: an event belongs to the manager in post at the unit that day
     Column("occurred_on", Date, nullable=False),
     Column("category", String(32), nullable=False),
-    Column("replied_on", Date),
-    Column("reply_accurate", Boolean),
+    Column("replied_on", Date),  # NULL: not replied (counted as unreplied)
+    Column("reply_accurate", Boolean),  # NULL: not replied or not judged (not counted as accurate)
     index=("occurred_on", "unit_id"),
 )
 
@@ -249,7 +249,7 @@ fixed_asset = _table(
     Column("category", String(32), nullable=False),
     Column("acquired_on", Date, nullable=False),
     _money("cost"),
-    Column("written_off_on", Date),
+    Column("written_off_on", Date),  # NULL: still held
 )
 
 #: One row per training session (planned or held: ``held`` false = planned, not yet held).
