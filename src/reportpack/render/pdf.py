@@ -122,7 +122,16 @@ def _convert_once(docs: list[Path], out_dir: Path, fonts_conf: Path, target: str
     missing = [d.name for d in docs if not (out_dir / (d.stem + ".pdf")).is_file()]
     if missing:
         return f"no PDF for {', '.join(missing)}; it said: {' / '.join(said) or '(nothing)'}"
+    if target.startswith("pdf"):
+        garbled = [d.name for d in docs if not _is_pdf(out_dir / (d.stem + ".pdf"))]
+        if garbled:
+            return f"what it wrote for {', '.join(garbled)} is not a PDF; it said: {' / '.join(said) or '(nothing)'}"
     return None
+
+
+def _is_pdf(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(5) == b"%PDF-"
 
 
 def page_pngs(doc: Path, pages: dict[Path, int | None], fonts_conf: Path, dpi: int = 80) -> dict[Path, int]:
@@ -160,10 +169,15 @@ def thumbnail(pdf: Path, png: Path, width: int = 160) -> Path:
 
 
 def text(pdf: Path) -> str:
-    """The text of ``pdf`` in reading order (poppler's pdftotext)."""
-    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode(
-        "utf-8"
-    )
+    """The text of ``pdf`` in reading order (poppler's pdftotext); ``EnvironmentProblem`` when it
+    cannot read it (``to_pdf`` made sure it is a PDF: the tool is what failed)."""
+    done = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True)
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()[-2:]
+        raise EnvironmentProblem(
+            f"pdftotext could not read {pdf} (exit status {done.returncode}): {' / '.join(said) or '(nothing)'}"
+        )
+    return done.stdout.decode("utf-8")
 
 
 def outline(pdf: Path) -> list[tuple[str, int]]:

@@ -42,7 +42,7 @@ def _fake_soffice(tmp_path: Path, monkeypatch, script: str) -> Path:
 # The fake writes a PDF for every document given after --outdir DIR, as LibreOffice does.
 _WRITE_PDFS = (
     'out=""; grab=0; for a in "$@"; do if [ $grab = 1 ]; then out=$a; grab=2; elif [ "$a" = --outdir ]; then grab=1; '
-    'elif [ $grab = 2 ]; then b=$(basename "$a" .docx); echo pdf > "$out/$b.pdf"; fi; done'
+    'elif [ $grab = 2 ]; then b=$(basename "$a" .docx); echo %PDF-1.7 > "$out/$b.pdf"; fi; done'
 )
 
 
@@ -52,7 +52,7 @@ def test_a_libreoffice_call_that_fails_once_is_tried_again(tmp_path, monkeypatch
     )
     docs = [tmp_path / "a.docx", tmp_path / "b.docx"]
     made = pdf.to_pdf(docs, tmp_path / "out", tmp_path / "fonts.conf")
-    assert [p.read_text() for p in made] == ["pdf\n", "pdf\n"]
+    assert [p.read_text() for p in made] == ["%PDF-1.7\n", "%PDF-1.7\n"]
     assert len(calls.read_text().splitlines()) == 2
 
 
@@ -69,6 +69,19 @@ def test_a_pdf_libreoffice_left_out_is_an_error_even_when_it_exits_0(tmp_path, m
     _fake_soffice(tmp_path, monkeypatch, "exit 0")
     with pytest.raises(pdf.LibreOfficeFailed, match=r"no PDF for a\.docx, b\.docx"):
         pdf.to_pdf([tmp_path / "a.docx", tmp_path / "b.docx"], tmp_path / "out", tmp_path / "fonts.conf")
+
+
+def test_a_libreoffice_that_writes_something_else_than_a_pdf_is_the_machines_problem_not_a_bug(tmp_path, monkeypatch):
+    """Issue #33, case 8: a stand-in soffice that wrote something that is not a PDF was "internal
+    error (a bug)", exit 4 (pdftotext failed on it)."""
+    _fake_soffice(tmp_path, monkeypatch, _WRITE_PDFS.replace("%PDF-1.7", "hello"))
+    with pytest.raises(pdf.LibreOfficeFailed, match=r"what it wrote for a\.docx is not a PDF") as caught:
+        pdf.to_pdf([tmp_path / "a.docx"], tmp_path / "out", tmp_path / "fonts.conf")
+    assert caught.value.exit_code == 5
+    require_tool("pdftotext")
+    (tmp_path / "x.pdf").write_text("not a pdf")
+    with pytest.raises(pdf.EnvironmentProblem, match=r"pdftotext could not read .*x\.pdf"):
+        pdf.text(tmp_path / "x.pdf")
 
 
 def test_two_documents_of_one_name_are_refused_before_either_is_converted(tmp_path, monkeypatch):
