@@ -516,6 +516,27 @@ def test_the_warehouse_password_is_nowhere_the_run_leaves_anything(airflow_pack,
     assert manifest["source"]["url"].startswith("postgresql+psycopg://reportpack_e2e_") and ":***@" in manifest["source"]["url"]
 
 
+@pytest.fixture(scope="module")
+def validated_run(sample_url, tmp_path_factory):
+    """A 2023H1 run extracted and validated, once; each case hands the publish DAG a copy of it."""
+    from reportpack import pipeline
+    from reportpack import settings as _settings
+
+    root = tmp_path_factory.mktemp("validated")
+    s = _settings.load(
+        {
+            "REPORTPACK_HOME": str(ROOT),
+            "REPORTPACK_WAREHOUSE_URL": sample_url,
+            "REPORTPACK_OUTPUT_DIR": str(root / "output"),
+            "REPORTPACK_INPUT_DIR": str(root / "inputs"),
+        }
+    )
+    run = pipeline.start(s, "2023H1", "validated")
+    pipeline.extract(s, run)
+    pipeline.validate(s, run)
+    return run
+
+
 @pytest.mark.parametrize(
     ("conf", "says"),
     [
@@ -531,19 +552,19 @@ def test_the_warehouse_password_is_nowhere_the_run_leaves_anything(airflow_pack,
     ids=["other period", "failed validation", "stopped run", "other pack", "changed data"],
 )
 def test_the_publish_dag_refuses_a_run_folder_that_is_not_validated_and_passed_for_its_period(
-    sample_url, tmp_path, make_settings, conf, says
+    sample_url, validated_run, make_settings, conf, says
 ):
     """Through Airflow, as the asset event or an operator's trigger hands a run folder to
     ``reportpack_half_year_publish``: its ``receive`` task reads the folder's own record and refuses,
     naming what did not match; nothing is published."""
-    from reportpack import pipeline
-    from reportpack.run import Failure, load_state, write_state
+    from reportpack.run import Failure, Run, load_state, write_state
 
     s = make_settings(sample_url)
-    run = pipeline.start(s, "2023H1", "handed", pack_name=conf.get("pack", pipeline.DEFAULT_PACK))
-    pipeline.extract(s, run)
-    pipeline.validate(s, run)
+    run = Run(s.output_dir / ".runs" / "2023H1-handed", validated_run.period, sample_url)
+    shutil.copytree(validated_run.folder, run.folder)  # (the run's files name no folder: a copy is the run)
     state = load_state(run.folder)
+    if conf.get("pack"):  # as a run of another pack records itself
+        write_state(run.folder, state := state.model_copy(update={"pack": conf["pack"]}))
     if conf.get("failed"):  # as a run whose critical rule failed leaves its record
         validation = state.validation.model_copy(
             update={"status": "failed", "critical": ["daily_balance: one row per unit_id, biz_date"]}

@@ -60,7 +60,8 @@ def sub_branch(record: dict, outlets: list[dict], months: int = 6) -> dict:
     sub_id = record.get("sub_branch_id", "s1")
     frame = pd.DataFrame([{**record, "sub_branch_id": sub_id}])
     members = pd.DataFrame(
-        [{**o, "sub_branch_id": sub_id} for o in outlets], columns=["sub_branch_id", "outlet_name", "teller_error_rate_per_10k"]
+        [{"closed_in_period": None, **o, "sub_branch_id": sub_id} for o in outlets],
+        columns=["sub_branch_id", "outlet_name", "teller_error_rate_per_10k", "closed_in_period"],
     )
     frame = plans.accounting_targets(frame, members, ACCOUNTING_PLAN, months)
     return judged("sub_branches", frame)[0]

@@ -43,12 +43,17 @@ FLOW_SUMS = (
 )
 
 
-def time_progress(opened_on: pd.Series, period: Period) -> pd.Series:
+def time_progress(opened_on: pd.Series, period: Period, closed_on: pd.Series | None = None) -> pd.Series:
     """时序进度 of each outlet: the share of its year elapsed at period end — from 1 January, or from
-    its opening day for an outlet opened during the year (its annual plan covers the days it is open)."""
+    its opening day for an outlet opened during the year (its annual plan covers the days it is open);
+    for an outlet closed in the period, at its closing day, where its figures stop (issue #34: the
+    closed 胜利路 was measured against 30 June, 49.59 %, its data stopping at 41.37 %)."""
     year_end = pd.Timestamp(period.end.year, 12, 31)
     first = pd.to_datetime(opened_on).clip(lower=pd.Timestamp(period.end.year, 1, 1))
-    elapsed = (pd.Timestamp(period.end) - first).dt.days + 1
+    last = pd.Series(pd.Timestamp(period.end), index=first.index)
+    if closed_on is not None:
+        last = pd.to_datetime(closed_on).clip(upper=pd.Timestamp(period.end)).fillna(last)
+    elapsed = (last - first).dt.days + 1
     return (elapsed / ((year_end - first).dt.days + 1)).astype(float)
 
 
@@ -91,7 +96,7 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     # new one no 年初 (its growth counts from its opening day); comparing them with the others would
     # push every other outlet down a place.
     out["ranked"] = out["opened_in_year"].isna() & out["closed_in_period"].isna()
-    out["time_progress"] = time_progress(outlets["opened_on"], period)
+    out["time_progress"] = time_progress(outlets["opened_on"], period, outlets["closed_on"])
     out["peers"] = out.groupby("sub_branch_id")["ranked"].transform("sum").astype("int64")
     # its sub-branch's outlets in the period, closed and new ones included: where there are more than
     # are ranked, a rank is "among the N ranked" (参与排名的5个网点), not "among its N outlets"

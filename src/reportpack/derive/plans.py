@@ -57,8 +57,8 @@ def accounting_targets(subs: pd.DataFrame, outlets: pd.DataFrame, plan: Accounti
     """What a sub-branch's accounting plan says besides its figures: ``findings_open`` (问题未整改),
     ``sessions_missed`` (培训未办), ``months_in_period`` (每月召开 means at least this many meetings),
     ``target_error_rate_per_10k`` and ``target_zero_error_share``; and the outlets with the lowest and
-    the highest teller error rate (``lowest_error_outlet`` / ``_rate``, ``highest_error_outlet`` /
-    ``_rate``, first and last in the outlets' own order on ties), with ``highest_error_multiple``, the
+    the highest teller error rate among those still open (``lowest_error_outlet`` / ``_rate``,
+    ``highest_error_outlet`` / ``_rate``, first and last in the outlets' own order on ties), with ``highest_error_multiple``, the
     highest's multiple of the sub-branch's rate as printed (每万笔1.20笔 against 0.60笔: 2倍; missing
     when the sub-branch's rate prints 0.00 — no multiple of it can be printed, verdicts.yaml
     ``highest_error_vs_sub`` is then missing too)."""
@@ -70,7 +70,10 @@ def accounting_targets(subs: pd.DataFrame, outlets: pd.DataFrame, plan: Accounti
     steps = np.ceil(((out["zero_error_share"] + plan.zero_error_share_step) / plan.zero_error_share_round_to).round(9))
     raised = (steps * plan.zero_error_share_round_to).clip(upper=plan.zero_error_share_cap)
     out["target_zero_error_share"] = np.maximum(raised, out["zero_error_share"])
-    rated = outlets.dropna(subset=["teller_error_rate_per_10k"]).sort_values("teller_error_rate_per_10k", kind="stable")
+    # the plan asks the one to teach and helps the other in the next half: an outlet closed in the
+    # period is neither (issue #34: the closed 胜利路's staff were invited to lecture)
+    still_open = outlets[outlets["closed_in_period"].isna()]
+    rated = still_open.dropna(subset=["teller_error_rate_per_10k"]).sort_values("teller_error_rate_per_10k", kind="stable")
     by_sub = rated.groupby("sub_branch_id")
     ends = {
         "lowest": by_sub.head(1).set_index("sub_branch_id"),

@@ -21,6 +21,14 @@ def test_time_progress_runs_from_the_opening_day_of_an_outlet_opened_in_the_year
     assert got[1] == pytest.approx(122 / 306)  # 1 March … 30 June of 1 March … 31 December
 
 
+def test_time_progress_of_an_outlet_closed_in_the_period_stops_at_its_closing_day(sample_figures):
+    closed = pd.Series([None, date(2023, 5, 31), date(2023, 8, 1)])
+    got = metrics.time_progress(pd.Series([date(2005, 1, 1)] * 3), H1, closed)
+    assert list(got) == pytest.approx([181 / 365, 151 / 365, 181 / 365])  # closing after the period: its end
+    o = sample_figures["outlets"].set_index("unit_id").loc["BR01-S003-O00006"]  # 胜利路, closed 31 May
+    assert o["closed_in_period"] == date(2023, 5, 31) and o["time_progress"] == pytest.approx(151 / 365)  # 41.37 %
+
+
 def test_a_new_outlet_grows_from_its_opening_balance_not_from_zero(sample_figures):
     """友谊路 opened 1 March 2023 with 8.60亿元 of corporate deposits: its growth is counted from
     that (开业以来), not from a 年初 of zero — the audit's "完成目标的2873.03%" came from zero."""

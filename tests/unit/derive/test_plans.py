@@ -1,6 +1,8 @@
 """The accounting plan's targets and named outlets are figures (derive/plans.py, issue #31): the
 template prints them and compares nothing."""
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
@@ -25,9 +27,11 @@ def _sub(**over) -> pd.DataFrame:
 
 OUTLETS = pd.DataFrame(
     {
-        "sub_branch_id": ["s1", "s1", "s1", "s1", "s2"],
-        "outlet_name": ["甲", "乙", "丙", "丁", "戊"],
-        "teller_error_rate_per_10k": [0.5, 1.2, None, 0.5, 9.0],
+        "sub_branch_id": ["s1", "s1", "s1", "s1", "s1", "s2"],
+        "outlet_name": ["甲", "乙", "丙", "丁", "己", "戊"],
+        "teller_error_rate_per_10k": [0.5, 1.2, None, 0.5, 0.1, 9.0],
+        # 己 had the lowest rate but closed in the period: nobody of it teaches in the next half
+        "closed_in_period": [None, None, None, None, date(2023, 5, 31), None],
     }
 )
 
@@ -58,7 +62,7 @@ def test_the_error_free_share_target_rises_a_tenth_in_steps_of_five_per_cent_up_
 
 def test_the_outlets_with_the_lowest_and_highest_error_rate_of_its_own_sub_branch():
     out = plans.accounting_targets(_sub(), OUTLETS, PLAN, 6).iloc[0]
-    # 甲 and 丁 tie at 0.5: the first in the outlets' order teaches; 戊 is another sub-branch's
+    # 甲 and 丁 tie at 0.5: the first in the outlets' order teaches; 戊 is another sub-branch's, 己 closed
     assert (out.lowest_error_outlet, out.lowest_error_rate) == ("甲", 0.5)
     assert (out.highest_error_outlet, out.highest_error_rate) == ("乙", 1.2)
     assert out.highest_error_multiple == pytest.approx(2.0)  # 1.20 ÷ 0.60 as printed

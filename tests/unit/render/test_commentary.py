@@ -71,6 +71,7 @@ MANAGER = dict(
     reply_accuracy=0.96,
     case_prevention_meetings=6,
     months_served=6,
+    whole_period=True,
 )
 LOBBY = dict(
     complaints=5,
@@ -418,6 +419,18 @@ def test_a_rule_fires_on_its_case_and_not_on_its_near_miss(rule_id):
     rule = next(r for r in RULES.rules if r.id == rule_id)
     text = rule.sentence.render(_context(**fires))
     assert text.strip() and "None" not in text and "nan" not in text
+
+
+def test_a_manager_writes_of_their_own_time_not_of_the_period():
+    """Issue #34: two managers of one outlet both wrote "期内", so "期内我网点无重大业务差错" and
+    "期内发生重大业务差错1笔" contradicted each other side by side. A person writes 上半年, or 任职期间
+    for part of it — in the summary and in every sentence the rules draft for it."""
+    rule = next(r for r in RULES.rules if r.id == "manager_major_errors")
+    assert rule.sentence.render(_context(m={"major_errors": 1})).startswith("上半年发生重大业务差错1笔")
+    assert rule.sentence.render(_context(m={"major_errors": 1, "whole_period": False})).startswith("任职期间发生重大业务差错1笔")
+    manager_rules = [r for r in RULES.rules if "ops_manager_summary" in r.documents]
+    template = (ROOT / "templates" / "documents" / "ops_manager_summary.md.j2").read_text("utf-8")
+    assert "期内" not in template and not [r.id for r in manager_rules if "期内" in r.text], "期内 in a manager's own words"
 
 
 def test_no_multiple_of_a_rate_that_prints_zero():
