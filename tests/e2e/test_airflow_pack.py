@@ -336,13 +336,15 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
         (doc,) = pack_dir.glob(f"ops_managers/*/{s.unit_id}_*_{s.name}.docx")
         body = "".join(t for _, t in texts(doc))
         found, fixed = int(mine.errors_found.sum()), int(mine.errors_corrected.sum())
+        term = "上半年" if (first, last) == (start, end) else "任职期间"
         expected = [
             # the span served, where it is not the whole half year (in the opening, or for a manager
             # who moved in, in the sentence announcing the summary)
             f"{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日"
             if (first, last) != (start, end)
             else "现将上半年的履职情况总结如下",
-            f"期内我共审核业务授权{count(mine.authorisations_reviewed.sum())}笔，开展履职检查{count(mine.inspections_done.sum())}次",
+            # a person writes of their own time (issue #34): 上半年, or 任职期间 for part of it
+            f"{term}我共审核业务授权{count(mine.authorisations_reviewed.sum())}笔，开展履职检查{count(mine.inspections_done.sum())}次",
             # the wording follows the figures: all corrected / replied accurately / monthly meetings
             "未发现柜员业务差错"
             if not found
@@ -370,7 +372,7 @@ def test_operations_manager_summaries_quote_the_warehouse_figures(airflow_pack, 
                     )
                 )
         else:
-            expected.append("期内无需回复的运营风险事件")
+            expected.append(f"{term}无需回复的运营风险事件")
         for phrase in expected:
             assert phrase in body, (doc.name, phrase)
         checked += 1

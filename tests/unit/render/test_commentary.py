@@ -39,6 +39,7 @@ OUTLET = dict(
     corporate_avg_increase=None,
     corporate_avg_increase_rank=3,
     closed_in_period=None,
+    opened_in_period=None,
     savings_avg_increase=None,
     time_progress=TP,
     savings_growth_rank=3,
@@ -381,6 +382,11 @@ HEADING_CASES = [
     ({"ranked": False, "corporate_growth_rank": None, "savings_growth_rank": None, "corporate_avg_increase_rank": None,
       "savings_avg_increase_rank": None, "completion_corporate_growth": TP, "completion_savings_growth": TP},
      "稳中有进", "稳步增长"),
+    # issue #34: an outlet opened or closed in the period is not judged (稳中有进 for a four-month-old
+    # outlet); the heading says what its figures cover
+    ({"ranked": False, "opened_in_period": date(2023, 3, 1), "completion_corporate_growth": TP,
+      "completion_savings_growth": TP}, "（开业以来）", "（开业以来）"),
+    ({"ranked": False, "closed_in_period": date(2023, 5, 31)}, "（截至撤并日）", "（截至撤并日）"),
 ]  # fmt: skip
 HEADINGS = {r.id for r in RULES.rules if r.category == H}
 
