@@ -513,7 +513,7 @@ def _publish_locked(settings, run, state, definition, meta, next_targets, period
             if store
             else nullcontext(lambda: None)
         )
-        transition.begin(version, state.run_id, run.folder, store)
+        transition.begin(version, state.run_id, run.folder, store, run.warehouse_url)
         with storing as commit:  # the targets written, not committed
             pack.zip_version(version, source=run.pack)
             transition.reached("zipped", version)

@@ -418,3 +418,24 @@ def test_any_sequence_of_runs_kills_answers_and_next_periods_keeps_the_visible_s
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def test_a_publication_interrupted_on_another_warehouse_is_left_for_a_run_on_that_one(
+    assembled, make_settings, warehouse, tmp_path
+):
+    """The output folder may serve two warehouses (a test one, the bank's): a publication killed on
+    one must not have its targets stored in the other by a run there."""
+    settings = make_settings(warehouse)
+    run = _copy(assembled, settings, "killed", 1.0)
+    assert _interrupted(run, settings, "latest", signal.SIGKILL) == -signal.SIGKILL
+    other = tmp_path / "other.sqlite"
+    shutil.copyfile(warehouse.removeprefix("sqlite:///"), other)
+    untouched = _warehouse_targets(f"sqlite:///{other}")
+    period_dir = settings.output_dir / "2023H1"
+    assert transition.finish_all(settings.output_dir, f"sqlite:///{other}", settings.templates_dir, "elsewhere") == []
+    assert (period_dir / transition.JOURNAL).is_file()
+    pd.testing.assert_frame_equal(_warehouse_targets(f"sqlite:///{other}"), untouched)
+    (done,) = transition.finish_all(settings.output_dir, warehouse, settings.templates_dir, "home")
+    assert "was interrupted after it was published; its publication was finished" in done
+    expected = _sorted(publish_targets.read_csv(period_dir / "v1" / "targets.csv"))
+    pd.testing.assert_frame_equal(_warehouse_targets(warehouse), expected, check_exact=False, rtol=1e-9)

@@ -31,6 +31,7 @@ from reportpack.owner import packdef
 from reportpack.publish import index, pack, transition
 from reportpack.publish import targets as publish_targets
 from reportpack.render import templating
+from reportpack.settings import redact
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def record(
             targets["rows"] = len(publish_targets.read_csv(version_dir / "targets.csv"))
         targets.update(stored=store, note=why)
         meta["targets"] = targets
-    answer = {"meta": meta, "store": bool(store and meta.get("targets"))}
+    answer = {"meta": meta, "store": bool(store and meta.get("targets")), "warehouse": redact(warehouse_url)}
     # recorded first: an answer interrupted on its way is applied again by publish.transition.finish
     with transition.answer_lock(version_dir, f"answer of {who['id']}"):
         note = version_dir.parent / transition.ANSWER.format(version=version_dir.name)

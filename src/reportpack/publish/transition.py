@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reportpack.publish import pack
+from reportpack.settings import redact
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,16 @@ def reached(step: str, version: Path) -> None:
         listener(step)
 
 
-def begin(version: Path, run_id: str, run_folder: Path, stores_targets: bool) -> None:
-    """Note, in the period's folder, that ``version`` is being published by the run of ``run_folder``."""
-    note = {"version": version.name, "run_id": run_id, "run_folder": str(run_folder), "stores_targets": stores_targets}
+def begin(version: Path, run_id: str, run_folder: Path, stores_targets: bool, warehouse_url: str) -> None:
+    """Note, in the period's folder, that ``version`` is being published by the run of ``run_folder``
+    (its targets for the warehouse at ``warehouse_url``, recorded without its password)."""
+    note = {
+        "version": version.name,
+        "run_id": run_id,
+        "run_folder": str(run_folder),
+        "stores_targets": stores_targets,
+        "warehouse": redact(warehouse_url),
+    }
     pack.replace_text(version.parent / JOURNAL, json.dumps(note))
 
 
@@ -111,6 +119,15 @@ def finish(period_dir: Path, warehouse_url: str, templates_dir: Path) -> list[st
     if note_path.is_file():
         note = json.loads(note_path.read_text("utf-8"))
         version = period_dir / note["version"]
+        if note.get("warehouse", redact(warehouse_url)) != redact(warehouse_url):
+            # its targets belong to another warehouse: a run on that one finishes it
+            log.warning(
+                "%s/%s was interrupted while publishing from warehouse %s; left for a run on that warehouse to finish",
+                period_dir.name,
+                version.name,
+                note["warehouse"],
+            )
+            return done
         if (version / pack.MANIFEST).is_file():
             if not (period_dir / f"{version.name}.zip").is_file():
                 pack.zip_version(version)
@@ -134,8 +151,11 @@ def finish(period_dir: Path, warehouse_url: str, templates_dir: Path) -> list[st
     done += _clear_debris(period_dir)
     for answer in sorted(period_dir.glob(ANSWER.format(version="v*"))):
         version = period_dir / answer.name.removeprefix(".answer-").removesuffix(".json")
+        recorded = json.loads(answer.read_text("utf-8"))
+        if recorded.get("warehouse", redact(warehouse_url)) != redact(warehouse_url):
+            continue  # (as above: its targets belong to another warehouse)
         with contextlib.suppress(PeriodBusy), answer_lock(version, "recovery"):  # busy: being recorded right now
-            approval.apply(version, json.loads(answer.read_text("utf-8")), templates_dir, warehouse_url)
+            approval.apply(version, recorded, templates_dir, warehouse_url)
             done.append(
                 f"{period_dir.name}/{version.name}: an owner's answer interrupted while it was being recorded was recorded"
             )
