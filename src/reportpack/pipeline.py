@@ -488,6 +488,11 @@ def _publish_locked(settings, run, state, definition, meta, next_targets, period
     period_dir = settings.output_dir / run.period.label
     if period_dir.is_dir():
         transition.finish(period_dir, run.warehouse_url, templates)
+        if (period_dir / transition.JOURNAL).is_file():  # left: another warehouse's, not to be written over
+            raise InputError(
+                f"{period_dir}: a publication from another warehouse was interrupted here "
+                f"({transition.JOURNAL}); run the pack on that warehouse first, which finishes it"
+            )
     previous = pack.latest(settings.output_dir, run.period.label)
     version = pack.reserve(settings.output_dir, run.period.label)
     transition.reached("reserved", version)

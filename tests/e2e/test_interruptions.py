@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from reportpack import pipeline
-from reportpack.errors import EnvironmentProblem
+from reportpack.errors import EnvironmentProblem, InputError
 from reportpack.extract import load_frames
 from reportpack.publish import pack, transition
 from reportpack.publish import targets as publish_targets
@@ -435,6 +435,9 @@ def test_a_publication_interrupted_on_another_warehouse_is_left_for_a_run_on_tha
     assert transition.finish_all(settings.output_dir, f"sqlite:///{other}", settings.templates_dir, "elsewhere") == []
     assert (period_dir / transition.JOURNAL).is_file()
     pd.testing.assert_frame_equal(_warehouse_targets(f"sqlite:///{other}"), untouched)
+    elsewhere = make_settings(f"sqlite:///{other}")
+    with pytest.raises(InputError, match="a publication from another warehouse was interrupted here"):
+        pipeline.publish(elsewhere, _copy(assembled, elsewhere, "elsewhere", 1.1))  # would write over its note
     (done,) = transition.finish_all(settings.output_dir, warehouse, settings.templates_dir, "home")
     assert "was interrupted after it was published; its publication was finished" in done
     expected = _sorted(publish_targets.read_csv(period_dir / "v1" / "targets.csv"))
