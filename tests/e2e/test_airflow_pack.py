@@ -193,7 +193,9 @@ def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pac
         for heading, rank in ((h2[0], r["c_rank"]), (h2[1], r["s_rank"])):
             if r["ranked"] and rank == r["peers"]:
                 assert not any(word in heading for word in PRAISE), (r["unit_id"], heading)
-        assert paras[-2:] == [("Signature", r["name"]), ("Signature", "2023年6月30日")]
+        # an outlet closed in the half year no longer signs: its sub-branch does (issue #34)
+        signer = r["sub_name"] if str(r["last_day"]) < "2023-06-30" else r["name"]
+        assert paras[-2:] == [("Signature", signer), ("Signature", "2023年6月30日")]
 
 
 def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
