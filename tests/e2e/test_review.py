@@ -146,6 +146,7 @@ def airflow(sample_url, tmp_path_factory, mailbox):
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
+                server.wait()  # reaped (see the daemons of the reload test)
             log.close()
 
 
@@ -376,5 +377,6 @@ def test_a_warehouse_reload_re_triggers_the_pack_of_the_period_it_completes(airf
         for p in daemons:
             try:
                 p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+            except subprocess.TimeoutExpired:  # (a slow scheduler) forced, and reaped: a process left
+                os.killpg(p.pid, signal.SIGKILL)  # unwaited fails the test with a ResourceWarning at
+                p.wait()  # its garbage collection (a clean clone's .ci/run did)
