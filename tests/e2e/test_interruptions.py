@@ -90,7 +90,12 @@ def _publish_then(run: Run, settings, step: str, sig: int) -> None:
 
 
 def _interrupted(run: Run, settings, step: str, sig: int) -> int:
-    child = multiprocessing.get_context("fork").Process(target=_publish_then, args=(run, settings, step, sig))
+    return _in_child(_publish_then, run, settings, step, sig)
+
+
+def _in_child(target, *args) -> int | None:
+    """``target(*args)`` in a process forked from this one (everything imported already); its exit code."""
+    child = multiprocessing.get_context("fork").Process(target=target, args=args)
     child.start()
     child.join(300)
     return child.exitcode
@@ -255,10 +260,7 @@ def test_an_approval_killed_on_its_way_is_recorded_whole_by_the_next_run(assembl
     assert pack.read_manifest(v2)["approval"]["status"] == "pending"
     v1_targets = _warehouse_targets(warehouse)
 
-    child = multiprocessing.get_context("fork").Process(target=_answer_then, args=(v2, settings, step))
-    child.start()
-    child.join(300)
-    assert child.exitcode == -signal.SIGKILL
+    assert _in_child(_answer_then, v2, settings, step) == -signal.SIGKILL
     assert pack.read_manifest(v2)["approval"]["status"] == "pending"  # not yet recorded: the pages still agree
     _assert_complete(v2)
     if step == "answer noted":
@@ -355,12 +357,7 @@ def test_any_sequence_of_runs_kills_answers_and_next_periods_keeps_the_visible_s
                 if not transition.interrupted(self.period_dir):
                     self._sync()
                 return
-            child = multiprocessing.get_context("fork").Process(
-                target=_publish_then, args=(run, self.settings, kill, signal.SIGKILL)
-            )
-            child.start()
-            child.join(300)
-            assert child.exitcode == -signal.SIGKILL
+            assert _in_child(_publish_then, run, self.settings, kill, signal.SIGKILL) == -signal.SIGKILL
 
         @precondition(lambda self: any(pack.read_manifest(v)["approval"]["status"] == "pending" for v in self._versions()))
         @rule(approve=st.booleans(), kill=st.sampled_from([None, *transition.ANSWER_STEPS]), data=st.data())
@@ -374,10 +371,7 @@ def test_any_sequence_of_runs_kills_answers_and_next_periods_keeps_the_visible_s
                 if not transition.interrupted(self.period_dir):
                     self._sync()
                 return
-            child = multiprocessing.get_context("fork").Process(target=_answer_then, args=(version, self.settings, kill))
-            child.start()
-            child.join(300)
-            assert child.exitcode == -signal.SIGKILL
+            assert _in_child(_answer_then, version, self.settings, kill) == -signal.SIGKILL
 
         @rule()
         def next_period(self):

@@ -183,24 +183,31 @@ def _store_if_still_decided(version: Path, warehouse_url: str, templates_dir: Pa
     return 0
 
 
-def _clear_debris(period_dir: Path) -> list[str]:
-    """What a process killed before it wrote its note can leave: an empty reserved folder, a
-    half-written zip, a link not yet renamed, a file written aside; and a zip of no version."""
-    cleared = []
+def _debris(period_dir: Path) -> list[tuple[Path, str]]:
+    """What a process killed before it wrote its note can leave, each with what it is: an empty
+    reserved folder, a half-written zip, a link not yet renamed, a file written aside, a zip of no
+    version."""
+    found = []
     for path in sorted(period_dir.iterdir()):
         name = path.name
         if path.is_dir() and not path.is_symlink() and pack.is_version_name(name) and not any(path.iterdir()):
-            path.rmdir()
-            cleared.append(f"{period_dir.name}/{name}: a reserved version never published was released")
+            found.append((path, "a reserved version never published was released"))
         elif name.startswith(".") and (name.endswith("-partial.zip") or name.startswith(f".{pack.LATEST}-")):
-            path.unlink()
-            cleared.append(f"{period_dir.name}/{name}: a half-made file of an interrupted publication was removed")
+            found.append((path, "a half-made file of an interrupted publication was removed"))
         elif name.endswith(".zip") and pack.is_version_name(name[:-4]) and not (period_dir / name[:-4] / pack.MANIFEST).is_file():
+            found.append((path, "the zip of a version never published was removed"))
+    found += [(aside, "a file half-written aside was removed") for aside in sorted(period_dir.glob("v*/.*.partial"))]
+    return found
+
+
+def _clear_debris(period_dir: Path) -> list[str]:
+    cleared = []
+    for path, what in _debris(period_dir):
+        if path.is_dir():
+            path.rmdir()
+        else:
             path.unlink()
-            cleared.append(f"{period_dir.name}/{name}: the zip of a version never published was removed")
-    for aside in sorted(period_dir.glob("v*/.*.partial")):
-        aside.unlink()
-        cleared.append(f"{period_dir.name}/{aside.parent.name}/{aside.name}: a file half-written aside was removed")
+        cleared.append(f"{path.relative_to(period_dir.parent).as_posix()}: {what}")
     return cleared
 
 
@@ -249,9 +256,4 @@ def interrupted(period_dir: Path) -> bool:
     """Whether ``period_dir`` holds a note or debris ``finish`` would deal with."""
     if (period_dir / JOURNAL).is_file() or any(period_dir.glob(ANSWER.format(version="v*"))):
         return True
-    return any(
-        (p.is_dir() and not p.is_symlink() and pack.is_version_name(p.name) and not any(p.iterdir()))
-        or p.name.endswith("-partial.zip")
-        or p.name.startswith(f".{pack.LATEST}-")
-        for p in period_dir.iterdir()
-    )
+    return bool(_debris(period_dir))
