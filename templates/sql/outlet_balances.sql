@@ -1,6 +1,6 @@
 -- Grain: one row per outlet open on any day of the period: its period-end and 年初 balances, the
 -- day-weighted sums behind 日均 (a day without a row keeps the last balance), and counts that the
--- suite checks (rows, distinct days, negative rows, day-on-day jumps). Amounts in 元. Aggregated here, in the
+-- suite checks (rows, distinct days, negative rows, day-on-day jumps net of accounts moved that day). Amounts in 元. Aggregated here, in the
 -- database: a 20,000-outlet year is never pulled into pandas row by row.
 -- Bound parameters: period_start, period_end, year_start_date (dates).
 -- Tables: outlet_balances (period), outlet_balances_last_year (same period last year: 同比; empty where the warehouse does not reach back),
@@ -50,13 +50,26 @@ period_rows as (
     join daily_balance d on d.unit_id = a.unit_id and d.biz_date = a.anchor_date
     where a.anchor_date < b.first_day
 ),
+moves as (
+    -- accounts moved onto (+) or off (−) an outlet's books on a day (account_transfer, at a
+    -- closing or an opening): a balance that jumps by what was moved has not moved by itself
+    select unit_id, moved_on, sum(corporate) as corporate, sum(savings) as savings
+    from (
+        select to_unit_id as unit_id, moved_on, corporate_deposit as corporate, savings_deposit as savings from account_transfer
+        union all
+        select from_unit_id, moved_on, -corporate_deposit, -savings_deposit from account_transfer
+    ) m
+    where moved_on between :period_start and :period_end
+    group by unit_id, moved_on
+),
 ordered as (
     -- each row with the day its balance counts from (the anchor's: the first day) and its
     -- neighbours in day order: the next row's day ends its span; the previous row's day and
-    -- balances find duplicate days and day-on-day jumps
+    -- balances find duplicate days and day-on-day jumps (net of what was moved that day)
     select
         r.unit_id, r.biz_date, r.first_day,
         r.corporate_deposit, r.savings_deposit, r.loans, r.npl,
+        coalesce(mv.corporate, 0) as corporate_moved, coalesce(mv.savings, 0) as savings_moved,
         r.biz_date >= r.first_day as in_period,
         c.day_no,
         lead(c.day_no) over w as next_day_no,
@@ -65,6 +78,7 @@ ordered as (
         lag(r.savings_deposit) over w as prev_savings
     from period_rows r
     join calendar c on c.cal_date = case when r.biz_date < r.first_day then r.first_day else r.biz_date end
+    left join moves mv on mv.unit_id = r.unit_id and mv.moved_on = r.biz_date
     window w as (partition by r.unit_id order by r.biz_date)
 ),
 per_outlet as (
@@ -87,9 +101,9 @@ per_outlet as (
         min(case when o.in_period and o.prev_date = o.biz_date then o.biz_date end) as first_duplicate_date,
         -- plausibility: the largest day-on-day relative change of each balance
         max(case when o.in_period and o.prev_date >= o.first_day and o.prev_corporate > 0
-                 then abs(o.corporate_deposit - o.prev_corporate) * 1.0 / o.prev_corporate end) as corporate_max_day_change,
+                 then abs(o.corporate_deposit - o.corporate_moved - o.prev_corporate) * 1.0 / o.prev_corporate end) as corporate_max_day_change,
         max(case when o.in_period and o.prev_date >= o.first_day and o.prev_savings > 0
-                 then abs(o.savings_deposit - o.prev_savings) * 1.0 / o.prev_savings end) as savings_max_day_change
+                 then abs(o.savings_deposit - o.savings_moved - o.prev_savings) * 1.0 / o.prev_savings end) as savings_max_day_change
     from ordered o
     join bounds b on b.unit_id = o.unit_id
     join calendar l on l.cal_date = b.last_day

@@ -58,12 +58,23 @@ f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.las
       join e on e.unit_id = x.unit_id join y on y.unit_id = x.unit_id join a on a.unit_id = x.unit_id
       left join ly on ly.unit_id = x.unit_id left join py on py.unit_id = x.unit_id
       join m on m.unit_id = x.unit_id),
+-- accounts moved onto (+) or off (-) an outlet's books after its base day, up to its last day
+-- (account_transfer: a closing's, an opening's): ranks are on the growth without them (issue #34)
+mv as (select x.unit_id, sum(t.c) c_moved, sum(t.s) s_moved
+       from bounds x join (select to_unit_id unit_id, moved_on, corporate_deposit c, savings_deposit s from account_transfer
+                           union all select from_unit_id, moved_on, -corporate_deposit, -savings_deposit from account_transfer) t
+         on t.unit_id = x.unit_id
+        and t.moved_on > case when x.opened_on > '2022-12-31' then x.opened_on else '2022-12-31' end
+        and t.moved_on <= x.last_day
+       group by x.unit_id),
 -- only outlets open the whole half year are ranked (a new one has no 年初, a closed one no 6月末)
-r as (select f.*, case when first_day = '2023-01-01' and last_day = '2023-06-30' then 1 else 0 end ranked from f)
+r as (select f.*, f.c_growth - coalesce(mv.c_moved, 0) c_own, f.s_growth - coalesce(mv.s_moved, 0) s_own,
+             case when first_day = '2023-01-01' and last_day = '2023-06-30' then 1 else 0 end ranked
+      from f left join mv on mv.unit_id = f.unit_id)
 select r.*,
-       case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_growth desc) end c_rank,
+       case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_own desc) end c_rank,
        case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_avg_inc desc) end c_avg_rank,
-       case when ranked = 1 then rank() over (partition by parent_id, ranked order by s_growth desc) end s_rank,
+       case when ranked = 1 then rank() over (partition by parent_id, ranked order by s_own desc) end s_rank,
        sum(ranked) over (partition by parent_id) peers,
        count(*) over (partition by parent_id) outlets_in_sub
 from r order by unit_id
@@ -160,6 +171,8 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
         if not r["ranked"]:  # part of the half year only: no 同比 against a whole one
             sentence = body.split(f"对公存款日均{yi(r['c_avg'])}", 1)[1].split("。", 1)[0]
             assert "同比" not in sentence and "上年同期" not in sentence, (r["unit_id"], sentence)
+        if r["c_own"] != r["c_growth"]:  # accounts moved: the growth without them beside it, which the rank is on
+            expected.append(f"剔除划转因素{'新增' if r['c_own'] >= 0 else '减少'}{money(abs(r['c_own']))}，增量列")
         if r["ranked"]:
             expected += [f"增量列{peers}第{r['c_rank']}位", f"列{peers}第{r['c_avg_rank']}位", f"增量列{peers}第{r['s_rank']}位"]
         else:  # opened or closed in the half year: out of the rankings, and it says so
@@ -185,8 +198,12 @@ def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pac
         paras = texts(doc)
         assert paras[0] == ("Title", f"{r['name']}2023年上半年工作总结")
         h1 = [t for s, t in paras if s == "Heading 1"]
-        assert [t[:2] for t in h1] == ["一、", "二、", "三、", "四、"]
-        assert h1[2] == "三、存在的问题"
+        closed = str(r["last_day"]) < "2023-06-30"
+        if closed:  # its problems and its next half year pass to the receiving outlet (issue #34)
+            assert [t for t in h1[1:]] == ["二、主要工作及成效", "三、撤并及移交情况"], (r["unit_id"], h1)
+        else:
+            assert [t[:2] for t in h1] == ["一、", "二、", "三、", "四、"]
+            assert h1[2] == "三、存在的问题"
         h2 = [t for s, t in paras if s == "Heading 2"]
         assert h2[0].startswith("（一）公司类指标") and h2[1].startswith("（二）个金类指标")
         # no heading praises a figure ranked last among its peers (commentary.yaml, category 标题)
@@ -194,7 +211,7 @@ def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pac
             if r["ranked"] and rank == r["peers"]:
                 assert not any(word in heading for word in PRAISE), (r["unit_id"], heading)
         # an outlet closed in the half year no longer signs: its sub-branch does (issue #34)
-        signer = r["sub_name"] if str(r["last_day"]) < "2023-06-30" else r["name"]
+        signer = r["sub_name"] if closed else r["name"]
         assert paras[-2:] == [("Signature", signer), ("Signature", "2023年6月30日")]
 
 

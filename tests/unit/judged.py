@@ -50,6 +50,28 @@ def outlet(record: dict, given: dict | None = None) -> dict:
         out["teller_error_rise"] = None if np.isnan(rise) else float(rise)
     if "peers" in out:  # every outlet of its sub-branch ranked, unless the test says otherwise
         out.setdefault("outlets_in_sub", out["peers"])
+    # no accounts moved onto or off its books unless the test says so (derive/moves.py)
+    out.setdefault("moves_in", 0)
+    out.setdefault("moves_out", 0)
+    for name in ("corporate", "savings"):
+        out.setdefault(f"{name}_moved_in", 0.0)
+        out.setdefault(f"{name}_moved_out", 0.0)
+        if f"{name}_growth" in out and f"{name}_growth_comparable" not in given:
+            out[f"{name}_growth_comparable"] = out[f"{name}_growth"] - out[f"{name}_moved_in"] + out[f"{name}_moved_out"]
+    for prefix in ("handed", "taken"):
+        for column in (
+            "accounts",
+            "customers",
+            "corporate_deposit",
+            "savings_deposit",
+            "loans",
+            "deposit",
+            "retained",
+            "retained_rate",
+        ):
+            out.setdefault(f"{prefix}_{column}", None)
+    for column in ("handed_share", "handed_to", "taken_from"):
+        out.setdefault(column, None)
     return out
 
 

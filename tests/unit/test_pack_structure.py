@@ -244,13 +244,21 @@ def test_problems_are_drafted_from_the_data_and_differ_between_outlets(built):
     problem_sets = []
     for rel in _docx(manifest, "outlet_half_year_summary"):
         texts = [p.text for p in Document(str(target / rel)).paragraphs]
+        if "三、撤并及移交情况" in texts:  # a closed outlet: its problems pass to the receiving outlet
+            handed_to = texts[texts.index("三、撤并及移交情况") + 1]
+            assert "存在的问题" in handed_to and not any(t == "三、存在的问题" for t in texts)
+            continue
         start, end = texts.index("三、存在的问题"), next(i for i, t in enumerate(texts) if t.startswith("四、"))
         problems = texts[start + 1 : end]
         drafted = [f for f in findings[rel] if f["category"] == "问题"]
         # every drafted problem is printed as 一是…二是… in rule order, and explained by its rule and figures
-        # a list of one carries no label (一是 with no 二是 is a slip)
-        labels = [f"{'一二三四五'[i]}是" for i in range(len(drafted))] if len(problems) > 1 else [""]
-        assert [p for p in problems if "春天行动" not in p] == [label + f["text"] for label, f in zip(labels, drafted)]
+        # a list of one carries no label (一是 with no 二是 is a slip); a closed outlet's, handed over, after its own
+        labels = [f"{'一二三四五六七'[i]}是" for i in range(len(drafted))] if len(problems) > 1 else [""]
+        printed = [
+            label + (f"原{f['about']}（已撤并，账户由本网点承接）：" if f.get("about") else "") + f["text"]
+            for label, f in zip(labels, drafted)
+        ]
+        assert [p for p in problems if "春天行动" not in p] == printed
         assert all(f["rule"] and (f["figures"] or f["rule"] == "customer_managers") for f in drafted)
         # the drafted sentences (a heading's word may repeat: 公司类指标 and 个金类指标 both （截至撤并日）)
         said = [f["text"] for f in findings[rel] if f["category"] not in ("判断", "校对", "标题")]
@@ -499,3 +507,36 @@ def test_a_second_reader_finds_the_text_we_read(built):
         ours = [p.text.strip() for p in proofread.read_back(target / rel) if p.text.strip()]
         assert theirs == ours, kind
         assert len(ours) >= 4, kind  # a v1 变更说明 is four paragraphs
+
+
+def test_the_outlet_summaries_of_a_sub_branch_add_up_to_its_compilations_headline(built):
+    """issue #34, like for like: the compilation's 较年初 is the sum of what its outlets' summaries
+    print — growth of the outlets open all year, the new outlets' whole balance, the closed
+    outlets' growth to their closing day less the balance they closed with — to the rounding of
+    the printed figures, and its table of the parts says the same."""
+    target, manifest, _ = built
+    money = r"([\d.]+(?:亿元|万元))"
+    sentence = re.compile(rf"对公存款余额为{money}，(较年初|开业以来)(新增|减少){money}")
+    by_sub: dict[str, list[tuple[str, float, float]]] = {}
+    for rel in _docx(manifest, "outlet_half_year_summary"):
+        texts = _texts(Document(str(target / rel)))
+        found = next(m for t in texts if (m := sentence.search(t)))
+        end, growth = _amount(found.group(1)), _amount(found.group(4)) * (-1 if found.group(3) == "减少" else 1)
+        kind = "closed" if "三、撤并及移交情况" in texts else "opened" if found.group(2) == "开业以来" else "continuing"
+        by_sub.setdefault(rel.split("/")[1], []).append((kind, end, growth))
+    checked = 0
+    for rel in _docx(manifest, "compilation"):
+        texts = _texts(Document(str(target / rel)))
+        sub = next(name for name in by_sub if name in rel)
+        head = next(m for t in texts if (m := re.search(rf"对公存款余额合计{money}，较年初(新增|减少){money}", t)))
+        headline = _amount(head.group(3)) * (-1 if head.group(2) == "减少" else 1)
+        outlets = by_sub[sub]
+        total = sum(
+            growth if kind == "continuing" else end if kind == "opened" else growth - end for kind, end, growth in outlets
+        )
+        # each printed figure is off by at most half a unit of its last digit (0.005亿元)
+        assert abs(total - headline) <= 0.005e8 * (len(outlets) + 1), (sub, total, headline, outlets)
+        if any(kind != "continuing" for kind, _, _ in outlets):
+            assert "构成" in texts and "合计" in texts  # the parts, on their own lines
+            checked += 1
+    assert checked >= 1  # the sample has a sub-branch with a closed and a new outlet

@@ -72,6 +72,10 @@ def corrupt(frame: pd.DataFrame, exp: dict) -> pd.DataFrame:
         df[kw["column"]] = df[kw["column"]].astype(object)
         df.loc[0, kw["column"]] = "不合格式"
         return df
+    if kind == "expect_column_values_to_be_in_set":
+        df[kw["column"]] = df[kw["column"]].astype(object)
+        df.loc[df.index[0], kw["column"]] = "不在取值范围内"
+        return df
     raise AssertionError(f"no corruption defined for {kind}: add one to tests/unit/test_suites.py")
 
 

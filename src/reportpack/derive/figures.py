@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportpack.derive import confidentiality, finance, indicators, metrics, operations, plans, service, targets, verdicts
+from reportpack.derive import confidentiality, finance, indicators, metrics, moves, operations, plans, service, targets, verdicts
 from reportpack.derive.ratios import per_10k
 from reportpack.derive.subjects import records
 from reportpack.owner import indicators as owner_indicators
@@ -114,10 +114,12 @@ def _figures(
     subs = metrics.sub_branch_totals(outlets).merge(
         operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"]
     )
+    subs = subs.merge(moves.growth_parts(outlets), on="sub_branch_id", how="left")
     subs = subs.merge(frames["fixed_assets"], on="sub_branch_id", how="left")
     return {
         "outlets": outlets,
         "outlet_monthly": monthly,
+        "transfers": moves.transfers(frames["transfers"], outlets),
         "sub_branches": subs,
         "ops_managers": operations.ops_manager_figures(frames, period),
         "tellers": tellers,

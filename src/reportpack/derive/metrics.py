@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reportpack.derive import moves
 from reportpack.periods import Period
 
 BALANCES = ("corporate_deposit", "savings_deposit")
@@ -115,7 +116,13 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_daily_avg"] = avg
         out[f"{p}_daily_avg_last_year"] = daily_average(year_before[f"{p}_day_sum"], year_before["covered_days"])
         out[f"{p}_avg_increase"] = avg - out[f"{p}_daily_avg_last_year"]
-        out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth"].where(out["ranked"]), out["sub_branch_id"])
+    out = moves.with_moves(out.reset_index(), frames["transfers"], period.end, period.year_start_balance_date).set_index(
+        "unit_id"
+    )
+    for column in BALANCES:
+        p = column.removesuffix("_deposit")
+        # ranked on what the outlet grew by itself: not first because a neighbour closed (derive/moves.py)
+        out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth_comparable"].where(out["ranked"]), out["sub_branch_id"])
         out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"].where(out["ranked"]), out["sub_branch_id"])
     last = frames["outlet_balances_last_year"].set_index("unit_id").reindex(outlets.index)
     # 同比 only between whole periods: a closed outlet's January–May is not compared with last year's

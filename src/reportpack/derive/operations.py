@@ -38,6 +38,27 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.D
     om["errors_open"] = om["errors_found"] - om["errors_corrected"]
     om["left_before_end"] = om["last_day"].dt.date < period.end
     om["whole_period"] = (om["first_day"].dt.date <= period.start) & ~om["left_before_end"]
+    return _with_hand_overs(om)
+
+
+def _with_hand_overs(om: pd.DataFrame) -> pd.DataFrame:
+    """Who a manager took the outlet over from (``predecessor_name``: the manager whose spell there
+    ended the day before this one began) and handed it to (``successor_name``: whose began the day
+    after this one ended); none where nobody did, in the period."""
+    spells = om[["unit_id", "staff_id", "staff_name", "first_day", "last_day"]]
+    day = pd.Timedelta(days=1)
+    pairs = spells.merge(spells, on="unit_id", suffixes=("", "_next"))
+    pairs = pairs[(pairs["staff_id"] != pairs["staff_id_next"]) & (pairs["last_day"] + day == pairs["first_day_next"])]
+    successor = pairs.drop_duplicates(["unit_id", "staff_id", "last_day"]).set_index(["unit_id", "staff_id", "last_day"])
+    predecessor = pairs.drop_duplicates(["unit_id", "staff_id_next", "first_day_next"]).set_index(
+        ["unit_id", "staff_id_next", "first_day_next"]
+    )
+    om["successor_name"] = (
+        successor["staff_name_next"].reindex(pd.MultiIndex.from_frame(om[["unit_id", "staff_id", "last_day"]])).to_numpy()
+    )
+    om["predecessor_name"] = (
+        predecessor["staff_name"].reindex(pd.MultiIndex.from_frame(om[["unit_id", "staff_id", "first_day"]])).to_numpy()
+    )
     return om
 
 

@@ -67,13 +67,36 @@ def _by_unit(rows: list[dict], key: str = "unit_id") -> dict[str, list[dict]]:
     return out
 
 
-def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
-    outlets = records(figures["outlets"])
-    by_unit = {o["unit_id"]: o for o in outlets}
+def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None = None) -> dict[str, list[Subject]]:
+    """The subjects of ``figures``; with ``sub_branches``, only theirs (the figures may hold other
+    sub-branches' outlets: those that handed their accounts over to one of these outlets)."""
+    every_outlet = records(figures["outlets"])
+    by_unit = {o["unit_id"]: o for o in every_outlet}
+    outlets = [o for o in every_outlet if sub_branches is None or o["sub_branch_id"] in sub_branches]
     lobby = {r["unit_id"]: r for r in records(figures["lobby"])}
     plan = _by_unit(records(figures["plan_results"]))
     next_targets = _by_unit(records(figures["next_targets"]))
     monthly = _by_unit(records(figures["outlet_monthly"]))
+    moves = records(figures["transfers"])
+    moves_in, moves_out = _by_unit(moves, "to_unit_id"), _by_unit(moves, "from_unit_id")
+
+    def own_context(o: dict) -> dict:
+        return {
+            "o": o,
+            "lobby": lobby.get(o["unit_id"]),
+            "monthly": monthly.get(o["unit_id"], []),
+            "plan": plan.get(o["unit_id"], []),
+            "next_targets": next_targets.get(o["unit_id"], []),
+            "moves_in": moves_in.get(o["unit_id"], []),
+            "moves_out": moves_out.get(o["unit_id"], []),
+        }
+
+    def handed_over(o: dict) -> list[dict]:
+        """The closed outlets whose accounts this one took over, each as its own summary sees it:
+        what it left unsolved passes to this outlet's document (issue #34)."""
+        closed = [m["from_unit_id"] for m in moves_in.get(o["unit_id"], []) if m["reason"] == "closure"]
+        return [own_context(by_unit[u]) for u in dict.fromkeys(closed) if u in by_unit]
+
     tellers = records(figures["tellers"])
     tellers_of = _by_unit(tellers)
     subs = records(figures["sub_branches"])
@@ -90,13 +113,7 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
                 o["unit_id"],
                 o["outlet_name"],
                 f"{o['unit_id']}_{o['outlet_name']}",
-                {
-                    "o": o,
-                    "lobby": lobby.get(o["unit_id"]),
-                    "monthly": monthly.get(o["unit_id"], []),
-                    "plan": plan.get(o["unit_id"], []),
-                    "next_targets": next_targets.get(o["unit_id"], []),
-                },
+                {**own_context(o), "handed_over": handed_over(o)},
                 active=o["closed_in_period"] is None,
             )
             for o in outlets
@@ -106,7 +123,10 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
         "sub_branch": [],
         "bank": [],
     }
+    mine = {o["unit_id"] for o in outlets}
     for m in records(figures["ops_managers"]):
+        if m["unit_id"] not in mine:
+            continue
         o = by_unit[m["unit_id"]]
         result["ops_manager"].append(
             outlet_subject(
@@ -115,9 +135,12 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
                 m["staff_name"],
                 f"{m['unit_id']}_{o['outlet_name']}_{m['staff_name']}",
                 {"m": m, "o": o},
+                active=not m["left_before_end"],  # one who left the outlet plans nothing for it
             )
         )
     for t in tellers:
+        if t["unit_id"] not in mine:
+            continue
         o = by_unit[t["unit_id"]]
         result["teller"].append(
             outlet_subject(
@@ -135,6 +158,8 @@ def build(figures: dict[str, pd.DataFrame]) -> dict[str, list[Subject]]:
     for t in tellers:
         tellers_in.setdefault(sub_of.get(t["unit_id"]), []).append(t)
     for sub in subs:
+        if sub_branches is not None and sub["sub_branch_id"] not in sub_branches:
+            continue
         members = outlets_of.get(sub["sub_branch_id"], [])
         lines = budget_of.get(sub["sub_branch_id"], [])
         result["sub_branch"].append(
@@ -171,17 +196,21 @@ def load(folder: Path, sub_branches: Collection[str] | None = None) -> dict[str,
     if sub_branches is None:
         return build({p.stem: pd.read_parquet(p) for p in paths})
     subs = sorted(sub_branches)
-    outlets = pd.read_parquet(folder / "outlets.parquet", filters=[("sub_branch_id", "in", subs)])
-    units = sorted({*outlets["unit_id"], *subs})
+    # and the sub-branches of outlets that closed into one of theirs (their summaries' problems pass on)
+    moves = pd.read_parquet(folder / "transfers.parquet", columns=["from_sub_branch_id", "to_sub_branch_id", "reason"])
+    givers = moves[(moves["reason"] == "closure") & moves["to_sub_branch_id"].isin(subs)]["from_sub_branch_id"]
+    read = sorted({*subs, *givers.dropna()})
+    outlets = pd.read_parquet(folder / "outlets.parquet", filters=[("sub_branch_id", "in", read)])
+    units = sorted({*outlets["unit_id"], *read})
     frames = {"outlets": outlets}
     for p in paths:
         columns = pq.read_schema(p).names
         if p.stem == "outlets":
             continue
         if "sub_branch_id" in columns:
-            frames[p.stem] = pd.read_parquet(p, filters=[("sub_branch_id", "in", subs)])
+            frames[p.stem] = pd.read_parquet(p, filters=[("sub_branch_id", "in", read)])
         elif "unit_id" in columns:
             frames[p.stem] = pd.read_parquet(p, filters=[("unit_id", "in", units)])
         else:
             frames[p.stem] = pd.read_parquet(p)
-    return {**build(frames), "bank": []}
+    return {**build(frames, subs), "bank": []}

@@ -94,7 +94,12 @@ def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple
     better: actual ÷ target) or whether it was met (lower is better), and the rank by 完成率 among the
     sub-branch's outlets that had the same target and were open the whole period (``ranked``: an
     outlet opened or closed in it is measured against its own target but not ranked, as for 增量)."""
-    t = _with_rules(period_targets, outlets, rules, "actual", "inner")
+    # a deposit target is met by what the outlet grew by itself, not by accounts moved onto or off its
+    # books at a closing or an opening (derive/moves.py: *_growth_comparable)
+    judged = outlets.assign(
+        **{c.removesuffix("_comparable"): outlets[c] for c in outlets.columns if c.endswith("_growth_comparable")}
+    )
+    t = _with_rules(period_targets, judged, rules, "actual", "inner")
     # 完成率 is a share of an amount or a count; a rate's target (电子银行柜面替代率 90 %) is met or not,
     # never "完成目标的105.68%"
     t["completion"] = ratio(t["actual"], t["target"]).where((t["better"] == "higher") & (t["unit"] != "pct"))

@@ -22,6 +22,7 @@ from reportpack.owner.files import OwnerModel
 Category = Literal["成效", "问题", "措施", "下一步", "保障", "标题"]
 NEXT_PERIOD: tuple[Category, ...] = ("下一步", "保障")  # plans for the next period: none for a unit gone by period end
 HEADING: Category = "标题"
+PROBLEMS: Category = "问题"  # what a closed outlet leaves unsolved passes to the outlet that takes its accounts over
 CATEGORIES: tuple[str, ...] = Category.__args__
 Text = Annotated[str, Field(min_length=1)]
 

@@ -64,9 +64,10 @@ class Finding:
     text: str
     figures: dict = field(compare=False)
     topic: str = ""
+    about: str = ""  # the unit whose figures it reads, where that is not the document's (a closed outlet's problem)
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "rule": self.rule,
             "category": self.category,
             "topic": self.topic,
@@ -74,6 +75,7 @@ class Finding:
             "text": shown(self.text),
             "figures": self.figures,
         }
+        return {**out, "about": shown(self.about)} if self.about else out
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ records, the owner's text and the drafted findings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from jinja2 import nodes
 from reportpack.derive.subjects import Subject
 from reportpack.owner import labels as owner_labels
 from reportpack.owner import verdicts as owner_verdicts
-from reportpack.owner.commentary import HEADING, NEXT_PERIOD
+from reportpack.owner.commentary import HEADING, NEXT_PERIOD, PROBLEMS
 from reportpack.owner.packdef import Part
 from reportpack.periods import Period
 from reportpack.render import commentary, templating
@@ -48,6 +49,15 @@ def document_context(
     if not subject.active:  # closed by period end: it plans nothing, and findings.json says so too
         found = {category: [] if category in NEXT_PERIOD else items for category, items in found.items()}
     context.update(drafted(found))
+    # a closed outlet's problems pass to the outlet that took its accounts over: drafted as its own
+    # summary drafts them, printed (and listed in findings.json) in the receiving outlet's document
+    handed = []
+    for other in subject.context.get("handed_over", ()):
+        theirs = commentary.evaluate(rules, part.kind, {**base, **other, "owner": {slot: [] for slot in part.slots}})
+        problems = theirs.get(PROBLEMS, [])
+        found.setdefault(PROBLEMS, []).extend(replace(f, about=other["o"]["outlet_name"]) for f in problems)
+        handed.append({"o": other["o"], "problems": [f.text for f in problems]})
+    context["handed_over"] = handed
     return context, found
 
 

@@ -123,15 +123,17 @@ def generate(spec: SampleSpec) -> Iterator[tuple[str, pd.DataFrame]]:
     parent = outlets.set_index("unit_id")["parent_id"]
     ledger = []  # the sub-branches' own daily totals, summed over their outlets' batches
     basis = []  # per outlet and year: what its annual plan is set from (never written to the warehouse)
+    moves = _Moves(outlets, spec, cal)
     for first in range(0, len(outlets), BATCH):
         rng = np.random.default_rng([spec.seed, first // BATCH])
-        for name, frame in _outlet_batch(outlets.iloc[first : first + BATCH].reset_index(drop=True), cal, spec, rng):
+        for name, frame in _outlet_batch(outlets.iloc[first : first + BATCH].reset_index(drop=True), cal, spec, rng, moves):
             if name == PLAN_BASIS:
                 basis.append(frame)
                 continue
             if name == "daily_balance":
                 ledger.append(frame.assign(unit_id=frame["unit_id"].map(parent)).groupby(["unit_id", "biz_date"]).sum())
             yield name, frame
+    yield "account_transfer", moves.frame()
     totals = pd.concat(ledger).groupby(level=[0, 1]).sum().reset_index()
     yield "daily_balance", totals[["unit_id", "biz_date", *[c for c in totals.columns if c not in ("unit_id", "biz_date")]]]
     plan_basis = pd.concat(basis).set_index(["unit_id", "year"])
@@ -176,7 +178,8 @@ def _organisation(spec: SampleSpec) -> pd.DataFrame:
         parent = f"{BRANCH_ID}-S{o % spec.n_sub_branches + 1:03d}"
         opened, closed = founded, None
         position = o // spec.n_sub_branches  # the outlet's place in its sub-branch, from 0
-        if o % 25 == 5 and position == 1 and spec.start < closes < spec.end:
+        # a closing outlet's accounts go to its next sibling (position 2), which must exist
+        if o % 25 == 5 and position == 1 and spec.start < closes < spec.end and o + spec.n_sub_branches < spec.outlets:
             closed = closes
         elif o % 25 == 11 and position == 3 and spec.start < opens < spec.end:
             opened = opens
@@ -190,6 +193,123 @@ def _open_mask(outlets: pd.DataFrame, cal: _Calendar) -> np.ndarray:
     closed = pd.to_datetime([date(2200, 1, 1) if pd.isna(c) else c for c in outlets["closed_on"]]).to_numpy()
     days = cal.days.to_numpy()[:, None]
     return (days >= opened[None, :]) & (days <= closed[None, :])
+
+
+class _Moves:
+    """The accounts moved at closings and openings (``account_transfer``), and what they do to the
+    balances of both sides.
+
+    Who moves to whom follows from the organisation alone: a closing outlet's accounts go to its
+    next sibling (its place + 1 in the sub-branch); a new outlet takes over accounts of the (up to)
+    two siblings after it. Both are later in outlet order, so batches generated in order know every
+    move before they generate the other side: a receiving outlet holds the moved balances from the
+    day they arrive (a closing's keep a share of them, falling over a month to what stays); a
+    giving outlet held them until the day it gave them away. Amounts follow the giving or new
+    outlet's own balances; counts and shares come from a generator of each move's own, so the rest
+    of the sample stays what it was.
+    """
+
+    def __init__(self, outlets: pd.DataFrame, spec: SampleSpec, cal: _Calendar):
+        self.spec, self.cal = spec, cal
+        ids = outlets["unit_id"].tolist()
+        step = spec.n_sub_branches
+        self.index = {d: i for i, d in enumerate(cal.dates)}
+        self.receiver: dict[str, str] = {}
+        self.donors: dict[str, list[str]] = {}
+        self.closed_on: dict[str, date] = {}
+        self.opened_on: dict[str, date] = {}
+        for o, row in enumerate(outlets.itertuples()):
+            if not pd.isna(row.closed_on) and row.closed_on in self.index and row.closed_on < cal.dates[-1]:
+                self.receiver[row.unit_id] = ids[o + step]
+                self.closed_on[row.unit_id] = row.closed_on
+            if row.opened_on in self.index and row.opened_on > cal.dates[0]:
+                self.donors[row.unit_id] = [ids[k] for k in (o + step, o + 2 * step) if k < len(ids)]
+                self.opened_on[row.unit_id] = row.opened_on
+        self.order = {u: o for o, u in enumerate(ids)}
+        self.pending: dict[str, list[tuple[int, int, float, float, float, float]]] = {}
+        self.rows: list[tuple] = []
+
+    def _rng(self, unit_id: str) -> np.random.Generator:
+        return np.random.default_rng([self.spec.seed, 7, self.order[unit_id]])
+
+    def _row(self, rng, source, target, moved_on, reason, corporate, savings, loans, keep, held_then):
+        corporate_accounts = corporate / rng.uniform(3e6, 6e6)
+        savings_accounts = savings / rng.uniform(5e4, 1e5)
+        accounts = int(round(corporate_accounts + savings_accounts))
+        customers = int(round(0.9 * corporate_accounts + 0.7 * savings_accounts))
+        retained_on = moved_on + timedelta(days=29)
+        measured = retained_on <= self.cal.dates[-1]
+        kept = [min(round(v * keep), held) if measured else None for v, held in zip((corporate, savings), held_then(retained_on))]
+        self.rows.append(
+            (
+                source,
+                target,
+                moved_on,
+                reason,
+                accounts,
+                customers,
+                int(corporate),
+                int(savings),
+                int(loans),
+                retained_on if measured else None,
+                *kept,
+            )
+        )
+
+    def settle(self, ids: np.ndarray, cal: _Calendar, corporate: np.ndarray, savings: np.ndarray, loans: np.ndarray) -> None:
+        """Record the moves of this batch's closing and new outlets, then add every move known for
+        this batch's outlets to their balances (day × outlet arrays, changed in place)."""
+        column = {u: i for i, u in enumerate(ids)}
+        n_days = len(cal.dates)
+
+        def held(i):
+            return lambda day: (corporate[self.index[day], i], savings[self.index[day], i])
+
+        for unit_id, i in column.items():
+            rng = self._rng(unit_id)
+            if unit_id in self.receiver:
+                last = self.index[self.closed_on[unit_id]]
+                # most accounts move; a few customers close theirs instead
+                share, keep = rng.uniform(0.92, 1.0), rng.uniform(0.85, 0.97)
+                moved = [round(a[last, i] * share) for a in (corporate, savings)] + [round(loans[last, i])]
+                target = self.receiver[unit_id]
+                self.pending.setdefault(target, []).append((last + 1, n_days, *moved, keep))
+                # what stays is exactly ``keep`` of it a month on (the receiver's balance holds it)
+                self._row(rng, unit_id, target, cal.dates[last + 1], "closure", *moved, keep, lambda day: (np.inf, np.inf))
+            if self.donors.get(unit_id):
+                first = self.index[self.opened_on[unit_id]]
+                weights = rng.dirichlet([3.0] * len(self.donors[unit_id]))
+                share, keep = rng.uniform(0.75, 0.95), rng.uniform(0.85, 0.97)
+                for donor, w in zip(self.donors[unit_id], weights):
+                    moved = [round(a[first, i] * share * w) for a in (corporate, savings, loans)]
+                    self.pending.setdefault(donor, []).append((0, first, *moved, 1.0))
+                    self._row(rng, donor, unit_id, cal.dates[first], "opening", *moved, keep, held(i))
+        for unit_id, i in column.items():
+            for start, end, c, s, lo, keep in self.pending.pop(unit_id, []):
+                # what stays of the moved balances: all on arrival, falling over a month to ``keep``
+                stays = 1 - (1 - keep) * np.clip((np.arange(end - start) + 1) / 30, 0, 1)
+                corporate[start:end, i] += np.round(c * stays)
+                savings[start:end, i] += np.round(s * stays)
+                loans[start:end, i] += lo
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            self.rows,
+            columns=[
+                "from_unit_id",
+                "to_unit_id",
+                "moved_on",
+                "reason",
+                "accounts",
+                "customers",
+                "corporate_deposit",
+                "savings_deposit",
+                "loans",
+                "retained_on",
+                "corporate_retained",
+                "savings_retained",
+            ],
+        ).astype({"corporate_retained": "Int64", "savings_retained": "Int64"})
 
 
 def _people(rng: np.random.Generator, n: int) -> list[str]:
@@ -209,7 +329,7 @@ def _long(unit_ids: np.ndarray, days_or_months: np.ndarray, mask: np.ndarray, **
     return out
 
 
-def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: np.random.Generator):
+def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: np.random.Generator, moves: _Moves):
     n = len(outlets)
     ids = outlets["unit_id"].to_numpy()
     seq = np.array([int(u.rsplit("O", 1)[1]) for u in ids])
@@ -235,6 +355,7 @@ def _outlet_batch(outlets: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng: 
     loans = balance(3e8, 0.06, 0.05, 0.02)
     npl_share = rng.uniform(0.005, 0.03, n) * np.clip(1 - 0.3 * t, 0.5, None)  # NPL improving
     npl = loans * npl_share
+    moves.settle(ids, cal, corporate, savings, loans)
     split = rng.dirichlet([4, 2, 1], n)
     daily = _long(
         ids,
@@ -660,6 +781,7 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
     # half the year's plan (one base: the plan split into halves); the others drawn. A generator of
     # its own: the draws above stay what they were.
     plan_rng = np.random.default_rng([spec.seed, 6])
+    opened_on = dict(zip(outlets["unit_id"], outlets["opened_on"]))
     half_of = {"corporate_growth": "corporate_deposit_growth", "savings_growth": "savings_deposit_growth"}
     for year, uid in ((y, u) for y in sorted({int(m[:4]) for m in months}) for u in outlets["unit_id"]):
         for indicator, low, high in (
@@ -672,5 +794,7 @@ def _sub_branch_tables(org: pd.DataFrame, cal: _Calendar, spec: SampleSpec, rng:
             value = float(round(value)) if high > 1 else round(float(value), 4)
             if indicator in half_of:
                 value = float(round(annual[(uid, year, half_of[indicator])] / 2))
+            if opened_on[uid] > date(year - 1, 12, 31):
+                continue  # no plan was set for an outlet that did not exist yet: its first summary has none
             t_rows.append((uid, f"{year}H1", indicator, value, "owner", date(year - 1, 12, 31)))
     yield "plan_target", pd.DataFrame(t_rows, columns=["unit_id", "period", "indicator", "target", "source", "set_on"])

@@ -56,6 +56,29 @@ org_unit = _table(
     Column("closed_on", Date),  # NULL: open
 )
 
+#: One row per move of accounts from one outlet to another (划转): at a closing (撤并) an outlet's
+#: accounts go to the receiving outlets, at an opening (开业) a new outlet takes over accounts of its
+#: neighbours. ``moved_on`` is the first day the accounts are on the receiving outlet's books (a
+#: closing: the day after ``closed_on``; an opening: ``opened_on``). Amounts are the moved accounts'
+#: balances at the end of the day before (元); ``*_retained`` are the same accounts' balances at the
+#: receiving outlet on ``retained_on`` (a month later; NULL until it has been measured).
+account_transfer = _table(
+    "account_transfer",
+    Column("from_unit_id", String(32), nullable=False),
+    Column("to_unit_id", String(32), nullable=False),
+    Column("moved_on", Date, nullable=False),
+    Column("reason", String(16), nullable=False),  # closure | opening
+    _count("accounts"),
+    _count("customers"),
+    _money("corporate_deposit"),
+    _money("savings_deposit"),
+    _money("loans"),
+    Column("retained_on", Date),  # NULL: not measured yet
+    Column("corporate_retained", BigInteger),  # NULL with retained_on
+    Column("savings_retained", BigInteger),  # NULL with retained_on
+    index=("moved_on",),
+)
+
 #: One row per member of staff.
 staff = _table(
     "staff",

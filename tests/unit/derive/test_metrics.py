@@ -58,6 +58,26 @@ def test_rates_guard_zero_denominators():
     assert npl[0] == pytest.approx(0.015) and pd.isna(npl[1])
 
 
+# no accounts moved between these outlets (templates/sql/transfers.sql's columns; tests/unit/derive/test_moves.py)
+NO_MOVES = pd.DataFrame(
+    columns=[
+        "from_unit_id",
+        "from_name",
+        "to_unit_id",
+        "to_name",
+        "moved_on",
+        "reason",
+        "accounts",
+        "customers",
+        "corporate_deposit",
+        "savings_deposit",
+        "loans",
+        "corporate_retained",
+        "savings_retained",
+    ]
+)
+
+
 def _frames(balances=None):
     outlets = pd.DataFrame(
         {
@@ -125,6 +145,7 @@ def _frames(balances=None):
         "outlet_business": business,
         "outlet_balances_last_year": last_year,
         "outlet_balances_previous_year": year_before,
+        "transfers": NO_MOVES,
     }
 
 

@@ -24,6 +24,7 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
         {
             "unit_id": ["O1", "O2"],
             "staff_id": ["M1", "M1"],
+            "staff_name": ["张华", "张华"],
             "first_day": pd.to_datetime(["2023-01-01", "2023-04-01"]),
             "last_day": pd.to_datetime(["2023-03-31", "2023-06-30"]),
             "previous_unit_name": [None, "解放路"],
@@ -49,6 +50,33 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
     assert not out["whole_period"].any() and list(out["errors_open"]) == [0, 2]
     # 月均 over the months each served: 3000 in 3 months is 1000 a month, 50 checks in 3 months 16.7
     assert out.loc["O1", "authorisations_per_month"] == 1000 and out.loc["O2", "inspections_per_month"] == 50 / 3
+
+
+def test_a_manager_takes_over_from_the_one_whose_spell_ended_the_day_before_and_hands_over_to_the_next():
+    """issue #34: 马燕波 January–March, 高敏杰 from April at one outlet; a third manager elsewhere
+    whose spell ends in March hands over to nobody (no spell starts there the day after)."""
+    om = pd.DataFrame(
+        {
+            "unit_id": ["O1", "O1", "O2"],
+            "staff_id": ["M1", "M2", "M3"],
+            "staff_name": ["马燕波", "高敏杰", "张华"],
+            "first_day": pd.to_datetime(["2023-01-01", "2023-04-01", "2023-01-01"]),
+            "last_day": pd.to_datetime(["2023-03-31", "2023-06-30", "2023-03-30"]),
+            "previous_unit_name": [None, None, None],
+        }
+    ).assign(
+        accurate_replies=0,
+        replies=0,
+        errors_corrected=0,
+        errors_found=0,
+        major_errors=0,
+        authorisations_reviewed=1,
+        inspections_done=1,
+    )
+    out = ops_manager_figures({"ops_managers": om, "outlets": OUTLETS}, Period.parse("2023H1")).set_index("staff_id")
+    assert out.loc["M1", "successor_name"] == "高敏杰" and pd.isna(out.loc["M1", "predecessor_name"])
+    assert out.loc["M2", "predecessor_name"] == "马燕波" and pd.isna(out.loc["M2", "successor_name"])
+    assert pd.isna(out.loc["M3", "successor_name"]) and pd.isna(out.loc["M3", "predecessor_name"])
 
 
 def test_tellers_rank_by_per_day_as_printed_among_those_with_comparable_days_and_rates_guard_zero_days():

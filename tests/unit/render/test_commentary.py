@@ -477,9 +477,11 @@ def test_findings_are_ordered_capped_and_one_per_topic():
     fell = found["问题"][0]
     assert fell.text == "对公存款出现流失，较年初减少0.50亿元，增量列城东支行所辖8个网点第8位，需逐户分析流失原因。"
     assert fell.figures == {
-        "o.corporate_growth_direction": "falling",  # the verdict its condition read
+        "o.corporate_growth_comparable_direction": "falling",  # the verdict its condition read
         "o.peers_are_all": "equal",  # whom the rank is among: all its sub-branch's outlets
-        "o.corporate_growth": -5e7,
+        "o.corporate_growth_comparable": -5e7,  # no accounts moved: the same as its 较年初
+        "o.moves_in": 0,
+        "o.moves_out": 0,
         "o.ranked": True,
         "o.sub_branch_name": "城东支行",
         "o.peers": 8,

@@ -181,6 +181,9 @@ def _context(**over):
         "monthly": MONTHLY,
         "plan": [],
         "next_targets": [],
+        "moves_in": [],
+        "moves_out": [],
+        "handed_over": [],
     }
     found = commentary.evaluate(RULES, "outlet_half_year_summary", ctx)
     return {**ctx, **drafted(found)}
@@ -223,7 +226,15 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
         "outlets": 3,  # open at period end (o1, o2, o3; o0 closed)
         "closed_outlets": 1,
         "closed_outlet_names": "胜利路网点",
-    }
+        # its 较年初 by outlet (derive/moves.py growth_parts): 0.9亿 + 1.6亿 + 0.1亿 − 1.6亿 = 1亿
+        "continuing_outlets": 2,
+        "opened_outlets": 1,
+        "closed_in_year_outlets": 1,
+        "corporate_growth_continuing": 9e7, "corporate_moved_net": 1.5e8, "corporate_end_opened": 1.6e8,
+        "corporate_closing_growth": 1e7, "corporate_closing_balance": 1.6e8, "corporate_growth_total": 1e8,
+        "savings_growth_continuing": -2e7, "savings_moved_net": -5e6, "savings_end_opened": 6e7,
+        "savings_closing_growth": -1e7, "savings_closing_balance": 4e7, "savings_growth_total": -1e7,
+    }  # fmt: skip
     outlets = [_outlet(unit_id="o0", closed_in_period=date(2023, 3, 31)), _outlet(unit_id="o1"), _outlet(unit_id="o2")]
     outlets.append(_outlet(unit_id="o3", outlet_name="新区分理处", opened_in_period=date(2023, 4, 1)))
     names = ["营业经理履职总结", "网点工作总结", "柜员个人工作计划", "保密工作方案", "大堂管理工作计划", "会计结算部工作计划",
@@ -251,6 +262,10 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
     }
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
     assert text.startswith("@cover 2023年滨江分行城东支行//上半年工作总结与计划//（汇总11篇）\n")
+    # the headline's parts on their own lines, each as the outlets' summaries print it (issue #34)
+    assert "| 全年营业网点（2个） | 新增0.90亿元 | 减少0.20亿元 |" in text
+    assert "| 撤并网点撤并日余额 | 减少1.60亿元 | 减少0.40亿元 |" in text
+    assert "| 合计 | 新增1亿元 | 减少0.10亿元 |" in text and "对公存款净划入1.50亿元、储蓄存款净划出0.05亿元" in text
     blocks = document.parse(text)
     kinds = [b.kind for b in blocks]
     # cover, contents, then the body numbered from page 1: the foreword, then the parts
@@ -286,27 +301,42 @@ def test_a_validation_warning_is_quoted_in_chinese():
     assert "网点存款余额数据中有3个网点（共22个网点）的“负值记录数”数值超出合理范围" in text
 
 
+HANDED_OVER = {  # 胜利路's closing: what it handed to 文化路 (derive/moves.py), as the sample has it
+    "handed_accounts": 5834, "handed_customers": 4096, "handed_corporate_deposit": 298946163.0,
+    "handed_savings_deposit": 291279210.0, "handed_loans": 121766284.0, "handed_deposit": 590225373.0,
+    "handed_retained": 571362119.0, "handed_retained_rate": 0.968, "handed_share": 0.943, "handed_to": "文化路网点",
+}  # fmt: skip
+
+
 def test_an_outlet_closed_in_the_period_says_so():
+    closed = _context(
+        closed_in_period=date(2023, 5, 31),
+        open_days=151,
+        partial_period=True,
+        ranked=False,
+        corporate_growth_rank=None,
+        savings_growth_rank=None,
+        corporate_avg_increase_rank=None,
+        **HANDED_OVER,
+    )
     text = templating.render(
         ROOT / "templates",
         OUTLET_TEMPLATE,
-        _context(
-            closed_in_period=date(2023, 5, 31),
-            open_days=151,
-            partial_period=True,
-            ranked=False,
-            corporate_growth_rank=None,
-            savings_growth_rank=None,
-            corporate_avg_increase_rank=None,
-        ),
+        closed,
     )
     assert "该网点已于2023年5月31日撤并" in text and "日均按营业151天计算" in text
     assert "截至撤并日，对公存款余额为" in text
     # out of the rankings, and never praised or blamed for a place it does not hold
     assert "不参与所辖网点排名" in text and "增量列" not in text and "| 不参与排名 |" in text
     assert "截至6月末" not in text  # every figure of a closed outlet stops at its closing day
-    # and it plans nothing for the next half year
-    assert "该网点已于2023年5月31日撤并，不再制定下半年工作计划和目标。" in text and "下半年工作措施" not in text
+    # and it plans nothing for the next half year: what it handed over, and to whom its problems pass
+    assert "本网点不再制定下半年工作计划和目标。" in text and "下半年工作措施" not in text
+    assert (
+        "账户和客户于次日移交文化路网点：移交账户5834户、客户4096户，对公存款2.99亿元、储蓄存款2.91亿元，合计占撤并日存款余额的94.30%"
+        in text
+    )
+    assert "留存率96.80%" in text and "网点存在的问题和下半年工作由文化路网点承接" in text
+    assert "# 存在的问题" not in text
 
 
 def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():

@@ -84,3 +84,33 @@ def test_first_half_deposit_targets_are_half_the_year_plan_and_plans_follow_the_
         start = balances.get((unit, date(int(period) - 1, 12, 31))) if period.isdigit() else None
         if indicator == "corporate_deposit_growth" and start:
             assert 0.03 * start - 1 <= target <= 0.6 * start, (unit, period, target, start)
+
+
+def _moved_balances(frames, unit_id, day):
+    daily = frames["daily_balance"].set_index(["unit_id", "biz_date"])
+    return daily.loc[(unit_id, day), ["corporate_deposit", "savings_deposit"]].astype(float)
+
+
+@pytest.mark.parametrize("outlets", [22, 1100])  # 1,100: receivers and givers in other batches (BATCH = 500)
+def test_every_closing_and_opening_moves_accounts_that_both_sides_balances_show(outlets):
+    """issue #34: a closed outlet's accounts go somewhere, a new outlet's come from somewhere, and the
+    balances on both sides move by what the warehouse says moved (the sub-branch's total does not)."""
+    frames = build_frames(SampleSpec(outlets=outlets, start=date(2022, 12, 31)))
+    org = frames["org_unit"].set_index("unit_id")
+    moves = frames["account_transfer"]
+    closed = org[(org["level"] == "outlet") & org["closed_on"].notna()].index
+    opened = org[(org["level"] == "outlet") & (pd.to_datetime(org["opened_on"]) > pd.Timestamp(2023, 1, 1))].index
+    assert len(closed) and set(closed) == set(moves.query("reason == 'closure'")["from_unit_id"])
+    assert set(moves.query("reason == 'opening'")["to_unit_id"]) <= set(opened)
+    for m in moves.itertuples():
+        day, before = m.moved_on, m.moved_on - pd.Timedelta(days=1)
+        assert org.loc[m.from_unit_id, "parent_id"] == org.loc[m.to_unit_id, "parent_id"]
+        if m.reason == "closure":  # the receiver's balance jumps by what moved (less what left that first day)
+            jump = _moved_balances(frames, m.to_unit_id, day) - _moved_balances(frames, m.to_unit_id, before)
+            closing = _moved_balances(frames, m.from_unit_id, before)
+            assert (closing >= [m.corporate_deposit, m.savings_deposit]).all()
+            assert jump["corporate_deposit"] > 0.8 * m.corporate_deposit
+        else:  # the giver's balance drops by what it gave the new outlet
+            drop = _moved_balances(frames, m.from_unit_id, before) - _moved_balances(frames, m.from_unit_id, day)
+            assert drop["corporate_deposit"] > 0.8 * m.corporate_deposit
+        assert m.retained_on is None or m.corporate_retained <= m.corporate_deposit

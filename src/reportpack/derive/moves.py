@@ -1,0 +1,117 @@
+"""Accounts moved between outlets at a closing (撤并) or an opening (开业) — 口径 as pure functions.
+
+A move (``templates/sql/transfers.sql``) puts balances on one outlet's books and takes them off
+another's on the day it is booked (``moved_on``). An outlet's 较年初新增 counts every move booked
+after its base day (年初, or for a new outlet the end of its opening day, which already holds the
+accounts it opened with) and on or before its last day (period end, or its closing day): a
+receiving outlet's growth holds what it took over, a giving outlet's what it gave away.
+
+- 剔除划转因素新增 (``*_growth_comparable``) = 较年初新增 − moved in + moved out, over those moves:
+  what the outlet grew by itself. Ranks are on it (an outlet does not come first because a
+  neighbour closed).
+- 留存率 (``retained_rate``) = the moved deposits the receiving outlet still held a month later ÷
+  those moved, where that month had passed by the period's end.
+- A sub-branch's 较年初新增 is made of its outlets': the outlets open the whole year (their 较年初
+  新增), the outlets opened in the year (their whole period-end balance: the balance of their
+  opening day plus 开业以来新增) and the outlets closed in the year (minus their 年初: 撤并前新增 minus
+  their closing day's balance, which moved to the receiving outlets or left the bank).
+  ``growth_parts`` gives those lines; they add up to the sub-branch's total.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+KINDS = ("corporate", "savings")
+
+
+def transfers(moves: pd.DataFrame, outlets: pd.DataFrame) -> pd.DataFrame:
+    """One row per move with both sides' sub-branch and the deposits as a report quotes them:
+    together (``deposit``), and what stayed a month later (``retained``, ``retained_rate``; NaN
+    where it was not known by the period's end)."""
+    sub = outlets.set_index("unit_id")["sub_branch_id"]
+    out = moves.copy()
+    out["from_sub_branch_id"] = out["from_unit_id"].map(sub)
+    out["to_sub_branch_id"] = out["to_unit_id"].map(sub)
+    out["deposit"] = out["corporate_deposit"] + out["savings_deposit"]
+    out["retained"] = out["corporate_retained"] + out["savings_retained"]
+    out["retained_rate"] = out["retained"] / out["deposit"].where(out["deposit"] > 0)
+    return out
+
+
+def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_end, year_start) -> pd.DataFrame:
+    """``figures`` (one row per outlet, with ``*_growth``, ``opened_on``/``closed_on`` as
+    ``opened_in_year``/``closed_in_period``) with what moved onto and off each outlet's books within
+    its growth's span (``*_moved_in``, ``*_moved_out``), the number of those moves (``moves_in``,
+    ``moves_out``) and ``*_growth_comparable``."""
+    out = figures.copy()
+    base = pd.to_datetime(out["opened_in_year"]).fillna(pd.Timestamp(year_start))
+    last = pd.to_datetime(out["closed_in_period"]).fillna(pd.Timestamp(period_end))
+    span = pd.DataFrame({"unit_id": out["unit_id"], "base": base, "last": last})
+    moved_on = pd.to_datetime(moves["moved_on"])
+    for side, key in (("in", "to_unit_id"), ("out", "from_unit_id")):
+        rows = moves.assign(unit_id=moves[key], moved_on=moved_on).merge(span, on="unit_id")
+        rows = rows[(rows["moved_on"] > rows["base"]) & (rows["moved_on"] <= rows["last"])]
+        sums = rows.groupby("unit_id")[[f"{k}_deposit" for k in KINDS]].sum()
+        for k in KINDS:
+            out[f"{k}_moved_{side}"] = out["unit_id"].map(sums[f"{k}_deposit"]).fillna(0.0)
+        out[f"moves_{side}"] = out["unit_id"].map(rows.groupby("unit_id").size()).fillna(0).astype("int64")
+    for k in KINDS:
+        out[f"{k}_growth_comparable"] = out[f"{k}_growth"] - out[f"{k}_moved_in"] + out[f"{k}_moved_out"]
+    # a closing's and an opening's totals, whatever the span: what a closed outlet handed over
+    # (``handed_*``, its share of the closing day's deposits) and what a new one opened with (``taken_*``)
+    for prefix, reason, key in (("handed", "closure", "from_unit_id"), ("taken", "opening", "to_unit_id")):
+        rows = moves[moves["reason"] == reason].assign(
+            deposit=moves["corporate_deposit"] + moves["savings_deposit"],
+            retained=moves["corporate_retained"] + moves["savings_retained"],
+        )
+        sums = rows.groupby(key)[
+            ["accounts", "customers", "corporate_deposit", "savings_deposit", "loans", "deposit", "retained"]
+        ].sum(min_count=1)
+        for column in sums.columns:
+            out[f"{prefix}_{column}"] = out["unit_id"].map(sums[column])
+        out[f"{prefix}_retained_rate"] = out[f"{prefix}_retained"] / out[f"{prefix}_deposit"].where(out[f"{prefix}_deposit"] > 0)
+    # the outlets on the other side, by name (撤并: where its accounts went; 开业: where they came from)
+    for column, reason, key, other in (
+        ("handed_to", "closure", "from_unit_id", "to_name"),
+        ("taken_from", "opening", "to_unit_id", "from_name"),
+    ):
+        names = moves[moves["reason"] == reason].groupby(key)[other].agg(lambda n: "、".join(dict.fromkeys(n)))
+        out[column] = out["unit_id"].map(names)
+    closing = out["corporate_end"] + out["savings_end"]
+    out["handed_share"] = (out["handed_deposit"] / closing.where(closing > 0)).where(out["closed_in_period"].notna())
+    return out
+
+
+def growth_parts(figures: pd.DataFrame) -> pd.DataFrame:
+    """One row per sub-branch: its 较年初新增 split into the lines the outlet documents print —
+    ``*_growth_continuing`` (outlets open all year: Σ 较年初新增, of which ``*_moved_net`` moved in
+    net of moved out), ``*_end_opened`` (new outlets: Σ period-end balance), ``*_closing_growth``
+    and ``*_closing_balance`` (closed outlets: Σ 撤并前新增 and Σ closing-day balance) — and their
+    sum ``*_growth_total`` (= the sub-branch's period-end total − its 年初 total)."""
+    closed = figures["closed_in_period"].notna()
+    new_in_year = figures["opened_in_year"].notna()
+    opened = new_in_year & ~closed
+    continuing = ~closed & ~opened
+    frame = pd.DataFrame({"sub_branch_id": figures["sub_branch_id"]})
+    frame["continuing_outlets"] = continuing.astype("int64")
+    frame["opened_outlets"] = opened.astype("int64")
+    frame["closed_in_year_outlets"] = closed.astype("int64")
+    for k in KINDS:
+        frame[f"{k}_growth_continuing"] = figures[f"{k}_growth"].where(continuing, 0.0)
+        frame[f"{k}_moved_net"] = (figures[f"{k}_moved_in"] - figures[f"{k}_moved_out"]).where(continuing, 0.0)
+        frame[f"{k}_end_opened"] = figures[f"{k}_end"].where(opened, 0.0)
+        frame[f"{k}_opening_balance"] = figures[f"{k}_year_start"].where(opened, 0.0)
+        # an outlet that opened and closed within the year had no 年初 in the sub-branch's books
+        books_start = figures[f"{k}_year_start"].where(~new_in_year, 0.0)
+        frame[f"{k}_closing_growth"] = (figures[f"{k}_end"] - books_start).where(closed, 0.0)
+        frame[f"{k}_closing_balance"] = figures[f"{k}_end"].where(closed, 0.0)
+    parts = frame.groupby("sub_branch_id", sort=True).sum()
+    for k in KINDS:
+        parts[f"{k}_growth_total"] = (
+            parts[f"{k}_growth_continuing"]
+            + parts[f"{k}_end_opened"]
+            + parts[f"{k}_closing_growth"]
+            - parts[f"{k}_closing_balance"]
+        )
+    return parts.reset_index()
