@@ -212,7 +212,7 @@ def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pac
                 assert not any(word in heading for word in PRAISE), (r["unit_id"], heading)
         # an outlet closed in the half year no longer signs: its sub-branch does (issue #34)
         signer = r["sub_name"] if closed else r["name"]
-        assert paras[-2:] == [("Signature", signer), ("Signature", "2023年6月30日")]
+        assert paras[-2:] == [("Signature", signer), ("Signature", "2023年7月5日")]  # 成文日期: 3 working days on
 
 
 def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):

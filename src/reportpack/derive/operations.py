@@ -33,6 +33,8 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.D
     # 月均 as the summary prints them (审核授权 N笔, 履职检查 N次 a month of service)
     om["authorisations_per_month"] = om["authorisations_reviewed"] / om["months_served"]
     om["inspections_per_month"] = om["inspections_done"] / om["months_served"]
+    om["first_month"] = om["first_day"].dt.month.astype("int64")  # the months a partial spell's title names
+    om["last_month"] = om["last_day"].dt.month.astype("int64")
     om["moved"] = om["previous_unit_name"].notna()
     om["no_major_error"] = om["major_errors"] == 0
     om["errors_open"] = om["errors_found"] - om["errors_corrected"]

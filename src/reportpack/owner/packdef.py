@@ -8,9 +8,11 @@ the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from reportpack import names
@@ -65,6 +67,14 @@ class PackDefinition:
     sets_targets: bool = True  # its plans set the next period's targets (targets.csv, plan_target)
     owners: tuple[Person, ...] = ()  # approve or reject each version in Airflow; told when one awaits review
     engineers: tuple[Person, ...] = ()  # told when a run fails
+    dated_after: int = 3  # 成文日期: the working day this many after the data close (Monday to Friday)
+
+    def dated(self, period_end: date) -> date:
+        """成文日期 of a pack whose data close on ``period_end``: a summary is written after its data
+        close, so not the day they do (issue #34); working days are Monday to Friday (a holiday on
+        the day: set ``dated.workdays_after_close`` to reach past it)."""
+        day = np.busday_offset(np.datetime64(period_end, "D"), self.dated_after, roll="backward")
+        return day.astype(object)
 
     def part(self, kind: str) -> Part | None:
         return next((p for p in self.parts if p.kind == kind), None)
@@ -132,8 +142,13 @@ class ReviewSpec(OwnerModel):
     engineers: list[EngineerSpec] = []
 
 
+class DatedSpec(OwnerModel):
+    workdays_after_close: Annotated[int, Field(strict=True, ge=0, le=30)] = 3
+
+
 class PackFile(OwnerModel):
     title: Text
+    dated: DatedSpec = DatedSpec()
     cadence: Literal["month", "quarter", "half", "year"] = "half"
     sets_targets: Annotated[bool, Field(strict=True)] = True
     style_base: Text | None = None
@@ -248,6 +263,7 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
         parts=tuple(parts),
         owners=tuple(Person(name=o.name, email=o.email, id=o.id) for o in spec.review.owners) if spec.review else (),
         engineers=tuple(Person(name=e.name, email=e.email) for e in spec.review.engineers) if spec.review else (),
+        dated_after=spec.dated.workdays_after_close,
     )
 
 

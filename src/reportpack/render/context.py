@@ -4,6 +4,7 @@ records, the owner's text and the drafted findings."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,10 +34,12 @@ def period_context(period: Period, names: dict) -> dict:
     return {**numbers, **named}
 
 
-def base_context(templates_dir: Path, period: Period, warnings: list[dict]) -> dict:
-    """What every document template sees besides its subject: period, validation warnings, labels."""
+def base_context(templates_dir: Path, period: Period, warnings: list[dict], dated: date | None = None) -> dict:
+    """What every document template sees besides its subject: period (with ``dated``, the 成文日期 of
+    the pack definition; the data's last day where none is given), validation warnings, labels."""
     found = labels(templates_dir)
-    return {"p": period_context(period, found["periods"]), "quality_warnings": data_tree(warnings), "labels": found}
+    p = {**period_context(period, found["periods"]), "dated": dated or period.end}
+    return {"p": p, "quality_warnings": data_tree(warnings), "labels": found}
 
 
 def document_context(

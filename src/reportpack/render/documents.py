@@ -484,7 +484,8 @@ def _job(pack_dir, work_dir, templates_dir, definition, rules, by_subject, owner
         rules,
         by_subject,
         owner_entries,
-        base_context(templates_dir, period, warnings),
+        # 成文日期: working days after the data close; a provisional pack is dated the day its data stop
+        base_context(templates_dir, period, warnings, None if period.provisional else definition.dated(period.end)),
         load_base(definition.style_base),
         work_dir,
         bank,

@@ -1,5 +1,6 @@
 """Pack definitions: the shipped ones load; a malformed one names the file, the part and the rule."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,35 @@ def test_a_malformed_definition_names_file_part_and_rule(tmp_path, body, message
         packdef.load(path, TEMPLATES)
     assert str(path) in str(caught.value)
     assert caught.value.chinese.startswith(f"文件 {path}")  # the same problem for a report owner
+
+
+@pytest.mark.parametrize(
+    ("close", "after", "dated"),
+    [
+        (date(2023, 6, 30), 3, date(2023, 7, 5)),  # a Friday: Monday, Tuesday, Wednesday
+        (date(2023, 12, 31), 3, date(2024, 1, 3)),  # a Sunday: three working days into January
+        (date(2023, 6, 30), 0, date(2023, 6, 30)),  # the data's own last day, when the owner says so
+    ],
+)
+def test_a_pack_is_dated_working_days_after_its_data_close(tmp_path, close, after, dated):
+    """issue #34: a summary is written after its data close, not on the day they do (成文日期)."""
+    shipped = (TEMPLATES / "packs" / "half_year.yaml").read_text("utf-8")
+    assert "workdays_after_close: 3" in shipped
+    path = tmp_path / "p.yaml"
+    path.write_text(shipped.replace("workdays_after_close: 3", f"workdays_after_close: {after}"), "utf-8")
+    assert packdef.load(path, TEMPLATES).dated(close) == dated
+
+
+def test_a_dating_rule_out_of_range_is_refused(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        (TEMPLATES / "packs" / "half_year.yaml")
+        .read_text("utf-8")
+        .replace("workdays_after_close: 3", "workdays_after_close: -1"),
+        "utf-8",
+    )
+    with pytest.raises(packdef.PackDefinitionError, match="workdays_after_close"):
+        packdef.load(path, TEMPLATES)
 
 
 def test_an_unknown_pack_lists_the_known_ones():
