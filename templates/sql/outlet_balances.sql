@@ -116,6 +116,20 @@ year_start as (
     from daily_balance d
     join bounds b on b.unit_id = d.unit_id
     where d.biz_date = case when b.opened_on > :year_start_date then b.opened_on else :year_start_date end
+),
+moved_since_base as (
+    -- what moved onto (+) or off (−) the books after the base day, to the last day: a receiving
+    -- outlet's end is not "three times its 年初" because a neighbour closed into it
+    select b.unit_id, sum(t.corporate) as corporate, sum(t.savings) as savings
+    from bounds b
+    join (
+        select to_unit_id as unit_id, moved_on, corporate_deposit as corporate, savings_deposit as savings from account_transfer
+        union all
+        select from_unit_id, moved_on, -corporate_deposit, -savings_deposit from account_transfer
+    ) t on t.unit_id = b.unit_id
+    where t.moved_on > case when b.opened_on > :year_start_date then b.opened_on else :year_start_date end
+      and t.moved_on <= b.last_day
+    group by b.unit_id
 )
 select
     b.unit_id,
@@ -138,12 +152,13 @@ select
     case when y.unit_id is null and b.opened_on <= :year_start_date then 1 else 0 end as year_start_missing,
     coalesce(s.corporate_max_day_change, 0) as corporate_max_day_change,
     coalesce(s.savings_max_day_change, 0) as savings_max_day_change,
-    -- plausibility: the period-end balance against the outlet's own 年初
-    coalesce(s.corporate_end * 1.0 / nullif(y.corporate_deposit, 0), 1) as corporate_end_to_year_start,
-    coalesce(s.savings_end * 1.0 / nullif(y.savings_deposit, 0), 1) as savings_end_to_year_start
+    -- plausibility: the period-end balance against the outlet's own 年初, accounts moved set aside
+    coalesce((s.corporate_end - coalesce(mv.corporate, 0)) * 1.0 / nullif(y.corporate_deposit, 0), 1) as corporate_end_to_year_start,
+    coalesce((s.savings_end - coalesce(mv.savings, 0)) * 1.0 / nullif(y.savings_deposit, 0), 1) as savings_end_to_year_start
 from bounds b
 join calendar fc on fc.cal_date = b.last_day
 join calendar lc on lc.cal_date = b.first_day
 left join per_outlet s on s.unit_id = b.unit_id
 left join year_start y on y.unit_id = b.unit_id
+left join moved_since_base mv on mv.unit_id = b.unit_id
 order by b.unit_id

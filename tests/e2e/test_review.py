@@ -361,12 +361,16 @@ def test_a_warehouse_reload_re_triggers_the_pack_of_the_period_it_completes(airf
         # the owner sends it back: the option and the reason reach the version through the REST API
         # (what a rejection then does — a draft, no targets stored — test_pipeline checks in process)
         assert _answer_dag(base, dag, request, "退回修改", reason="存款数据待核实").status_code == 200
+        # a deadline of its own: the wait for the request above may have used most of its 600 s on a
+        # loaded machine (a clean clone's .ci/run found the run still "running" with its time spent)
+        deadline = time.time() + 300
+        state = None
         while time.time() < deadline:
             state = httpx.get(f"{base}/api/v2/dags/{dag}/dagRuns/{run_id}", headers=owner, timeout=30).json()["state"]
             if state in ("success", "failed"):
                 break
             time.sleep(2)
-        assert state == "success"
+        assert state == "success", (state, (tmp_path / "scheduler.log").read_text()[-3000:])
         m = pack.read_manifest(out / "2023-06" / "v1")
         assert m["pack"] == "monthly_brief" and m["approval"]["status"] == "rejected"
         assert m["approval"]["reason"] == "存款数据待核实" and m["approval"]["by"] == {"id": "wangfang", "name": "王芳"}

@@ -374,7 +374,10 @@ def test_first_half_plans_set_targets_that_second_half_summaries_complete(wareho
     results = pd.read_parquet(run.figures / "plan_results.parquet")
     outlets = pd.read_parquet(run.figures / "outlets.parquet").set_index("unit_id")
     for r in results.itertuples():  # 完成率 = the figure at the end of 2023H2 ÷ the target the H1 plan set
-        assert r.actual == outlets.loc[r.unit_id, r.indicator]
+        # a deposit target is met by what the outlet grew by itself: accounts moved at a closing or an
+        # opening set aside (derive/moves.py; the same for outlets where nothing moved)
+        judged = f"{r.indicator}_comparable" if f"{r.indicator}_comparable" in outlets else r.indicator
+        assert r.actual == outlets.loc[r.unit_id, judged]
         assert r.target == next(t for u, i, t, _ in stored if u == r.unit_id and i == r.indicator)
         if r.better == "higher" and r.unit != "pct":
             assert r.completion == pytest.approx(r.actual / r.target)
@@ -388,7 +391,7 @@ def test_first_half_plans_set_targets_that_second_half_summaries_complete(wareho
     for u in with_targets:
         (doc,) = h2.glob(f"outlets/*/{u}_*.docx")
         body = "\n".join(p.text for p in Document(str(doc)).paragraphs)
-        assert "上期计划目标完成情况" in body and "对照上期工作计划为下半年所定目标：" in body, u
+        assert "上期计划目标完成情况" in body and "对照上期工作计划为下半年所定目标" in body, u
     (mine,) = h2.glob(f"outlets/*/{unit}_*.docx")
     assert "对公存款较年初新增目标1亿元" in "\n".join(p.text for p in Document(str(mine)).paragraphs)
 

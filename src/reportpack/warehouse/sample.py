@@ -170,18 +170,21 @@ def _organisation(spec: SampleSpec) -> pd.DataFrame:
         rows.append((f"{sid}-D01", f"{name}会计结算部", "department", sid, founded, None))
         rows.append((f"{sid}-D02", f"{name}财务部", "department", sid, founded, None))
     # In the last year of the range, some outlets are merged into a neighbour (撤并) at the end of
-    # May and some open in March: reports must rank them for the days they were open. At most one
-    # of each per sub-branch (its 2nd outlet closes, its 4th opens, in one sub-branch of 25): with
-    # many sub-branches, a rule on o alone would close or open every outlet of some sub-branch.
+    # May and some open in March: reports must rank them for the days they were open. In one
+    # sub-branch of 25 (the third, the 28th, …; the last where there are fewer than three), its 2nd
+    # outlet closes and its 4th opens, where it has them: every sample of three or more outlets a
+    # sub-branch has a closing, and of four or more an opening, and no sub-branch loses or gains more.
     closes, opens = date(spec.end.year, 5, 31), date(spec.end.year, 3, 1)
+    changing = min(2, spec.n_sub_branches - 1)
     for o in range(spec.outlets):
-        parent = f"{BRANCH_ID}-S{o % spec.n_sub_branches + 1:03d}"
+        sub = o % spec.n_sub_branches
+        parent = f"{BRANCH_ID}-S{sub + 1:03d}"
         opened, closed = founded, None
         position = o // spec.n_sub_branches  # the outlet's place in its sub-branch, from 0
         # a closing outlet's accounts go to its next sibling (position 2), which must exist
-        if o % 25 == 5 and position == 1 and spec.start < closes < spec.end and o + spec.n_sub_branches < spec.outlets:
+        if sub % 25 == changing and position == 1 and spec.start < closes < spec.end and o + spec.n_sub_branches < spec.outlets:
             closed = closes
-        elif o % 25 == 11 and position == 3 and spec.start < opens < spec.end:
+        elif sub % 25 == changing and position == 3 and spec.start < opens < spec.end:
             opened = opens
         rows.append((f"{parent}-O{o + 1:05d}", _outlet_name(o), "outlet", parent, opened, closed))
     return pd.DataFrame(rows, columns=["unit_id", "name", "level", "parent_id", "opened_on", "closed_on"])

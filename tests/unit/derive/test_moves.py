@@ -2,12 +2,14 @@
 outlet grew by itself, and the sub-branch's growth as the sum of its outlets' documents."""
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from reportpack.derive import metrics, moves
 
+ROOT = Path(__file__).resolve().parents[3]
 YEAR_START, PERIOD_END = date(2022, 12, 31), date(2023, 6, 30)
 
 # One sub-branch: a keeps going and takes c's accounts at c's closing (31 May); b gives accounts to
@@ -88,3 +90,30 @@ def test_the_sub_branch_growth_is_the_sum_of_the_lines_its_outlets_print(figures
     assert (parts["corporate_closing_growth"], parts["corporate_closing_balance"]) == (15, 95)
     assert parts["corporate_growth_total"] == total == 45  # (190 + 150 + 85) − (100 + 200 + 80)
     assert parts["corporate_moved_net"] == 30  # a took 90 in, b gave 60 away
+
+
+def test_a_receiving_outlets_plausibility_ratio_sets_the_moved_accounts_aside(tmp_path):
+    """Seed 7, 60 outlets: 光明路 (10.22亿元 of deposits) closed into 富民路 (2.24亿元 at 年初). The
+    warning "期末对公存款与年初之比超出合理范围" (over 3×) was raised on 富民路 for accounts it took
+    over; set aside, its own end is within range — and the raw ratio shows what was set aside."""
+    from sqlalchemy import create_engine
+
+    from reportpack.extract import extract
+    from reportpack.periods import Period
+    from reportpack.warehouse.load import write
+    from reportpack.warehouse.sample import SampleSpec, generate
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    write(generate(SampleSpec(outlets=60, seed=7)), url, progress=False)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        frames = extract(conn, Period.parse("2023H1"), ROOT / "templates" / "sql")
+    engine.dispose()
+    (closing,) = frames["transfers"].query("reason == 'closure'").itertuples()
+    balances = frames["outlet_balances"].set_index("unit_id").loc[closing.to_unit_id]
+    raw = balances["corporate_end"] / balances["corporate_year_start"]
+    assert raw > 3  # the receiving outlet ends at several times its 年初 …
+    assert 0.33 <= balances["corporate_end_to_year_start"] <= 3  # … but not by itself
+    assert balances["corporate_end_to_year_start"] == pytest.approx(
+        (balances["corporate_end"] - closing.corporate_deposit) / balances["corporate_year_start"]
+    )
