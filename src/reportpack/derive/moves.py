@@ -25,17 +25,27 @@ import pandas as pd
 KINDS = ("corporate", "savings")
 
 
+def _quoted(moves: pd.DataFrame) -> pd.DataFrame:
+    """The moves with their deposits as a report quotes them: together (``deposit``), and what
+    stayed a month later (``retained``; NaN where it was not known by the period's end)."""
+    return moves.assign(
+        deposit=moves["corporate_deposit"] + moves["savings_deposit"],
+        retained=moves["corporate_retained"] + moves["savings_retained"],
+    )
+
+
+def _rate(retained: pd.Series, deposit: pd.Series) -> pd.Series:
+    """留存率: what stayed ÷ what moved (none where nothing moved)."""
+    return retained / deposit.where(deposit > 0)
+
+
 def transfers(moves: pd.DataFrame, outlets: pd.DataFrame) -> pd.DataFrame:
-    """One row per move with both sides' sub-branch and the deposits as a report quotes them:
-    together (``deposit``), and what stayed a month later (``retained``, ``retained_rate``; NaN
-    where it was not known by the period's end)."""
+    """One row per move with both sides' sub-branch, its deposits as quoted and ``retained_rate``."""
     sub = outlets.set_index("unit_id")["sub_branch_id"]
-    out = moves.copy()
+    out = _quoted(moves)
     out["from_sub_branch_id"] = out["from_unit_id"].map(sub)
     out["to_sub_branch_id"] = out["to_unit_id"].map(sub)
-    out["deposit"] = out["corporate_deposit"] + out["savings_deposit"]
-    out["retained"] = out["corporate_retained"] + out["savings_retained"]
-    out["retained_rate"] = out["retained"] / out["deposit"].where(out["deposit"] > 0)
+    out["retained_rate"] = _rate(out["retained"], out["deposit"])
     return out
 
 
@@ -61,16 +71,13 @@ def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_end, year_star
     # a closing's and an opening's totals, whatever the span: what a closed outlet handed over
     # (``handed_*``, its share of the closing day's deposits) and what a new one opened with (``taken_*``)
     for prefix, reason, key in (("handed", "closure", "from_unit_id"), ("taken", "opening", "to_unit_id")):
-        rows = moves[moves["reason"] == reason].assign(
-            deposit=moves["corporate_deposit"] + moves["savings_deposit"],
-            retained=moves["corporate_retained"] + moves["savings_retained"],
-        )
+        rows = _quoted(moves[moves["reason"] == reason])
         sums = rows.groupby(key)[
             ["accounts", "customers", "corporate_deposit", "savings_deposit", "loans", "deposit", "retained"]
         ].sum(min_count=1)
         for column in sums.columns:
             out[f"{prefix}_{column}"] = out["unit_id"].map(sums[column])
-        out[f"{prefix}_retained_rate"] = out[f"{prefix}_retained"] / out[f"{prefix}_deposit"].where(out[f"{prefix}_deposit"] > 0)
+        out[f"{prefix}_retained_rate"] = _rate(out[f"{prefix}_retained"], out[f"{prefix}_deposit"])
     # the outlets on the other side, by name (撤并: where its accounts went; 开业: where they came from)
     for column, reason, key, other in (
         ("handed_to", "closure", "from_unit_id", "to_name"),
@@ -87,8 +94,9 @@ def growth_parts(figures: pd.DataFrame) -> pd.DataFrame:
     """One row per sub-branch: its 较年初新增 split into the lines the outlet documents print —
     ``*_growth_continuing`` (outlets open all year: Σ 较年初新增, of which ``*_moved_net`` moved in
     net of moved out), ``*_end_opened`` (new outlets: Σ period-end balance), ``*_closing_growth``
-    and ``*_closing_balance`` (closed outlets: Σ 撤并前新增 and Σ closing-day balance) — and their
-    sum ``*_growth_total`` (= the sub-branch's period-end total − its 年初 total)."""
+    and ``*_closing_balance`` (closed outlets: Σ 撤并前新增 and Σ closing-day balance). continuing +
+    opened + closing growth − closing balance is the sub-branch's 较年初 (``sub_branch_totals``:
+    its period-end total − its 年初 total); tests/unit/derive/test_moves.py holds them to it."""
     closed = figures["closed_in_period"].notna()
     new_in_year = figures["opened_in_year"].notna()
     opened = new_in_year & ~closed
@@ -101,17 +109,8 @@ def growth_parts(figures: pd.DataFrame) -> pd.DataFrame:
         frame[f"{k}_growth_continuing"] = figures[f"{k}_growth"].where(continuing, 0.0)
         frame[f"{k}_moved_net"] = (figures[f"{k}_moved_in"] - figures[f"{k}_moved_out"]).where(continuing, 0.0)
         frame[f"{k}_end_opened"] = figures[f"{k}_end"].where(opened, 0.0)
-        frame[f"{k}_opening_balance"] = figures[f"{k}_year_start"].where(opened, 0.0)
         # an outlet that opened and closed within the year had no 年初 in the sub-branch's books
         books_start = figures[f"{k}_year_start"].where(~new_in_year, 0.0)
         frame[f"{k}_closing_growth"] = (figures[f"{k}_end"] - books_start).where(closed, 0.0)
         frame[f"{k}_closing_balance"] = figures[f"{k}_end"].where(closed, 0.0)
-    parts = frame.groupby("sub_branch_id", sort=True).sum()
-    for k in KINDS:
-        parts[f"{k}_growth_total"] = (
-            parts[f"{k}_growth_continuing"]
-            + parts[f"{k}_end_opened"]
-            + parts[f"{k}_closing_growth"]
-            - parts[f"{k}_closing_balance"]
-        )
-    return parts.reset_index()
+    return frame.groupby("sub_branch_id", sort=True).sum().reset_index()

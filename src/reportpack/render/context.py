@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import nodes
+from jinja2 import meta, nodes
 
 from reportpack.derive.subjects import Subject
 from reportpack.owner import labels as owner_labels
@@ -53,9 +53,13 @@ def document_context(
         found = {category: [] if category in NEXT_PERIOD else items for category, items in found.items()}
     context.update(drafted(found))
     # a closed outlet's problems pass to the outlet that took its accounts over: drafted as its own
-    # summary drafts them, printed (and listed in findings.json) in the receiving outlet's document
+    # summary drafts them, printed (and listed in findings.json) in the receiving outlet's document —
+    # in a document whose template prints them (the summary; not the same outlet's lobby plan)
     handed = []
-    for other in subject.context.get("handed_over", ()):
+    others = subject.context.get("handed_over") or ()
+    if others and "handed_over" not in names_read(rules.templates_dir, part.template):
+        others = ()
+    for other in others:
         theirs = commentary.evaluate(rules, part.kind, {**base, **other, "owner": {slot: [] for slot in part.slots}})
         problems = theirs.get(PROBLEMS, [])
         found.setdefault(PROBLEMS, []).extend(replace(f, about=other["o"]["outlet_name"]) for f in problems)
@@ -80,6 +84,17 @@ def _read_by(templates_dir: Path, template: str, mtime_ns: int) -> frozenset[tup
     env = templating.environment(templates_dir)
     tree = env.parse((templates_dir / template).read_text("utf-8"))
     return frozenset((n.node.name, n.attr) for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name))
+
+
+def names_read(templates_dir: Path, template: str) -> frozenset[str]:
+    """The context names a template reads (its own source)."""
+    return _names_read(templates_dir, template, (templates_dir / template).stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _names_read(templates_dir: Path, template: str, mtime_ns: int) -> frozenset[str]:
+    env = templating.environment(templates_dir)
+    return frozenset(meta.find_undeclared_variables(env.parse((templates_dir / template).read_text("utf-8"))))
 
 
 # verdict variables a template reads row by row from a list of its context: r in plan

@@ -231,9 +231,9 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
         "opened_outlets": 1,
         "closed_in_year_outlets": 1,
         "corporate_growth_continuing": 9e7, "corporate_moved_net": 1.5e8, "corporate_end_opened": 1.6e8,
-        "corporate_closing_growth": 1e7, "corporate_closing_balance": 1.6e8, "corporate_growth_total": 1e8,
+        "corporate_closing_growth": 1e7, "corporate_closing_balance": 1.6e8,
         "savings_growth_continuing": -2e7, "savings_moved_net": -5e6, "savings_end_opened": 6e7,
-        "savings_closing_growth": -1e7, "savings_closing_balance": 4e7, "savings_growth_total": -1e7,
+        "savings_closing_growth": -1e7, "savings_closing_balance": 4e7,
     }  # fmt: skip
     outlets = [_outlet(unit_id="o0", closed_in_period=date(2023, 3, 31)), _outlet(unit_id="o1"), _outlet(unit_id="o2")]
     outlets.append(_outlet(unit_id="o3", outlet_name="新区分理处", opened_in_period=date(2023, 4, 1)))
