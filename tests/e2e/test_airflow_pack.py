@@ -220,10 +220,10 @@ def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
     for parent in sorted({r["parent_id"] for r in truth}):
         members = [r for r in truth if r["parent_id"] == parent]
         sub = members[0]["sub_name"]
-        (path,) = pack_dir.glob(f"2023年江城银行滨江分行{sub}上半年工作总结与计划（汇总*篇）.docx")
+        (path,) = pack_dir.glob(f"2023年上半年江城银行滨江分行{sub}工作总结与计划（汇总*篇）.docx")
         paras = texts(path)
-        # the cover title breaks after the unit's name and before the count (where the meaning allows)
-        assert paras[0] == ("Cover Title", path.stem.replace(sub, sub + "\n", 1).replace("（汇总", "\n（汇总"))
+        # the cover title breaks after the year's half and after the unit's name (where the meaning allows)
+        assert paras[0] == ("Cover Title", path.stem.replace("上半年", "上半年\n", 1).replace(sub, sub + "\n", 1))
         n = int(path.stem.rsplit("汇总", 1)[1].removesuffix("篇）"))
         parts = [t for s, t in paras if s == "Subtitle"]
         assert len(parts) == n and parts[1] == f"篇{cn_numeral(2)}　网点工作总结"
@@ -438,9 +438,9 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
         ]
         if n_errors:
             rate = n_errors / m.transactions.sum() * 10000
-            expected.append(f"期内发生业务差错{count(n_errors)}笔，差错率为每万笔{fixed(rate, 2)}笔")
+            expected.append(f"我共发生业务差错{count(n_errors)}笔，差错率为每万笔{fixed(rate, 2)}笔")
         else:
-            expected.append("期内未发生业务差错")
+            expected.append("我未发生业务差错")
         for phrase in expected:
             assert phrase in body, (doc.name, phrase)
         planned += 1

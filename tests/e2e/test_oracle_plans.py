@@ -262,7 +262,7 @@ def test_compilation_totals_are_the_open_outlets_at_period_end(airflow_pack, raw
             f"截至6月末，所辖{len(open_)}个网点对公存款余额合计{yi(c_end)}，较年初{word(c_end - c0, '新增')}；"
             f"储蓄存款余额合计{yi(s_end)}，较年初{word(s_end - s0, '增加')}"
         )
-        (doc,) = pack_dir.glob(f"2023年*{s.name}上半年工作总结与计划（汇总*篇）.docx")
+        (doc,) = pack_dir.glob(f"2023年上半年*{s.name}工作总结与计划（汇总*篇）.docx")
         (opening,) = [t for _, t in texts(doc) if t.startswith("截至6月末，所辖")]  # in the 编印说明
         assert expected in opening, (doc.name, expected, opening)
         if len(closed):

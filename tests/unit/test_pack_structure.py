@@ -31,7 +31,9 @@ def built(sample_url, tmp_path_factory):
     (tmp / "inputs" / "2023H1" / "城东支行.yaml").write_text(
         f"- document: outlet_half_year_summary\n  unit: {OWNER_UNIT}\n  section: work_done\n"
         "  text: 承办“春天行动”营销竞赛，新增代发单位两家。\n"
-        "- document: confidentiality_plan\n  section: measures\n  text: 年内开展一次保密知识竞赛。\n",
+        "- document: confidentiality_plan\n  section: measures\n  text: 年内开展一次保密知识竞赛。\n"
+        f"- document: outlet_half_year_summary\n  unit: {OWNER_UNIT}\n  section: party_building\n"
+        "  text: 网点党支部上半年开展主题教育专题学习6次。\n",
         "utf-8",
     )
     s = settings_mod.load(
@@ -124,7 +126,7 @@ def test_each_compilation_is_one_document_its_parts_the_kinds_in_definition_orde
     for rel in _docx(manifest, "compilation"):
         doc = Document(str(target / rel))
         cover = doc.paragraphs[0]
-        m = re.fullmatch(r"2023年江城银行滨江分行(.+支行)\n上半年工作总结与计划\n（汇总(\d+)篇）", cover.text)
+        m = re.fullmatch(r"2023年上半年\n江城银行滨江分行(.+支行)\n工作总结与计划（汇总(\d+)篇）", cover.text)
         assert cover.style.name == "Cover Title" and m, cover.text
         assert Path(rel).stem == cover.text.replace("\n", "")
         sub = m.group(1)
@@ -142,7 +144,10 @@ def test_each_compilation_is_one_document_its_parts_the_kinds_in_definition_orde
             expected = [Document(str(target / d)).paragraphs[0].text.replace("\n", "") for d in mine]
             if part.condensed:  # one summary stands for them: every teller of the sub-branch, in its tables
                 assert titles == [f"{sub}柜员2023年下半年个人工作计划汇总"], titles
-                names = {t.removesuffix("2023年下半年个人工作计划") for t in expected}
+                # a teller's plan is titled by outlet and post; the teller signs it (柜员：姓名)
+                signed = [p.text for d in mine for p in Document(str(target / d)).paragraphs if p.style.name == "Signature"]
+                names = {t.removeprefix("柜员：") for t in signed if t.startswith("柜员：")}
+                assert len(names) == len(mine) and all(t.endswith("柜员2023年下半年个人工作计划") for t in expected), sub
                 listed = [row.cells[0].text for table in doc.tables for row in table.rows[1:] if table.cell(0, 0).text == "柜员"]
                 assert sorted(listed) == sorted(names) and len(names) > 20, sub
             else:
@@ -159,7 +164,8 @@ def test_owner_input_lands_in_the_named_document_only(built):
     target, manifest, _ = built
     (mine,) = [p for p in _docx(manifest, "outlet_half_year_summary") if OWNER_UNIT in p]
     texts = [p.text for p in Document(str(target / mine)).paragraphs]
-    work, problems = texts.index("二、主要工作及成效"), texts.index("三、存在的问题")
+    # (its owner also wrote 坚持党建引领, which comes first: the numbers move on by one)
+    work, problems = texts.index("三、主要工作及成效"), texts.index("四、存在的问题")
     hits = [i for i, t in enumerate(texts) if "承办“春天行动”营销竞赛" in t]
     assert len(hits) == 1 and work < hits[0] < problems
     other = next(p for p in _docx(manifest, "outlet_half_year_summary") if OWNER_UNIT not in p)
@@ -171,8 +177,12 @@ def test_owner_input_lands_in_the_named_document_only(built):
 
     findings = json.loads((target / "findings.json").read_text("utf-8"))
     owned = {rel: [f for f in items if f["category"] == "负责人"] for rel, items in findings.items()}
-    assert [f["text"] for f in owned[mine]] == ["承办“春天行动”营销竞赛，新增代发单位两家。"]
+    assert [f["text"] for f in owned[mine]] == [
+        "承办“春天行动”营销竞赛，新增代发单位两家。",
+        "网点党支部上半年开展主题教育专题学习6次。",
+    ]
     assert owned[mine][0]["rule"] == "owner:城东支行.yaml entry 1" and owned[mine][0]["topic"] == "work_done"
+    assert owned[mine][1]["rule"] == "owner:城东支行.yaml entry 3" and owned[mine][1]["topic"] == "party_building"
     assert [f["text"] for f in owned[bank]] == ["年内开展一次保密知识竞赛。"]
     assert not owned[other]
 
@@ -248,7 +258,8 @@ def test_problems_are_drafted_from_the_data_and_differ_between_outlets(built):
             handed_to = texts[texts.index("三、撤并及移交情况") + 1]
             assert "存在的问题" in handed_to and not any(t == "三、存在的问题" for t in texts)
             continue
-        start, end = texts.index("三、存在的问题"), next(i for i, t in enumerate(texts) if t.startswith("四、"))
+        start = next(i for i, t in enumerate(texts) if t.endswith("、存在的问题"))  # 四、 where an owner wrote 党建
+        end = next(i for i, t in enumerate(texts) if i > start and re.match("[一二三四五六七]、", t))
         problems = texts[start + 1 : end]
         drafted = [f for f in findings[rel] if f["category"] == "问题"]
         # every drafted problem is printed as 一是…二是… in rule order, and explained by its rule and figures
@@ -540,3 +551,24 @@ def test_the_outlet_summaries_of_a_sub_branch_add_up_to_its_compilations_headlin
             assert "构成" in texts and "合计" in texts  # the parts, on their own lines
             checked += 1
     assert checked >= 1  # the sample has a sub-branch with a closed and a new outlet
+
+
+def test_an_owner_section_is_printed_where_written_and_listed_where_missing(built):
+    """issue #34 point 4: 坚持党建引领 (pack definition owner_sections) only an owner can write."""
+    target, manifest, _ = built
+    from reportpack.airflow_support import review_request
+
+    summaries = _docx(manifest, "outlet_half_year_summary")
+    (written,) = [d for d in summaries if OWNER_UNIT in d]
+    headings = [p.text for p in Document(str(target / written)).paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["一、坚持党建引领", "二、上半年主要指标完成情况"]
+    for other in summaries[:3]:
+        if other != written:  # no empty heading, no placeholder where nobody wrote it
+            assert not any("党建" in p.text for p in Document(str(target / other)).paragraphs), other
+    (missing,) = manifest["owner_sections"]
+    assert missing["section"] == "坚持党建引领" and missing["of"] == len(summaries)
+    assert len(missing["missing"]) == len(summaries) - 1 and "解放路分理处" not in missing["missing"]
+    index = (target / "index.html").read_text("utf-8")
+    assert f"网点工作总结“坚持党建引领”（section: party_building）：{len(summaries)}份中{len(summaries) - 1}份未撰写" in index
+    body = review_request(str(target))["body"]
+    assert f"\n- 待负责人撰写：网点工作总结“坚持党建引领”{len(summaries)}份中{len(summaries) - 1}份未撰写（" in body

@@ -63,7 +63,8 @@ def derive(
     by_rule = targets.from_rules(rules, records(open_outlets), {"p": period.numbers()}, rules_path)
     units = set(open_outlets["unit_id"])
     by_owner = owner_targets.overrides(overrides, rules, units, overrides_shown_as)
-    derived["next_targets"] = targets.described(targets.merge(by_rule, by_owner), derived["outlets"], rules)
+    next_starts_year = period.next().start.month == 1
+    derived["next_targets"] = targets.described(targets.merge(by_rule, by_owner), derived["outlets"], rules, next_starts_year)
     derived["plan_results"] = targets.completion(derived["outlets"], frames["period_targets"], rules)
     return verdicts.with_verdicts(derived, verdict_spec, verdict_file, tables={"plan_results"})
 

@@ -28,9 +28,10 @@ class Subject:
     context: dict = field(compare=False)
     grouped: bool = False  # its files go in one folder per sub-branch (outlets, managers, tellers)
     active: bool = True  # still there at period end: an outlet not closed, a teller still in post
+    branch_name: str | None = None  # the 分行 it belongs to (a 主送 line may name it: packdef addressed_to)
 
     def __post_init__(self):  # built from records: who it is, as the warehouse says (not as the text form holds it)
-        for name in ("key", "name", "file_stem", "sub_branch_id", "sub_branch_name"):
+        for name in ("key", "name", "file_stem", "sub_branch_id", "sub_branch_name", "branch_name"):
             if isinstance(value := getattr(self, name), str):
                 object.__setattr__(self, name, shown(value))
 
@@ -104,7 +105,17 @@ def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None
     bank = records(figures["confidentiality"])
 
     def outlet_subject(o: dict, key: str, name: str, stem: str, context: dict, active: bool = True) -> Subject:
-        return Subject(key, name, stem, o["sub_branch_id"], o["sub_branch_name"], context, grouped=True, active=active)
+        return Subject(
+            key,
+            name,
+            stem,
+            o["sub_branch_id"],
+            o["sub_branch_name"],
+            context,
+            grouped=True,
+            active=active,
+            branch_name=o["branch_name"],
+        )
 
     result: dict[str, list[Subject]] = {
         "outlet": [
@@ -176,12 +187,19 @@ def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None
                     "budget_total": next(b for b in lines if b["is_total"]),
                     "outlet_tellers": tellers_in.get(sub["sub_branch_id"], []),
                 },
+                branch_name=sub["branch_name"],
             )
         )
     for b in bank:
         result["bank"].append(
             Subject(
-                b["branch_name"], b["branch_name"], b["branch_name"], None, None, {"bank": b, "subs": subs, "staff": len(tellers)}
+                b["branch_name"],
+                b["branch_name"],
+                b["branch_name"],
+                None,
+                None,
+                {"bank": b, "subs": subs, "staff": len(tellers)},
+                branch_name=b["branch_name"],
             )
         )
     return result

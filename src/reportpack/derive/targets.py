@@ -18,7 +18,7 @@ from jinja2 import TemplateError
 
 from reportpack.derive.ratios import ratio
 from reportpack.owner.targets import TargetError, TargetRule
-from reportpack.rounding import money_unit, printed_units
+from reportpack.rounding import money_unit, printed_difference, printed_units
 
 
 def from_rules(rules: tuple[TargetRule, ...], outlets: list[dict], base: dict, path: Path) -> pd.DataFrame:
@@ -64,14 +64,36 @@ def _with_rules(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetR
     return out.assign(order=order).sort_values(["unit_id", "order"], ignore_index=True).drop(columns="order")
 
 
-def described(frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRule, ...]) -> pd.DataFrame:
+def described(
+    frame: pd.DataFrame, outlets: pd.DataFrame, rules: tuple[TargetRule, ...], next_starts_year: bool = True
+) -> pd.DataFrame:
     """Targets with their rule's name, direction and unit, and the figure's value this period
-    (``current``), as a plan prints them (``print_unit``)."""
-    out = _with_rules(frame, outlets.drop(columns=["sub_branch_id"], errors="ignore"), rules, "current", "left")
-    return with_print_unit(out, ["target", "current"])
+    (``current``), as a plan prints them (``print_unit``). ``whole_year``: the target is a
+    cumulative figure from 1 January (a rule ``from_year_start``) for a next period that does not
+    start the year (a 上半年 plan's 对公存款较年初新增 is the year's), so the plan heads it 全年目标, not
+    下半年目标; ``still_needed`` is what the next period must add to reach it (none for the others,
+    none where already reached)."""
+    out = _with_rules(frame, _comparable(outlets).drop(columns=["sub_branch_id"], errors="ignore"), rules, "current", "left")
+    cumulative = {r.indicator for r in rules if r.from_year_start}
+    out = with_print_unit(out, ["target", "current"])
+    whole_year = out["indicator"].isin(cumulative) & (not next_starts_year)
+    needed = pd.Series(np.nan, index=out.index)
+    for unit, rows in out[whole_year & (out["better"] == "higher")].groupby("print_unit"):
+        # as a reader redoes it from the two printed figures
+        needed[rows.index] = printed_difference(rows["target"], rows["current"].fillna(0.0), PRINTED_DIGITS[unit])
+    return out.assign(whole_year=whole_year, still_needed=needed.where(needed > 0))
 
 
 MONEY = ("yi", "wan")
+
+
+def _comparable(outlets: pd.DataFrame) -> pd.DataFrame:
+    """The outlets with each deposit growth as a target measures it: what the outlet grew by
+    itself, not accounts moved onto or off its books at a closing or an opening (derive/moves.py:
+    *_growth_comparable) — for the 完成率 against this period's target and the 实际 beside the next."""
+    return outlets.assign(
+        **{c.removesuffix("_comparable"): outlets[c] for c in outlets.columns if c.endswith("_growth_comparable")}
+    )
 
 
 def with_print_unit(t: pd.DataFrame, amounts: list[str]) -> pd.DataFrame:
@@ -94,12 +116,7 @@ def completion(outlets: pd.DataFrame, period_targets: pd.DataFrame, rules: tuple
     better: actual ÷ target) or whether it was met (lower is better), and the rank by 完成率 among the
     sub-branch's outlets that had the same target and were open the whole period (``ranked``: an
     outlet opened or closed in it is measured against its own target but not ranked, as for 增量)."""
-    # a deposit target is met by what the outlet grew by itself, not by accounts moved onto or off its
-    # books at a closing or an opening (derive/moves.py: *_growth_comparable)
-    judged = outlets.assign(
-        **{c.removesuffix("_comparable"): outlets[c] for c in outlets.columns if c.endswith("_growth_comparable")}
-    )
-    t = _with_rules(period_targets, judged, rules, "actual", "inner")
+    t = _with_rules(period_targets, _comparable(outlets), rules, "actual", "inner")
     # 完成率 is a share of an amount or a count; a rate's target (电子银行柜面替代率 90 %) is met or not,
     # never "完成目标的105.68%"
     t["completion"] = ratio(t["actual"], t["target"]).where((t["better"] == "higher") & (t["unit"] != "pct"))

@@ -196,3 +196,28 @@ def as_findings(entries: list[Entry]) -> list[dict]:
         for e in entries
         for text in e.texts
     ]
+
+
+def missing_sections(definition: PackDefinition, entries: list[Entry], documents: dict[str, list[tuple[str, str]]]) -> list[dict]:
+    """The owner sections (pack definition ``owner_sections``) no owner text fills, per part and
+    section: ``documents`` maps a part's kind to its documents' (key, name); each result names the
+    part, the section's title, and the documents that lack it (all of the kind's, or some)."""
+    out = []
+    for part in definition.parts:
+        for section in part.owner_sections:
+            given = {e.unit for e in entries if e.document == part.kind and e.section == section.id}
+            if None in given:  # written for every document of the kind
+                continue
+            lacking = [name for key, name in documents.get(part.kind, []) if key not in given]
+            if lacking:
+                out.append(
+                    {
+                        "document": part.name,
+                        "kind": part.kind,
+                        "section": section.title,
+                        "id": section.id,
+                        "missing": lacking,
+                        "of": len(documents.get(part.kind, [])),
+                    }
+                )
+    return out

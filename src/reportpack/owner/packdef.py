@@ -7,6 +7,7 @@ the rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,17 @@ class PackDefinitionError(OwnerFileError):
 
 
 @dataclass(frozen=True)
+class OwnerSection:
+    """A section only an owner can write (党建引领, 重点工作回顾): printed at the template's anchor
+    ``place`` as a heading ``title`` over the owner's text, or not at all — never a placeholder — and
+    listed as missing on the pack's index page and in the review request."""
+
+    id: str  # the section owners name in inputs/<period>/*.yaml
+    title: str  # its heading in the document
+    place: str  # the anchor in the template: {{ owner_part(owner_sections, "<place>") }}
+
+
+@dataclass(frozen=True)
 class Part:
     kind: str  # document kind, also the manifest's "kind" of its files
     name: str  # 篇名 in the compilation
@@ -42,6 +54,14 @@ class Part:
     in_compilation: bool = True
     at_period_end: bool = False  # only for subjects still there at period end (plans for the next period)
     condensed: str | None = None  # template of the one document standing for all of them in a compilation
+    addressed_to: str | None = None  # 主送: text with {sub_branch} / {branch} for the subject's 支行 / 分行
+    owner_sections: tuple[OwnerSection, ...] = ()  # their ids are slots too (``slots``)
+
+    def addressee(self, sub_branch: str | None, branch: str | None) -> str | None:
+        """The 主送 line of a subject's document, or None where the part has none."""
+        if self.addressed_to is None:
+            return None
+        return self.addressed_to.format(sub_branch=sub_branch or "", branch=branch or "")
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,21 @@ Slot = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]  # lower-case identif
 Text = Annotated[str, Field(min_length=1)]
 
 
+class OwnerSectionSpec(OwnerModel):
+    id: Slot
+    title: Text
+    place: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+# where a template lets owner sections in: {{ owner_part(owner_sections, "start") }}
+_ANCHOR = re.compile(r"""owner_part\(\s*owner_sections\s*,\s*["']([a-z][a-z0-9_]*)["']\s*\)""")
+
+
+def anchors(template: Path) -> list[str]:
+    """The places of ``template`` where owner sections may go, in its order."""
+    return _ANCHOR.findall(template.read_text("utf-8"))
+
+
 class PartSpec(OwnerModel):
     kind: Text
     name: Text
@@ -102,6 +137,21 @@ class PartSpec(OwnerModel):
     in_compilation: Annotated[bool, Field(strict=True)] = True
     at_period_end: Annotated[bool, Field(strict=True)] = False
     condensed: Text | None = None
+    addressed_to: Text | None = None
+    owner_sections: list[OwnerSectionSpec] = []
+
+    @field_validator("addressed_to")
+    @classmethod
+    def _known_names(cls, text: str | None) -> str | None:
+        if text is not None:
+            try:
+                text.format(sub_branch="", branch="")
+            except (KeyError, IndexError, ValueError):
+                raise owner_rule(
+                    f"addressed_to {text!r} may name only {{sub_branch}} and {{branch}}",
+                    f"主送 {text} 中只能用 {{sub_branch}}（所属支行）和 {{branch}}（分行）两个占位",
+                ) from None
+        return text
 
 
 class NumberingSpec(OwnerModel):
@@ -205,19 +255,19 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
                 loc=("style_base",),
                 field="style_base",
             )
+
+    def refuse(rule: str, rule_zh: str, loc: tuple, field: str) -> PackDefinitionError:
+        return files.problem(PackDefinitionError, path, rule, rule_zh, tree=tree, loc=loc, where=where, field=field)
+
     parts: list[Part] = []
     for i, raw in enumerate(spec.parts):
         where = f"part {i + 1} ({raw.kind})"
         if any(p.kind == raw.kind for p in parts):
-            raise files.problem(
-                PackDefinitionError,
-                path,
+            raise refuse(
                 f"kind {raw.kind!r} appears twice",
                 f"文稿类别 {raw.kind} 重复",
-                tree=tree,
-                loc=("parts", i, "kind"),
-                where=where,
-                field="kind",
+                ("parts", i, "kind"),
+                "kind",
             )
         folder = raw.folder or raw.kind
         if (
@@ -225,28 +275,54 @@ def load(path: Path, templates_dir: Path) -> PackDefinition:
             or names.fold(folder) in _PACK_OWN
             or any(names.fold(p.folder) == names.fold(folder) for p in parts)
         ):
-            raise files.problem(
-                PackDefinitionError,
-                path,
+            raise refuse(
                 f"folder {folder!r} must be one plain name (no '/', '..', leading dot or character Windows refuses), "
                 f"not one of the pack's own folders ({', '.join(sorted(_PACK_OWN))}) nor another part's",
                 f"文件夹 {folder} 须为一个普通名称（不含 /、..、开头的点或 Windows 不允许的字符），且不得与文稿包自带的文件夹或其他篇的文件夹同名",
-                tree=tree,
-                loc=("parts", i, "folder" if raw.folder else "kind"),
-                where=where,
-                field="folder" if raw.folder else "kind",
+                ("parts", i, "folder" if raw.folder else "kind"),
+                "folder" if raw.folder else "kind",
             )
+        if raw.subject == "bank" and raw.addressed_to and "{sub_branch}" in raw.addressed_to:
+            raise refuse(
+                f"addressed_to {raw.addressed_to!r}: a bank document has no sub-branch to put in {{sub_branch}}",
+                f"主送 {raw.addressed_to}：全行一份的文稿没有所属支行，不能用 {{sub_branch}}",
+                ("parts", i, "addressed_to"),
+                "addressed_to",
+            )
+        own = [s.id for s in raw.owner_sections]
+        checked = template(raw.template, ("parts", i, "template"), where)
+        for j, section in enumerate(raw.owner_sections):
+            loc = ("parts", i, "owner_sections", j)
+            if section.id in raw.slots or own.count(section.id) > 1:
+                raise refuse(
+                    f"owner section {section.id!r} is named twice (a slot or another owner section)",
+                    f"负责人专写的章节 {section.id} 与可补充段落或另一章节重名",
+                    (*loc, "id"),
+                    "id",
+                )
+            places = anchors(templates_dir / checked)
+            if section.place not in places:
+                raise refuse(
+                    f"owner section {section.id!r}: place {section.place!r} is not an anchor of {raw.template} "
+                    f"(anchors: {', '.join(places) or 'none'})",
+                    f"负责人专写的章节 {section.id}：模板 {raw.template} 中没有位置 {section.place}"
+                    f"（可选：{'、'.join(places) or '无'}）",
+                    (*loc, "place"),
+                    "place",
+                )
         parts.append(
             Part(
                 kind=raw.kind,
                 name=raw.name,
-                template=template(raw.template, ("parts", i, "template"), where),
+                template=checked,
                 subject=raw.subject,
                 folder=folder,
-                slots=tuple(raw.slots),
+                slots=(*raw.slots, *own),
                 in_compilation=raw.in_compilation,
                 at_period_end=raw.at_period_end,
                 condensed=None if raw.condensed is None else template(raw.condensed, ("parts", i, "condensed"), where),
+                addressed_to=raw.addressed_to,
+                owner_sections=tuple(OwnerSection(s.id, s.title, s.place) for s in raw.owner_sections),
             )
         )
     return PackDefinition(

@@ -52,6 +52,9 @@ class TargetRule(OwnerModel):
     unit: Unit = "count"  # how the documents print it: 亿元 / 万元 / 个 / % / 每万笔
     value: Text
     when: Text = "true"
+    # the indicator counts from 1 January (较年初新增, 新开账户累计): a target for a period ending in
+    # December is the whole year's, of which the next period must still make the rest
+    from_year_start: Annotated[bool, Field(strict=True)] = False
 
     @field_validator("value", "when")
     @classmethod

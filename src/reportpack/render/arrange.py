@@ -27,6 +27,8 @@ STYLE_OF = {
     "cover": "Cover Title",
     "cover_note": "Cover Note",
     "toc": "TOC Heading",
+    "addressee": "Addressee",
+    "table_caption": "Table Caption",
 }
 TABLE_CHAR_TWIPS = 12 * 20  # tables are set in 小四 (12 pt): one character is 240 twips
 KEEP_TOGETHER_ROWS = 15  # a table up to this many rows (header included) is never split across pages
@@ -117,7 +119,7 @@ def arrange(blocks: list[Block], pages: Mapping[str, int] | None = None) -> Arra
         if block.kind == "chart":
             charts += 1
             items.append(Para("Figure", chart=block, page_break_before=pending_break))
-            items.append(Para("Caption", _runs(block.text)))  # a proofreading warning's comment on it too
+            items.append(Para("Caption", _runs(block.text), number=block.number))  # a proofreading warning's comment on it too
             pending_break, last_row, recent, previous = False, [], [], "chart"
             continue
         if block.kind == "section":
@@ -147,6 +149,8 @@ def arrange(blocks: list[Block], pages: Mapping[str, int] | None = None) -> Arra
             para.page_break_before = True
             pending_break = False
         para.number = block.number
+        if block.kind == "table_caption":
+            para.keep_next = True  # never a caption at a page's foot with its table on the next
         if block.kind == "toc":
             para.runs.append(Run(block.text))
             listed = list(entries.values())

@@ -36,10 +36,11 @@ def period_context(period: Period, names: dict) -> dict:
 
 def base_context(templates_dir: Path, period: Period, warnings: list[dict], dated: date | None = None) -> dict:
     """What every document template sees besides its subject: period (with ``dated``, the 成文日期 of
-    the pack definition; the data's last day where none is given), validation warnings, labels."""
+    the pack definition, the data's last day where none is given; ``addressee``, the 主送 line a
+    document's part gives it, none here), validation warnings, labels."""
     found = labels(templates_dir)
-    p = {**period_context(period, found["periods"]), "dated": dated or period.end}
-    return {"p": p, "quality_warnings": data_tree(warnings), "labels": found}
+    p = {**period_context(period, found["periods"]), "dated": dated or period.end, "addressee": None}
+    return {"p": p, "quality_warnings": data_tree(warnings), "labels": found, "owner_sections": {}}
 
 
 def document_context(
@@ -48,6 +49,9 @@ def document_context(
     """What one document's template sees — period, labels, warnings, the subject's records, the
     owner's text and the drafted findings — and the findings themselves (for findings.json)."""
     context = {**base, **subject.context, "owner": data_tree(owner) if owner else {slot: [] for slot in part.slots}}
+    addressee = part.addressee(subject.sub_branch_name, subject.branch_name)  # 主送 (pack definition)
+    context["p"] = {**base["p"], "addressee": data_tree(addressee)}
+    context["owner_sections"] = owner_sections(part, context["owner"])
     found = commentary.evaluate(rules, part.kind, context)
     if not subject.active:  # closed by period end: it plans nothing, and findings.json says so too
         found = {category: [] if category in NEXT_PERIOD else items for category, items in found.items()}
@@ -66,6 +70,16 @@ def document_context(
         handed.append({"o": other["o"], "problems": [f.text for f in problems]})
     context["handed_over"] = handed
     return context, found
+
+
+def owner_sections(part: Part, owner: dict) -> dict[str, list[dict]]:
+    """The sections only owners write (pack definition ``owner_sections``) that this document's owner
+    text fills, by the template's place: [{title, texts}]; a section nobody wrote is not there at all."""
+    placed: dict[str, list[dict]] = {}
+    for section in part.owner_sections:
+        if owner.get(section.id):
+            placed.setdefault(section.place, []).append({"title": data_tree(section.title), "texts": owner[section.id]})
+    return placed
 
 
 def drafted(found: dict[str, list[commentary.Finding]]) -> dict:

@@ -13,7 +13,12 @@ A template renders to plain text a report owner can read and edit::
     >> 落款                 signature line (unit name, date), right-aligned
     | 指标 | 期末 |          table row (the first row of a table is its header)
     @chart bar 标题         a chart (bar | line) drawn from the table that follows it: the first
-                            column names the categories, each further column is a series
+                            column names the categories, each further column is a series; its
+                            caption is numbered "图1　标题", "图2　…" in the document's order
+    @table 标题             the caption of the table on the next line, numbered "表1　标题" (above
+                            the table, as Chinese documents set it)
+    @to 主送单位            the 主送 line (GB/T 9704 7.3.2: under the title, flush left, ending in "："
+                            which the template writes)
     [[数字||批注]]          inline: a Word review comment anchored on "数字"
     ---                     page break
     @cover 标题             cover page title (a compilation's); "//" breaks it as in a title
@@ -44,8 +49,8 @@ from reportpack.textdata import shown, without_data
 class Block:
     """One paragraph-level element.
 
-    ``kind``: table | chart | part | title | heading | paragraph | enum_item | numbered_item | signature
-    | page_break | cover | cover_note | toc | section. ``level``: 1–4 for headings. ``number``: the label the renderer prints before
+    ``kind``: table | table_caption | chart | part | title | addressee | heading | paragraph | enum_item
+    | numbered_item | signature | page_break | cover | cover_note | toc | section. ``level``: 1–4 for headings. ``number``: the label the renderer prints before
     ``text``. ``chart``: bar | line for a chart (``text`` is its caption, ``cells`` its data).
     ``text`` may hold review-comment marks ``[[figure||comment]]``; ``plain`` is the text a reader sees.
     """
@@ -69,6 +74,7 @@ class Block:
 # "|" separates cells, except the "||" inside a review-comment mark [[figure||comment]].
 _CELL_SEP = re.compile(r"\|(?![^\[\]]*\]\])")
 TITLE_BREAK = "//"
+CAPTION_GAP = "\u3000"  # 图1　标题: a full-width space between the number and the caption
 TITLE_LINE = 19  # 2号 characters on the 156 mm line (20 fit exactly)
 # a digit prints about 0.7 of a CJK character in the CJK faces, not ½: 园林路网点营业经理2023年1至3月履职总结
 # (19 at ½) wrapped before 总结 in LibreOffice
@@ -132,8 +138,17 @@ class DocumentSyntaxError(OwnerFileError):
 _HEADING = re.compile(r"^(#{1,4})\s+(\S.*)$")
 # "@chart" is parsed on its own (it takes a kind and owns the table below it); the others here.
 _DIRECTIVE = re.compile(r"^@(?!chart\b)([a-z][a-z-]*)(?:\s+(.*))?$")
-_DIRECTIVES = {"cover": ("cover", True), "cover-note": ("cover_note", True), "toc": ("toc", True), "section": ("section", False)}
-_DIRECTIVE_HELP = "write '@cover 标题', '@cover-note 文字', '@toc 目录' or '@section'"
+_DIRECTIVES = {
+    "cover": ("cover", True),
+    "cover-note": ("cover_note", True),
+    "toc": ("toc", True),
+    "section": ("section", False),
+    "table": ("table_caption", True),
+    "to": ("addressee", True),
+}
+_DIRECTIVE_HELP = "write '@cover 标题', '@cover-note 文字', '@toc 目录', '@table 标题', '@to 主送单位：' or '@section'"
+# 图 and 表 numbers are assigned (``number``): a caption that brings its own would print "图1　图1 …"
+_OWN_NUMBER = re.compile(r"^[图表]\s*\d")
 _NUMBERED = re.compile(r"^\d+\.\s+(\S.*)$")
 # Placeholders and missing values must never reach a reader. ASCII look-arounds, not \b: in
 # "余额nan亿元" the CJK neighbours count as word characters, so \bnan\b would not match.
@@ -158,7 +173,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
     blocks: list[Block] = []
     para: list[str] = []
     rows: list[tuple[str, ...]] = []  # the rows of the table (or chart) being read: blocks[-1] takes them at its end
-    prev_table_line = chart_line = -1
+    prev_table_line = chart_line = caption_line = -1
 
     def end_table() -> None:
         if rows:
@@ -194,6 +209,10 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
                 pass  # the chart's data
             else:
                 flush()
+                if blocks and blocks[-1].kind == "table_caption" and caption_line != lineno - 1:
+                    raise DocumentSyntaxError(
+                        f"{source}: line {lineno}: '@table {shown(blocks[-1].text)}' must stand on the line right above its table"
+                    )
                 blocks.append(Block("table"))
             rows.append(row)
             prev_table_line = lineno
@@ -216,6 +235,7 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             if not kind or bool(arg) != takes_text:
                 raise DocumentSyntaxError(f"{source}: line {lineno}: {_DIRECTIVE_HELP}, got {line!r}")
             blocks.append(Block(kind, arg))
+            caption_line = lineno
         elif line.startswith("== "):
             flush()
             blocks.append(Block("part", line[3:].strip()))
@@ -240,6 +260,12 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
             para.append(line)
     flush()
     for i, block in enumerate(blocks):
+        if block.kind in ("chart", "table_caption") and _OWN_NUMBER.match(shown(block.text)):
+            raise DocumentSyntaxError(
+                f"{source}: caption {shown(block.text)!r}: 图 and 表 numbers are assigned in order, write the caption without one"
+            )
+        if block.kind == "table_caption" and (i + 1 == len(blocks) or blocks[i + 1].kind != "table"):
+            raise DocumentSyntaxError(f"{source}: '@table {shown(block.text)}' must stand on the line right above its table")
         if block.kind == "chart":  # a chart's cells are its data (categories, numbers): no marks in them
             blocks[i] = block = replace(block, cells=tuple(tuple(shown(c) for c in row) for row in block.cells))
             _check_chart(block, source)
@@ -263,7 +289,9 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
 
     Headings: 一、 / （一） / ``level3`` (GB/T 9704 writes "1."; many bank documents "1、") / （1）;
     numbered items (``1.`` lines) take the third level's form too. A heading resets the counters of
-    deeper levels and of items; items count on until the next heading or non-item block.
+    deeper levels and of items; items count on until the next heading or non-item block. Charts and
+    table captions are numbered 图1、图2… and 表1、表2… through each document (a compilation's
+    documents each from 1), so a chart or table a template leaves out leaves no gap.
     """
     formats = {
         1: lambda n: f"{cn_numeral(n)}、",
@@ -273,8 +301,15 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
     }
     counters = [0, 0, 0, 0, 0]
     enum_n = numbered_n = 0
+    captions = {"chart": 0, "table_caption": 0}
     out = []
     for block in blocks:
+        if block.kind in captions:
+            captions[block.kind] += 1
+            label = "图" if block.kind == "chart" else "表"
+            out.append(replace(block, number=f"{label}{captions[block.kind]}{CAPTION_GAP}"))
+            enum_n = numbered_n = 0
+            continue
         if block.kind == "heading":
             counters[block.level] += 1
             for deeper in range(block.level + 1, 5):
@@ -295,6 +330,7 @@ def number(blocks: list[Block], level3: str = "{n}.") -> list[Block]:
                 enum_n = numbered_n = 0
             if block.kind in ("title", "part"):
                 counters = [0, 0, 0, 0, 0]
+                captions = dict.fromkeys(captions, 0)
             out.append(block)
     return _lists_tidied(out, {"enum_item": f"{cn_numeral(1)}是", "numbered_item": level3.format(n=1)})
 

@@ -585,7 +585,7 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
             written = compilation.write()
         # the compilation read as a whole (its parts were read one by one): a count of outlets that
         # differs from one part to another, without saying which outlets, is found only here
-        if issues := proofread.check(written, job.proofreading):
+        if issues := proofread.check(written, job.proofreading, text_only=job.layout):
             findings[compilation.path.relative_to(job.pack_dir).as_posix()] = [issue.as_json() for issue in issues]
     seconds = time.perf_counter() - started
     log.debug("batch %s: %d documents in %.2f s", key, len(rendered), seconds)
@@ -651,7 +651,8 @@ def _parts(
     sub_key: str,
 ) -> list[dict]:
     """A compilation's parts: one per document kind of the definition (in its order) that has
-    documents for the sub-branch, holding them; the bank's own documents go into every compilation.
+    documents for the sub-branch, holding them (with their ``titles``); the bank's own documents go
+    into every compilation.
     A kind with a ``condensed`` template is one document instead, rendered from what each of its
     documents' templates saw (``documents``), e.g. every teller's targets in one table per outlet."""
     parts = []
@@ -664,9 +665,23 @@ def _parts(
         else:
             texts = [r.text for r in mine]
         parts.append(
-            {"name": part.name, "kind": part.kind, "documents": texts, "originals": len(mine), "condensed": bool(part.condensed)}
+            {
+                "name": part.name,
+                "kind": part.kind,
+                "subject": part.subject,  # "bank": the 分行's own document, which a 支行 compilation 转发
+                "titles": [_title_of(text) for text in texts],
+                "documents": texts,
+                "originals": len(mine),
+                "condensed": bool(part.condensed),
+            }
         )
     return parts
+
+
+def _title_of(text: str) -> str:
+    """A rendered document's title as one line (its "= " line without the "//" breaks)."""
+    line = next((line for line in text.splitlines() if line.startswith("= ")), "= ")
+    return line[2:].replace(document.TITLE_BREAK, "").strip()
 
 
 @dataclass(frozen=True)

@@ -347,9 +347,14 @@ def _sentences(pieces):
                     yield sentence
 
 
-def check(docx: Path | bytes, spec: owner_proofreading.Proofreading) -> list[Issue]:
-    """The issues the proofreader finds in one document, by rule, in reading order."""
+def check(docx: Path | bytes, spec: owner_proofreading.Proofreading, text_only: bool = False) -> list[Issue]:
+    """The issues the proofreader finds in one document, by rule, in reading order. ``text_only``:
+    read its paragraphs alone — a compilation's layout copy, where a table kept on one page is a
+    stack of empty spacers and another is whole, so a rule comparing text with tables would see
+    some of them (its documents' tables and charts were read with each document)."""
     pieces = read_back(docx)
+    if text_only:
+        pieces = [p for p in pieces if p.kind == "paragraph"]
     issues = []
     for rule, check_rule in RULES.items():
         severity = spec.rules.get(rule, "error")

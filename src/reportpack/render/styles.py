@@ -139,6 +139,12 @@ STYLES: dict[str, StyleSpec] = {
         space_before_twips=LINE_TWIPS // 4,
     ),
     "Caption": StyleSpec(KAITI, 14, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, space_after_twips=LINE_TWIPS // 2),
+    # a table's caption stands above it (a chart's below), kept with it
+    "Table Caption": StyleSpec(
+        KAITI, 14, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, keep_with_next=True, space_before_twips=LINE_TWIPS // 4
+    ),
+    # GB/T 9704 7.3.2: 主送机关 under the title (the title's space after is the blank line), flush left
+    "Addressee": StyleSpec(FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.LEFT, first_line_chars=0),
 }
 # Styles the renderer uses besides STYLES; a replacement style base must define all of them.
 REQUIRED_STYLES = (*STYLES, "Table Grid")

@@ -37,7 +37,10 @@ def _outlet(**over):
         target_corporate_growth=None,  # no annual plan: the peer formula
         target_savings_growth=None,
     )
-    return judged("outlets", {**base, **over})  # with its verdicts, which a target rule may read
+    merged = {**base, **over}
+    for k in ("corporate", "savings"):  # no accounts moved onto or off its books unless a test says so
+        merged.setdefault(f"{k}_growth_comparable", merged[f"{k}_growth"])
+    return judged("outlets", merged)  # with its verdicts, which a target rule may read
 
 
 def _targets(outlet, base=H1):
@@ -57,6 +60,34 @@ def test_a_year_target_is_never_below_what_the_first_half_achieved():
     got = _targets(_outlet(corporate_end=1.1e9, corporate_growth=1e8, savings_end=5.4e8, savings_growth=4e7))
     assert got["corporate_growth"] == pytest.approx(1e8)  # 10% done beats 2 × the 3% median
     assert got["savings_growth"] == pytest.approx(4e7)
+
+
+def test_accounts_moved_in_at_a_closing_do_not_count_as_growth_already_achieved():
+    """文化路 took over a closed outlet's book: booked growth 2.68亿, its own −0.31亿. The year's target
+    is set on what it grew by itself (the 完成率 next period is measured on that too)."""
+    got = _targets(_outlet(corporate_growth=2.68e8, corporate_growth_comparable=-3.1e7, corporate_end=1.268e9))
+    assert got["corporate_growth"] == pytest.approx(0.06 * 1e9)  # the peer formula, not the booked 2.68亿
+
+
+def test_a_first_half_plan_heads_cumulative_targets_as_the_years_with_what_the_second_half_must_add():
+    outlets = pd.DataFrame(
+        [{"unit_id": "O1", "corporate_growth": 2.68e8, "corporate_growth_comparable": -3.1e7, "teller_error_rate_per_10k": 0.7}]
+    )
+    frame = pd.DataFrame(
+        [
+            {"unit_id": "O1", "indicator": "corporate_growth", "target": 3.1e7, "source": "rule:x"},
+            {"unit_id": "O1", "indicator": "teller_error_rate_per_10k", "target": 0.37, "source": "rule:y"},
+        ]
+    )
+    h1 = targets.described(frame, outlets, RULES, next_starts_year=False).set_index("indicator")
+    assert h1.loc["corporate_growth", "current"] == pytest.approx(-3.1e7)  # its own growth, as 完成率 will be
+    assert bool(h1.loc["corporate_growth", "whole_year"]) and not h1.loc["teller_error_rate_per_10k", "whole_year"]
+    assert h1.loc["corporate_growth", "still_needed"] == pytest.approx(6.2e7)  # 0.31 − (−0.31)亿, as printed
+    assert pd.isna(h1.loc["teller_error_rate_per_10k", "still_needed"])
+    h2 = targets.described(frame, outlets, RULES, next_starts_year=True)  # next year's first half: its own
+    assert not h2["whole_year"].any() and h2["still_needed"].isna().all()
+    reached = targets.described(frame.assign(target=[-4e7, 0.37]), outlets, RULES, next_starts_year=False)
+    assert reached["still_needed"].isna().all()  # already reached: nothing still needed
 
 
 def test_with_an_annual_plan_the_year_target_is_the_plan_itself():
@@ -94,7 +125,7 @@ def _write(tmp_path, body):
     [
         (
             "targets:\n  - {id: a, indicator: x, name: X, value: '1', colour: red}\n",
-            r"target rule a \(line 2\): colour: unknown key \(allowed: id, indicator, name, better, unit, value, when\)",
+            r"target rule a \(line 2\): colour: unknown key \(allowed: id, indicator, name, better, unit, value, when, from_year_start\)",
         ),
         (
             "targets:\n  - {id: a, indicator: x, name: X, value: '1'}\n  - {id: b, indicator: x, name: X, value: '2'}\n",

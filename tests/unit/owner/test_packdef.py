@@ -57,7 +57,7 @@ GOOD_PART = "  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subj
         ),
         (
             "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts:\n  - {kind: k, name: 篇, template: documents/lobby_plan.md.j2, subject: outlet, colour: red}\n",
-            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation, at_period_end, condensed\)",
+            r"part 1 \(k\) \(line 4\): colour: unknown key \(allowed: kind, name, template, subject, folder, slots, in_compilation, at_period_end, condensed, addressed_to, owner_sections\)",
         ),
         (
             "title: t\ncompilation: {template: documents/compilation.md.j2}\nparts: []\n",
@@ -138,3 +138,32 @@ def test_a_condensed_template_must_exist(tmp_path):
         packdef.PackDefinitionError, match=r"part 6 \(teller_plan\).*template 'documents/nope.md.j2' does not exist"
     ):
         packdef.load(path, templates)
+
+
+def test_each_part_addresses_its_documents_as_the_pack_definition_says():
+    """主送 per kind (GB/T 9704 7.3.2): the 支行 for an outlet's summary, the 分行 for a 支行's finance
+    plan, nobody for a teller's own plan; the names come from the subject."""
+    d = packdef.load(TEMPLATES / "packs" / "half_year.yaml", TEMPLATES)
+    assert d.part("outlet_half_year_summary").addressee("高新支行", "滨江分行") == "高新支行"
+    assert d.part("finance_plan").addressee("高新支行", "滨江分行") == "滨江分行"
+    assert d.part("teller_plan").addressee("高新支行", "滨江分行") is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "addressed_to", "message"),
+    [
+        ("outlet", "{支行}", r"addressed_to '\{支行\}' may name only \{sub_branch\} and \{branch\}"),
+        ("outlet", "{sub_branch", r"may name only"),
+        ("bank", "{sub_branch}", r"a bank document has no sub-branch"),
+    ],
+)
+def test_an_addressee_naming_what_the_document_does_not_have_is_refused(tmp_path, subject, addressed_to, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "title: t\nparts:\n  - kind: k\n    name: K\n    template: documents/lobby_plan.md.j2\n"
+        f"    subject: {subject}\n    addressed_to: '{addressed_to}'\n",
+        "utf-8",
+    )
+    with pytest.raises(packdef.PackDefinitionError, match=message) as caught:
+        packdef.load(path, TEMPLATES)
+    assert "line 7" in str(caught.value) and "主送" in caught.value.chinese

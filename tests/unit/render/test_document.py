@@ -134,9 +134,9 @@ def test_a_chart_takes_the_table_below_it_as_data():
     from reportpack.render.document import parse
 
     (chart, para) = parse(
-        "@chart line 图1 日均存款（亿元）\n| 月份 | 本年 | 上年 |\n| 1月 | 7.1 | 6.9 |\n| 2月 | 7.3 | 7.0 |\n\n说明。\n"
+        "@chart line 日均存款（亿元）\n| 月份 | 本年 | 上年 |\n| 1月 | 7.1 | 6.9 |\n| 2月 | 7.3 | 7.0 |\n\n说明。\n"
     )
-    assert chart.kind == "chart" and chart.chart == "line" and chart.text == "图1 日均存款（亿元）"
+    assert chart.kind == "chart" and chart.chart == "line" and chart.text == "日均存款（亿元）"
     assert chart.cells == (("月份", "本年", "上年"), ("1月", "7.1", "6.9"), ("2月", "7.3", "7.0"))
     assert para.kind == "paragraph"
 
@@ -147,6 +147,11 @@ def test_a_chart_takes_the_table_below_it_as_data():
         ("@chart pie 图\n| a | b |\n| x | 1 |\n", "write '@chart bar 标题'"),
         ("@chart bar 图\n\n正文\n", "needs a table below it"),
         ("@chart bar 图\n| a | b |\n| x | 一成 |\n", r"row 'x': '一成' is not a number"),
+        ("@chart bar 图2 笔数\n| a | b |\n| x | 1 |\n", "图 and 表 numbers are assigned in order"),
+        ("@table 表1 目标\n| a | b |\n", "图 and 表 numbers are assigned in order"),
+        ("@table 目标\n\n| a | b |\n", "must stand on the line right above its table"),
+        ("@table 目标\n正文\n", "must stand on the line right above its table"),
+        ("@to\n", "write '@cover 标题'"),
     ],
 )
 def test_a_malformed_chart_names_the_template_and_problem(text, message):
@@ -155,6 +160,26 @@ def test_a_malformed_chart_names_the_template_and_problem(text, message):
     with pytest.raises(DocumentSyntaxError, match=message) as caught:
         parse(text, "documents/x.md.j2")
     assert "documents/x.md.j2" in str(caught.value)
+
+
+def test_charts_and_tables_are_numbered_in_order_through_each_document():
+    """图N below a chart, 表N above a table, each counted from 1 in every document of a compilation:
+    a table a template leaves out leaves no gap (issue #34: tables had no 表 numbers)."""
+    from reportpack.render.document import number, parse
+
+    text = (
+        "@cover 汇编\n@section\n= 甲\n@to 高新支行：\n\n@table 目标\n| a | b |\n| x | 1 |\n\n@chart bar 笔数\n| a | b |\n| x | 1 |\n\n"
+        "@table 分层\n| a | b |\n\n= 乙\n\n@chart line 日均\n| a | b |\n| x | 1 |\n\n@table 目标\n| a | b |\n"
+    )
+    numbered = [(b.kind, b.full_text) for b in number(parse(text)) if b.kind in ("table_caption", "chart", "addressee")]
+    assert numbered == [
+        ("addressee", "高新支行："),
+        ("table_caption", "表1\u3000目标"),
+        ("chart", "图1\u3000笔数"),
+        ("table_caption", "表2\u3000分层"),
+        ("chart", "图1\u3000日均"),
+        ("table_caption", "表1\u3000目标"),
+    ]
 
 
 def test_review_marks_split_text_and_survive_table_cells():

@@ -246,6 +246,8 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
             "documents": [f"= 第{i}篇之{j}\n\n正文\n" for j in range(i + 1)],
             "originals": i + 1,
             "condensed": False,
+            "subject": "bank" if name == "保密工作方案" else "sub_branch",
+            "titles": [f"第{i}篇之{j}" for j in range(i + 1)],
         }
         for i, name in enumerate(names)
     ]
@@ -261,7 +263,15 @@ def test_compilation_template_groups_documents_into_parts_after_a_cover_and_cont
         "documents_total": total,
     }
     text = templating.render(ROOT / "templates", COMPILATION_TEMPLATE, ctx)
-    assert text.startswith("@cover 2023年滨江分行城东支行//上半年工作总结与计划//（汇总11篇）\n")
+    # the year kept with its half, the unit on a line of its own (issue #34)
+    assert text.startswith("@cover 2023年上半年//滨江分行城东支行//工作总结与计划（汇总11篇）\n")
+    # the 分行's own document is there as the 支行 转发 it, said where it begins and in the foreword
+    assert (
+        "== 篇四　保密工作方案\n\n现将《第3篇之0》《第3篇之1》《第3篇之2》《第3篇之3》转发给你们，请各网点结合实际认真贯彻落实。"
+        in text
+    )
+    assert "篇四保密工作方案4份（滨江分行制定，本支行转发）；" in text and text.count("转发给你们") == 1
+    assert "@table 所辖网点存款较年初增量构成\n| 构成 |" in text
     # the headline's parts on their own lines, each as the outlets' summaries print it (issue #34)
     assert "| 全年营业网点（2个） | 新增0.90亿元 | 减少0.20亿元 |" in text
     assert "| 撤并网点撤并日余额 | 减少1.60亿元 | 减少0.40亿元 |" in text
@@ -373,13 +383,13 @@ def test_owner_text_lands_in_its_section():
 def test_the_monthly_chart_compares_with_last_year_only_when_every_month_has_it():
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
     assert (
-        "@chart line 图1 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7 |"
+        "@chart line 对公存款月日均（本年与上年同期）（亿元）\n| 月份 | 2023年 | 2022年 |\n| 1月 | 7.10 | 6.90 |\n| 2月 | 7.35 | 7 |"
         in text
     )
     partial = [MONTHLY[0], {**MONTHLY[1], "corporate_avg_last_year": None}]
     # derive counts the months without last year's figure (derive/figures.py): one here
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(months_without_last_year=1), "monthly": partial})
-    assert "@chart line 图1 对公存款月日均（亿元）\n| 月份 | 2023年 |\n| 1月 | 7.10 |\n| 2月 | 7.35 |" in text
+    assert "@chart line 对公存款月日均（亿元）\n| 月份 | 2023年 |\n| 1月 | 7.10 |\n| 2月 | 7.35 |" in text
 
 
 def _printed_in(rows: list[dict], amounts: list[str]) -> list[dict]:
@@ -426,7 +436,12 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
             "outlets_in_sub": 8,
         },
     ]
-    nxt = [{"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 3.5e7, "current": 2e7}]
+    nxt = [
+        {"name": "储蓄存款较年初新增", "better": "higher", "unit": "wan", "target": 3.5e7, "current": 2e7},
+        {"name": "柜面业务差错率", "better": "lower", "unit": "per_10k", "target": 0.6, "current": 0.7},
+    ]
+    # a 上半年 plan's growth target is the year's (derive: whole_year), with what the second half must add
+    nxt = [{**t, "whole_year": t["unit"] == "wan", "still_needed": 1.5e7 if t["unit"] == "wan" else None} for t in nxt]
     # the units they print in, as derive chooses them (every amount ≥ 1000万元: 亿元)
     plan = _printed_in(plan, ["target", "actual"])
     nxt = _printed_in(nxt, ["target", "current"])
@@ -439,7 +454,12 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
     ) in text
     assert "| 柜面业务差错率 | 不高于每万笔0.60笔 | 每万笔0.70笔 | 未达标 |" in text
     assert "| 对公存款较年初新增 | 不低于0.80亿元 | 减少0.10亿元 | 未完成 |" in text  # as the text words it: no minus sign
-    assert "| 储蓄存款较年初新增 | 0.20亿元 | 不低于0.35亿元 |" in text
+    assert "@table 全年目标（较年初累计）\n| 目标项目 | 上半年实际 | 全年目标 | 下半年尚需新增 |" in text
+    assert "| 储蓄存款较年初新增 | 0.20亿元 | 不低于0.35亿元 | 0.15亿元 |" in text
+    assert (
+        "@table 下半年目标\n| 目标项目 | 上半年实际 | 下半年目标 |\n| 柜面业务差错率 | 每万笔0.70笔 | 不高于每万笔0.60笔 |"
+        in text
+    )
     # an outlet of the sub-branch not ranked (opened in the period): the count says whom it counts
     fewer = [judged("plan_results", {**r, "outlets_in_sub": 9}) for r in plan]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**_context(), "plan": fewer, "next_targets": nxt})
@@ -451,7 +471,7 @@ def test_a_summary_quotes_completion_against_last_periods_targets_and_sets_the_n
     unranked = [judged("plan_results", {**r, "completion_rank": None}) for r in plan]
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, {**ctx, "plan": unranked, "next_targets": nxt})
     assert "所定目标：对公存款开业以来新增目标0.80亿元，实际1亿元，完成目标的125%；" in text
-    assert "| 储蓄存款开业以来新增 | 0.20亿元 | 不低于0.35亿元 |" in text
+    assert "| 储蓄存款开业以来新增 | 0.20亿元 | 不低于0.35亿元 | 0.15亿元 |" in text
     assert "较年初新增" not in text and "完成率在" not in text
 
 

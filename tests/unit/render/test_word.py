@@ -119,7 +119,7 @@ def test_signature_follows_a_blank_line_two_characters_from_the_right(doc):
 
 
 CHART_TEXT = (
-    "= 图表\n@chart bar 图1 完成率（%）\n| 指标 | 完成率 | 时序进度 |\n| 对公存款 | 23.9 | 49.6 |\n| 储蓄存款 | 12.3 | 49.6 |\n"
+    "= 图表\n@chart bar 完成率（%）\n| 指标 | 完成率 | 时序进度 |\n| 对公存款 | 23.9 | 49.6 |\n| 储蓄存款 | 12.3 | 49.6 |\n"
     "余额为[[7.93亿元||数据校验提示：请核实。]]，较年初新增。\n"
 )
 
@@ -157,7 +157,7 @@ def test_a_chart_is_a_native_word_chart_with_its_data_embedded_and_a_caption(cha
     assert chart_para.style.name == "Figure" and chart_para.paragraph_format.line_spacing is None
     # space above the chart: under a table, LibreOffice drew the chart over the table's bottom rule
     assert chart_para.style.paragraph_format.space_before.pt >= 6
-    assert caption.style.name == "Caption" and caption.text == "图1 完成率（%）"
+    assert caption.style.name == "Caption" and caption.text == "图1\u3000完成率（%）"
 
 
 def test_chart_parts_are_deterministic_and_follow_the_data():
