@@ -1,7 +1,8 @@
 -- Grain: one row per teller per outlet worked in the period (篇六): days worked, transactions,
 -- customers served, remittances, praise, average appraisal score (0–100), errors found, major
 -- errors, errors left uncorrected and penalties (元), and whether they still hold a teller post at the
--- outlet on the period's last day (1/0: a teller who left gets no plan for the next period).
+-- outlet on the period's last day (1/0: a teller who left gets no plan for the next period), and
+-- the service of the counter window they staff there that day (counter_window; NULL: none).
 -- Bound parameters: period_start, period_end (dates), first_month, last_month ('YYYY-MM').
 -- Tables: tellers (period), tellers_previous (previous period: 环比 of the error rate)
 with months as (
@@ -44,7 +45,14 @@ select
         select 1 from staff_assignment a
         where a.staff_id = m.staff_id and a.unit_id = m.unit_id and a.role = 'teller'
           and a.start_date <= :period_end and (a.end_date is null or a.end_date >= :period_end)
-    ) then 1 else 0 end as in_post_at_period_end
+    ) then 1 else 0 end as in_post_at_period_end,
+    (
+        select w.service from counter_window w
+        where w.staff_id = m.staff_id and w.unit_id = m.unit_id
+          and w.opened_on <= :period_end and (w.closed_on is null or w.closed_on >= :period_end)
+        order by w.opened_on desc
+        limit 1
+    ) as window_service
 from months m
 join staff s on s.staff_id = m.staff_id
 left join errors e on e.staff_id = m.staff_id and e.unit_id = m.unit_id

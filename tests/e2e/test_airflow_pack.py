@@ -410,7 +410,10 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
             text("select staff_id, unit_id, start_date, end_date from staff_assignment where role = 'teller'"), conn
         )
         names = pd.read_sql(text("select staff_id, name from staff"), conn).set_index("staff_id")["name"]
+        windows = pd.read_sql(text("select * from counter_window"), conn)
+        outlet_names = pd.read_sql(text("select unit_id, name from org_unit"), conn).set_index("unit_id")["name"]
     engine.dispose()
+    window_words = {"corporate_non_cash": "对公非现金窗口", "corporate_priority_cash": "现金（对公优先）窗口", "cash": "现金窗口"}
     day = lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)[:10])  # noqa: E731
     end = date(2023, 6, 30)
     in_post = {
@@ -428,8 +431,16 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
         (doc,) = found
         body = "".join(t for _, t in texts(doc))
         n_errors = int(((in_period.staff_id == staff) & (in_period.unit_id == unit)).sum())
+        # the window the teller staffs on 30 June (counter_window), said in the plan's first sentence
+        (service,) = [
+            w.service
+            for w in windows.itertuples()
+            if (w.staff_id, w.unit_id) == (staff, unit)
+            and day(w.opened_on) <= end
+            and (pd.isna(w.closed_on) or day(w.closed_on) >= end)
+        ]
         expected = [
-            f"我叫{names[staff]}",
+            f"我叫{names[staff]}，是{outlet_names[unit]}{window_words[service]}的柜员。",
             f"我出勤{count(m.working_days.sum())}天，办理业务{count(m.transactions.sum())}笔",
             f"接待客户{count(m.customers_served.sum())}人次",
             f"办理个人汇款{count(m.remittances.sum())}笔，"

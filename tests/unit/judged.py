@@ -72,6 +72,9 @@ def outlet(record: dict, given: dict | None = None) -> dict:
             out.setdefault(f"{prefix}_{column}", None)
     for column in ("handed_share", "handed_to", "taken_from"):
         out.setdefault(column, None)
+    # counter staffing (counter_window): none unless the test says so
+    out.setdefault("corporate_non_cash_tellers", 0)
+    out.setdefault("corporate_priority_windows", 0)
     return out
 
 

@@ -88,7 +88,24 @@ def _tables() -> list[tuple[str, pd.DataFrame]]:
             "online_banking_customers_added",
         ],
     )
-    return [("calendar", calendar), ("org_unit", org), ("daily_balance", daily), ("monthly_business", business)]
+    windows = pd.DataFrame(
+        [
+            ("a", 1, "t1", "corporate_non_cash", old, None),
+            ("a", 2, "t2", "corporate_non_cash", old, date(2023, 1, 3)),  # moved to a cash window on the 4th
+            ("a", 3, "t2", "cash", date(2023, 1, 4), None),
+            ("a", 4, "t3", "corporate_priority_cash", old, None),
+            ("c", 1, "t4", "corporate_non_cash", old, date(2023, 1, 5)),  # to its closing day
+            ("d", 1, "t5", "corporate_non_cash", date(2023, 1, 7), None),  # after the period
+        ],
+        columns=["unit_id", "window_no", "staff_id", "service", "opened_on", "closed_on"],
+    )
+    return [
+        ("calendar", calendar),
+        ("org_unit", org),
+        ("daily_balance", daily),
+        ("monthly_business", business),
+        ("counter_window", windows),
+    ]
 
 
 def load_and_extract(request, tmp_path_factory, tables) -> dict[str, pd.DataFrame]:
@@ -151,6 +168,14 @@ def test_business_sums_only_the_period_months(frames):
     assert m.loc["b", "channel_mismatch_rows"] == 1  # 30 + 10 ≠ 41
     assert m.loc["d", ["months_reported", "distinct_months"]].tolist() == [2, 1]
     assert m.loc["c", "months_reported"] == 0  # open, but reported nothing
+    # counter staffing on the period's last day, a closed outlet's on its closing day (篇二)
+    staffing = m[["corporate_non_cash_tellers", "corporate_priority_windows"]]
+    assert staffing.to_dict("index") == {
+        "a": {"corporate_non_cash_tellers": 1, "corporate_priority_windows": 1},  # t2 left its 对公 window on the 3rd
+        "b": {"corporate_non_cash_tellers": 0, "corporate_priority_windows": 0},
+        "c": {"corporate_non_cash_tellers": 1, "corporate_priority_windows": 0},
+        "d": {"corporate_non_cash_tellers": 0, "corporate_priority_windows": 0},  # not yet
+    }
 
 
 def test_sqlite_and_postgresql_give_identical_frames(pg_url, tmp_path):

@@ -191,6 +191,14 @@ CASES = [
     ("retained figure without its date", "account_transfer",
      ["update account_transfer set retained_on = NULL where from_unit_id = 'BR01-S003-O00006'"],
      "all present or all absent", "BR01-S003-O00006", "critical"),
+    # the 对公非现金柜员 an outlet summary counts are tellers in post there, one window each
+    ("a window staffed by someone who is no teller there", "counter_window",
+     ["update counter_window set staff_id = 'E0000100' where unit_id = 'BR01-S003-O00003' and window_no = 1"],
+     "holds a teller post at that outlet", "BR01-S003-O00003", "critical"),
+    ("one window with two tellers at once", "counter_window",
+     ["insert into counter_window select unit_id, window_no, staff_id, service, date(opened_on, '+1 day'), closed_on "
+      "from counter_window where unit_id = 'BR01-S003-O00003' and window_no = 1"],
+     "one teller and one service at a time", "BR01-S003-O00003", "critical"),
     ("noncharacter in an expense line", "budget_month",
      ["update budget_month set expense_line = expense_line || char(65534) where rowid = (select min(rowid) from budget_month)"],
      "expense_line holds no control character", "BR01-S001", "critical"),

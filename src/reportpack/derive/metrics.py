@@ -143,6 +143,10 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[column] = biz[column]
     out["ebank_substitution_rate"] = substitution_rate(biz["ebank_transactions"], biz["counter_transactions"])
     out["months_reported"] = biz["months_reported"]
+    # counter staffing on the period's last day (a closed outlet's: its closing day): 篇二's
+    # "x名对公非现金柜员、x个现金对公优先窗口"
+    out["corporate_non_cash_tellers"] = biz["corporate_non_cash_tellers"]
+    out["corporate_priority_windows"] = biz["corporate_priority_windows"]
     return out.reset_index().sort_values(["sub_branch_id", "unit_id"], ignore_index=True)
 
 

@@ -9,6 +9,7 @@ data depend only on the spec and memory stays flat at 20,000 outlets.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -484,6 +485,7 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
     hired = pd.Timestamp(2008, 1, 1) + pd.to_timedelta(rng.integers(0, 5000, len(staff_ids)), unit="D")
     yield "staff", pd.DataFrame({"staff_id": staff_ids, "name": _people(rng, len(staff_ids)), "hired_on": hired.date})
     yield "staff_assignment", pd.DataFrame(spells, columns=["staff_id", "unit_id", "role", "start_date", "end_date"])
+    yield "counter_window", _windows(outlets, [s for s in spells if s[2] == "teller"])
 
     # Tellers: one row per teller per open month.
     teller_outlet = np.concatenate([[i] * t for i, t in enumerate(tellers)])
@@ -629,6 +631,29 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
                 }
             ),
         )
+
+
+def _windows(outlets: pd.DataFrame, teller_spells: list[list]) -> pd.DataFrame:
+    """Each teller staffs one counter window for their spell (the seed's 篇二: "x名对公非现金柜员、x个现金
+    对公优先窗口"): an outlet that serves companies (not a 储蓄所) gives one or two tellers 对公非现金
+    windows and may make one cash window 对公优先; the rest are cash windows. Drawn from each outlet's
+    own generator (its id), so the other tables of the sample stay as they were."""
+    names = outlets.set_index("unit_id")["name"]
+    rows = []
+    by_unit: dict[str, list[list]] = {}
+    for spell in teller_spells:
+        by_unit.setdefault(spell[1], []).append(spell)
+    for unit_id, spells in by_unit.items():
+        rng = np.random.default_rng(zlib.crc32(unit_id.encode()))
+        corporate = 0 if names[unit_id].endswith("储蓄所") else int(rng.integers(1, 3))
+        priority = 0 if names[unit_id].endswith("储蓄所") else int(rng.integers(0, 2))
+        corporate = min(corporate, len(spells) - 2)  # at least one cash window besides
+        priority = min(priority, len(spells) - corporate - 1)
+        services = ["corporate_non_cash"] * corporate + ["corporate_priority_cash"] * priority
+        services += ["cash"] * (len(spells) - len(services))
+        for n, (spell, service) in enumerate(zip(spells, services, strict=True), start=1):
+            rows.append((unit_id, n, spell[0], service, spell[3], spell[4]))
+    return pd.DataFrame(rows, columns=["unit_id", "window_no", "staff_id", "service", "opened_on", "closed_on"])
 
 
 def _lobby(ids, seq, size, cal, months, m_of_day, open_day, open_month, work_days_month, rng):

@@ -79,6 +79,21 @@ account_transfer = _table(
     index=("moved_on",),
 )
 
+#: One row per teller per counter window per spell (the window a teller staffs, and what it serves):
+#: ``service`` corporate_non_cash 对公非现金 | corporate_priority_cash 现金（对公优先）| cash 现金 |
+#: personal_non_cash 个人非现金. A teller moved to another window, or a window whose service changes,
+#: closes the row (``closed_on``, the last day) and opens another.
+counter_window = _table(
+    "counter_window",
+    Column("unit_id", String(32), nullable=False),
+    Column("window_no", Integer, nullable=False),
+    Column("staff_id", String(32), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date),  # NULL: still so
+    index=("unit_id",),
+)
+
 #: One row per member of staff.
 staff = _table(
     "staff",

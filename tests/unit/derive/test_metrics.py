@@ -118,6 +118,8 @@ def _frames(balances=None):
             "ebank_transactions": [90, 30, 0],
             "counter_transactions": [10, 10, 0],
             "online_banking_customers_added": [4, 0, 0],
+            "corporate_non_cash_tellers": [2, 1, 0],
+            "corporate_priority_windows": [1, 0, 0],
         }
     )
     last_year = pd.DataFrame(  # o3 was open all of 2022H1, but closes on 31 May 2023
