@@ -39,6 +39,9 @@ class RuleSpec(OwnerModel):
 
 class CommentaryFile(OwnerModel):
     limits: dict[Category, Annotated[int, Field(strict=True, ge=1)]] = {}  # at most this many findings per category
+    # a receiving outlet's summary prints at most this many (the most urgent) of each closed outlet's
+    # problems it took over, beside its own
+    handed_over_problems: Annotated[int, Field(strict=True, ge=0)] = 2
     rules: list[RuleSpec] = []
 
 

@@ -84,6 +84,7 @@ class RuleSet:
     templates_dir: Path
     rules: tuple[Rule, ...]
     limits: dict[str, int]
+    handed_over_problems: int = 2  # of each closed outlet's problems, printed in the receiving outlet's summary
     _by_kind: dict = field(
         default_factory=dict, init=False, compare=False, repr=False
     )  # kind → (its rules, their conditions as one)
@@ -165,7 +166,9 @@ def load(path: Path, templates_dir: Path, kinds: set[str] | None = None) -> Rule
                 compiled_text,
             )
         )
-    return RuleSet(path, templates_dir, tuple(rules), {c: spec.limits.get(c, 99) for c in CATEGORIES})
+    return RuleSet(
+        path, templates_dir, tuple(rules), {c: spec.limits.get(c, 99) for c in CATEGORIES}, spec.handed_over_problems
+    )
 
 
 def _paths(tree) -> tuple[tuple[str, str], ...]:

@@ -65,7 +65,7 @@ def document_context(
         others = ()
     for other in others:
         theirs = commentary.evaluate(rules, part.kind, {**base, **other, "owner": {slot: [] for slot in part.slots}})
-        problems = theirs.get(PROBLEMS, [])
+        problems = theirs.get(PROBLEMS, [])[: rules.handed_over_problems]  # the most urgent: the list is in priority order
         found.setdefault(PROBLEMS, []).extend(replace(f, about=other["o"]["outlet_name"]) for f in problems)
         handed.append({"o": other["o"], "problems": [f.text for f in problems]})
     context["handed_over"] = handed

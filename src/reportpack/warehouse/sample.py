@@ -635,18 +635,16 @@ def _staff_and_operations(outlets, ids, seq, size, cal, months, m_of_day, open_d
 
 def _windows(outlets: pd.DataFrame, teller_spells: list[list]) -> pd.DataFrame:
     """Each teller staffs one counter window for their spell (the seed's 篇二: "x名对公非现金柜员、x个现金
-    对公优先窗口"): an outlet that serves companies (not a 储蓄所) gives one or two tellers 对公非现金
-    windows and may make one cash window 对公优先; the rest are cash windows. Drawn from each outlet's
-    own generator (its id), so the other tables of the sample stay as they were."""
-    names = outlets.set_index("unit_id")["name"]
+    对公优先窗口"): every outlet of the sample holds corporate deposits, so each gives one or two tellers
+    对公非现金 windows and may make one cash window 对公优先; the rest are cash windows. Drawn from each
+    outlet's own generator (its id), so the other tables of the sample stay as they were."""
     rows = []
     by_unit: dict[str, list[list]] = {}
     for spell in teller_spells:
         by_unit.setdefault(spell[1], []).append(spell)
     for unit_id, spells in by_unit.items():
         rng = np.random.default_rng(zlib.crc32(unit_id.encode()))
-        corporate = 0 if names[unit_id].endswith("储蓄所") else int(rng.integers(1, 3))
-        priority = 0 if names[unit_id].endswith("储蓄所") else int(rng.integers(0, 2))
+        corporate, priority = int(rng.integers(1, 3)), int(rng.integers(0, 2))
         corporate = min(corporate, len(spells) - 2)  # at least one cash window besides
         priority = min(priority, len(spells) - corporate - 1)
         services = ["corporate_non_cash"] * corporate + ["corporate_priority_cash"] * priority
