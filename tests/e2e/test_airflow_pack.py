@@ -173,6 +173,10 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
             assert "同比" not in sentence and "上年同期" not in sentence, (r["unit_id"], sentence)
         if r["c_own"] != r["c_growth"]:  # accounts moved: the growth without them beside it, which the rank is on
             expected.append(f"剔除划转因素{'新增' if r['c_own'] >= 0 else '减少'}{money(abs(r['c_own']))}，增量列")
+            # … and in the table: the column beside the rank is that growth, not a booked 增幅
+            header, corporate = ([c.text for c in row.cells] for row in Document(str(doc)).tables[0].rows[:2])
+            word = "新增" if r["c_own"] >= 0 else "减少"
+            assert header[3] == "剔除划转因素" and corporate[3].startswith(word) and corporate[3] != corporate[2], corporate
         if r["ranked"]:
             expected += [f"增量列{peers}第{r['c_rank']}位", f"列{peers}第{r['c_avg_rank']}位", f"增量列{peers}第{r['s_rank']}位"]
         else:  # opened or closed in the half year: out of the rankings, and it says so

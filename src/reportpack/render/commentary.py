@@ -166,9 +166,7 @@ def load(path: Path, templates_dir: Path, kinds: set[str] | None = None) -> Rule
                 compiled_text,
             )
         )
-    return RuleSet(
-        path, templates_dir, tuple(rules), {c: spec.limits.get(c, 99) for c in CATEGORIES}, spec.handed_over_problems
-    )
+    return RuleSet(path, templates_dir, tuple(rules), {c: spec.limits.get(c, 99) for c in CATEGORIES}, spec.handed_over_problems)
 
 
 def _paths(tree) -> tuple[tuple[str, str], ...]:

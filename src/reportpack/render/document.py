@@ -147,6 +147,9 @@ _DIRECTIVES = {
     "to": ("addressee", True),
 }
 _DIRECTIVE_HELP = "write '@cover 标题', '@cover-note 文字', '@toc 目录', '@table 标题', '@to 主送单位：' or '@section'"
+# a caption directive run into the line before it (a Jinja comment or tag that ate the newline) would
+# print as body text: "…286户。@table 存款余额及增量"
+_INLINE_CAPTION = re.compile(r"(?<=\S)@(?:table|chart)\s")
 # 图 and 表 numbers are assigned (``number``): a caption that brings its own would print "图1　图1 …"
 _OWN_NUMBER = re.compile(r"^[图表]\s*\d")
 _NUMBERED = re.compile(r"^\d+\.\s+(\S.*)$")
@@ -195,6 +198,8 @@ def parse(text: str, source: str = "<text>") -> list[Block]:
         if not line:
             flush()
             continue
+        if "@" in line and _INLINE_CAPTION.search(without_data(line)):
+            raise DocumentSyntaxError(f"{source}: line {lineno}: '@table' and '@chart' must start a line of their own: {line!r}")
         if line[0] not in _MARKER_STARTS and not line[0].isdecimal():  # most lines: body text (\d is isdecimal)
             if rows:
                 end_table()

@@ -152,6 +152,7 @@ def test_a_chart_takes_the_table_below_it_as_data():
         ("@table 目标\n\n| a | b |\n", "must stand on the line right above its table"),
         ("@table 目标\n正文\n", "must stand on the line right above its table"),
         ("@to\n", "write '@cover 标题'"),
+        ("正文。@table 目标\n| a | b |\n", "must start a line of their own"),
     ],
 )
 def test_a_malformed_chart_names_the_template_and_problem(text, message):
