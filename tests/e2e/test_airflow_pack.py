@@ -60,7 +60,9 @@ f as (select x.unit_id, x.name, x.parent_id, s.name sub_name, x.first_day, x.las
       join m on m.unit_id = x.unit_id),
 -- accounts moved onto (+) or off (-) an outlet's books after its base day, up to its last day
 -- (account_transfer: a closing's, an opening's): ranks are on the growth without them (issue #34)
-mv as (select x.unit_id, sum(t.c) c_moved, sum(t.s) s_moved
+-- and to its 日均 for each day of the half year they stood on its books (from moved_on to its last day)
+mv as (select x.unit_id, sum(t.c) c_moved, sum(t.s) s_moved,
+              sum(t.c * (julianday(x.last_day) - julianday(max(t.moved_on, x.first_day)) + 1)) c_moved_days
        from bounds x join (select to_unit_id unit_id, moved_on, corporate_deposit c, savings_deposit s from account_transfer
                            union all select from_unit_id, moved_on, -corporate_deposit, -savings_deposit from account_transfer) t
          on t.unit_id = x.unit_id
@@ -69,11 +71,12 @@ mv as (select x.unit_id, sum(t.c) c_moved, sum(t.s) s_moved
        group by x.unit_id),
 -- only outlets open the whole half year are ranked (a new one has no 年初, a closed one no 6月末)
 r as (select f.*, f.c_growth - coalesce(mv.c_moved, 0) c_own, f.s_growth - coalesce(mv.s_moved, 0) s_own,
+             f.c_avg_inc - coalesce(mv.c_moved_days, 0) * 1.0 / f.days c_avg_own,
              case when first_day = '2023-01-01' and last_day = '2023-06-30' then 1 else 0 end ranked
       from f left join mv on mv.unit_id = f.unit_id)
 select r.*,
        case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_own desc) end c_rank,
-       case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_avg_inc desc) end c_avg_rank,
+       case when ranked = 1 then rank() over (partition by parent_id, ranked order by c_avg_own desc) end c_avg_rank,
        case when ranked = 1 then rank() over (partition by parent_id, ranked order by s_own desc) end s_rank,
        sum(ranked) over (partition by parent_id) peers,
        count(*) over (partition by parent_id) outlets_in_sub
@@ -168,6 +171,9 @@ def test_outlet_documents_quote_the_warehouse_figures(airflow_pack, truth):
                 expected.append(f"；较上年同期日均{word}{pct(abs(rate))}")  # its base named: one base per phrase
         if r["c_avg_inc"] is not None:  # 日均 against last year's 日均, never against the 31 Dec balance
             expected.append(f"较上年全年日均{'增加' if r['c_avg_inc'] >= 0 else '减少'}{money(abs(r['c_avg_inc']))}")
+        if r["c_avg_inc"] is not None and r["c_own"] != r["c_growth"]:  # and its 日均 without the moved accounts
+            own = r["c_avg_own"]
+            expected.append(f"剔除划转因素{'增加' if own >= 0 else '减少'}{money(abs(own))}，日均增量列")
         if not r["ranked"]:  # part of the half year only: no 同比 against a whole one
             sentence = body.split(f"对公存款日均{yi(r['c_avg'])}", 1)[1].split("。", 1)[0]
             assert "同比" not in sentence and "上年同期" not in sentence, (r["unit_id"], sentence)

@@ -58,6 +58,13 @@ def outlet(record: dict, given: dict | None = None) -> dict:
         out.setdefault(f"{name}_moved_out", 0.0)
         if f"{name}_growth" in out and f"{name}_growth_comparable" not in given:
             out[f"{name}_growth_comparable"] = out[f"{name}_growth"] - out[f"{name}_moved_in"] + out[f"{name}_moved_out"]
+        out.setdefault(f"{name}_avg_moved_in", 0.0)
+        out.setdefault(f"{name}_avg_moved_out", 0.0)
+        if f"{name}_avg_increase" in out and f"{name}_avg_increase_comparable" not in given:
+            increase = out[f"{name}_avg_increase"]
+            out[f"{name}_avg_increase_comparable"] = (
+                None if increase is None else increase - out[f"{name}_avg_moved_in"] + out[f"{name}_avg_moved_out"]
+            )
     for prefix in ("handed", "taken"):
         for column in (
             "accounts",

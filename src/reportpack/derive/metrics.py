@@ -103,6 +103,7 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     # are ranked, a rank is "among the N ranked" (参与排名的5个网点), not "among its N outlets"
     out["outlets_in_sub"] = out.groupby("sub_branch_id")["ranked"].transform("size").astype("int64")
     out["open_days"] = bal["open_days"]
+    out["covered_days"] = bal["covered_days"]
     out["partial_period"] = bal["open_days"] < period.days
     for column in BALANCES:
         p = column.removesuffix("_deposit")
@@ -116,14 +117,16 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
         out[f"{p}_daily_avg"] = avg
         out[f"{p}_daily_avg_last_year"] = daily_average(year_before[f"{p}_day_sum"], year_before["covered_days"])
         out[f"{p}_avg_increase"] = avg - out[f"{p}_daily_avg_last_year"]
-    out = moves.with_moves(out.reset_index(), frames["transfers"], period.end, period.year_start_balance_date).set_index(
-        "unit_id"
-    )
+    out = moves.with_moves(
+        out.reset_index(), frames["transfers"], period.start, period.end, period.year_start_balance_date
+    ).set_index("unit_id")
     for column in BALANCES:
         p = column.removesuffix("_deposit")
         # ranked on what the outlet grew by itself: not first because a neighbour closed (derive/moves.py)
         out[f"{p}_growth_rank"] = rank_within(out[f"{p}_growth_comparable"].where(out["ranked"]), out["sub_branch_id"])
-        out[f"{p}_avg_increase_rank"] = rank_within(out[f"{p}_avg_increase"].where(out["ranked"]), out["sub_branch_id"])
+        out[f"{p}_avg_increase_rank"] = rank_within(
+            out[f"{p}_avg_increase_comparable"].where(out["ranked"]), out["sub_branch_id"]
+        )
     last = frames["outlet_balances_last_year"].set_index("unit_id").reindex(outlets.index)
     # 同比 only between whole periods: a closed outlet's January–May is not compared with last year's
     # January–June, nor a new outlet's months with days it did not exist.

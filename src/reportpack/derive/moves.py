@@ -9,6 +9,11 @@ receiving outlet's growth holds what it took over, a giving outlet's what it gav
 - 剔除划转因素新增 (``*_growth_comparable``) = 较年初新增 − moved in + moved out, over those moves:
   what the outlet grew by itself. Ranks are on it (an outlet does not come first because a
   neighbour closed).
+- 剔除划转因素日均增量 (``*_avg_increase_comparable``) = 日均较上年日均 − what the moves added to the
+  outlet's 日均 + what they took from it; a move adds its amount for each day of the period it stood on
+  the outlet's books (from ``moved_on`` to the outlet's last day) ÷ the days the 日均 is over
+  (``*_avg_moved_in``, ``*_avg_moved_out``). 日均 ranks are on it: a receiving outlet's 日均 does
+  not rise by a neighbour's accounts, a giving outlet's does not fall by a new outlet's.
 - 留存率 (``retained_rate``) = the moved deposits the receiving outlet still held a month later ÷
   those moved, where that month had passed by the period's end.
 - A sub-branch's 较年初新增 is made of its outlets': the outlets open the whole year (their 较年初
@@ -49,25 +54,37 @@ def transfers(moves: pd.DataFrame, outlets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_end, year_start) -> pd.DataFrame:
-    """``figures`` (one row per outlet, with ``*_growth``, ``opened_on``/``closed_on`` as
-    ``opened_in_year``/``closed_in_period``) with what moved onto and off each outlet's books within
-    its growth's span (``*_moved_in``, ``*_moved_out``), the number of those moves (``moves_in``,
-    ``moves_out``) and ``*_growth_comparable``."""
+def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_start, period_end, year_start) -> pd.DataFrame:
+    """``figures`` (one row per outlet, with ``*_growth``, ``*_avg_increase``, ``covered_days`` (the
+    days its 日均 is over), ``opened_on``/``closed_on`` as ``opened_in_year``/``closed_in_period``)
+    with what moved onto and off each outlet's books within its growth's span (``*_moved_in``,
+    ``*_moved_out``), the number of those moves (``moves_in``, ``moves_out``), what they added to or
+    took from its 日均 (``*_avg_moved_in``, ``*_avg_moved_out``), ``*_growth_comparable`` and
+    ``*_avg_increase_comparable``."""
     out = figures.copy()
     base = pd.to_datetime(out["opened_in_year"]).fillna(pd.Timestamp(year_start))
     last = pd.to_datetime(out["closed_in_period"]).fillna(pd.Timestamp(period_end))
-    span = pd.DataFrame({"unit_id": out["unit_id"], "base": base, "last": last})
+    span = pd.DataFrame({"unit_id": out["unit_id"], "base": base, "last": last, "covered": out["covered_days"]})
     moved_on = pd.to_datetime(moves["moved_on"])
     for side, key in (("in", "to_unit_id"), ("out", "from_unit_id")):
         rows = moves.assign(unit_id=moves[key], moved_on=moved_on).merge(span, on="unit_id")
         rows = rows[(rows["moved_on"] > rows["base"]) & (rows["moved_on"] <= rows["last"])]
-        sums = rows.groupby("unit_id")[[f"{k}_deposit" for k in KINDS]].sum()
+        # the days of the period each move stood on the outlet's books (all of them for a move booked
+        # before the period began, e.g. in the first half year for a second-half report)
+        on_books = (rows["last"] - rows["moved_on"].clip(lower=pd.Timestamp(period_start))).dt.days + 1
+        for k in KINDS:
+            rows[f"{k}_day_sum"] = rows[f"{k}_deposit"] * on_books.clip(lower=0)
+        sums = rows.groupby("unit_id")[[f"{k}_{x}" for k in KINDS for x in ("deposit", "day_sum")]].sum()
+        covered = out["covered_days"].where(out["covered_days"] > 0)
         for k in KINDS:
             out[f"{k}_moved_{side}"] = out["unit_id"].map(sums[f"{k}_deposit"]).fillna(0.0)
+            out[f"{k}_avg_moved_{side}"] = out["unit_id"].map(sums[f"{k}_day_sum"]).fillna(0.0) / covered
         out[f"moves_{side}"] = out["unit_id"].map(rows.groupby("unit_id").size()).fillna(0).astype("int64")
     for k in KINDS:
         out[f"{k}_growth_comparable"] = out[f"{k}_growth"] - out[f"{k}_moved_in"] + out[f"{k}_moved_out"]
+        out[f"{k}_avg_increase_comparable"] = (
+            out[f"{k}_avg_increase"] - out[f"{k}_avg_moved_in"] + out[f"{k}_avg_moved_out"]
+        )
     # a closing's and an opening's totals, whatever the span: what a closed outlet handed over
     # (``handed_*``, its share of the closing day's deposits) and what a new one opened with (``taken_*``)
     for prefix, reason, key in (("handed", "closure", "from_unit_id"), ("taken", "opening", "to_unit_id")):

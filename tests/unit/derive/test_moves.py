@@ -10,7 +10,7 @@ import pytest
 from reportpack.derive import metrics, moves
 
 ROOT = Path(__file__).resolve().parents[3]
-YEAR_START, PERIOD_END = date(2022, 12, 31), date(2023, 6, 30)
+YEAR_START, PERIOD_START, PERIOD_END = date(2022, 12, 31), date(2023, 1, 1), date(2023, 6, 30)
 
 # One sub-branch: a keeps going and takes c's accounts at c's closing (31 May); b gives accounts to
 # the new d (opened 1 March); c closes. Balances in 元.
@@ -28,6 +28,10 @@ OUTLETS["corporate_growth"] = OUTLETS["corporate_end"] - OUTLETS["corporate_year
 for column in ("year_start", "end", "growth"):  # savings: none, so the corporate figures stand alone
     OUTLETS[f"savings_{column}"] = 0.0
 OUTLETS["ranked"] = OUTLETS["opened_in_year"].isna() & OUTLETS["closed_in_period"].isna()
+# 日均 over the days each was open in the half year (181; c to 31 May, d from 1 March), against last year's
+OUTLETS["covered_days"] = [181, 181, 151, 122]
+OUTLETS["corporate_avg_increase"] = [40.0, -30.0, 5.0, float("nan")]
+OUTLETS["savings_avg_increase"] = 0.0
 
 MOVES = pd.DataFrame(
     [
@@ -51,7 +55,7 @@ MOVES["to_name"] = MOVES["to_unit_id"].map(OUTLETS.set_index("unit_id")["outlet_
 
 @pytest.fixture
 def figures():
-    return moves.with_moves(OUTLETS, MOVES, PERIOD_END, YEAR_START)
+    return moves.with_moves(OUTLETS, MOVES, PERIOD_START, PERIOD_END, YEAR_START)
 
 
 def test_a_receiving_and_a_giving_outlet_are_judged_on_what_they_grew_by_themselves(figures):
@@ -59,6 +63,25 @@ def test_a_receiving_and_a_giving_outlet_are_judged_on_what_they_grew_by_themsel
     assert by.loc["a", "corporate_moved_in"] == 90 and by.loc["a", "corporate_growth_comparable"] == 0  # 90 − 90
     assert by.loc["b", "corporate_moved_out"] == 60 and by.loc["b", "corporate_growth_comparable"] == 10  # −50 + 60
     assert by.loc["a", "moves_in"] == 1 and by.loc["b", "moves_out"] == 1
+
+
+def test_a_daily_average_is_set_aside_for_the_days_the_moved_accounts_stood_on_the_books(figures):
+    by = figures.set_index("unit_id")
+    # a held c's 90 from 1 June: 30 of its 181 days; b was without d's 60 from 1 March: 122 days
+    assert by.loc["a", "corporate_avg_moved_in"] == pytest.approx(90 * 30 / 181)
+    assert by.loc["a", "corporate_avg_increase_comparable"] == pytest.approx(40 - 90 * 30 / 181)
+    assert by.loc["b", "corporate_avg_moved_out"] == pytest.approx(60 * 122 / 181)
+    assert by.loc["b", "corporate_avg_increase_comparable"] == pytest.approx(-30 + 60 * 122 / 181)
+    # the new outlet's opening accounts are in its 日均 from its first day, the closed one's left after its last
+    assert by.loc["d", "corporate_avg_moved_in"] == 0 and by.loc["c", "corporate_avg_moved_out"] == 0
+    assert by.loc["c", "corporate_avg_increase_comparable"] == 5
+
+
+def test_a_move_booked_before_a_second_half_year_stands_on_the_books_all_of_it():
+    h2 = moves.with_moves(OUTLETS.assign(covered_days=184), MOVES, date(2023, 7, 1), date(2023, 12, 31), YEAR_START)
+    by = h2.set_index("unit_id")
+    assert by.loc["a", "corporate_avg_moved_in"] == pytest.approx(90)  # on its books every day of July–December
+    assert by.loc["a", "corporate_moved_in"] == 90  # and in its growth since 年初
 
 
 def test_a_new_outlets_opening_accounts_are_in_its_base_and_a_closed_outlets_handover_after_its_last_day(figures):
@@ -77,7 +100,7 @@ def test_a_new_outlets_opening_accounts_are_in_its_base_and_a_closed_outlets_han
 
 def test_a_move_after_the_period_is_not_in_its_growth():
     later = MOVES.assign(moved_on=pd.Timestamp(2023, 7, 1))
-    by = moves.with_moves(OUTLETS, later, PERIOD_END, YEAR_START).set_index("unit_id")
+    by = moves.with_moves(OUTLETS, later, PERIOD_START, PERIOD_END, YEAR_START).set_index("unit_id")
     assert by.loc["a", "corporate_moved_in"] == 0 and by.loc["a", "corporate_growth_comparable"] == 90
 
 

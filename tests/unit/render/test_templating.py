@@ -349,6 +349,32 @@ def test_an_outlet_closed_in_the_period_says_so():
     assert "# 存在的问题" not in text
 
 
+def test_a_receiving_outlets_daily_average_is_ranked_and_printed_without_the_accounts_it_took_over():
+    """文化路 took 胜利路's 2.99亿 on 1 June: 30 of 181 days on its books add 0.50亿 to its 日均; its
+    日均增量 rank is on the figure without them, and that figure is printed beside the booked one."""
+    moved = 2.99e8 * 30 / 181
+    ctx = _context(
+        moves_in=1,
+        corporate_moved_in=2.99e8,
+        corporate_growth=2.68e8,
+        corporate_avg_increase=1.1e7,
+        corporate_avg_moved_in=moved,
+        corporate_avg_increase_rank=5,
+        peers=5,
+    )
+    ctx["moves_in"] = [
+        {"reason": "closure", "from_name": "胜利路网点", "moved_on": date(2023, 6, 1), "accounts": 5834, "customers": 4096,
+         "corporate_deposit": 2.99e8, "savings_deposit": 0.0, "retained": None}
+    ]  # fmt: skip
+    assert ctx["o"]["corporate_avg_increase_comparable_direction"] == "falling"
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
+    assert "对公存款日均11.50亿元，较上年全年日均增加0.11亿元，剔除划转因素减少0.39亿元，日均增量列" in text, text[text.index("对公存款日均") :][:120]
+    assert "增量和日均增量的排名按剔除划转因素后的数据计算" in text
+    # no accounts moved: the booked figure alone
+    plain = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())
+    assert "较上年全年日均增加0.50亿元，日均增量列" in plain and "剔除划转因素" not in plain
+
+
 def test_a_warned_figure_carries_a_review_comment_naming_rule_and_value():
     warning = {
         "suite": "outlet_balances",
