@@ -9,19 +9,22 @@ the sub-branch's 年初); an outlet opened in the year adds nothing to the sub-b
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
 import pandas as pd
 import pytest
+import yaml
 
 from reportpack.render.wording import count, fixed, money, pct, wan, yi
-from tests.conftest import AIRFLOW_HOME
+from tests.conftest import AIRFLOW_HOME, ROOT
 from tests.e2e.conftest import cells, texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(AIRFLOW_HOME)]  # the Airflow run of the checkout's home
 
 START, END = date(2023, 1, 1), date(2023, 6, 30)
+REFERRALS_GROWTH = yaml.safe_load((ROOT / "templates" / "targets.yaml").read_text("utf-8"))["lobby_plan"]["referrals_growth"]
 MONTHS = [f"2023-{m:02d}" for m in range(1, 7)]
 SIX_S = ["整理", "整顿", "清扫", "清洁", "素养", "安全"]
 
@@ -69,6 +72,8 @@ def test_lobby_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
             + (f"，首问解决{count(first)}件" if n else "")
             + (f"，首问解决率{pct(first / n)}" if n >= 5 else "")  # fewer than five: counted only (complaints_vs_handful)
             + f"；大堂人员成功推荐业务{count(months.referrals.sum())}笔"
+            # opened in the half year: its months since opening, compared month for month
+            + (f"、月均{fixed(months.referrals.mean())}笔" if o.opened_on > START else "")
         )
         assert sentence in text, (doc.name, sentence)
         scores = six[six.unit_id == o.unit_id].groupby("dimension").score.mean()
@@ -82,8 +87,46 @@ def test_lobby_plans_quote_the_warehouse_figures(airflow_pack, raw, units):
         assert rows["服务规范检查平均得分"][0] == fixed(months.service_score.mean())
         assert rows["有效投诉（件）"][0] == count(valid)
         assert rows[f"6S最低项得分（{weak}）"][0] == fixed(scores.min())
-        assert rows["推荐业务（笔）"][0] == count(months.referrals.sum())
+        partial = f"（{len(months)}个月）" if o.opened_on > START else ""
+        assert rows["推荐业务（笔）"][0] == count(months.referrals.sum()) + partial
+        # the target: the monthly average over the six months of the next half year, grown by the rule's share
+        target = math.ceil(round(months.referrals.mean() * 6 * (1 + REFERRALS_GROWTH), 9))
+        assert rows["推荐业务（笔）"][1] == count(target), (doc.name, rows["推荐业务（笔）"])
+        if partial:
+            assert f"{o.opened_on.month}月{o.opened_on.day}日开业以来，{o.name}大堂累计营业" in text, doc.name
     assert len(list(pack_dir.glob("lobby_plans/*/*.docx"))) == len(open_at_end) >= 20
+
+
+def test_a_closed_outlets_hand_over_is_quoted_in_its_summary_and_its_managers(airflow_pack, raw, units):
+    """A closed outlet's seals, blank vouchers and archives (closing_handover), each with its count,
+    the unit it went to and the day, in its summary's 撤并及移交情况 and in the summary of the
+    manager on duty at its closing; and nowhere else."""
+    pack_dir, _ = airflow_pack
+    handover = raw("closing_handover", dates=("handed_on",))
+    names = units.set_index("unit_id")["name"]
+    words = {
+        "seal": ("上缴", "印章", "枚"),
+        "blank_voucher": ("移交", "重要空白凭证", "份"),
+        "archive": ("移交", "会计档案", "卷"),
+    }
+    closed = units[(units.level == "outlet") & units.closed_on.between(START, END)]
+    assert len(closed), "the sample should hold an outlet closed in 2023H1"
+    for o in closed.itertuples():
+        rows = handover[handover.unit_id == o.unit_id].set_index("item").loc[["seal", "blank_voucher", "archive"]]
+        items = "，".join(
+            f"{h.handed_on.year}年{h.handed_on.month}月{h.handed_on.day}日向{names[h.handed_to_unit_id]}"
+            f"{words[item][0]}{words[item][1]}{count(h.quantity)}{words[item][2]}"
+            for item, h in rows.iterrows()
+        )
+        checked = "账实相符" if rows.discrepancies.sum() == 0 else f"账实不符{count(rows.discrepancies.sum())}件"
+        (summary,) = pack_dir.glob(f"outlets/*/{o.unit_id}_*.docx")
+        assert f"逐项清点后交接：{items}，" in body(summary) and checked in body(summary), summary.name
+        managers = sorted(pack_dir.glob(f"ops_managers/*/{o.unit_id}_*.docx"))
+        on_duty = [m for m in managers if "做好撤并移交" in body(m)]
+        assert len(on_duty) == 1, [m.name for m in managers]
+        assert f"清点交接：{items}；" in body(on_duty[0]) and checked in body(on_duty[0])
+    others = [d for d in pack_dir.glob("outlets/*/*.docx") if not any(d.name.startswith(u) for u in closed.unit_id)]
+    assert not any("重要空白凭证" in body(d) and "清点后交接" in body(d) for d in others)
 
 
 def test_accounting_plans_quote_the_warehouse_figures(airflow_pack, raw, units):

@@ -77,11 +77,25 @@ def outlet(record: dict, given: dict | None = None) -> dict:
             "retained_rate",
         ):
             out.setdefault(f"{prefix}_{column}", None)
-    for column in ("handed_share", "handed_to", "taken_from"):
+    for column in ("handed_share", "handed_to", "taken_from", "handover_discrepancies"):
         out.setdefault(column, None)
     # counter staffing (counter_window): none unless the test says so
     out.setdefault("corporate_non_cash_tellers", 0)
     out.setdefault("corporate_priority_windows", 0)
+    return out
+
+
+def lobby(record: dict) -> dict:
+    """A hand-made lobby record with what derive adds (derive/service.py
+    ``referrals_against_peers``): open the whole half year unless it says otherwise, its referrals
+    compared on its total (or, open part of it, on its monthly average) — the medians as given."""
+    out = {"months_reported": 6, "partial_period": False, **record}
+    out["referrals_per_month"] = out["referrals"] / out["months_reported"] if out["months_reported"] else None
+    partial = out["partial_period"]
+    out.setdefault("referrals_compared", out["referrals_per_month"] if partial else out["referrals"])
+    out.setdefault(
+        "referrals_reference", out.get("referrals_per_month_sub_median") if partial else out.get("referrals_sub_median")
+    )
     return out
 
 

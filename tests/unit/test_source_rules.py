@@ -199,6 +199,16 @@ CASES = [
      ["insert into counter_window select unit_id, window_no, staff_id, service, date(opened_on, '+1 day'), closed_on "
       "from counter_window where unit_id = 'BR01-S003-O00003' and window_no = 1"],
      "one teller and one service at a time", "BR01-S003-O00003", "critical"),
+    # the closing duties a closed outlet's manager summary words (印章、重空凭证、档案移交)
+    ("seals surrendered to another sub-branch", "closing_handover",
+     ["update closing_handover set handed_to_unit_id = 'BR01-S001-D01' where unit_id = 'BR01-S003-O00006' and item = 'seal'"],
+     "outlet's sub-branch, a department of it", "BR01-S003-O00006", "critical"),
+    ("a hand-over dated before the closing", "closing_handover",
+     ["update closing_handover set handed_on = '2023-05-01' where unit_id = 'BR01-S003-O00006' and item = 'archive'"],
+     "from the closing day to 30 days after it", "BR01-S003-O00006", "critical"),
+    ("a closed outlet with no record of its archives", "org_unit",
+     ["delete from closing_handover where unit_id = 'BR01-S003-O00006' and item = 'archive'"],
+     "recorded the hand-over of its seals", "BR01-S003-O00006", "critical"),
     ("noncharacter in an expense line", "budget_month",
      ["update budget_month set expense_line = expense_line || char(65534) where rowid = (select min(rowid) from budget_month)"],
      "expense_line holds no control character", "BR01-S001", "critical"),

@@ -31,7 +31,8 @@ PEER_MEDIANS = (
     "tier_10m_plus",  # customers of 1000万元 and more: "高端客户" is a problem only where they are few
 )
 # The same for the lobby plans (篇三): how busy, how well marked, how much referred against the peers.
-LOBBY_PEER_MEDIANS = ("transactions_per_hour", "service_score", "referrals")
+# (referrals: service.referrals_against_peers, among the outlets open the whole period)
+LOBBY_PEER_MEDIANS = ("transactions_per_hour", "service_score")
 
 
 def derive(
@@ -50,7 +51,7 @@ def derive(
     rules_path = templates_dir / "targets.yaml"
     teller_plan, lobby_plan, accounting_plan = owner_targets.plan_targets(rules_path)
     derived["tellers"] = plans.teller_targets(derived["tellers"], teller_plan)
-    derived["lobby"] = plans.lobby_targets(derived["lobby"], lobby_plan)
+    derived["lobby"] = plans.lobby_targets(derived["lobby"], lobby_plan, len(period.next().months()))
     derived["sub_branches"] = plans.accounting_targets(
         derived["sub_branches"], derived["outlets"], accounting_plan, len(period.months())
     )
@@ -110,8 +111,12 @@ def _figures(
     monthly = metrics.monthly_daily_averages(frames)
     missing = monthly["corporate_avg_last_year"].isna().groupby(monthly["unit_id"]).sum()
     outlets["months_without_last_year"] = outlets["unit_id"].map(missing).fillna(0).astype("int64")
+    # a closed outlet's hand-over counted against the register: how many items did not match (账实不符)
+    handover = frames["closing_handover"].groupby("unit_id")["discrepancies"].sum()
+    outlets["handover_discrepancies"] = outlets["unit_id"].map(handover)
     outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
-    lobby = metrics.with_peer_medians(lobby.merge(outlets[["unit_id", "sub_branch_id"]], on="unit_id"), LOBBY_PEER_MEDIANS)
+    lobby = lobby.merge(outlets[["unit_id", "sub_branch_id", "partial_period"]], on="unit_id")
+    lobby = service.referrals_against_peers(metrics.with_peer_medians(lobby, LOBBY_PEER_MEDIANS))
     subs = metrics.sub_branch_totals(outlets).merge(
         operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"]
     )
@@ -121,6 +126,8 @@ def _figures(
         "outlets": outlets,
         "outlet_monthly": monthly,
         "transfers": moves.transfers(frames["transfers"], outlets),
+        # what a closed outlet handed over besides its accounts (印章、重空凭证、会计档案): printed as recorded
+        "closing_handover": frames["closing_handover"],
         "sub_branches": subs,
         "ops_managers": operations.ops_manager_figures(frames, period),
         "tellers": tellers,

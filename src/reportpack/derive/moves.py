@@ -82,9 +82,7 @@ def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_start, period_
         out[f"moves_{side}"] = out["unit_id"].map(rows.groupby("unit_id").size()).fillna(0).astype("int64")
     for k in KINDS:
         out[f"{k}_growth_comparable"] = out[f"{k}_growth"] - out[f"{k}_moved_in"] + out[f"{k}_moved_out"]
-        out[f"{k}_avg_increase_comparable"] = (
-            out[f"{k}_avg_increase"] - out[f"{k}_avg_moved_in"] + out[f"{k}_avg_moved_out"]
-        )
+        out[f"{k}_avg_increase_comparable"] = out[f"{k}_avg_increase"] - out[f"{k}_avg_moved_in"] + out[f"{k}_avg_moved_out"]
     # a closing's and an opening's totals, whatever the span: what a closed outlet handed over
     # (``handed_*``, its share of the closing day's deposits) and what a new one opened with (``taken_*``)
     for prefix, reason, key in (("handed", "closure", "from_unit_id"), ("taken", "opening", "to_unit_id")):

@@ -37,9 +37,11 @@ def teller_targets(tellers: pd.DataFrame, plan: TellerPlanTargets) -> pd.DataFra
     return t.join(totals, on="unit_id")
 
 
-def lobby_targets(lobby: pd.DataFrame, plan: LobbyPlanTargets) -> pd.DataFrame:
+def lobby_targets(lobby: pd.DataFrame, plan: LobbyPlanTargets, months_next: int = 6) -> pd.DataFrame:
     """``target_service_score`` (this period's plus a step, at least the standard),
-    ``target_first_contact_rate``, ``target_referrals`` (grown by a share, rounded up),
+    ``target_first_contact_rate``, ``target_referrals`` (the monthly average of the months reported,
+    over the ``months_next`` of the next period, grown by a share, rounded up: a new outlet's four
+    months are not the base of a six-month target),
     ``six_s_standard``, ``service_score_standard`` and ``first_contact_standard``."""
     out = lobby.copy()
     out["service_score_standard"] = float(plan.service_score_at_least)
@@ -47,7 +49,8 @@ def lobby_targets(lobby: pd.DataFrame, plan: LobbyPlanTargets) -> pd.DataFrame:
     out["six_s_standard"] = float(plan.six_s_at_least)
     out["target_service_score"] = (out["service_score"] + plan.service_score_step).clip(lower=plan.service_score_at_least)
     out["target_first_contact_rate"] = out["first_contact_rate"].fillna(0).clip(lower=plan.first_contact_rate_at_least)
-    out["target_referrals"] = _ceil(out["referrals"] * (1 + plan.referrals_growth))
+    months = out["months_reported"].where(out["months_reported"] > 0)
+    out["target_referrals"] = _ceil(out["referrals"] * months_next / months * (1 + plan.referrals_growth))
     six = out[[c for c in out.columns if c.startswith("six_s_") and c[6:] in SIX_S]]
     out["six_s_weakest_score"], out["six_s_strongest_score"] = six.min(axis=1), six.max(axis=1)  # NaN without inspections
     return out

@@ -34,3 +34,19 @@ def lobby_figures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out["six_s_weakest"] = scored.idxmin(axis=1).reindex(out.index) if present else None
     out["six_s_strongest"] = scored.idxmax(axis=1).reindex(out.index) if present else None
     return out.reset_index()
+
+
+def referrals_against_peers(lobby: pd.DataFrame) -> pd.DataFrame:
+    """``lobby`` (with ``sub_branch_id`` and ``partial_period``) with what its referrals are compared
+    on: an outlet open the whole period on its total against the median total of the sub-branch's
+    outlets open the whole period; one open part of it (a new outlet's four months) on its monthly
+    average (``referrals_per_month``) against their median monthly average — never a four-month
+    total against six-month ones (``referrals_compared`` against ``referrals_reference``)."""
+    out = lobby.copy()
+    out["referrals_per_month"] = out["referrals"] / out["months_reported"].where(out["months_reported"] > 0)
+    whole = ~out["partial_period"].astype(bool)
+    for column in ("referrals", "referrals_per_month"):
+        out[f"{column}_sub_median"] = out[column].where(whole).groupby(out["sub_branch_id"]).transform("median")
+    out["referrals_compared"] = out["referrals"].where(whole, out["referrals_per_month"])
+    out["referrals_reference"] = out["referrals_sub_median"].where(whole, out["referrals_per_month_sub_median"])
+    return out

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reportpack.names import portable
@@ -80,6 +81,7 @@ def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None
     monthly = _by_unit(records(figures["outlet_monthly"]))
     moves = records(figures["transfers"])
     moves_in, moves_out = _by_unit(moves, "to_unit_id"), _by_unit(moves, "from_unit_id")
+    handover = _by_unit(records(figures["closing_handover"]))
 
     def own_context(o: dict) -> dict:
         return {
@@ -90,6 +92,7 @@ def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None
             "next_targets": next_targets.get(o["unit_id"], []),
             "moves_in": moves_in.get(o["unit_id"], []),
             "moves_out": moves_out.get(o["unit_id"], []),
+            "handover": handover.get(o["unit_id"], []),  # a closed outlet's seals, blank vouchers, archives
         }
 
     def handed_over(o: dict) -> list[dict]:
@@ -145,7 +148,7 @@ def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None
                 f"{m['staff_id']}@{m['unit_id']}",
                 m["staff_name"],
                 f"{m['unit_id']}_{o['outlet_name']}_{m['staff_name']}",
-                {"m": m, "o": o},
+                {"m": m, "o": o, "handover": handover.get(m["unit_id"], [])},
                 active=not m["left_before_end"],  # one who left the outlet plans nothing for it
             )
         )
@@ -222,12 +225,14 @@ def load(folder: Path, sub_branches: Collection[str] | None = None) -> dict[str,
     units = sorted({*outlets["unit_id"], *read})
     frames = {"outlets": outlets}
     for p in paths:
-        columns = pq.read_schema(p).names
         if p.stem == "outlets":
             continue
-        if "sub_branch_id" in columns:
+        schema = pq.read_schema(p)
+        # a column without a type (a table with no rows, e.g. no closings in the period) takes no filter
+        typed = {name for name in schema.names if not pa.types.is_null(schema.field(name).type)}
+        if "sub_branch_id" in typed:
             frames[p.stem] = pd.read_parquet(p, filters=[("sub_branch_id", "in", read)])
-        elif "unit_id" in columns:
+        elif "unit_id" in typed:
             frames[p.stem] = pd.read_parquet(p, filters=[("unit_id", "in", units)])
         else:
             frames[p.stem] = pd.read_parquet(p)

@@ -83,11 +83,13 @@ def owner_sections(part: Part, owner: dict) -> dict[str, list[dict]]:
 
 
 def drafted(found: dict[str, list[commentary.Finding]]) -> dict:
-    """What a template sees of the findings: ``findings`` (sentences by category) and ``headings``
-    (a heading's name → its evaluative word, category 标题)."""
+    """What a template sees of the findings: ``findings`` (sentences by category), ``headings``
+    (a heading's name → its evaluative word, category 标题) and ``drafted_topics`` (the topics of the
+    sentences printed, so a paragraph does not say again what a drafted sentence already said)."""
     return {
         "findings": {category: [f.text for f in items] for category, items in found.items() if category != HEADING},
         "headings": {f.topic: f.text for f in found.get(HEADING, [])},
+        "drafted_topics": sorted({f.topic for category, items in found.items() if category != HEADING for f in items}),
     }
 
 

@@ -135,6 +135,7 @@ def generate(spec: SampleSpec) -> Iterator[tuple[str, pd.DataFrame]]:
                 ledger.append(frame.assign(unit_id=frame["unit_id"].map(parent)).groupby(["unit_id", "biz_date"]).sum())
             yield name, frame
     yield "account_transfer", moves.frame()
+    yield "closing_handover", _handovers(outlets, moves)
     totals = pd.concat(ledger).groupby(level=[0, 1]).sum().reset_index()
     yield "daily_balance", totals[["unit_id", "biz_date", *[c for c in totals.columns if c not in ("unit_id", "biz_date")]]]
     plan_basis = pd.concat(basis).set_index(["unit_id", "year"])
@@ -314,6 +315,24 @@ class _Moves:
                 "savings_retained",
             ],
         ).astype({"corporate_retained": "Int64", "savings_retained": "Int64"})
+
+
+def _handovers(outlets: pd.DataFrame, moves: _Moves) -> pd.DataFrame:
+    """What each outlet closing in the range handed over (``closing_handover``): its seals to the
+    sub-branch's 会计结算部 on the closing day, its blank vouchers to the outlet taking over its
+    accounts the next day, its accounting archives to the 会计结算部 within a fortnight; counted
+    against the register, all matching. Drawn from the outlet's own generator (its id)."""
+    rows = []
+    parent = outlets.set_index("unit_id")["parent_id"]
+    for unit_id, closed in moves.closed_on.items():
+        rng = np.random.default_rng(zlib.crc32(f"handover {unit_id}".encode()))
+        accounting = f"{parent[unit_id]}-D01"
+        rows += [
+            (unit_id, "seal", int(rng.integers(8, 16)), accounting, closed, 0),
+            (unit_id, "blank_voucher", int(rng.integers(800, 4000)), moves.receiver[unit_id], closed + timedelta(days=1), 0),
+            (unit_id, "archive", int(rng.integers(60, 160)), accounting, closed + timedelta(days=int(rng.integers(3, 15))), 0),
+        ]
+    return pd.DataFrame(rows, columns=["unit_id", "item", "quantity", "handed_to_unit_id", "handed_on", "discrepancies"])
 
 
 def _people(rng: np.random.Generator, n: int) -> list[str]:

@@ -79,6 +79,21 @@ account_transfer = _table(
     index=("moved_on",),
 )
 
+#: One row per closed outlet per item it handed over at its closing (撤并移交): ``item`` seal 印章
+#: (枚, surrendered for sealing or destruction) | blank_voucher 重要空白凭证 (份) | archive 会计档案 (卷);
+#: to whom (``handed_to_unit_id``: its sub-branch's 会计结算部, the sub-branch, or the outlet that took
+#: over its accounts), on which day, and how many were found not to match the register when counted
+#: (``discrepancies``, 账实不符; 0 when all matched).
+closing_handover = _table(
+    "closing_handover",
+    Column("unit_id", String(32), nullable=False),
+    Column("item", String(16), nullable=False),
+    _count("quantity"),
+    Column("handed_to_unit_id", String(32), nullable=False),
+    Column("handed_on", Date, nullable=False),
+    _count("discrepancies"),
+)
+
 #: One row per teller per counter window per spell (the window a teller staffs, and what it serves):
 #: ``service`` corporate_non_cash 对公非现金 | corporate_priority_cash 现金（对公优先）| cash 现金 |
 #: personal_non_cash 个人非现金. A teller moved to another window, or a window whose service changes,

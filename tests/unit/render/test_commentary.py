@@ -16,6 +16,7 @@ from reportpack.periods import Period
 from reportpack.render import commentary
 from reportpack.render.context import base_context
 from tests.unit.judged import judged, outlet, sub_branch
+from tests.unit.judged import lobby as lobby_record
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates"
@@ -182,7 +183,7 @@ def _context(
         "next_targets": list(next_targets),
         "o": judged("outlets", outlet({**OUTLET, **(o or {})}, o or {})),
         "m": judged("ops_managers", manager)[0],
-        "lobby": judged("lobby", plans.lobby_targets(pd.DataFrame([{**LOBBY, **(lobby or {})}]), LOBBY_PLAN))[0],
+        "lobby": judged("lobby", plans.lobby_targets(pd.DataFrame([lobby_record({**LOBBY, **(lobby or {})})]), LOBBY_PLAN))[0],
         "budget_total": judged("budget", {**BUDGET, **(budget_total or {})}),
     }
 

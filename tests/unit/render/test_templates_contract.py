@@ -12,7 +12,7 @@ from reportpack.owner import packdef
 from reportpack.owner import targets as owner_targets
 from reportpack.periods import Period
 from reportpack.render import commentary, document, templating
-from reportpack.render.context import base_context, document_context
+from reportpack.render.context import base_context, document_context, drafted
 from reportpack.render.documents import part_subjects
 from tests.unit.judged import judged, sub_branch
 
@@ -81,7 +81,7 @@ def test_owner_text_of_every_slot_reaches_the_document(kind, by_subject, base):
 
 
 def _context_names(part, by_subject, base) -> set[str]:
-    return set(base) | set(by_subject[part.subject][0].context) | {"owner", "findings", "headings"}
+    return set(base) | set(by_subject[part.subject][0].context) | {"owner"} | set(drafted({}))
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -122,8 +122,8 @@ def test_a_missing_figure_fails_naming_template_and_line(kind, record, field, by
                 **base,
                 **broken,
                 "owner": {s: [] for s in part.slots},
+                **drafted({}),
                 "findings": {c: [] for c in commentary.CATEGORIES},
-                "headings": {},
             },
         )
 

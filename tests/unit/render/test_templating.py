@@ -184,6 +184,7 @@ def _context(**over):
         "moves_in": [],
         "moves_out": [],
         "handed_over": [],
+        "handover": [],
     }
     found = commentary.evaluate(RULES, "outlet_half_year_summary", ctx)
     return {**ctx, **drafted(found)}
@@ -318,8 +319,9 @@ HANDED_OVER = {  # 胜利路's closing: what it handed to 文化路 (derive/move
 }  # fmt: skip
 
 
-def test_an_outlet_closed_in_the_period_says_so():
-    closed = _context(
+def _closed(**over):
+    """胜利路 as its summary sees it: closed on 31 May, out of the rankings, its accounts handed over."""
+    return _context(
         closed_in_period=date(2023, 5, 31),
         open_days=151,
         partial_period=True,
@@ -328,7 +330,12 @@ def test_an_outlet_closed_in_the_period_says_so():
         savings_growth_rank=None,
         corporate_avg_increase_rank=None,
         **HANDED_OVER,
+        **over,
     )
+
+
+def test_an_outlet_closed_in_the_period_says_so():
+    closed = _closed()
     text = templating.render(
         ROOT / "templates",
         OUTLET_TEMPLATE,
@@ -347,6 +354,27 @@ def test_an_outlet_closed_in_the_period_says_so():
     )
     assert "留存率96.80%" in text and "网点存在的问题和下半年工作由文化路网点承接" in text
     assert "# 存在的问题" not in text
+
+
+HANDOVER = [  # 胜利路's seals, blank vouchers and archives (closing_handover), in the order the SQL gives
+    {"item": "seal", "quantity": 10, "handed_to_name": "高新支行会计结算部", "handed_on": date(2023, 5, 31), "discrepancies": 0},
+    {"item": "blank_voucher", "quantity": 2793, "handed_to_name": "文化路网点", "handed_on": date(2023, 6, 1), "discrepancies": 0},
+    {"item": "archive", "quantity": 138, "handed_to_name": "高新支行会计结算部", "handed_on": date(2023, 6, 12), "discrepancies": 0},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("discrepancies", "wording"), [(0, "，账实相符。"), (2, "，清点时发现账实不符2件，已列明交接。")])
+def test_a_closed_outlet_states_what_it_handed_over_besides_its_accounts(discrepancies, wording):
+    closed = _closed(handover_discrepancies=discrepancies)
+    closed["handover"] = HANDOVER
+    text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, closed)
+    items = (
+        "2023年5月31日向高新支行会计结算部上缴印章10枚，2023年6月1日向文化路网点移交重要空白凭证2793份，"
+        "2023年6月12日向高新支行会计结算部移交会计档案138卷"
+    )
+    assert "印章、重要空白凭证和会计档案逐项清点后交接：" + items + wording in text
+    # the table heads its balances as of the closing day
+    assert "| 指标 | 撤并日余额 |" in text
 
 
 def test_a_receiving_outlets_daily_average_is_ranked_and_printed_without_the_accounts_it_took_over():
@@ -368,7 +396,9 @@ def test_a_receiving_outlets_daily_average_is_ranked_and_printed_without_the_acc
     ]  # fmt: skip
     assert ctx["o"]["corporate_avg_increase_comparable_direction"] == "falling"
     text = templating.render(ROOT / "templates", OUTLET_TEMPLATE, ctx)
-    assert "对公存款日均11.50亿元，较上年全年日均增加0.11亿元，剔除划转因素减少0.39亿元，日均增量列" in text, text[text.index("对公存款日均") :][:120]
+    assert "对公存款日均11.50亿元，较上年全年日均增加0.11亿元，剔除划转因素减少0.39亿元，日均增量列" in text, text[
+        text.index("对公存款日均") :
+    ][:120]
     assert "增量和日均增量的排名按剔除划转因素后的数据计算" in text
     # no accounts moved: the booked figure alone
     plain = templating.render(ROOT / "templates", OUTLET_TEMPLATE, _context())

@@ -116,6 +116,26 @@ def test_every_closing_and_opening_moves_accounts_that_both_sides_balances_show(
         assert m.retained_on is None or m.corporate_retained <= m.corporate_deposit
 
 
+@pytest.mark.parametrize("outlets", [22, 1100])
+def test_every_closing_hands_over_its_seals_vouchers_and_archives_to_its_sub_branch_and_receiver(outlets):
+    """A closed outlet's manager summary words its closing duties (印章上缴、重空凭证和会计档案移交)
+    from closing_handover: every closing has the three, to its sub-branch's 会计结算部 or to the
+    outlet taking over its accounts, on or after its closing day."""
+    frames = build_frames(SampleSpec(outlets=outlets, start=date(2022, 12, 31)))
+    org = frames["org_unit"].set_index("unit_id")
+    handover, moves = frames["closing_handover"], frames["account_transfer"].query("reason == 'closure'")
+    closed = org[(org["level"] == "outlet") & org["closed_on"].notna()].index
+    assert len(closed) and set(handover["unit_id"]) == set(closed)
+    assert (handover.groupby("unit_id")["item"].apply(sorted) == [["archive", "blank_voucher", "seal"]] * len(closed)).all()
+    receiver = moves.set_index("from_unit_id")["to_unit_id"]
+    for h in handover.itertuples():
+        sub = org.loc[h.unit_id, "parent_id"]
+        to = receiver[h.unit_id] if h.item == "blank_voucher" else f"{sub}-D01"
+        assert h.handed_to_unit_id == to and org.loc[to, "level"] in ("outlet", "department")
+        assert org.loc[h.unit_id, "closed_on"] <= h.handed_on <= org.loc[h.unit_id, "closed_on"] + pd.Timedelta(days=30)
+        assert h.quantity > 0 and h.discrepancies == 0
+
+
 def test_every_teller_staffs_one_window_and_every_outlet_keeps_corporate_and_cash_ones(sample):
     """The seed's 篇二 "x名对公非现金柜员、x个现金对公优先窗口" and 篇六 "我所在的岗位是xx的服务窗口"."""
     windows, posts = sample["counter_window"], sample["staff_assignment"]
