@@ -79,6 +79,10 @@ def outlet(record: dict, given: dict | None = None) -> dict:
             out.setdefault(f"{prefix}_{column}", None)
     for column in ("handed_share", "handed_to", "taken_from", "handover_discrepancies"):
         out.setdefault(column, None)
+    # the months a partial period's title names (a hand-made record is of a first half year)
+    opened, closed = out.get("opened_in_period"), out.get("closed_in_period")
+    out.setdefault("first_month", opened.month if opened else 1)
+    out.setdefault("last_month", closed.month if closed else 6)
     # counter staffing (counter_window): none unless the test says so
     out.setdefault("corporate_non_cash_tellers", 0)
     out.setdefault("corporate_priority_windows", 0)

@@ -105,6 +105,9 @@ def outlet_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     out["open_days"] = bal["open_days"]
     out["covered_days"] = bal["covered_days"]
     out["partial_period"] = bal["open_days"] < period.days
+    # the months a partial period's title names (胜利路网点2023年1至5月工作总结: it closed on 31 May)
+    out["first_month"] = opened.clip(lower=pd.Timestamp(period.start)).dt.month.astype("int64")
+    out["last_month"] = closed.clip(upper=pd.Timestamp(period.end)).fillna(pd.Timestamp(period.end)).dt.month.astype("int64")
     for column in BALANCES:
         p = column.removesuffix("_deposit")
         end = bal[f"{p}_end"]

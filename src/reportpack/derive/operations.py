@@ -18,7 +18,9 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.D
     回复准确率 = accurate replies ÷ replies; 差错整改率 = errors corrected ÷ errors found; months_served =
     calendar months of the spell;
     ``moved`` when they served another outlet before this one; ``errors_open`` = found − corrected;
-    ``whole_period`` when the spell is the whole period, ``left_before_end`` when it ended before it.
+    ``whole_period`` when the spell is the whole period, ``left_before_end`` when it ended before it,
+    ``whole_outlet_period`` when it is all the outlet was open of the period (the whole period, or
+    from its opening, or to its closing): the outlet's figures of the period are the spell's.
     """
     om = frames["ops_managers"].copy()
     names = frames["outlets"].set_index("unit_id")[["outlet_name", "sub_branch_name"]]
@@ -40,6 +42,10 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.D
     om["errors_open"] = om["errors_found"] - om["errors_corrected"]
     om["left_before_end"] = om["last_day"].dt.date < period.end
     om["whole_period"] = (om["first_day"].dt.date <= period.start) & ~om["left_before_end"]
+    outlets = frames["outlets"].set_index("unit_id")
+    first = pd.to_datetime(om["unit_id"].map(outlets["opened_on"])).clip(lower=pd.Timestamp(period.start))
+    last = pd.to_datetime(om["unit_id"].map(outlets["closed_on"])).clip(upper=pd.Timestamp(period.end))
+    om["whole_outlet_period"] = (om["first_day"] <= first) & (om["last_day"] >= last.fillna(pd.Timestamp(period.end)))
     return _with_hand_overs(om)
 
 

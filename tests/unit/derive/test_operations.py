@@ -15,6 +15,8 @@ OUTLETS = pd.DataFrame(
         "sub_branch_id": ["S1", "S1"],
         "sub_branch_name": ["城东支行"] * 2,
         "branch_name": ["滨江分行"] * 2,
+        "opened_on": pd.to_datetime(["2005-01-01", "2005-01-01"]),
+        "closed_on": pd.to_datetime([None, None]),
     }
 )
 
@@ -48,8 +50,31 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
     # the outgoing manager signs as former manager; neither served the whole half; 2 errors still open
     assert out.loc["O1", "left_before_end"] and not out.loc["O2", "left_before_end"]
     assert not out["whole_period"].any() and list(out["errors_open"]) == [0, 2]
+    # neither spell is all the outlet had of the half year: the outlets' half-year figures are not theirs
+    assert not out["whole_outlet_period"].any()
     # 月均 over the months each served: 3000 in 3 months is 1000 a month, 50 checks in 3 months 16.7
     assert out.loc["O1", "authorisations_per_month"] == 1000 and out.loc["O2", "inspections_per_month"] == 50 / 3
+
+
+def test_a_managers_spell_is_all_the_outlet_had_of_the_period_from_its_opening_or_to_its_closing():
+    outlets = OUTLETS.assign(
+        opened_on=pd.to_datetime(["2023-03-01", "2005-01-01"]), closed_on=pd.to_datetime([None, "2023-05-31"])
+    )
+    om = pd.DataFrame(
+        {
+            "unit_id": ["O1", "O2", "O2"],
+            "staff_id": ["M1", "M2", "M3"],
+            "staff_name": ["梁磊", "邓秀", "张华"],
+            "first_day": pd.to_datetime(["2023-03-01", "2023-01-01", "2023-01-01"]),
+            "last_day": pd.to_datetime(["2023-06-30", "2023-05-31", "2023-01-31"]),
+            "previous_unit_name": [None, None, None],
+        }
+    ).assign(accurate_replies=0, replies=0, errors_corrected=0, errors_found=0, major_errors=0)
+    om = om.assign(authorisations_reviewed=1, inspections_done=1)
+    out = ops_manager_figures({"ops_managers": om, "outlets": outlets}, Period.parse("2023H1")).set_index("staff_id")
+    # from the new outlet's opening to the end; at the closed one January–May is all it had, January is not
+    assert out.loc["M1", "whole_outlet_period"] and not out.loc["M1", "whole_period"]
+    assert out.loc["M2", "whole_outlet_period"] and not out.loc["M3", "whole_outlet_period"]
 
 
 def test_a_manager_takes_over_from_the_one_whose_spell_ended_the_day_before_and_hands_over_to_the_next():
