@@ -79,6 +79,9 @@ def outlet(record: dict, given: dict | None = None) -> dict:
             out.setdefault(f"{prefix}_{column}", None)
     for column in ("handed_share", "handed_to", "taken_from", "handover_discrepancies"):
         out.setdefault(column, None)
+    # the composite is compared among the outlets open the whole year only (derive/figures.py)
+    if "composite" in out and "composite_ranked" not in given:
+        out["composite_ranked"] = out["composite"] if out.get("ranked", True) else None
     # the months a partial period's title names (a hand-made record is of a first half year)
     opened, closed = out.get("opened_in_period"), out.get("closed_in_period")
     out.setdefault("first_month", opened.month if opened else 1)

@@ -27,7 +27,6 @@ PEER_MEDIANS = (
     "valid_complaint_rate_per_10k",
     "teller_error_rate_per_10k",
     "ebank_substitution_rate",
-    "composite",
     "tier_10m_plus",  # customers of 1000万元 and more: "高端客户" is a problem only where they are few
 )
 # The same for the lobby plans (篇三): how busy, how well marked, how much referred against the peers.
@@ -115,6 +114,10 @@ def _figures(
     handover = frames["closing_handover"].groupby("unit_id")["discrepancies"].sum()
     outlets["handover_discrepancies"] = outlets["unit_id"].map(handover)
     outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
+    # the composite score is compared among the outlets open the whole year only: a new outlet's four
+    # months of flows, or a closed one's five, are not weighed against six (composite_vs_peers)
+    outlets["composite_ranked"] = outlets["composite"].where(outlets["ranked"].astype(bool))
+    outlets["composite_sub_median"] = outlets.groupby("sub_branch_id")["composite_ranked"].transform("median")
     lobby = lobby.merge(outlets[["unit_id", "sub_branch_id", "partial_period"]], on="unit_id")
     lobby = service.referrals_against_peers(metrics.with_peer_medians(lobby, LOBBY_PEER_MEDIANS))
     subs = metrics.sub_branch_totals(outlets).merge(

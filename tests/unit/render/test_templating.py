@@ -607,9 +607,13 @@ def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_n
             corporate_avg_increase_rank=None,
             time_progress=122 / 306,
             completion_corporate_growth=0.43,
+            composite=43.2,  # its four months of flows scored against six: far below the median (75)
         ),
     )
     assert "该网点于2023年3月1日开业" in text and "不参与所辖网点排名" in text and "序时进度自开业日起算" in text
+    assert "2023年3至6月工作总结" in text.splitlines()[0]
+    # its composite is printed as its own, never held against the outlets open all half
+    assert "综合得分43.2分（按开业以来的数据计算，不与其他网点比较）" in text and "低于本支行网点中位数75分" not in text
     assert "开业以来新增" in text and "较年初新增" not in text and "增量列" not in text
     assert "完成年度计划的43%，超序时进度3.13个百分点" in text  # 122/306 = 39.87%, not 181/365
 
