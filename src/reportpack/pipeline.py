@@ -405,19 +405,6 @@ def _render_args(settings: Settings, run: Run, sub_branches: list[str] | None = 
     return (run.pack, run.work, templates, definition, rules, by_subject, owner_entries, run.period, warnings)
 
 
-def _owner_sections_missing(settings: Settings, run: Run, definition: packdef.PackDefinition) -> list[dict]:
-    """The sections only owners write (``owner_sections`` of the pack definition) that no input
-    fills, with the documents lacking them: the index page and the review request list them."""
-    if not any(part.owner_sections for part in definition.parts):
-        return []
-    by_subject = subjects.load(run.figures)
-    documents = {
-        part.kind: [(s.key, s.name) for s in part_subjects(part, by_subject)] for part in definition.parts if part.owner_sections
-    }
-    entries = inputs.load(run.pack / "inputs", definition, None, shown_as=settings.input_dir / run.period.label)
-    return inputs.missing_sections(definition, entries, documents)
-
-
 def _pdf(settings: Settings, run: Run, timings: dict[str, float]) -> dict[str, str]:
     """A PDF of every document (LibreOffice), recorded in the run's documents."""
     started = time.perf_counter()
@@ -474,7 +461,7 @@ def publish(settings: Settings, run: Run, review: bool = False) -> Path:
             else approval.unattended()
         ),
     }
-    meta["owner_sections"] = _owner_sections_missing(settings, run, definition)
+    meta["owner_sections"] = documents_plan(run.work)["owner_sections"]  # found when the pack was planned
     next_targets = pd.read_parquet(run.figures / "next_targets.parquet")
     if not definition.sets_targets:  # e.g. a monthly brief: no plan in it sets the next period's targets
         next_targets = next_targets.iloc[0:0]

@@ -3,6 +3,7 @@ compilation per sub-branch gathering the already-rendered texts (each document i
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import pickle
@@ -180,7 +181,7 @@ def plan(
     """Cut the pack into batches of whole sub-branches — at least ``outlets_per_batch`` outlets each
     (the last may hold fewer), at most ``MAX_BATCHES``; ``None``: one batch — and render the bank's
     own documents, which go into every compilation. Writes ``PLAN`` (the batches, every document's
-    path and kind) and ``BANK`` into ``work_dir`` for ``render_batch``; returns the batches (their
+    path and kind, the owner sections missing) and ``BANK`` into ``work_dir`` for ``render_batch``; returns the batches (their
     sub-branch keys). ``by_subject``: the whole pack's subjects."""
     global _JOB
     kinds: dict[str, str] = {}
@@ -221,7 +222,13 @@ def plan(
     (work_dir / BANK).write_bytes(pickle.dumps(bank))
     # the index of each sub-branch in ``order`` names its compilation's text (``<n>.txt``) in every way the pack is cut
     numbered = [[[order[key], key] for key in batch] for batch in batches]
-    record = {"layout": layout, "batches": numbered, "kinds": kinds, "findings": findings}
+    # the sections only owners write that no input fills, with the documents lacking them (the index
+    # page and the review request list them): known here, where every subject and owner text is
+    lacking = {
+        part.kind: [(s.key, s.name) for s in part_subjects(part, by_subject)] for part in definition.parts if part.owner_sections
+    }
+    missing = inputs.missing_sections(definition, owner_entries, lacking)
+    record = {"layout": layout, "batches": numbered, "kinds": kinds, "findings": findings, "owner_sections": missing}
     shutil.rmtree(work_dir / BATCHES, ignore_errors=True)  # a plan made again starts its batches again
     (work_dir / COLLECTED).unlink(missing_ok=True)
     _write_atomically(work_dir / PLAN, json.dumps(record, ensure_ascii=False, default=str))
@@ -585,11 +592,26 @@ def _batch(item: tuple[int, str, list[tuple[Part, subjects.Subject]]]) -> _Batch
             written = compilation.write()
         # the compilation read as a whole (its parts were read one by one): a count of outlets that
         # differs from one part to another, without saying which outlets, is found only here
-        if issues := proofread.check(written, job.proofreading, text_only=job.layout):
+        if issues := compilation_issues(blocks, written, job.proofreading, job.style, job.layout):
             findings[compilation.path.relative_to(job.pack_dir).as_posix()] = [issue.as_json() for issue in issues]
     seconds = time.perf_counter() - started
     log.debug("batch %s: %d documents in %.2f s", key, len(rendered), seconds)
     return _BatchResult(findings, compilation, len(rendered), seconds)
+
+
+def compilation_issues(
+    blocks: list[document.Block], written: bytes, spec: owner_proofreading.Proofreading, style: bytes | None, layout: bool
+) -> list[proofread.Issue]:
+    """What the proofreader finds in a compilation ``written`` from ``blocks``. Its layout copy
+    (``layout``) holds empty spacers for the tables kept on one page, so it is read for its text
+    alone, and the compilation's own front matter (the 编印说明 before the first part, with its
+    tables) is read whole in a copy of its own; the parts' tables were read with each document."""
+    if not layout:
+        return proofread.check(written, spec)
+    issues = proofread.check(written, spec, text_only=True)
+    front = list(itertools.takewhile(lambda b: b.kind != "part", blocks))
+    own = proofread.check(to_docx(front, title="", author="", base=style), spec)
+    return issues + [i for i in own if i not in issues]
 
 
 class _Findings:

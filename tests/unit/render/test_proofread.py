@@ -197,3 +197,25 @@ def test_a_warning_is_a_review_comment_on_what_it_is_about():
 def test_a_warning_without_a_review_comment_is_refused_naming_the_rule():
     with pytest.raises(Exception, match="glossary"):
         proofreading.Proofreading(rules={"glossary": "warning"})
+
+
+def test_a_compilations_own_table_is_read_even_in_its_layout_copy():
+    """The layout copy LibreOffice numbers the 目录 in holds spacers for tables kept on one page, so
+    it is read for its text alone; the compilation's own tables (its 编印说明's) are read in a copy of
+    its front matter (render/documents.py ``compilation_issues``)."""
+    from reportpack.render.documents import compilation_issues
+
+    text = (
+        "= 编印说明\n\n本汇编共1篇。\n\n@table 所辖网点存款较年初增量构成\n"
+        "| 构成 | 对公存款 |\n| 全年营业网点 | 0.17亿元 |\n| 新开网点 | 616.54万元 |\n"
+        "---\n== 篇一　网点工作总结\n= 某网点//2023年上半年工作总结\n\n正文。\n"
+    )
+    blocks = document.number(document.parse(text, "compilation.md.j2"))
+    assert any(b.kind == "part" for b in blocks)
+    base = load_base(None)
+    layout_copy = to_docx(blocks, title="t", author="a", base=base, layout_only=True)
+    assert not proofread.check(layout_copy, SPEC, text_only=True)  # its text alone: the table unread
+    found = compilation_issues(blocks, layout_copy, SPEC, base, layout=True)
+    assert [i.rule for i in found] == ["mixed_units_in_column"]
+    whole = to_docx(blocks, title="t", author="a", base=base)
+    assert [i.rule for i in compilation_issues(blocks, whole, SPEC, base, layout=False)] == ["mixed_units_in_column"]
