@@ -208,8 +208,18 @@ def test_outlets_open_part_of_the_period_say_so(airflow_pack, truth):
         assert f"日均按营业{r['days']}天计算，不参与所辖网点排名" in body
 
 
-def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pack, truth):
+def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pack, truth, sample_url):
     pack_dir, _ = airflow_pack
+    engine = create_engine(sample_url)
+    with engine.connect() as conn:  # the outlet that took over a closed outlet's accounts (one each in the sample)
+        rows = conn.execute(
+            text(
+                "select t.from_unit_id, u.name from account_transfer t join org_unit u on u.unit_id = t.to_unit_id"
+                " where t.reason = 'closure'"
+            )
+        )
+        receivers = {unit: name for unit, name in rows}
+    engine.dispose()
     for r in truth:
         (doc,) = pack_dir.glob(f"outlets/*/{r['unit_id']}_*.docx")
         paras = texts(doc)
@@ -227,8 +237,8 @@ def test_outlet_documents_have_title_numbered_sections_and_signature(airflow_pac
         for heading, rank in ((h2[0], r["c_rank"]), (h2[1], r["s_rank"])):
             if r["ranked"] and rank == r["peers"]:
                 assert not any(word in heading for word in PRAISE), (r["unit_id"], heading)
-        # an outlet closed in the half year no longer signs: its sub-branch does (issue #34)
-        signer = r["sub_name"] if closed else r["name"]
+        # an outlet closed in the half year no longer signs: the outlet that took over its accounts does
+        signer = receivers.get(r["unit_id"], r["sub_name"]) if closed else r["name"]
         assert paras[-2:] == [("Signature", signer), ("Signature", "2023年7月5日")]  # 成文日期: 3 working days on
 
 
@@ -426,6 +436,7 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
         names = pd.read_sql(text("select staff_id, name from staff"), conn).set_index("staff_id")["name"]
         windows = pd.read_sql(text("select * from counter_window"), conn)
         outlet_names = pd.read_sql(text("select unit_id, name from org_unit"), conn).set_index("unit_id")["name"]
+        opened = pd.read_sql(text("select unit_id, opened_on from org_unit"), conn).set_index("unit_id")["opened_on"]
     engine.dispose()
     window_words = {"corporate_non_cash": "对公非现金窗口", "corporate_priority_cash": "现金（对公优先）窗口", "cash": "现金窗口"}
     day = lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)[:10])  # noqa: E731
@@ -456,6 +467,10 @@ def test_teller_plans_quote_the_warehouse_figures(airflow_pack, sample_url):
         expected = [
             f"我叫{names[staff]}，是{outlet_names[unit]}{window_words[service]}的柜员。",
             f"我出勤{count(m.working_days.sum())}天，办理业务{count(m.transactions.sum())}笔",
+            # a new outlet's teller speaks of the months since its opening, not of the half year
+            f"{day(opened[unit]).month}月{day(opened[unit]).day}日网点开业以来，我出勤"
+            if day(opened[unit]) > date(2023, 1, 1)
+            else "上半年，我出勤",
             f"接待客户{count(m.customers_served.sum())}人次",
             f"办理个人汇款{count(m.remittances.sum())}笔，"
             + (f"收到客户表扬{count(m.praise.sum())}次" if m.praise.sum() else "未收到客户表扬"),

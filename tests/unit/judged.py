@@ -77,7 +77,14 @@ def outlet(record: dict, given: dict | None = None) -> dict:
             "retained_rate",
         ):
             out.setdefault(f"{prefix}_{column}", None)
-    for column in ("handed_share", "handed_to", "taken_from", "handover_discrepancies"):
+    for column in (
+        "handed_share",
+        "handed_to",
+        "taken_from",
+        "handover_discrepancies",
+        "opening_day_corporate_added",
+        "opening_day_savings_added",
+    ):
         out.setdefault(column, None)
     # the composite is compared among the outlets open the whole year only (derive/figures.py)
     if "composite" in out and "composite_ranked" not in given:
@@ -86,6 +93,8 @@ def outlet(record: dict, given: dict | None = None) -> dict:
     opened, closed = out.get("opened_in_period"), out.get("closed_in_period")
     out.setdefault("first_month", opened.month if opened else 1)
     out.setdefault("last_month", closed.month if closed else 6)
+    out.setdefault("major_errors", 0)  # 重大业务差错: none unless the test says so
+    out.setdefault("opened_in_year", out.get("opened_in_period"))  # opened this half year, if at all
     # counter staffing (counter_window): none unless the test says so
     out.setdefault("corporate_non_cash_tellers", 0)
     out.setdefault("corporate_priority_windows", 0)

@@ -27,6 +27,7 @@ PEER_MEDIANS = (
     "valid_complaint_rate_per_10k",
     "teller_error_rate_per_10k",
     "ebank_substitution_rate",
+    "composite",
     "tier_10m_plus",  # customers of 1000万元 and more: "高端客户" is a problem only where they are few
 )
 # The same for the lobby plans (篇三): how busy, how well marked, how much referred against the peers.
@@ -87,8 +88,10 @@ def _figures(
         lobby.set_index("unit_id")[["complaints", "valid_complaints", "complaint_rate_per_10k", "valid_complaint_rate_per_10k"]],
         on="unit_id",
     )
-    errors = tellers.groupby("unit_id")[["errors", "transactions"]].sum()
+    errors = tellers.groupby("unit_id")[["errors", "major_errors", "transactions"]].sum()
     outlets["teller_error_rate_per_10k"] = outlets["unit_id"].map(per_10k(errors["errors"], errors["transactions"]))
+    # 重大业务差错 at the outlet in the period (what its managers' summaries report, spell by spell)
+    outlets["major_errors"] = outlets["unit_id"].map(errors["major_errors"]).fillna(0).astype("int64")
     before = frames["tellers_previous"].groupby("unit_id")[["errors", "transactions"]].sum()
     # 环比: the previous period's rate (NaN where the outlet or the warehouse did not exist then)
     outlets["teller_error_rate_per_10k_previous"] = outlets["unit_id"].map(per_10k(before["errors"], before["transactions"]))
@@ -113,13 +116,14 @@ def _figures(
     # a closed outlet's hand-over counted against the register: how many items did not match (账实不符)
     handover = frames["closing_handover"].groupby("unit_id")["discrepancies"].sum()
     outlets["handover_discrepancies"] = outlets["unit_id"].map(handover)
-    outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS)
-    # the composite score is compared among the outlets open the whole year only: a new outlet's four
-    # months of flows, or a closed one's five, are not weighed against six (composite_vs_peers)
+    # every median is among the outlets open the whole year: the ones ranked (a closed outlet's five
+    # months or a new one's four do not move the median the others are held to)
+    outlets = metrics.with_peer_medians(outlets, PEER_MEDIANS, among=outlets["ranked"])
+    # and the composite score is compared among them only: a new outlet's four months of flows, or a
+    # closed one's five, are not weighed against six (composite_vs_peers)
     outlets["composite_ranked"] = outlets["composite"].where(outlets["ranked"].astype(bool))
-    outlets["composite_sub_median"] = outlets.groupby("sub_branch_id")["composite_ranked"].transform("median")
     lobby = lobby.merge(outlets[["unit_id", "sub_branch_id", "partial_period"]], on="unit_id")
-    lobby = service.referrals_against_peers(metrics.with_peer_medians(lobby, LOBBY_PEER_MEDIANS))
+    lobby = service.referrals_against_peers(metrics.with_peer_medians(lobby, LOBBY_PEER_MEDIANS, among=~lobby["partial_period"]))
     subs = metrics.sub_branch_totals(outlets).merge(
         operations.accounting_figures(frames), on=["sub_branch_id", "sub_branch_name"]
     )

@@ -212,10 +212,13 @@ def monthly_daily_averages(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["unit_id", "month"], ignore_index=True)
 
 
-def with_peer_medians(outlets: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+def with_peer_medians(outlets: pd.DataFrame, columns: tuple[str, ...], among: pd.Series | None = None) -> pd.DataFrame:
     """``outlets`` with ``<column>_sub_median``: the median of the column among the outlets of the
-    same sub-branch (NaN values left out), for rules such as "above the sub-branch median"."""
+    same sub-branch (NaN values left out), for rules such as "above the sub-branch median" — with
+    ``among``, among those outlets only (the outlets open the whole period: a closed outlet's five
+    months or a new one's four do not move the median the others are held to)."""
     out = outlets.copy()
     for column in columns:
-        out[f"{column}_sub_median"] = out.groupby("sub_branch_id")[column].transform("median")
+        values = out[column] if among is None else out[column].where(among.astype(bool))
+        out[f"{column}_sub_median"] = values.groupby(out["sub_branch_id"]).transform("median")
     return out

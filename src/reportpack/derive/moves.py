@@ -93,6 +93,10 @@ def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_start, period_
         for column in sums.columns:
             out[f"{prefix}_{column}"] = out["unit_id"].map(sums[column])
         out[f"{prefix}_retained_rate"] = _rate(out[f"{prefix}_retained"], out[f"{prefix}_deposit"])
+    # a new outlet's opening day beyond what it took over: what its own first day brought in (the
+    # reader sees 8.60亿 at the end of the day against 7.69亿 moved in and asks where 0.91亿 came from)
+    for k in KINDS:
+        out[f"opening_day_{k}_added"] = out[f"{k}_year_start"] - out[f"taken_{k}_deposit"]
     # the outlets on the other side, by name (撤并: where its accounts went; 开业: where they came from)
     for column, reason, key, other in (
         ("handed_to", "closure", "from_unit_id", "to_name"),

@@ -171,6 +171,7 @@ def _context(
     tellers = _tellers({**TELLER, **(t or {})}, list(colleagues))
     manager = pd.DataFrame([{**MANAGER, **(m or {})}])
     manager["errors_open"] = manager["errors_found"] - manager["errors_corrected"]
+    manager["no_major_error"] = manager["major_errors"] == 0  # as derive does
     manager["authorisations_per_month"] = manager["authorisations_reviewed"] / manager["months_served"]  # as derive does
     manager["inspections_per_month"] = manager["inspections_done"] / manager["months_served"]
     return {
@@ -197,6 +198,9 @@ A = "accounting_plan"
 # rule id: (document kind, what makes it fire, the near miss that must not)
 CASES = {
     "corporate_growth_first": (S, {"o": {"corporate_growth_rank": 1}}, {"o": {"corporate_growth_rank": 2}}),
+    "major_errors": (S, {"o": {"major_errors": 1}}, {"o": {"major_errors": 0}}),
+    "savings_deposits_fell": (S, {"o": {"savings_growth": -1e6}}, {"o": {"savings_growth": 0.0}}),
+    "next_deposits_recover": (S, {"o": {"savings_growth": -1e6}}, {"o": {"savings_growth": 1e6}}),
     "corporate_plan_ahead": (S, {"o": {"completion_corporate_growth": TP}}, {"o": {"completion_corporate_growth": TP - 0.0001}}),
     "savings_plan_ahead": (S, {"o": {"completion_savings_growth": TP}}, {"o": {"completion_savings_growth": TP - 0.0001}}),
     "savings_growth_top_quarter": (S, {"o": {"savings_growth_rank": 2}}, {"o": {"savings_growth_rank": 3}}),
@@ -483,6 +487,7 @@ def test_findings_are_ordered_capped_and_one_per_topic():
         "o.corporate_growth_comparable": -5e7,  # no accounts moved: the same as its 较年初
         "o.moves_in": 0,
         "o.moves_out": 0,
+        "o.opened_in_year": None,  # open before the year: its growth is 较年初
         "o.ranked": True,
         "o.sub_branch_name": "城东支行",
         "o.peers": 8,

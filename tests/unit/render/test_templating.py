@@ -354,6 +354,8 @@ def test_an_outlet_closed_in_the_period_says_so():
     )
     assert "留存率96.80%" in text and "网点存在的问题和下半年工作由文化路网点承接" in text
     assert "# 存在的问题" not in text
+    # filed by the outlet that took over its accounts, not signed by a unit that no longer exists
+    assert text.rstrip().splitlines()[-2:] == [">> 文化路网点", ">> 2023年6月30日"]
 
 
 HANDOVER = [  # 胜利路's seals, blank vouchers and archives (closing_handover), in the order the SQL gives
@@ -608,10 +610,26 @@ def test_an_outlet_opened_in_the_period_counts_its_growth_since_opening_and_is_n
             time_progress=122 / 306,
             completion_corporate_growth=0.43,
             composite=43.2,  # its four months of flows scored against six: far below the median (75)
+            # 友谊路: 7.69亿 and 4.24亿 moved in from 朝阳路 and 育才路; 8.60亿 and 4.74亿 at the end of its first day
+            taken_from="朝阳路网点、育才路网点",
+            taken_accounts=7175,
+            taken_customers=5055,
+            taken_deposit=1.193e9,
+            taken_corporate_deposit=7.69e8,
+            taken_savings_deposit=4.24e8,
+            taken_retained=None,
+            savings_year_start=4.74e8,
+            opening_day_corporate_added=9.1e7,
+            opening_day_savings_added=5.0e7,
         ),
     )
     assert "该网点于2023年3月1日开业" in text and "不参与所辖网点排名" in text and "序时进度自开业日起算" in text
     assert "2023年3至6月工作总结" in text.splitlines()[0]
+    # what its first day held beyond the accounts it took over, said, so the opening balance adds up
+    assert (
+        "开业时承接朝阳路网点、育才路网点划入账户7175户、客户5055户，对公存款7.69亿元、储蓄存款4.24亿元；"
+        "开业当日日终对公存款余额8.60亿元（划入之外当日新增0.91亿元）、储蓄存款余额4.74亿元（划入之外当日增加0.50亿元）"
+    ) in text
     # its composite is printed as its own, never held against the outlets open all half
     assert "综合得分43.2分（按开业以来的数据计算，不与其他网点比较）" in text and "低于本支行网点中位数75分" not in text
     assert "开业以来新增" in text and "较年初新增" not in text and "增量列" not in text
