@@ -1,7 +1,7 @@
 -- Grain: one row per operations manager (营业经理) per outlet served in the period (篇一), with the
 -- spell's dates, the outlet served before (when they moved), authorisations reviewed, inspections,
 -- teller errors found and corrected, risk events and the accuracy of their replies, case-prevention
--- meetings and major errors at the outlet during the spell.
+-- meetings, and the teller errors (and major ones) at the outlet during the spell.
 -- Bound parameters: period_start, period_end (dates).
 -- Tables: ops_managers
 -- Dates: first_day, last_day
@@ -58,9 +58,11 @@ meetings as (
     group by sp.staff_id, sp.unit_id
 ),
 major as (
-    select sp.staff_id, sp.unit_id, count(*) as major_errors
+    -- every teller error at the outlet in the spell, whoever found it (the manager finds most: errors_found)
+    select sp.staff_id, sp.unit_id, count(*) as teller_errors,
+           sum(case when e.severity = 'major' then 1 else 0 end) as major_errors
     from spells sp
-    join teller_error e on e.unit_id = sp.unit_id and e.severity = 'major'
+    join teller_error e on e.unit_id = sp.unit_id
     where e.occurred_on between sp.first_day and sp.last_day
     group by sp.staff_id, sp.unit_id
 )
@@ -79,6 +81,7 @@ select
     coalesce(ev.replies, 0) as replies,
     coalesce(ev.accurate_replies, 0) as accurate_replies,
     coalesce(mt.case_prevention_meetings, 0) as case_prevention_meetings,
+    coalesce(mj.teller_errors, 0) as teller_errors,
     coalesce(mj.major_errors, 0) as major_errors
 from spells sp
 join staff s on s.staff_id = sp.staff_id

@@ -434,6 +434,20 @@ def test_next_targets_are_never_below_what_was_achieved_and_the_text_quotes_the_
             assert goal == f"不高于每万笔{m.group(1)}笔", (rel, goal)
             quoted += 1
     assert checked > 20 and quoted >= 3
+    # a manager's next step names the same target as the outlet's plan (one target, two documents)
+    goals = {}
+    for rel in _docx(manifest, "outlet_half_year_summary"):
+        for table in Document(str(target / rel)).tables:
+            for row in table.rows[1:]:
+                if row.cells[0].text == "柜面业务差错率":
+                    goals[Path(rel).name.split("_")[0]] = row.cells[-1].text
+    named = 0
+    for rel in _docx(manifest, "ops_manager_summary"):
+        body = "\n".join(p.text for p in Document(str(target / rel)).paragraphs)
+        if m := re.search(r"降到网点下半年目标每万笔([\d.]+)笔以下", body):
+            assert goals[Path(rel).name.split("_")[0]] == f"不高于每万笔{m.group(1)}笔", rel
+            named += 1
+    assert named >= 2
 
 
 def test_completion_rates_are_in_a_plausible_range(built):

@@ -40,6 +40,9 @@ def ops_manager_figures(frames: dict[str, pd.DataFrame], period: Period) -> pd.D
     om["moved"] = om["previous_unit_name"].notna()
     om["no_major_error"] = om["major_errors"] == 0
     om["errors_open"] = om["errors_found"] - om["errors_corrected"]
+    # the outlet's teller errors in the spell the manager did not find (事后监督 and others): the
+    # teller plans count every error, so the summary says how many there were beside its own
+    om["errors_found_by_others"] = (om["teller_errors"] - om["errors_found"]).clip(lower=0)
     om["left_before_end"] = om["last_day"].dt.date < period.end
     om["whole_period"] = (om["first_day"].dt.date <= period.start) & ~om["left_before_end"]
     outlets = frames["outlets"].set_index("unit_id")
@@ -53,7 +56,7 @@ def _with_hand_overs(om: pd.DataFrame) -> pd.DataFrame:
     """Who a manager took the outlet over from (``predecessor_name``: the manager whose spell there
     ended the day before this one began) and handed it to (``successor_name``: whose began the day
     after this one ended); none where nobody did, in the period."""
-    spells = om[["unit_id", "staff_id", "staff_name", "first_day", "last_day"]]
+    spells = om[["unit_id", "staff_id", "staff_name", "first_day", "last_day", *(["errors_open"] if "errors_open" in om else [])]]
     day = pd.Timedelta(days=1)
     pairs = spells.merge(spells, on="unit_id", suffixes=("", "_next"))
     pairs = pairs[(pairs["staff_id"] != pairs["staff_id_next"]) & (pairs["last_day"] + day == pairs["first_day_next"])]
@@ -67,6 +70,11 @@ def _with_hand_overs(om: pd.DataFrame) -> pd.DataFrame:
     om["predecessor_name"] = (
         predecessor["staff_name"].reindex(pd.MultiIndex.from_frame(om[["unit_id", "staff_id", "first_day"]])).to_numpy()
     )
+    # the errors the predecessor handed over still open ("交由高敏杰跟进整改"): the incoming one says
+    # what they took over, so the two summaries account for the same errors
+    if "errors_open" in om:
+        handed = predecessor["errors_open"].reindex(pd.MultiIndex.from_frame(om[["unit_id", "staff_id", "first_day"]]))
+        om["inherited_errors_open"] = handed.fillna(0).astype("int64").to_numpy()
     return om
 
 

@@ -148,7 +148,8 @@ def build(figures: dict[str, pd.DataFrame], sub_branches: Collection[str] | None
                 f"{m['staff_id']}@{m['unit_id']}",
                 m["staff_name"],
                 f"{m['unit_id']}_{o['outlet_name']}_{m['staff_name']}",
-                {"m": m, "o": o, "handover": handover.get(m["unit_id"], [])},
+                # the outlet's targets for the next period: a manager's next step quotes the plan's figure
+                {"m": m, "o": o, "handover": handover.get(m["unit_id"], []), "next_targets": next_targets.get(m["unit_id"], [])},
                 active=not m["left_before_end"],  # one who left the outlet plans nothing for it
             )
         )

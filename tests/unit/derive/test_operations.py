@@ -35,6 +35,7 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
             "errors_corrected": [5, 2],
             "errors_found": [5, 4],
             "major_errors": [0, 1],
+            "teller_errors": [6, 4],  # one of 解放路's was found by someone else
             "authorisations_reviewed": [3000, 1100],
             "inspections_done": [60, 50],
         }
@@ -50,6 +51,7 @@ def test_an_operations_manager_who_moved_in_april_served_three_months_at_the_new
     # the outgoing manager signs as former manager; neither served the whole half; 2 errors still open
     assert out.loc["O1", "left_before_end"] and not out.loc["O2", "left_before_end"]
     assert not out["whole_period"].any() and list(out["errors_open"]) == [0, 2]
+    assert list(out["errors_found_by_others"]) == [1, 0]
     # neither spell is all the outlet had of the half year: the outlets' half-year figures are not theirs
     assert not out["whole_outlet_period"].any()
     # 月均 over the months each served: 3000 in 3 months is 1000 a month, 50 checks in 3 months 16.7
@@ -69,7 +71,7 @@ def test_a_managers_spell_is_all_the_outlet_had_of_the_period_from_its_opening_o
             "last_day": pd.to_datetime(["2023-06-30", "2023-05-31", "2023-01-31"]),
             "previous_unit_name": [None, None, None],
         }
-    ).assign(accurate_replies=0, replies=0, errors_corrected=0, errors_found=0, major_errors=0)
+    ).assign(accurate_replies=0, replies=0, errors_corrected=0, errors_found=0, major_errors=0, teller_errors=0)
     om = om.assign(authorisations_reviewed=1, inspections_done=1)
     out = ops_manager_figures({"ops_managers": om, "outlets": outlets}, Period.parse("2023H1")).set_index("staff_id")
     # from the new outlet's opening to the end; at the closed one January–May is all it had, January is not
@@ -88,13 +90,14 @@ def test_a_manager_takes_over_from_the_one_whose_spell_ended_the_day_before_and_
             "first_day": pd.to_datetime(["2023-01-01", "2023-04-01", "2023-01-01"]),
             "last_day": pd.to_datetime(["2023-03-31", "2023-06-30", "2023-03-30"]),
             "previous_unit_name": [None, None, None],
+            "errors_found": [3, 0, 2],  # 马燕波 leaves one of hers open, to 高敏杰; 张华 one, to nobody
+            "errors_corrected": [2, 0, 1],
         }
     ).assign(
         accurate_replies=0,
         replies=0,
-        errors_corrected=0,
-        errors_found=0,
         major_errors=0,
+        teller_errors=0,
         authorisations_reviewed=1,
         inspections_done=1,
     )
@@ -102,6 +105,8 @@ def test_a_manager_takes_over_from_the_one_whose_spell_ended_the_day_before_and_
     assert out.loc["M1", "successor_name"] == "高敏杰" and pd.isna(out.loc["M1", "predecessor_name"])
     assert out.loc["M2", "predecessor_name"] == "马燕波" and pd.isna(out.loc["M2", "successor_name"])
     assert pd.isna(out.loc["M3", "successor_name"]) and pd.isna(out.loc["M3", "predecessor_name"])
+    # the open error 马燕波 handed over is the one 高敏杰 took over
+    assert list(out["inherited_errors_open"]) == [0, 1, 0]
 
 
 def test_tellers_rank_by_per_day_as_printed_among_those_with_comparable_days_and_rates_guard_zero_days():

@@ -68,6 +68,7 @@ MANAGER = dict(
     authorisations_reviewed=3600,
     inspections_done=120,
     moved=False,
+    teller_errors=5,  # every error at the outlet in the spell: all found by the manager
     major_errors=0,
     replies=10,
     reply_accuracy=0.96,
@@ -172,6 +173,7 @@ def _context(
     manager = pd.DataFrame([{**MANAGER, **(m or {})}])
     manager["errors_open"] = manager["errors_found"] - manager["errors_corrected"]
     manager["no_major_error"] = manager["major_errors"] == 0  # as derive does
+    manager["errors_found_by_others"] = (manager["teller_errors"] - manager["errors_found"]).clip(lower=0)
     manager["authorisations_per_month"] = manager["authorisations_reviewed"] / manager["months_served"]  # as derive does
     manager["inspections_per_month"] = manager["inspections_done"] / manager["months_served"]
     return {

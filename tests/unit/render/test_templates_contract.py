@@ -147,6 +147,31 @@ def test_a_lobby_target_never_asks_for_what_is_already_reached(by_subject, base,
     assert wording in text and "不低于100%" not in text
 
 
+@pytest.mark.parametrize(("found", "at_outlet", "wording"), [(3, 3, None), (3, 4, "（同期本网点柜员共发生业务差错4笔）")])
+def test_a_manager_says_how_many_errors_the_outlet_had_beside_those_they_found(by_subject, base, found, at_outlet, wording):
+    """The teller plans count every error at the outlet; a manager who found 3 of its 4 says so, or
+    the two documents side by side disagree (肖娟 "发现柜员业务差错3笔", the tellers' plans 4)."""
+    part = DEFAULT.part("ops_manager_summary")
+    subject = by_subject[part.subject][0]
+    m = {**subject.context["m"], "errors_found": found, "errors_corrected": found, "teller_errors": at_outlet}
+    m = judged("ops_managers", {**m, "errors_found_by_others": max(at_outlet - found, 0)})
+    text = _render(part, _with(subject, "m", **m), base)
+    assert "发现柜员业务差错3笔，已全部整改" in text
+    assert ("同期本网点柜员共发生业务差错" in text) == (wording is not None)
+    assert wording is None or wording in text
+
+
+def test_an_incoming_manager_accounts_for_the_open_errors_handed_over(by_subject, base):
+    """蒋英 "尚有1笔差错未整改完毕…交由朱娥跟进整改": 朱娥's summary says she took it over."""
+    part = DEFAULT.part("ops_manager_summary")
+    subject = by_subject[part.subject][0]
+    m = judged("ops_managers", {**subject.context["m"], "predecessor_name": "蒋英", "inherited_errors_open": 1})
+    text = _render(part, _with(subject, "m", **m), base)
+    assert "接手时蒋英移交未整改的差错1笔，由我跟进整改。\n" in text
+    plain = _render(part, _with(subject, "m", **judged("ops_managers", {**m, "inherited_errors_open": 0})), base)
+    assert "接手时" not in plain
+
+
 @pytest.mark.parametrize(("held", "wording"), [(6, None), (4, "上半年未举办的2期培训在下半年补齐")])
 def test_an_accounting_plan_makes_up_training_only_when_some_was_not_held(by_subject, base, held, wording):
     part = DEFAULT.part("accounting_plan")
