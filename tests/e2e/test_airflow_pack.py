@@ -257,6 +257,11 @@ def test_compilations_hold_their_outlets_as_parts_in_order(airflow_pack, truth):
         titles = [t for s, t in paras[1:] if s == "Title"]
         expected = [f"{r['name']}2023年{months(r)}工作总结" for r in members]
         assert [t for t in titles if t in expected] == expected
+        # the condensed 篇六 speaks of a new outlet's tellers since its opening, not of the half year
+        body = "".join(t for _, t in paras)
+        for r in members:
+            if r["first_day"] > "2023-01-01":
+                assert re.search(rf"{r['name']}\d+名柜员开业以来人均日办理业务", body), r["name"]
         # a lobby plan for every outlet still open at 6月末: a closed one plans nothing
         assert sum(t.endswith("大堂管理工作计划") for t in titles) == sum(m["last_day"] == "2023-06-30" for m in members)
 
