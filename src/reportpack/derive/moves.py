@@ -64,7 +64,7 @@ def with_moves(figures: pd.DataFrame, moves: pd.DataFrame, period_start, period_
     out = figures.copy()
     base = pd.to_datetime(out["opened_in_year"]).fillna(pd.Timestamp(year_start))
     last = pd.to_datetime(out["closed_in_period"]).fillna(pd.Timestamp(period_end))
-    span = pd.DataFrame({"unit_id": out["unit_id"], "base": base, "last": last, "covered": out["covered_days"]})
+    span = pd.DataFrame({"unit_id": out["unit_id"], "base": base, "last": last})
     moved_on = pd.to_datetime(moves["moved_on"])
     for side, key in (("in", "to_unit_id"), ("out", "from_unit_id")):
         rows = moves.assign(unit_id=moves[key], moved_on=moved_on).merge(span, on="unit_id")

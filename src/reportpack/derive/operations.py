@@ -56,7 +56,7 @@ def _with_hand_overs(om: pd.DataFrame) -> pd.DataFrame:
     """Who a manager took the outlet over from (``predecessor_name``: the manager whose spell there
     ended the day before this one began) and handed it to (``successor_name``: whose began the day
     after this one ended); none where nobody did, in the period."""
-    spells = om[["unit_id", "staff_id", "staff_name", "first_day", "last_day", *(["errors_open"] if "errors_open" in om else [])]]
+    spells = om[["unit_id", "staff_id", "staff_name", "first_day", "last_day", "errors_open"]]
     day = pd.Timedelta(days=1)
     pairs = spells.merge(spells, on="unit_id", suffixes=("", "_next"))
     pairs = pairs[(pairs["staff_id"] != pairs["staff_id_next"]) & (pairs["last_day"] + day == pairs["first_day_next"])]
@@ -72,9 +72,8 @@ def _with_hand_overs(om: pd.DataFrame) -> pd.DataFrame:
     )
     # the errors the predecessor handed over still open ("交由高敏杰跟进整改"): the incoming one says
     # what they took over, so the two summaries account for the same errors
-    if "errors_open" in om:
-        handed = predecessor["errors_open"].reindex(pd.MultiIndex.from_frame(om[["unit_id", "staff_id", "first_day"]]))
-        om["inherited_errors_open"] = handed.fillna(0).astype("int64").to_numpy()
+    handed = predecessor["errors_open"].reindex(pd.MultiIndex.from_frame(om[["unit_id", "staff_id", "first_day"]]))
+    om["inherited_errors_open"] = handed.fillna(0).astype("int64").to_numpy()
     return om
 
 
